@@ -1,0 +1,162 @@
+// The event store of one service: its event log (which is also its outbox), stream index,
+// command records, projections and feed cursors, all in one RocksDB.
+//
+// Every change goes through a single writer thread. Callers submit a transaction function;
+// the writer runs the queued functions one after another against a view that sees what the
+// earlier ones in the same group staged, then commits the whole group in ONE synced
+// WriteBatch (group commit) and only then replies. Positions are therefore gap-free and in
+// commit order. An EventStore is thread-safe; a Tx is used only inside its function.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "remiss/core/clock.h"
+#include "remiss/v1/envelope.pb.h"
+
+namespace remiss::core {
+
+// Who sent a command and why; copied onto every event it records.
+struct CommandMeta {
+  std::string command_id;  // client-chosen; empty for system work (feeds), not deduplicated
+  remiss::v1::Actor actor;
+  std::string correlation_id;
+  std::string causation_id;
+  std::string traceparent;
+};
+
+// What a committed transaction did. For a repeated command_id: the first result again.
+struct CommitResult {
+  std::string stream_id;        // the last stream appended to
+  uint64_t stream_version = 0;  // its version after the commit
+  uint64_t first_position = 0;  // 0 when nothing was appended
+  uint64_t last_position = 0;
+  bool repeated = false;        // the command_id was seen before; nothing was recorded now
+};
+
+// How far a consumer has read one partition of one source.
+struct FeedCursor {
+  int64_t offset = -1;    // last offset consumed (Kafka offset, or the position for LocalFeed)
+  uint64_t position = 0;  // highest source position applied: anything at or below is a repeat
+};
+
+// Reads and writes of projection state, inside a transaction (or a rebuild).
+class ProjectionTx {
+ public:
+  virtual ~ProjectionTx() = default;
+  [[nodiscard]] virtual std::optional<std::string> Get(absl::string_view key) = 0;
+  virtual void Put(absl::string_view key, absl::string_view value) = 0;
+  virtual void Delete(absl::string_view key) = 0;
+};
+
+// Turns a service's own events into its projections. Must be a pure fold: the same events
+// in the same order give byte-identical projections (that is what rebuild checks).
+class Projector {
+ public:
+  virtual ~Projector() = default;
+  [[nodiscard]] virtual absl::Status Apply(const remiss::v1::EventEnvelope& event,
+                                           ProjectionTx& tx) = 0;
+};
+
+// A transaction on the writer thread. Everything it stages commits together or not at all:
+// if the function returns an error, its staged writes are discarded.
+class Tx : public ProjectionTx {
+ public:
+  // The stream's current version (0: no events), including what this group staged.
+  [[nodiscard]] virtual uint64_t StreamVersion(absl::string_view stream_id) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadStream(
+      absl::string_view stream_id) = 0;
+  // Stages events on a stream. Each envelope needs its payload and partition_key; the store
+  // fills position, event_id, source, stream id and version, type, recorded_at, the command
+  // meta, and occurred_at when unset. Runs the projector on each. ABORTED (naming the current
+  // version) when expected_version is given and differs.
+  [[nodiscard]] virtual absl::Status Append(absl::string_view stream_id,
+                                            std::optional<uint64_t> expected_version,
+                                            std::vector<remiss::v1::EventEnvelope> events) = 0;
+  [[nodiscard]] virtual std::optional<FeedCursor> GetFeedCursor(absl::string_view source,
+                                                                int32_t partition) = 0;
+  virtual void SetFeedCursor(absl::string_view source, int32_t partition, FeedCursor cursor) = 0;
+  [[nodiscard]] virtual absl::Time Now() const = 0;
+};
+
+struct EventStoreOptions {
+  std::string path;              // the RocksDB directory; created if missing
+  std::string source;            // this service's name: "referrals"
+  const Clock* clock = nullptr;  // not owned; must outlive the store
+  Projector* projector = nullptr;  // not owned; may be null
+  bool sync = true;              // fsync every group (only tests of speed turn it off)
+  size_t max_group = 256;        // transactions committed together at most
+};
+
+struct Digest {
+  std::string sha256;  // hex over every projection key and value, in key order
+  uint64_t entries = 0;
+  uint64_t log_position = 0;
+};
+
+class EventStore {
+ public:
+  using TxFn = std::function<absl::Status(Tx&)>;
+  using Done = std::function<void(absl::StatusOr<CommitResult>)>;
+
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<EventStore>> Open(EventStoreOptions options);
+  ~EventStore();  // stops the writer after the queued work; closes the database
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Queues `fn`; `done` runs on the writer thread once the group is durable (or failed).
+  // With a command_id seen before, `fn` does not run and `done` gets the first result.
+  void Submit(CommandMeta meta, TxFn fn, Done done);
+  // Submit and wait.
+  [[nodiscard]] absl::StatusOr<CommitResult> Execute(CommandMeta meta, TxFn fn);
+
+  const std::string& source() const;
+  const Clock& clock() const;
+
+  // The last committed position (0: empty log).
+  [[nodiscard]] uint64_t LastPosition() const;
+  // Waits until LastPosition() > after or the timeout passes; returns whether it is.
+  bool WaitForPosition(uint64_t after, absl::Duration timeout) const;
+  // Committed events from `from` (inclusive), at most `max` of them, in position order.
+  [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadLog(uint64_t from,
+                                                                               size_t max) const;
+  // Committed events of one stream, in version order.
+  [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadStream(
+      absl::string_view stream_id) const;
+
+  // Committed projection state, for queries.
+  [[nodiscard]] std::optional<std::string> GetProjection(absl::string_view key) const;
+  // Calls fn(key, value) for keys starting with `prefix` and greater than `start_after`,
+  // in key order, until fn returns false.
+  void ScanProjections(absl::string_view prefix, absl::string_view start_after,
+                       const std::function<bool(absl::string_view, absl::string_view)>& fn) const;
+
+  [[nodiscard]] std::optional<FeedCursor> GetFeedCursor(absl::string_view source,
+                                                        int32_t partition) const;
+  // Every stored feed cursor as (source, partition, cursor).
+  [[nodiscard]] std::vector<std::tuple<std::string, int32_t, FeedCursor>> FeedCursors() const;
+
+  // Small durable values outside transactions (the relay's cursor).
+  [[nodiscard]] std::optional<std::string> GetMeta(absl::string_view key) const;
+  [[nodiscard]] absl::Status PutMeta(absl::string_view key, absl::string_view value);
+
+  [[nodiscard]] Digest ProjectionDigest() const;
+  // Discards every projection and folds the whole log through the projector again, on the
+  // writer thread, committed in one batch. Returns the new digest.
+  [[nodiscard]] absl::StatusOr<Digest> RebuildProjections();
+
+ private:
+  class Impl;
+  explicit EventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace remiss::core

@@ -1,0 +1,39 @@
+// The relay publishes a store's log to Kafka: it tails the events column family (the
+// outbox), produces each event to remiss.<source>.events.v1 with the idempotent producer
+// (acks=all), key = the envelope's partition_key, headers: event type, event id, source
+// position, traceparent. It persists its cursor only up to the highest contiguous position
+// whose delivery report said persisted, and sends again anything after it, so a crash or a
+// broker outage loses nothing (consumers drop repeats by position). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "remiss/core/event_store.h"
+
+namespace remiss::core {
+
+struct RelayOptions {
+  std::string brokers;                       // "127.0.0.1:9092"
+  size_t max_in_flight = 10000;              // produced but not yet confirmed, at most
+  std::map<std::string, std::string> extra;  // more librdkafka settings
+};
+
+class Relay {
+ public:
+  // Creates the topics (idempotently, from infra/kafka/topics.conf) and starts relaying
+  // from the stored cursor. The store is not owned and must outlive the relay.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Relay>> Start(EventStore* store,
+                                                                   RelayOptions options);
+  virtual ~Relay() = default;
+  // Stops producing; waits a short while for outstanding deliveries and saves the cursor.
+  virtual void Stop() = 0;
+  // The highest position Kafka confirmed, with all before it.
+  [[nodiscard]] virtual uint64_t Cursor() const = 0;
+};
+
+}  // namespace remiss::core

@@ -1,0 +1,570 @@
+#include "remiss/core/event_store.h"
+
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <deque>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "google/protobuf/util/time_util.h"
+#include "remiss/core/keys.h"
+#include "rocksdb/db.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+
+namespace remiss::core {
+namespace {
+
+using remiss::v1::EventEnvelope;
+
+// Column families. `events` (key: position) is the log and the outbox; `streams` holds each
+// stream's head (key: stream id) and its index (key: stream id, NUL, version -> position);
+// `commands` maps command ids to their first result; `meta` holds feed cursors and the
+// relay's cursor.
+constexpr const char* kEvents = "events";
+constexpr const char* kStreams = "streams";
+constexpr const char* kCommands = "commands";
+constexpr const char* kProjections = "projections";
+constexpr const char* kMeta = "meta";
+
+rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+std::string StreamIndexKey(absl::string_view stream_id, uint64_t version) {
+  return absl::StrCat(stream_id, absl::string_view("\0", 1), EncodeU64(version));
+}
+
+std::string FeedKey(absl::string_view source, int32_t partition) {
+  return absl::StrCat("feed/", source, "/", partition);
+}
+
+std::string EncodeCursor(FeedCursor c) {
+  return EncodeU64(static_cast<uint64_t>(c.offset)) + EncodeU64(c.position);
+}
+
+FeedCursor DecodeCursor(absl::string_view v) {
+  return FeedCursor{static_cast<int64_t>(DecodeU64(v)), DecodeU64(v.substr(std::min<size_t>(8, v.size())))};
+}
+
+// Command record: version, first, last, then the stream id.
+std::string EncodeResult(const CommitResult& r) {
+  return absl::StrCat(EncodeU64(r.stream_version), EncodeU64(r.first_position),
+                      EncodeU64(r.last_position), r.stream_id);
+}
+
+CommitResult DecodeResult(absl::string_view v) {
+  CommitResult r;
+  if (v.size() < 24) return r;
+  r.stream_version = DecodeU64(v.substr(0, 8));
+  r.first_position = DecodeU64(v.substr(8, 8));
+  r.last_position = DecodeU64(v.substr(16, 8));
+  r.stream_id = std::string(v.substr(24));
+  r.repeated = true;
+  return r;
+}
+
+// The name of the fact inside the envelope: the message set in the payload's own oneof.
+std::string EventType(const EventEnvelope& e) {
+  const auto* refl = e.GetReflection();
+  const auto* field = refl->GetOneofFieldDescriptor(e, e.GetDescriptor()->FindOneofByName("payload"));
+  if (field == nullptr) return "";
+  const google::protobuf::Message& inner = refl->GetMessage(e, field);
+  const auto* d = inner.GetDescriptor();
+  for (int i = 0; i < d->oneof_decl_count(); ++i) {
+    const auto* f = inner.GetReflection()->GetOneofFieldDescriptor(inner, d->oneof_decl(i));
+    if (f != nullptr && f->message_type() != nullptr) return f->message_type()->name();
+  }
+  return d->name();
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+std::string Hex(const unsigned char* p, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) absl::StrAppend(&out, absl::StrFormat("%02x", p[i]));
+  return out;
+}
+
+}  // namespace
+
+class EventStore::Impl {
+ public:
+  struct Pending {
+    CommandMeta meta;
+    TxFn fn;
+    Done done;
+    bool exclusive = false;  // runs in a group of its own (rebuild)
+  };
+
+  explicit Impl(EventStoreOptions options) : options_(std::move(options)) {}
+
+  ~Impl() {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      stopping_ = true;
+    }
+    if (writer_.joinable()) writer_.join();
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    delete db_;
+  }
+
+  absl::Status Open() {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.path, ec);
+    if (ec) return absl::InternalError(absl::StrCat("data directory ", options_.path, ": ", ec.message()));
+    rocksdb::DBOptions db_options;
+    db_options.create_if_missing = true;
+    db_options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEvents, kStreams,
+                             kCommands, kProjections, kMeta}) {
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db_);
+    if (!s.ok()) return FromRocks(s, absl::StrCat("opening the event store at ", options_.path));
+    events_ = handles_[1];
+    streams_ = handles_[2];
+    commands_ = handles_[3];
+    projections_ = handles_[4];
+    meta_ = handles_[5];
+
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    it->SeekToLast();
+    last_position_.store(it->Valid() ? DecodeU64(ToView(it->key())) : 0);
+    writer_ = std::thread([this] { WriterLoop(); });
+    return absl::OkStatus();
+  }
+
+  void Submit(Pending p) {
+    absl::MutexLock lock(&queue_mu_);
+    if (stopping_) {
+      p.done(absl::UnavailableError("the event store is closing"));
+      return;
+    }
+    queue_.push_back(std::move(p));
+  }
+
+  bool WaitForPosition(uint64_t after, absl::Duration timeout) const {
+    absl::MutexLock lock(&position_mu_);
+    auto past = [this, after]() ABSL_SHARED_LOCKS_REQUIRED(position_mu_) {
+      return last_position_.load() > after;
+    };
+    return position_mu_.AwaitWithTimeout(absl::Condition(&past), timeout);
+  }
+
+  absl::StatusOr<std::vector<EventEnvelope>> ReadLog(uint64_t from, size_t max) const {
+    std::vector<EventEnvelope> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    std::string start = EncodeU64(from);
+    for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
+      if (!out.emplace_back().ParseFromArray(it->value().data(), it->value().size())) {
+        return absl::DataLossError(absl::StrCat("event at position ", DecodeU64(ToView(it->key())),
+                                                " does not parse"));
+      }
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    return out;
+  }
+
+  std::optional<std::string> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const {
+    std::string value;
+    if (!db_->Get(rocksdb::ReadOptions(), cf, ToSlice(key), &value).ok()) return std::nullopt;
+    return value;
+  }
+
+  const EventStoreOptions& options() const { return options_; }
+  uint64_t last_position() const { return last_position_.load(); }
+
+  class TxImpl;
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* streams_ = nullptr;
+  rocksdb::ColumnFamilyHandle* commands_ = nullptr;
+  rocksdb::ColumnFamilyHandle* projections_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+
+ private:
+  void WriterLoop();
+  void CommitGroup(std::vector<Pending>& group);
+
+  EventStoreOptions options_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::thread writer_;
+
+  absl::Mutex queue_mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // Written only by the writer thread, under position_mu_ so that waiters wake.
+  mutable absl::Mutex position_mu_;
+  std::atomic<uint64_t> last_position_{0};
+};
+
+// A transaction's view: reads see the database plus what this group staged before.
+class EventStore::Impl::TxImpl final : public Tx {
+ public:
+  TxImpl(Impl* store, rocksdb::WriteBatchWithIndex* batch, uint64_t* next_position,
+         const CommandMeta& meta, absl::Time now)
+      : store_(store), batch_(batch), next_position_(next_position), meta_(meta), now_(now) {}
+
+  std::optional<std::string> Get(absl::string_view key) override {
+    return Read(store_->projections_, key);
+  }
+  void Put(absl::string_view key, absl::string_view value) override {
+    batch_->Put(store_->projections_, ToSlice(key), ToSlice(value));
+  }
+  void Delete(absl::string_view key) override {
+    batch_->Delete(store_->projections_, ToSlice(key));
+  }
+
+  uint64_t StreamVersion(absl::string_view stream_id) override {
+    auto head = Read(store_->streams_, stream_id);
+    return head ? DecodeU64(*head) : 0;
+  }
+
+  absl::StatusOr<std::vector<EventEnvelope>> ReadStream(absl::string_view stream_id) override {
+    std::vector<EventEnvelope> out;
+    const uint64_t version = StreamVersion(stream_id);
+    for (uint64_t v = 1; v <= version; ++v) {
+      auto position = Read(store_->streams_, StreamIndexKey(stream_id, v));
+      auto bytes = position ? Read(store_->events_, *position) : std::nullopt;
+      if (!bytes || !out.emplace_back().ParseFromString(*bytes)) {
+        return absl::DataLossError(absl::StrCat("stream ", stream_id, " version ", v, " is missing"));
+      }
+    }
+    return out;
+  }
+
+  absl::Status Append(absl::string_view stream_id, std::optional<uint64_t> expected_version,
+                      std::vector<EventEnvelope> events) override {
+    if (stream_id.empty()) return absl::InvalidArgumentError("stream_id: is required");
+    uint64_t version = StreamVersion(stream_id);
+    if (expected_version && *expected_version != version) {
+      return absl::AbortedError(absl::StrCat("expected_version: ", *expected_version,
+                                             " but the current version is ", version));
+    }
+    for (EventEnvelope& e : events) {
+      if (e.payload_case() == EventEnvelope::PAYLOAD_NOT_SET) {
+        return absl::InternalError("an event without a payload");
+      }
+      if (e.partition_key().empty()) return absl::InternalError("an event without a partition key");
+      const uint64_t position = (*next_position_)++;
+      ++version;
+      e.set_source(store_->options().source);
+      e.set_position(position);
+      e.set_event_id(absl::StrCat(store_->options().source, "-", position));
+      e.set_stream_id(std::string(stream_id));
+      e.set_stream_version(version);
+      e.set_type(EventType(e));
+      *e.mutable_recorded_at() = ToProto(now_);
+      if (!e.has_occurred_at()) *e.mutable_occurred_at() = e.recorded_at();
+      if (!e.has_actor()) *e.mutable_actor() = meta_.actor;
+      if (e.command_id().empty()) e.set_command_id(meta_.command_id);
+      if (e.correlation_id().empty()) e.set_correlation_id(meta_.correlation_id);
+      if (e.causation_id().empty()) e.set_causation_id(meta_.causation_id);
+      if (e.traceparent().empty()) e.set_traceparent(meta_.traceparent);
+
+      const std::string key = EncodeU64(position);
+      batch_->Put(store_->events_, key, e.SerializeAsString());
+      batch_->Put(store_->streams_, StreamIndexKey(stream_id, version), key);
+      if (store_->options().projector != nullptr) {
+        absl::Status s = store_->options().projector->Apply(e, *this);
+        if (!s.ok()) return s;
+      }
+      if (result_.first_position == 0) result_.first_position = position;
+      result_.last_position = position;
+    }
+    if (!events.empty()) {
+      batch_->Put(store_->streams_, ToSlice(stream_id), EncodeU64(version));
+    }
+    result_.stream_id = std::string(stream_id);
+    result_.stream_version = version;
+    return absl::OkStatus();
+  }
+
+  std::optional<FeedCursor> GetFeedCursor(absl::string_view source, int32_t partition) override {
+    auto v = Read(store_->meta_, FeedKey(source, partition));
+    if (!v) return std::nullopt;
+    return DecodeCursor(*v);
+  }
+  void SetFeedCursor(absl::string_view source, int32_t partition, FeedCursor cursor) override {
+    batch_->Put(store_->meta_, FeedKey(source, partition), EncodeCursor(cursor));
+  }
+  absl::Time Now() const override { return now_; }
+
+  const CommitResult& result() const { return result_; }
+
+ private:
+  std::optional<std::string> Read(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
+    std::string value;
+    rocksdb::Status s =
+        batch_->GetFromBatchAndDB(store_->db_, rocksdb::ReadOptions(), cf, ToSlice(key), &value);
+    if (!s.ok()) return std::nullopt;
+    return value;
+  }
+
+  Impl* store_;
+  rocksdb::WriteBatchWithIndex* batch_;
+  uint64_t* next_position_;
+  const CommandMeta& meta_;
+  absl::Time now_;
+  CommitResult result_;
+};
+
+void EventStore::Impl::WriterLoop() {
+  while (true) {
+    std::vector<Pending> group;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(
+          +[](Impl* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, all work done
+      // An exclusive transaction runs alone; it ends the group that reaches it.
+      if (queue_.front().exclusive) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      } else {
+        while (!queue_.empty() && !queue_.front().exclusive && group.size() < options_.max_group) {
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+    }
+    CommitGroup(group);
+  }
+}
+
+void EventStore::Impl::CommitGroup(std::vector<Pending>& group) {
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  const uint64_t first = last_position_.load() + 1;
+  uint64_t next = first;
+  const absl::Time now = options_.clock->Now();
+  std::vector<absl::StatusOr<CommitResult>> results;
+  results.reserve(group.size());
+
+  for (Pending& p : group) {
+    const std::string& command_id = p.meta.command_id;
+    if (!command_id.empty()) {
+      std::string seen;
+      if (batch.GetFromBatchAndDB(db_, rocksdb::ReadOptions(), commands_, command_id, &seen).ok()) {
+        results.push_back(DecodeResult(seen));
+        continue;
+      }
+    }
+    batch.SetSavePoint();
+    const uint64_t saved_next = next;
+    TxImpl tx(this, &batch, &next, p.meta, now);
+    absl::Status s = p.fn(tx);
+    if (!s.ok()) {
+      batch.RollbackToSavePoint();
+      next = saved_next;
+      results.push_back(s);
+      continue;
+    }
+    if (!command_id.empty()) batch.Put(commands_, command_id, EncodeResult(tx.result()));
+    results.push_back(tx.result());
+  }
+
+  if (batch.GetWriteBatch()->Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    rocksdb::Status s = db_->Write(wo, batch.GetWriteBatch());
+    if (!s.ok()) {
+      absl::Status failed = FromRocks(s, "committing to the event store");
+      for (auto& r : results) {
+        if (r.ok()) r = failed;
+      }
+      next = first;
+    }
+  }
+  if (next != first) {
+    absl::MutexLock lock(&position_mu_);
+    last_position_.store(next - 1);
+  }
+  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+}
+
+EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventStore::~EventStore() = default;
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(EventStoreOptions options) {
+  if (options.clock == nullptr) return absl::InvalidArgumentError("clock: is required");
+  if (options.source.empty()) return absl::InvalidArgumentError("source: is required");
+  if (options.max_group == 0) options.max_group = 1;
+  auto impl = std::make_unique<Impl>(std::move(options));
+  absl::Status s = impl->Open();
+  if (!s.ok()) return s;
+  return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
+}
+
+void EventStore::Submit(CommandMeta meta, TxFn fn, Done done) {
+  impl_->Submit(Impl::Pending{std::move(meta), std::move(fn), std::move(done)});
+}
+
+absl::StatusOr<CommitResult> EventStore::Execute(CommandMeta meta, TxFn fn) {
+  absl::Notification finished;
+  absl::StatusOr<CommitResult> out;
+  Submit(std::move(meta), std::move(fn), [&](absl::StatusOr<CommitResult> r) {
+    out = std::move(r);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return out;
+}
+
+const std::string& EventStore::source() const { return impl_->options().source; }
+const Clock& EventStore::clock() const { return *impl_->options().clock; }
+uint64_t EventStore::LastPosition() const { return impl_->last_position(); }
+
+bool EventStore::WaitForPosition(uint64_t after, absl::Duration timeout) const {
+  return impl_->WaitForPosition(after, timeout);
+}
+
+absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadLog(uint64_t from, size_t max) const {
+  return impl_->ReadLog(from, max);
+}
+
+absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadStream(absl::string_view stream_id) const {
+  std::vector<EventEnvelope> out;
+  // A snapshot, so that the head and the index agree.
+  const rocksdb::Snapshot* snapshot = impl_->db_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string prefix = StreamIndexKey(stream_id, 0).substr(0, stream_id.size() + 1);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->streams_));
+  absl::Status status;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string bytes;
+    rocksdb::Status s = impl_->db_->Get(ro, impl_->events_, it->value(), &bytes);
+    if (!s.ok() || !out.emplace_back().ParseFromString(bytes)) {
+      status = absl::DataLossError(absl::StrCat("stream ", stream_id, " has a missing event"));
+      break;
+    }
+  }
+  impl_->db_->ReleaseSnapshot(snapshot);
+  if (!status.ok()) return status;
+  return out;
+}
+
+std::optional<std::string> EventStore::GetProjection(absl::string_view key) const {
+  return impl_->Get(impl_->projections_, key);
+}
+
+void EventStore::ScanProjections(
+    absl::string_view prefix, absl::string_view start_after,
+    const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->projections_));
+  std::string start = std::string(start_after > prefix ? start_after : prefix);
+  for (it->Seek(start); it->Valid() && it->key().starts_with(ToSlice(prefix)); it->Next()) {
+    if (!start_after.empty() && ToView(it->key()) <= start_after) continue;
+    if (!fn(ToView(it->key()), ToView(it->value()))) break;
+  }
+}
+
+std::optional<FeedCursor> EventStore::GetFeedCursor(absl::string_view source,
+                                                    int32_t partition) const {
+  auto v = impl_->Get(impl_->meta_, FeedKey(source, partition));
+  if (!v) return std::nullopt;
+  return DecodeCursor(*v);
+}
+
+std::vector<std::tuple<std::string, int32_t, FeedCursor>> EventStore::FeedCursors() const {
+  std::vector<std::tuple<std::string, int32_t, FeedCursor>> out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->meta_));
+  for (it->Seek("feed/"); it->Valid() && it->key().starts_with("feed/"); it->Next()) {
+    absl::string_view key = ToView(it->key()).substr(5);
+    size_t slash = key.rfind('/');
+    if (slash == absl::string_view::npos) continue;
+    out.emplace_back(std::string(key.substr(0, slash)),
+                     std::atoi(std::string(key.substr(slash + 1)).c_str()),
+                     DecodeCursor(ToView(it->value())));
+  }
+  return out;
+}
+
+std::optional<std::string> EventStore::GetMeta(absl::string_view key) const {
+  return impl_->Get(impl_->meta_, absl::StrCat("m/", key));
+}
+
+absl::Status EventStore::PutMeta(absl::string_view key, absl::string_view value) {
+  rocksdb::WriteOptions wo;
+  return FromRocks(impl_->db_->Put(wo, impl_->meta_, absl::StrCat("m/", key), ToSlice(value)),
+                   "writing meta");
+}
+
+Digest EventStore::ProjectionDigest() const {
+  const rocksdb::Snapshot* snapshot = impl_->db_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  Digest digest;
+  digest.log_position = LastPosition();  // projections are committed with their events
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->projections_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    for (const rocksdb::Slice& part : {it->key(), it->value()}) {
+      std::string len = EncodeU64(part.size());
+      EVP_DigestUpdate(ctx, len.data(), len.size());
+      EVP_DigestUpdate(ctx, part.data(), part.size());
+    }
+    ++digest.entries;
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  EVP_DigestFinal_ex(ctx, md, &md_len);
+  EVP_MD_CTX_free(ctx);
+  impl_->db_->ReleaseSnapshot(snapshot);
+  digest.sha256 = Hex(md, md_len);
+  return digest;
+}
+
+absl::StatusOr<Digest> EventStore::RebuildProjections() {
+  Projector* projector = impl_->options().projector;
+  absl::Notification finished;
+  absl::StatusOr<CommitResult> result;
+  impl_->Submit(Impl::Pending{
+      CommandMeta{},
+      [this, projector](Tx& tx) -> absl::Status {
+        // Alone in its group: the database is everything there is.
+        std::unique_ptr<rocksdb::Iterator> it(
+            impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->projections_));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) tx.Delete(ToView(it->key()));
+        if (projector == nullptr) return absl::OkStatus();
+        constexpr size_t kChunk = 1024;
+        for (uint64_t from = 1;;) {
+          auto events = impl_->ReadLog(from, kChunk);
+          if (!events.ok()) return events.status();
+          for (const EventEnvelope& e : *events) {
+            absl::Status s = projector->Apply(e, tx);
+            if (!s.ok()) return s;
+          }
+          if (events->size() < kChunk) return absl::OkStatus();
+          from = events->back().position() + 1;
+        }
+      },
+      [&](absl::StatusOr<CommitResult> r) {
+        result = std::move(r);
+        finished.Notify();
+      },
+      /*exclusive=*/true});
+  finished.WaitForNotification();
+  if (!result.ok()) return result.status();
+  return ProjectionDigest();
+}
+
+}  // namespace remiss::core

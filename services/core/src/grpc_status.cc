@@ -1,0 +1,13 @@
+#include "remiss/core/grpc_status.h"
+
+#include <string>
+
+namespace remiss::core {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl and gRPC share the canonical code numbers.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+}  // namespace remiss::core

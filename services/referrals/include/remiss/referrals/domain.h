@@ -1,0 +1,92 @@
+// The referrals domain as pure functions: given the current state of an organization or a
+// referral round and a command, decide which events happen (or why not); evolve the state
+// by one event. No I/O, no clock: what a decision needs from outside comes in a
+// DecisionContext. Errors are absl::Status with the gRPC-style code and a message that
+// starts with the offending field: "case_number: must look like \"KS 2019/1939\"".
+#pragma once
+
+#include <functional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "remiss/v1/referrals.pb.h"
+#include "remiss/v1/referrals_events.pb.h"
+
+namespace remiss::referrals {
+
+using Events = std::vector<remiss::v1::ReferralEvent>;
+
+// What a decision may need beyond the aggregate's own state.
+struct DecisionContext {
+  absl::Time now;
+  absl::CivilDay today;  // the date in Europe/Stockholm at `now`
+  // Whether an organization id is registered.
+  std::function<bool(absl::string_view)> organization_registered;
+  // Whether a referral round with this id exists.
+  std::function<bool(absl::string_view)> referral_exists;
+};
+
+// ---- ids and validation ----
+
+// "KS 2019/1939" -> "ks-2019-1939". Expects a valid case number.
+[[nodiscard]] std::string ReferralIdForCaseNumber(absl::string_view case_number);
+// A case number: a diary prefix of 1-8 capital letters (Å, Ä, Ö allowed), a space, a
+// four-digit year, '/', a serial of 1-7 digits. The error names `field`.
+[[nodiscard]] absl::Status ValidateCaseNumber(absl::string_view field, absl::string_view value);
+// An organization id: 2-64 characters of a-z, 0-9 and '-', not starting or ending with '-'.
+[[nodiscard]] absl::Status ValidateOrgId(absl::string_view field, absl::string_view value);
+
+// ---- organizations (state: nullptr when not registered) ----
+
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::RegisterOrganizationRequest& cmd,
+                                            const remiss::v1::Organization* state);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::UpdateOrganizationRequest& cmd,
+                                            const remiss::v1::Organization* state);
+// Applies an organization event; `state` starts default-constructed.
+void Evolve(remiss::v1::Organization& state, const remiss::v1::ReferralEvent& event);
+
+// ---- referral rounds (state: nullptr when the round does not exist) ----
+
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::CreateReferralRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::AttachDocumentRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::AddAddresseeRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::RemoveAddresseeRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::SetDeadlineRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::IssueReferralRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::MoveDeadlineRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::CloseReferralRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::WithdrawReferralRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::LinkRevisionRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+
+// Applies a referral event recorded at `recorded_at`; `state` starts default-constructed.
+// Keeps stated_deadline of every addressee equal to its override or the round's deadline.
+// Does not touch revised_by (that is the projection's, from the other round's event).
+void Evolve(remiss::v1::Referral& state, const remiss::v1::ReferralEvent& event,
+            absl::Time recorded_at);
+
+}  // namespace remiss::referrals
