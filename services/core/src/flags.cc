@@ -1,1 +1,58 @@
-// placeholder
+#include "remiss/core/flags.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace remiss::core {
+
+absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
+  ServerFlags flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      flags.help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg, "\""));
+    std::string name = arg.substr(2), value;
+    bool has_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (!has_value) {
+      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat("--", name, ": needs a value"));
+      value = argv[++i];
+    }
+    if (name == "listen") {
+      flags.listen = value;
+    } else if (name == "data-dir") {
+      flags.data_dir = value;
+    } else if (name == "kafka-brokers") {
+      flags.kafka_brokers = value;
+    } else if (name == "max-message-bytes") {
+      if (!absl::SimpleAtoi(value, &flags.max_message_bytes) || flags.max_message_bytes < 1024) {
+        return absl::InvalidArgumentError("--max-message-bytes: must be a number of at least 1024");
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, ": unknown flag (see --help)"));
+    }
+  }
+  if (flags.listen.empty()) return absl::InvalidArgumentError("--listen: must be host:port");
+  if (flags.data_dir.empty()) return absl::InvalidArgumentError("--data-dir: must be a directory");
+  return flags;
+}
+
+std::string ServerFlagsHelp() {
+  return "  --listen HOST:PORT        where to serve gRPC (default 127.0.0.1:50051; port 0 picks one)\n"
+         "  --data-dir DIR            where the RocksDB stores live (default ./remiss-data)\n"
+         "  --kafka-brokers LIST      publish every event to Kafka, e.g. 127.0.0.1:9092\n"
+         "                            (default: none, the embedded mode)\n"
+         "  --max-message-bytes N     the largest request accepted (default 4194304)\n";
+}
+
+}  // namespace remiss::core

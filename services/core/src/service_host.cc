@@ -1,1 +1,183 @@
-// placeholder
+#include "remiss/core/service_host.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/grpc_status.h"
+#include "remiss/v1/admin.grpc.pb.h"
+
+namespace remiss::core {
+
+// The admin API over the hosted modules. Synchronous: a rebuild may take a while and
+// should not hold a callback thread.
+class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
+ public:
+  explicit Admin(const std::vector<HostedModule>* modules) : modules_(modules) {}
+
+  grpc::Status GetProjectionDigest(grpc::ServerContext*,
+                                   const remiss::v1::GetProjectionDigestRequest* request,
+                                   remiss::v1::ProjectionDigest* response) override {
+    const HostedModule* m = Find(request->service());
+    if (m == nullptr) return NotFound(request->service());
+    Fill(m->name, m->store->ProjectionDigest(), response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status RebuildProjections(grpc::ServerContext*,
+                                  const remiss::v1::RebuildProjectionsRequest* request,
+                                  remiss::v1::ProjectionDigest* response) override {
+    const HostedModule* m = Find(request->service());
+    if (m == nullptr) return NotFound(request->service());
+    auto digest = m->store->RebuildProjections();
+    if (!digest.ok()) return ToGrpcStatus(digest.status());
+    Fill(m->name, *digest, response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetPositions(grpc::ServerContext*, const remiss::v1::GetPositionsRequest* request,
+                            remiss::v1::Positions* response) override {
+    for (const HostedModule& m : *modules_) {
+      if (!request->service().empty() && request->service() != m.name) continue;
+      auto* s = response->add_services();
+      s->set_service(m.name);
+      s->set_log_position(m.store->LastPosition());
+      s->set_relay_enabled(m.relay != nullptr);
+      if (m.relay != nullptr) {
+        s->set_relay_cursor(m.relay->Cursor());
+        s->set_relay_lag(s->log_position() - std::min(s->log_position(), s->relay_cursor()));
+      }
+      for (const auto& [source, partition, cursor] : m.store->FeedCursors()) {
+        auto* f = s->add_feeds();
+        f->set_source(source);
+        f->set_partition(partition);
+        f->set_offset(cursor.offset);
+        f->set_position(cursor.position);
+      }
+    }
+    if (response->services_size() == 0 && !request->service().empty()) {
+      return NotFound(request->service());
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  const HostedModule* Find(const std::string& name) const {
+    for (const HostedModule& m : *modules_) {
+      if (name.empty() || m.name == name) return &m;
+    }
+    return nullptr;
+  }
+  static grpc::Status NotFound(const std::string& name) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("service: no service \"", name, "\" runs here"));
+  }
+  static void Fill(const std::string& name, const Digest& d, remiss::v1::ProjectionDigest* out) {
+    out->set_service(name);
+    out->set_sha256(d.sha256);
+    out->set_entries(d.entries);
+    out->set_log_position(d.log_position);
+  }
+
+  const std::vector<HostedModule>* modules_;
+};
+
+ServiceHost::ServiceHost(std::string listen, int max_message_bytes)
+    : listen_(std::move(listen)), max_message_bytes_(max_message_bytes) {}
+
+ServiceHost::~ServiceHost() { Shutdown(absl::ZeroDuration()); }
+
+void ServiceHost::AddService(grpc::Service* service) { services_.push_back(service); }
+void ServiceHost::AddModule(HostedModule module) { modules_.push_back(std::move(module)); }
+
+absl::Status ServiceHost::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  admin_ = std::make_unique<Admin>(&modules_);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen_, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(max_message_bytes_);
+  builder.SetMaxSendMessageSize(4 * max_message_bytes_);
+  for (grpc::Service* s : services_) builder.RegisterService(s);
+  builder.RegisterService(admin_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("--listen: cannot serve on ", listen_));
+  }
+  auto* health = server_->GetHealthCheckService();
+  for (const HostedModule& m : modules_) health->SetServingStatus(m.grpc_service, true);
+  health->SetServingStatus(true);
+  watchdog_ = std::thread([this] { Watch(); });
+  return absl::OkStatus();
+}
+
+void ServiceHost::Watch() {
+  auto* health = server_->GetHealthCheckService();
+  std::vector<bool> reported(modules_.size(), false);
+  while (!stopping_) {
+    bool all_ok = true;
+    for (size_t i = 0; i < modules_.size(); ++i) {
+      for (const Feed* feed : modules_[i].feeds) {
+        absl::Status s = feed->status();
+        if (s.ok()) continue;
+        all_ok = false;
+        if (!reported[i]) {
+          std::cerr << modules_[i].name << ": a feed stopped: " << s << "; marked NOT_SERVING\n";
+          health->SetServingStatus(modules_[i].grpc_service, false);
+          reported[i] = true;
+        }
+      }
+    }
+    if (!all_ok) health->SetServingStatus(false);
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
+void ServiceHost::Shutdown(absl::Duration grace) {
+  if (stopping_.exchange(true)) return;
+  if (watchdog_.joinable()) watchdog_.join();
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->Shutdown();
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    server_->Wait();
+  }
+}
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int AwaitShutdownSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+CommandMeta MetaFromCall(const grpc::ServerContextBase& context, const std::string& command_id) {
+  CommandMeta meta;
+  meta.command_id = command_id;
+  const auto& md = context.client_metadata();
+  auto get = [&md](const char* key) {
+    auto it = md.find(key);
+    return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
+  };
+  meta.actor.set_org_id(get("x-remiss-org"));
+  meta.actor.set_role(get("x-remiss-role"));
+  meta.actor.set_person_id(get("x-remiss-person"));
+  meta.traceparent = get("traceparent");
+  meta.correlation_id = get("x-correlation-id");
+  return meta;
+}
+
+}  // namespace remiss::core

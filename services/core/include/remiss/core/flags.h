@@ -1,0 +1,25 @@
+// Command-line flags shared by every server binary (remissd and each service's own).
+// Accepts "--name=value" and "--name value"; '-' and '_' are the same in names.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace remiss::core {
+
+struct ServerFlags {
+  std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
+  std::string data_dir = "./remiss-data";  // each service keeps its RocksDB below it
+  std::string kafka_brokers;               // empty: no Kafka (the embedded default)
+  int max_message_bytes = 4 << 20;         // the largest request a server accepts
+  bool help = false;
+};
+
+// Parses argv. Unknown flags and missing values are errors that name the flag.
+[[nodiscard]] absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv);
+// The text --help prints, after a first line naming the program.
+[[nodiscard]] std::string ServerFlagsHelp();
+
+}  // namespace remiss::core

@@ -1,0 +1,33 @@
+// The main() of every remiss server: parse the flags, open the service modules, serve
+// until SIGINT or SIGTERM, then shut down cleanly (stop taking calls, finish the ones under
+// way, stop relays and feeds, close the stores).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "remiss/core/clock.h"
+#include "remiss/core/flags.h"
+#include "remiss/core/service_host.h"
+
+namespace remiss::core {
+
+// One service as a server hosts it: owns its store, relay, feeds and gRPC service.
+class ServiceModule {
+ public:
+  virtual ~ServiceModule() = default;
+  // Registers the gRPC service and the admin and health details with the host.
+  virtual void Host(ServiceHost& host) = 0;
+};
+
+using Modules = std::vector<std::unique_ptr<ServiceModule>>;
+using OpenModules = std::function<absl::StatusOr<Modules>(const ServerFlags&, const Clock*)>;
+
+// Returns the process's exit code.
+int ServerMain(int argc, char** argv, const std::string& program, const std::string& about,
+               const OpenModules& open);
+
+}  // namespace remiss::core

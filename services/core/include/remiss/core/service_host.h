@@ -1,0 +1,72 @@
+// Runs one or more services' gRPC APIs on one address, with what every remiss server has:
+// grpc.health.v1 health, server reflection, the admin service (digest, rebuild, positions),
+// bounded message sizes, and a watchdog that marks a service NOT_SERVING when one of its
+// feeds has stopped on an error. Thread-safe after Start(); services and modules must
+// outlive the host.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "remiss/core/event_store.h"
+#include "remiss/core/feed.h"
+#include "remiss/core/relay.h"
+
+namespace remiss::core {
+
+// What the admin service and the health checks need to know of one service.
+struct HostedModule {
+  std::string name;                 // "referrals"
+  std::string grpc_service;         // "remiss.v1.ReferralService", for health
+  EventStore* store = nullptr;
+  const Relay* relay = nullptr;     // null when not publishing to Kafka
+  std::vector<const Feed*> feeds;   // what it consumes
+};
+
+class ServiceHost {
+ public:
+  ServiceHost(std::string listen, int max_message_bytes);
+  ~ServiceHost();
+
+  void AddService(grpc::Service* service);
+  void AddModule(HostedModule module);
+
+  // Binds and starts serving. The bound port is then port().
+  [[nodiscard]] absl::Status Start();
+  int port() const { return port_; }
+  // Stops accepting calls and finishes the ones under way (for at most `grace`).
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+
+ private:
+  class Admin;
+  void Watch();
+
+  std::string listen_;
+  int max_message_bytes_;
+  int port_ = 0;
+  std::vector<grpc::Service*> services_;
+  std::vector<HostedModule> modules_;
+  std::unique_ptr<Admin> admin_;
+  std::unique_ptr<grpc::Server> server_;
+  std::atomic<bool> stopping_{false};
+  std::thread watchdog_;
+};
+
+// Blocks SIGINT and SIGTERM in this thread and every thread started after it; call first
+// in main(). AwaitShutdownSignal() then waits for one and returns its number.
+void BlockShutdownSignals();
+int AwaitShutdownSignal();
+
+// The command's meta from a call: command id, the caller's identity (for now from the
+// metadata x-remiss-org, x-remiss-role, x-remiss-person; later from its certificate),
+// traceparent and x-correlation-id.
+[[nodiscard]] CommandMeta MetaFromCall(const grpc::ServerContextBase& context,
+                                       const std::string& command_id);
+
+}  // namespace remiss::core

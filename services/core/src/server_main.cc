@@ -1,0 +1,45 @@
+#include "remiss/core/server_main.h"
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+
+namespace remiss::core {
+
+int ServerMain(int argc, char** argv, const std::string& program, const std::string& about,
+               const OpenModules& open) {
+  auto flags = ParseServerFlags(argc, argv);
+  if (!flags.ok()) {
+    std::cerr << program << ": " << flags.status().message() << "\n";
+    return 2;
+  }
+  if (flags->help) {
+    std::cout << "usage: " << program << " [flags]\n" << about << "\n\n" << ServerFlagsHelp();
+    return 0;
+  }
+  BlockShutdownSignals();
+  SystemClock clock;
+  auto modules = open(*flags, &clock);
+  if (!modules.ok()) {
+    std::cerr << program << ": " << modules.status().message() << "\n";
+    return 1;
+  }
+  ServiceHost host(flags->listen, flags->max_message_bytes);
+  for (auto& m : *modules) m->Host(host);
+  if (absl::Status s = host.Start(); !s.ok()) {
+    std::cerr << program << ": " << s.message() << "\n";
+    return 1;
+  }
+  std::string listen = flags->listen.substr(0, flags->listen.rfind(':'));
+  std::cout << program << " listening on " << listen << ":" << host.port() << " (data in "
+            << flags->data_dir << ", Kafka: "
+            << (flags->kafka_brokers.empty() ? "off" : flags->kafka_brokers) << ")" << std::endl;
+  int signal = AwaitShutdownSignal();
+  std::cout << program << ": signal " << signal << ", shutting down" << std::endl;
+  host.Shutdown();
+  modules->clear();
+  std::cout << program << ": stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace remiss::core

@@ -1,0 +1,35 @@
+#include "remiss/referrals/module.h"
+
+namespace remiss::referrals {
+
+absl::StatusOr<std::unique_ptr<ReferralsModule>> ReferralsModule::Open(
+    const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers) {
+  std::unique_ptr<ReferralsModule> m(new ReferralsModule());
+  auto store = core::EventStore::Open({.path = data_dir + "/referrals",
+                                       .source = "referrals",
+                                       .clock = clock,
+                                       .projector = &m->projector_});
+  if (!store.ok()) return store.status();
+  m->store_ = std::move(*store);
+  m->service_ = std::make_unique<ReferralGrpcService>(m->store_.get());
+  if (!kafka_brokers.empty()) {
+    auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});
+    if (!relay.ok()) return relay.status();
+    m->relay_ = std::move(*relay);
+  }
+  return m;
+}
+
+ReferralsModule::~ReferralsModule() {
+  if (relay_ != nullptr) relay_->Stop();
+}
+
+void ReferralsModule::Host(core::ServiceHost& host) {
+  host.AddService(service_.get());
+  host.AddModule({.name = "referrals",
+                  .grpc_service = "remiss.v1.ReferralService",
+                  .store = store_.get(),
+                  .relay = relay_.get()});
+}
+
+}  // namespace remiss::referrals

@@ -1,0 +1,257 @@
+#include "remiss/referrals/service.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "remiss/core/civil_date.h"
+#include "remiss/core/grpc_status.h"
+#include "remiss/core/service_host.h"
+#include "remiss/referrals/domain.h"
+#include "remiss/referrals/projector.h"
+
+namespace remiss::referrals {
+namespace {
+
+using remiss::v1::EventEnvelope;
+using Reactor = grpc::ServerUnaryReactor;
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+// A round is named by its id or its case number ("KS 2019/1939").
+std::string NormalizeReferralId(const std::string& id_or_case_number) {
+  if (ValidateCaseNumber("referral_id", id_or_case_number).ok()) {
+    return ReferralIdForCaseNumber(id_or_case_number);
+  }
+  return id_or_case_number;
+}
+
+std::vector<EventEnvelope> Wrap(const Events& events, const std::string& partition_key) {
+  std::vector<EventEnvelope> out;
+  out.reserve(events.size());
+  for (const auto& e : events) {
+    EventEnvelope& envelope = out.emplace_back();
+    *envelope.mutable_referrals() = e;
+    envelope.set_partition_key(partition_key);
+  }
+  return out;
+}
+
+DecisionContext ContextFor(core::Tx& tx) {
+  DecisionContext ctx;
+  ctx.now = tx.Now();
+  ctx.today = core::StockholmDate(ctx.now);
+  ctx.organization_registered = [&tx](absl::string_view id) {
+    return tx.Get(OrganizationKey(id)).has_value();
+  };
+  ctx.referral_exists = [&tx](absl::string_view id) { return tx.Get(ReferralKey(id)).has_value(); };
+  return ctx;
+}
+
+template <typename Request>
+std::optional<uint64_t> ExpectedVersion(const Request& r) {
+  if constexpr (requires { r.has_expected_version(); }) {
+    if (r.has_expected_version()) return r.expected_version();
+  }
+  return std::nullopt;
+}
+
+Reactor* Finish(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  Reactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(core::ToGrpcStatus(status));
+  return reactor;
+}
+
+// Submits `decide` and finishes the call with the commit's result.
+Reactor* Run(core::EventStore* store, grpc::CallbackServerContext* ctx,
+             const std::string& command_id, const std::string& id, core::EventStore::TxFn decide,
+             remiss::v1::CommandResult* result) {
+  Reactor* reactor = ctx->DefaultReactor();
+  store->Submit(core::MetaFromCall(*ctx, command_id), std::move(decide),
+                [reactor, result, id](absl::StatusOr<core::CommitResult> r) {
+                  if (r.ok()) {
+                    result->set_id(id);
+                    result->set_stream_id(r->stream_id);
+                    result->set_stream_version(r->stream_version);
+                    result->set_first_position(r->first_position);
+                    result->set_last_position(r->last_position);
+                  }
+                  reactor->Finish(core::ToGrpcStatus(r.status()));
+                });
+  return reactor;
+}
+
+}  // namespace
+
+template <typename Request>
+Reactor* ReferralGrpcService::OrganizationCommand(Ctx* ctx, const Request* request, Result* result) {
+  const std::string& org_id = request->org_id();
+  auto decide = [request, org_id](core::Tx& tx) -> absl::Status {
+    auto state = LoadOrganization(tx, org_id);
+    auto events = Decide(*request, state ? &*state : nullptr);
+    if (!events.ok()) return events.status();
+    if (events->empty()) return absl::OkStatus();
+    return tx.Append(OrganizationStream(org_id), ExpectedVersion(*request), Wrap(*events, org_id));
+  };
+  return Run(store_, ctx, request->command_id(), org_id, std::move(decide), result);
+}
+
+template <typename Request>
+Reactor* ReferralGrpcService::ReferralCommand(Ctx* ctx, const Request* request,
+                                              const std::string& referral_id, Result* result) {
+  auto decide = [request, referral_id](core::Tx& tx) -> absl::Status {
+    auto state = referral_id.empty() ? std::nullopt : LoadReferral(tx, referral_id);
+    auto events = Decide(*request, state ? &*state : nullptr, ContextFor(tx));
+    if (!events.ok()) return events.status();
+    if (events->empty()) return absl::OkStatus();
+    return tx.Append(ReferralStream(referral_id), ExpectedVersion(*request),
+                     Wrap(*events, referral_id));
+  };
+  return Run(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
+}
+
+Reactor* ReferralGrpcService::RegisterOrganization(
+    Ctx* ctx, const remiss::v1::RegisterOrganizationRequest* request, Result* result) {
+  return OrganizationCommand(ctx, request, result);
+}
+
+Reactor* ReferralGrpcService::UpdateOrganization(
+    Ctx* ctx, const remiss::v1::UpdateOrganizationRequest* request, Result* result) {
+  return OrganizationCommand(ctx, request, result);
+}
+
+Reactor* ReferralGrpcService::CreateReferral(Ctx* ctx, const remiss::v1::CreateReferralRequest* request,
+                                             Result* result) {
+  // The id comes from the case number; an invalid one is refused by Decide.
+  std::string id = ValidateCaseNumber("case_number", request->case_number()).ok()
+                       ? ReferralIdForCaseNumber(request->case_number())
+                       : std::string();
+  return ReferralCommand(ctx, request, id, result);
+}
+
+#define REMISS_REFERRAL_COMMAND(Name)                                                         \
+  Reactor* ReferralGrpcService::Name(Ctx* ctx, const remiss::v1::Name##Request* request,      \
+                                     Result* result) {                                        \
+    if (request->referral_id().empty()) {                                                     \
+      return Finish(ctx, absl::InvalidArgumentError("referral_id: is required"));             \
+    }                                                                                         \
+    return ReferralCommand(ctx, request, NormalizeReferralId(request->referral_id()), result); \
+  }
+
+REMISS_REFERRAL_COMMAND(AttachDocument)
+REMISS_REFERRAL_COMMAND(AddAddressee)
+REMISS_REFERRAL_COMMAND(RemoveAddressee)
+REMISS_REFERRAL_COMMAND(SetDeadline)
+REMISS_REFERRAL_COMMAND(IssueReferral)
+REMISS_REFERRAL_COMMAND(MoveDeadline)
+REMISS_REFERRAL_COMMAND(CloseReferral)
+REMISS_REFERRAL_COMMAND(WithdrawReferral)
+REMISS_REFERRAL_COMMAND(LinkRevision)
+#undef REMISS_REFERRAL_COMMAND
+
+// ---- queries ----
+
+Reactor* ReferralGrpcService::GetOrganization(Ctx* ctx,
+                                              const remiss::v1::GetOrganizationRequest* request,
+                                              remiss::v1::Organization* response) {
+  if (request->org_id().empty()) return Finish(ctx, absl::InvalidArgumentError("org_id: is required"));
+  auto bytes = store_->GetProjection(OrganizationKey(request->org_id()));
+  if (!bytes || !response->ParseFromString(*bytes)) {
+    return Finish(ctx, absl::NotFoundError(
+                           absl::StrCat("org_id: no organization \"", request->org_id(), "\" is registered")));
+  }
+  return Finish(ctx, absl::OkStatus());
+}
+
+Reactor* ReferralGrpcService::ListOrganizations(Ctx* ctx,
+                                                const remiss::v1::ListOrganizationsRequest* request,
+                                                remiss::v1::ListOrganizationsResponse* response) {
+  if (!remiss::v1::OrganizationKind_IsValid(request->kind())) {
+    return Finish(ctx, absl::InvalidArgumentError("kind: unknown organization kind"));
+  }
+  store_->ScanProjections("org/", "", [&](absl::string_view, absl::string_view value) {
+    remiss::v1::Organization org;
+    if (org.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+        (request->kind() == remiss::v1::ORGANIZATION_KIND_UNSPECIFIED || org.kind() == request->kind())) {
+      *response->add_organizations() = std::move(org);
+    }
+    return true;
+  });
+  return Finish(ctx, absl::OkStatus());
+}
+
+Reactor* ReferralGrpcService::GetReferral(Ctx* ctx, const remiss::v1::GetReferralRequest* request,
+                                          remiss::v1::Referral* response) {
+  if (request->referral_id().empty()) {
+    return Finish(ctx, absl::InvalidArgumentError("referral_id: is required"));
+  }
+  auto bytes = store_->GetProjection(ReferralKey(NormalizeReferralId(request->referral_id())));
+  if (!bytes || !response->ParseFromString(*bytes)) {
+    return Finish(ctx, absl::NotFoundError(
+                           absl::StrCat("referral_id: no round \"", request->referral_id(), "\"")));
+  }
+  return Finish(ctx, absl::OkStatus());
+}
+
+Reactor* ReferralGrpcService::ListReferrals(Ctx* ctx, const remiss::v1::ListReferralsRequest* request,
+                                            remiss::v1::ListReferralsResponse* response) {
+  if (!remiss::v1::ReferralStatus_IsValid(request->status())) {
+    return Finish(ctx, absl::InvalidArgumentError("status: unknown referral status"));
+  }
+  if (request->year() != 0 && (request->year() < 1900 || request->year() > 2999)) {
+    return Finish(ctx, absl::InvalidArgumentError("year: must be 0 (any) or between 1900 and 2999"));
+  }
+  if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
+    return Finish(ctx, absl::InvalidArgumentError(
+                           absl::StrCat("page_size: must be between 0 and ", kMaxPageSize)));
+  }
+  const int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+  const std::string start_after =
+      request->page_token().empty() ? std::string() : ReferralKey(request->page_token());
+  const std::string year = request->year() == 0 ? "" : absl::StrCat(" ", request->year(), "/");
+  bool more = false;
+  store_->ScanProjections("ref/", start_after, [&](absl::string_view, absl::string_view value) {
+    remiss::v1::Referral r;
+    if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    if (request->status() != remiss::v1::REFERRAL_STATUS_UNSPECIFIED && r.status() != request->status()) return true;
+    if (!year.empty() && r.case_number().find(year) == std::string::npos) return true;
+    if (!request->sender_org_id().empty() && r.sender_org_id() != request->sender_org_id()) return true;
+    if (response->referrals_size() == page_size) {
+      more = true;
+      return false;
+    }
+    *response->add_referrals() = std::move(r);
+    return true;
+  });
+  if (more) response->set_next_page_token(response->referrals().rbegin()->referral_id());
+  return Finish(ctx, absl::OkStatus());
+}
+
+Reactor* ReferralGrpcService::ListReferralsForOrganization(
+    Ctx* ctx, const remiss::v1::ListReferralsForOrganizationRequest* request,
+    remiss::v1::ListReferralsForOrganizationResponse* response) {
+  const std::string& org_id = request->org_id();
+  if (org_id.empty()) return Finish(ctx, absl::InvalidArgumentError("org_id: is required"));
+  if (!store_->GetProjection(OrganizationKey(org_id))) {
+    return Finish(ctx, absl::NotFoundError(absl::StrCat("org_id: no organization \"", org_id, "\" is registered")));
+  }
+  const std::string prefix = AddresseePrefix(org_id);
+  store_->ScanProjections(prefix, "", [&](absl::string_view key, absl::string_view) {
+    auto bytes = store_->GetProjection(ReferralKey(key.substr(prefix.size())));
+    remiss::v1::Referral r;
+    if (!bytes || !r.ParseFromString(*bytes)) return true;
+    for (const auto& a : r.addressees()) {
+      if (a.org_id() != org_id) continue;
+      auto* out = response->add_referrals();
+      out->set_referral_id(r.referral_id());
+      out->set_case_number(r.case_number());
+      out->set_title(r.title());
+      out->set_status(r.status());
+      out->set_stated_deadline(a.stated_deadline());
+      out->set_answer(a.answer());
+    }
+    return true;
+  });
+  return Finish(ctx, absl::OkStatus());
+}
+
+}  // namespace remiss::referrals
