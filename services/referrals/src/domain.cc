@@ -1,0 +1,837 @@
+// The referrals domain: decide (command + state -> events or a refusal) and evolve (state +
+// event -> state). Every Decide checks in the same order:
+//   1. the command's own fields (INVALID_ARGUMENT; needs no state),
+//   2. that the aggregate exists (NOT_FOUND) or does not (ALREADY_EXISTS, for creation),
+//   3. that the round's status allows the command (FAILED_PRECONDITION),
+//   4. what the command refers to (NOT_FOUND), then conflicts with the state.
+// Every message starts with the field it is about: "title: is required".
+#include "remiss/referrals/domain.h"
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "remiss/core/civil_date.h"
+
+namespace remiss::referrals {
+namespace {
+
+using remiss::v1::Addressee;
+using remiss::v1::AddresseeTerms;
+using remiss::v1::AnswerKind;
+using remiss::v1::Organization;
+using remiss::v1::OrganizationKind;
+using remiss::v1::Referral;
+using remiss::v1::ReferralEvent;
+using remiss::v1::ReferralStatus;
+
+constexpr size_t kMaxNameLength = 200;
+constexpr size_t kMaxTitleLength = 300;
+constexpr size_t kMaxSummaryLength = 20000;
+constexpr size_t kMaxReasonLength = 2000;
+constexpr size_t kMaxEmailLength = 200;
+constexpr size_t kMaxPhoneLength = 50;
+constexpr size_t kMaxDocumentIdLength = 64;
+constexpr size_t kMaxUriLength = 2000;
+constexpr size_t kMaxDiaryPrefixLetters = 8;
+
+// Returns early from the enclosing function when `expr` (an absl::Status) is not OK.
+#define REMISS_RETURN_IF_ERROR(expr)            \
+  do {                                          \
+    if (absl::Status _st = (expr); !_st.ok()) { \
+      return _st;                               \
+    }                                           \
+  } while (false)
+
+// ---- shared validators ----
+
+absl::Status Invalid(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+// Characters as a reader counts them: UTF-8 code points (continuation bytes not counted).
+size_t CharacterCount(absl::string_view value) {
+  size_t n = 0;
+  for (unsigned char c : value) {
+    if ((c & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+bool IsBlank(absl::string_view value) { return absl::StripAsciiWhitespace(value).empty(); }
+
+absl::Status MaxLength(absl::string_view field, absl::string_view value, size_t max) {
+  size_t n = CharacterCount(value);
+  if (n > max) {
+    return Invalid(field, absl::StrCat("must be at most ", max, " characters (got ", n, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RequiredText(absl::string_view field, absl::string_view value, size_t max) {
+  if (IsBlank(value)) return Invalid(field, "is required");
+  return MaxLength(field, value, max);
+}
+
+absl::Status Required(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return Invalid(field, "is required");
+  return absl::OkStatus();
+}
+
+bool IsAsciiDigits(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Counts the capital letters A-Z, Å, Ä, Ö (UTF-8) that make up all of `s`; -1 when `s` holds
+// anything else.
+int CapitalLetterCount(absl::string_view s) {
+  int letters = 0;
+  for (size_t i = 0; i < s.size(); ++letters) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 'A' && c <= 'Z') {
+      i += 1;
+      continue;
+    }
+    // Å = C3 85, Ä = C3 84, Ö = C3 96.
+    if (c == 0xC3 && i + 1 < s.size()) {
+      unsigned char next = static_cast<unsigned char>(s[i + 1]);
+      if (next == 0x85 || next == 0x84 || next == 0x96) {
+        i += 2;
+        continue;
+      }
+    }
+    return -1;
+  }
+  return letters;
+}
+
+bool IsDiaryPrefix(absl::string_view s) {
+  int n = CapitalLetterCount(s);
+  return n >= 1 && n <= static_cast<int>(kMaxDiaryPrefixLetters);
+}
+
+absl::Status ValidateDiaryPrefix(absl::string_view field, absl::string_view value) {
+  if (value.empty() || IsDiaryPrefix(value)) return absl::OkStatus();
+  return Invalid(field, absl::StrCat("must be 1-", kMaxDiaryPrefixLetters,
+                                     " capital letters A-Z, Å, Ä, Ö (got \"", value, "\")"));
+}
+
+absl::Status ValidateDocumentId(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return Invalid(field, "is required");
+  REMISS_RETURN_IF_ERROR(MaxLength(field, value, kMaxDocumentIdLength));
+  bool ok = absl::ascii_isalnum(static_cast<unsigned char>(value.front()));
+  for (char c : value) {
+    ok = ok && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                c == '.');
+  }
+  if (!ok) {
+    return Invalid(field, absl::StrCat("must be letters, digits, '-', '_' or '.', starting with "
+                                       "a letter or digit, like \"bilaga-1\" (got \"",
+                                       value, "\")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSha256(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return Invalid(field, "is required");
+  bool ok = value.size() == 64;
+  for (char c : value) ok = ok && absl::ascii_isxdigit(static_cast<unsigned char>(c));
+  if (!ok) {
+    return Invalid(field, absl::StrCat("must be 64 hexadecimal digits (got ", value.size(),
+                                       " characters)"));
+  }
+  return absl::OkStatus();
+}
+
+// A date given in the command that must lie after today (INVALID_ARGUMENT).
+absl::StatusOr<absl::CivilDay> FutureDate(absl::string_view field, absl::string_view value,
+                                          absl::CivilDay today) {
+  absl::StatusOr<absl::CivilDay> day = core::ParseCivilDate(field, value);
+  if (!day.ok()) return day.status();
+  if (*day <= today) {
+    return Invalid(field, absl::StrCat("must be after today (", core::FormatCivilDate(*day),
+                                       " is not after ", core::FormatCivilDate(today), ")"));
+  }
+  return day;
+}
+
+// Whether a stored "YYYY-MM-DD" lies after today. Stored dates were validated on the way in;
+// one that does not parse counts as not after today.
+bool StoredDateIsAfter(absl::string_view date, absl::CivilDay today) {
+  absl::StatusOr<absl::CivilDay> day = core::ParseCivilDate("deadline", date);
+  return day.ok() && *day > today;
+}
+
+absl::Status ValidateOrganizationKind(absl::string_view field, OrganizationKind kind) {
+  if (kind == remiss::v1::ORGANIZATION_KIND_UNSPECIFIED) return Invalid(field, "is required");
+  if (!remiss::v1::OrganizationKind_IsValid(kind)) {
+    return Invalid(field, absl::StrCat("unknown kind ", static_cast<int>(kind)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAnswerKind(absl::string_view field, AnswerKind answer) {
+  if (!remiss::v1::AnswerKind_IsValid(answer)) {
+    return Invalid(field, absl::StrCat("unknown answer kind ", static_cast<int>(answer)));
+  }
+  return absl::OkStatus();
+}
+
+AnswerKind ResolvedAnswer(AnswerKind answer) {
+  return answer == remiss::v1::ANSWER_KIND_UNSPECIFIED ? remiss::v1::ANSWER_KIND_REQUIRED
+                                                       : answer;
+}
+
+// ---- the decision context ----
+
+absl::StatusOr<bool> OrganizationRegistered(const DecisionContext& ctx, absl::string_view id) {
+  if (!ctx.organization_registered) {
+    return absl::InternalError("the decision context has no organization_registered lookup");
+  }
+  return ctx.organization_registered(id);
+}
+
+absl::StatusOr<bool> ReferralExists(const DecisionContext& ctx, absl::string_view id) {
+  if (!ctx.referral_exists) {
+    return absl::InternalError("the decision context has no referral_exists lookup");
+  }
+  return ctx.referral_exists(id);
+}
+
+// NOT_FOUND naming `field` unless `org_id` is a registered organization.
+absl::Status RequireRegistered(const DecisionContext& ctx, absl::string_view field,
+                               absl::string_view org_id) {
+  absl::StatusOr<bool> registered = OrganizationRegistered(ctx, org_id);
+  if (!registered.ok()) return registered.status();
+  if (!*registered) {
+    return absl::NotFoundError(
+        absl::StrCat(field, ": no organization \"", org_id, "\" is registered"));
+  }
+  return absl::OkStatus();
+}
+
+// ---- the round's state ----
+
+absl::string_view StatusName(ReferralStatus status) {
+  switch (status) {
+    case remiss::v1::REFERRAL_STATUS_DRAFT:
+      return "a draft";
+    case remiss::v1::REFERRAL_STATUS_ISSUED:
+      return "issued";
+    case remiss::v1::REFERRAL_STATUS_CLOSED:
+      return "closed";
+    case remiss::v1::REFERRAL_STATUS_WITHDRAWN:
+      return "withdrawn";
+    default:
+      return "in no known status";
+  }
+}
+
+// The round must exist: NOT_FOUND naming referral_id otherwise.
+absl::Status RequireRound(const Referral* state, absl::string_view referral_id) {
+  if (state == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("referral_id: no round \"", referral_id, "\" exists"));
+  }
+  return absl::OkStatus();
+}
+
+// The round must be in one of `allowed`: FAILED_PRECONDITION otherwise, saying what it is,
+// what `action` needs, and the optional `hint`.
+// E.g. "status: the round is withdrawn; a document can be attached only while it is a draft
+// or issued".
+absl::Status RequireStatus(const Referral& state, std::initializer_list<ReferralStatus> allowed,
+                           absl::string_view action, absl::string_view hint = "") {
+  for (ReferralStatus s : allowed) {
+    if (state.status() == s) return absl::OkStatus();
+  }
+  // "a draft", "a draft or issued", "a draft, issued or closed".
+  std::string allowed_names;
+  size_t i = 0;
+  for (ReferralStatus s : allowed) {
+    if (i > 0) absl::StrAppend(&allowed_names, i + 1 == allowed.size() ? " or " : ", ");
+    absl::StrAppend(&allowed_names, StatusName(s));
+    ++i;
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "status: the round is ", StatusName(state.status()), "; ", action, " only while it is ",
+      allowed_names, hint.empty() ? "" : "; ", hint));
+}
+
+const Addressee* FindAddressee(const Referral& state, absl::string_view org_id) {
+  for (const Addressee& a : state.addressees()) {
+    if (a.org_id() == org_id) return &a;
+  }
+  return nullptr;
+}
+
+Addressee* FindAddressee(Referral& state, absl::string_view org_id) {
+  for (Addressee& a : *state.mutable_addressees()) {
+    if (a.org_id() == org_id) return &a;
+  }
+  return nullptr;
+}
+
+// The deadline the round states for an addressee: its override, else the round's deadline.
+std::string StatedDeadline(const Referral& state, absl::string_view deadline_override) {
+  return deadline_override.empty() ? state.deadline() : std::string(deadline_override);
+}
+
+void RecomputeStatedDeadlines(Referral& state) {
+  for (Addressee& a : *state.mutable_addressees()) {
+    a.set_stated_deadline(StatedDeadline(state, a.deadline_override()));
+  }
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  int64_t seconds = absl::ToUnixSeconds(t);  // rounds toward the past: nanos stay >= 0
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  return ts;
+}
+
+Events One(ReferralEvent event) {
+  Events events;
+  events.push_back(std::move(event));
+  return events;
+}
+
+// ---- organizations ----
+
+template <typename Command>
+absl::Status ValidateOrganizationDetails(const Command& cmd) {
+  REMISS_RETURN_IF_ERROR(ValidateOrgId("org_id", cmd.org_id()));
+  REMISS_RETURN_IF_ERROR(RequiredText("name", cmd.name(), kMaxNameLength));
+  REMISS_RETURN_IF_ERROR(ValidateOrganizationKind("kind", cmd.kind()));
+  return ValidateDiaryPrefix("diary_prefix", cmd.diary_prefix());
+}
+
+}  // namespace
+
+// ---- ids and validation ----
+
+std::string ReferralIdForCaseNumber(absl::string_view case_number) {
+  std::string id;
+  id.reserve(case_number.size());
+  for (size_t i = 0; i < case_number.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(case_number[i]);
+    if (c == ' ' || c == '/') {
+      id.push_back('-');
+    } else if (c == 0xC3 && i + 1 < case_number.size()) {
+      // Latin-1 capitals in UTF-8 (C3 80..C3 9E, but not × = C3 97) lower-case by +0x20:
+      // Å -> å, Ä -> ä, Ö -> ö.
+      unsigned char next = static_cast<unsigned char>(case_number[i + 1]);
+      if (next >= 0x80 && next <= 0x9E && next != 0x97) next += 0x20;
+      id.push_back(static_cast<char>(c));
+      id.push_back(static_cast<char>(next));
+      ++i;
+    } else {
+      id.push_back(absl::ascii_tolower(c));
+    }
+  }
+  return id;
+}
+
+absl::Status ValidateCaseNumber(absl::string_view field, absl::string_view value) {
+  auto bad = [&] {
+    return Invalid(field, absl::StrCat("must look like \"KS 2019/1939\": 1-",
+                                       kMaxDiaryPrefixLetters,
+                                       " capital letters, a space, a four-digit year, '/' and "
+                                       "a serial of 1-7 digits (got \"",
+                                       value, "\")"));
+  };
+  if (value.empty()) return Invalid(field, "is required");
+  size_t space = value.find(' ');
+  if (space == absl::string_view::npos) return bad();
+  absl::string_view prefix = value.substr(0, space);
+  absl::string_view rest = value.substr(space + 1);
+  size_t slash = rest.find('/');
+  if (slash == absl::string_view::npos) return bad();
+  absl::string_view year = rest.substr(0, slash);
+  absl::string_view serial = rest.substr(slash + 1);
+  if (!IsDiaryPrefix(prefix) || year.size() != 4 || !IsAsciiDigits(year) ||
+      serial.size() > 7 || !IsAsciiDigits(serial)) {
+    return bad();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOrgId(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return Invalid(field, "is required");
+  bool ok = value.size() >= 2 && value.size() <= 64 && value.front() != '-' &&
+            value.back() != '-';
+  for (char c : value) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+  }
+  if (!ok) {
+    return Invalid(field, absl::StrCat("must be 2-64 characters of a-z, 0-9 and '-', not "
+                                       "starting or ending with '-', like \"bromma-sdn\" (got \"",
+                                       value, "\")"));
+  }
+  return absl::OkStatus();
+}
+
+// ---- organizations ----
+
+absl::StatusOr<Events> Decide(const remiss::v1::RegisterOrganizationRequest& cmd,
+                              const Organization* state) {
+  REMISS_RETURN_IF_ERROR(ValidateOrganizationDetails(cmd));
+  if (state != nullptr) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("org_id: organization \"", cmd.org_id(), "\" is already registered"));
+  }
+  ReferralEvent event;
+  auto* e = event.mutable_organization_registered();
+  e->set_org_id(cmd.org_id());
+  e->set_name(cmd.name());
+  e->set_kind(cmd.kind());
+  e->set_diary_prefix(cmd.diary_prefix());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::UpdateOrganizationRequest& cmd,
+                              const Organization* state) {
+  REMISS_RETURN_IF_ERROR(ValidateOrganizationDetails(cmd));
+  if (state == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("org_id: no organization \"", cmd.org_id(), "\" is registered"));
+  }
+  if (state->name() == cmd.name() && state->kind() == cmd.kind() &&
+      state->diary_prefix() == cmd.diary_prefix()) {
+    return Events{};
+  }
+  ReferralEvent event;
+  auto* e = event.mutable_organization_updated();
+  e->set_org_id(cmd.org_id());
+  e->set_name(cmd.name());
+  e->set_kind(cmd.kind());
+  e->set_diary_prefix(cmd.diary_prefix());
+  return One(std::move(event));
+}
+
+void Evolve(Organization& state, const ReferralEvent& event) {
+  switch (event.event_case()) {
+    case ReferralEvent::kOrganizationRegistered: {
+      const auto& e = event.organization_registered();
+      state.set_org_id(e.org_id());
+      state.set_name(e.name());
+      state.set_kind(e.kind());
+      state.set_diary_prefix(e.diary_prefix());
+      break;
+    }
+    case ReferralEvent::kOrganizationUpdated: {
+      const auto& e = event.organization_updated();
+      state.set_org_id(e.org_id());
+      state.set_name(e.name());
+      state.set_kind(e.kind());
+      state.set_diary_prefix(e.diary_prefix());
+      break;
+    }
+    default:
+      break;
+  }
+  state.set_version(state.version() + 1);
+}
+
+// ---- referral rounds ----
+
+absl::StatusOr<Events> Decide(const remiss::v1::CreateReferralRequest& cmd, const Referral* state,
+                              const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(ValidateCaseNumber("case_number", cmd.case_number()));
+  REMISS_RETURN_IF_ERROR(RequiredText("title", cmd.title(), kMaxTitleLength));
+  REMISS_RETURN_IF_ERROR(MaxLength("summary", cmd.summary(), kMaxSummaryLength));
+  REMISS_RETURN_IF_ERROR(ValidateOrgId("sender_org_id", cmd.sender_org_id()));
+  const auto& contact = cmd.contact();
+  REMISS_RETURN_IF_ERROR(MaxLength("contact.name", contact.name(), kMaxNameLength));
+  REMISS_RETURN_IF_ERROR(MaxLength("contact.email", contact.email(), kMaxEmailLength));
+  if (!contact.email().empty() && contact.email().find('@') == std::string::npos) {
+    return Invalid("contact.email", absl::StrCat("must contain '@' (got \"", contact.email(),
+                                                 "\")"));
+  }
+  REMISS_RETURN_IF_ERROR(MaxLength("contact.phone", contact.phone(), kMaxPhoneLength));
+
+  std::string referral_id = ReferralIdForCaseNumber(cmd.case_number());
+  if (state != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("case_number: a round for ", cmd.case_number(),
+                                                 " already exists (\"", referral_id, "\")"));
+  }
+  REMISS_RETURN_IF_ERROR(RequireRegistered(ctx, "sender_org_id", cmd.sender_org_id()));
+
+  ReferralEvent event;
+  auto* e = event.mutable_referral_drafted();
+  e->set_referral_id(referral_id);
+  e->set_case_number(cmd.case_number());
+  e->set_title(cmd.title());
+  e->set_summary(cmd.summary());
+  e->set_sender_org_id(cmd.sender_org_id());
+  if (cmd.has_contact()) *e->mutable_contact() = cmd.contact();
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::AttachDocumentRequest& cmd, const Referral* state,
+                              const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+  const auto& doc = cmd.document();
+  REMISS_RETURN_IF_ERROR(ValidateDocumentId("document.id", doc.id()));
+  REMISS_RETURN_IF_ERROR(RequiredText("document.title", doc.title(), kMaxTitleLength));
+  REMISS_RETURN_IF_ERROR(RequiredText("document.uri", doc.uri(), kMaxUriLength));
+  REMISS_RETURN_IF_ERROR(ValidateSha256("document.sha256", doc.sha256()));
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequireStatus(*state,
+                                       {remiss::v1::REFERRAL_STATUS_DRAFT,
+                                        remiss::v1::REFERRAL_STATUS_ISSUED},
+                                       "a document can be attached"));
+  for (const auto& existing : state->documents()) {
+    if (existing.id() == doc.id()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "document.id: the round already has a document \"", doc.id(), "\""));
+    }
+  }
+
+  ReferralEvent event;
+  auto* e = event.mutable_document_attached();
+  e->set_referral_id(cmd.referral_id());
+  *e->mutable_document() = doc;
+  e->mutable_document()->set_sha256(absl::AsciiStrToLower(doc.sha256()));
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::AddAddresseeRequest& cmd, const Referral* state,
+                              const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(ValidateOrgId("org_id", cmd.org_id()));
+  if (!cmd.deadline_override().empty()) {
+    REMISS_RETURN_IF_ERROR(
+        core::ParseCivilDate("deadline_override", cmd.deadline_override()).status());
+  }
+  REMISS_RETURN_IF_ERROR(ValidateAnswerKind("answer", cmd.answer()));
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequireStatus(*state,
+                                       {remiss::v1::REFERRAL_STATUS_DRAFT,
+                                        remiss::v1::REFERRAL_STATUS_ISSUED},
+                                       "an addressee can be added"));
+  REMISS_RETURN_IF_ERROR(RequireRegistered(ctx, "org_id", cmd.org_id()));
+  if (FindAddressee(*state, cmd.org_id()) != nullptr) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("org_id: \"", cmd.org_id(), "\" is already an addressee of the round"));
+  }
+  // Once issued, a new addressee must still have time to answer. A draft is checked at issue.
+  if (state->status() == remiss::v1::REFERRAL_STATUS_ISSUED) {
+    if (!cmd.deadline_override().empty()) {
+      REMISS_RETURN_IF_ERROR(
+          FutureDate("deadline_override", cmd.deadline_override(), ctx.today).status());
+    } else if (!StoredDateIsAfter(state->deadline(), ctx.today)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "deadline: the round's deadline ", state->deadline(), " is not after today (",
+          core::FormatCivilDate(ctx.today), "); give the addressee a deadline_override"));
+    }
+  }
+
+  ReferralEvent event;
+  auto* e = event.mutable_addressee_added();
+  e->set_referral_id(cmd.referral_id());
+  AddresseeTerms* terms = e->mutable_addressee();
+  terms->set_org_id(cmd.org_id());
+  terms->set_deadline_override(cmd.deadline_override());
+  terms->set_answer(ResolvedAnswer(cmd.answer()));
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::RemoveAddresseeRequest& cmd,
+                              const Referral* state, const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(ValidateOrgId("org_id", cmd.org_id()));
+  REMISS_RETURN_IF_ERROR(MaxLength("reason", cmd.reason(), kMaxReasonLength));
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequireStatus(*state,
+                                       {remiss::v1::REFERRAL_STATUS_DRAFT,
+                                        remiss::v1::REFERRAL_STATUS_ISSUED},
+                                       "an addressee can be removed"));
+  if (state->status() == remiss::v1::REFERRAL_STATUS_ISSUED && IsBlank(cmd.reason())) {
+    return Invalid("reason", "is required once the round is issued");
+  }
+  if (FindAddressee(*state, cmd.org_id()) == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("org_id: \"", cmd.org_id(), "\" is not an addressee of the round"));
+  }
+
+  ReferralEvent event;
+  auto* e = event.mutable_addressee_removed();
+  e->set_referral_id(cmd.referral_id());
+  e->set_org_id(cmd.org_id());
+  e->set_reason(cmd.reason());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::SetDeadlineRequest& cmd, const Referral* state,
+                              const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(FutureDate("deadline", cmd.deadline(), ctx.today).status());
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequireStatus(
+      *state, {remiss::v1::REFERRAL_STATUS_DRAFT}, "the deadline can be set",
+      state->status() == remiss::v1::REFERRAL_STATUS_ISSUED
+          ? "use MoveDeadline to move the deadline of an issued round"
+          : ""));
+
+  ReferralEvent event;
+  auto* e = event.mutable_deadline_set();
+  e->set_referral_id(cmd.referral_id());
+  e->set_deadline(cmd.deadline());
+  e->set_working_day_rule(cmd.working_day_rule());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::IssueReferralRequest& cmd, const Referral* state,
+                              const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(
+      RequireStatus(*state, {remiss::v1::REFERRAL_STATUS_DRAFT}, "the round can be issued"));
+  if (state->addressees().empty()) {
+    return absl::FailedPreconditionError(
+        "addressees: the round has none; add at least one addressee before issuing");
+  }
+  const std::string today = core::FormatCivilDate(ctx.today);
+  if (state->deadline().empty()) {
+    return absl::FailedPreconditionError(
+        "deadline: is not set; set it with SetDeadline before issuing");
+  }
+  if (!StoredDateIsAfter(state->deadline(), ctx.today)) {
+    return absl::FailedPreconditionError(absl::StrCat("deadline: must be after today (",
+                                                      state->deadline(), " is not after ",
+                                                      today, "); set a later deadline"));
+  }
+  for (const Addressee& a : state->addressees()) {
+    if (!a.deadline_override().empty() && !StoredDateIsAfter(a.deadline_override(), ctx.today)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("addressees: the deadline_override of \"", a.org_id(),
+                       "\" must be after today (", a.deadline_override(), " is not after ",
+                       today, ")"));
+    }
+  }
+
+  ReferralEvent event;
+  auto* e = event.mutable_referral_issued();
+  e->set_referral_id(cmd.referral_id());
+  e->set_case_number(state->case_number());
+  e->set_title(state->title());
+  e->set_sender_org_id(state->sender_org_id());
+  e->set_deadline(state->deadline());
+  e->set_working_day_rule(state->working_day_rule());
+  for (const Addressee& a : state->addressees()) {
+    AddresseeTerms* terms = e->add_addressees();
+    terms->set_org_id(a.org_id());
+    terms->set_deadline_override(a.deadline_override());
+    terms->set_answer(ResolvedAnswer(a.answer()));
+  }
+  *e->mutable_issued_at() = ToTimestamp(ctx.now);
+  e->set_revises_referral_id(state->revises_referral_id());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::MoveDeadlineRequest& cmd, const Referral* state,
+                              const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+  if (!cmd.org_id().empty()) REMISS_RETURN_IF_ERROR(ValidateOrgId("org_id", cmd.org_id()));
+  REMISS_RETURN_IF_ERROR(FutureDate("deadline", cmd.deadline(), ctx.today).status());
+  REMISS_RETURN_IF_ERROR(MaxLength("reason", cmd.reason(), kMaxReasonLength));
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequireStatus(
+      *state, {remiss::v1::REFERRAL_STATUS_ISSUED}, "a deadline can be moved",
+      state->status() == remiss::v1::REFERRAL_STATUS_DRAFT
+          ? "use SetDeadline to set the deadline of a draft"
+          : ""));
+
+  std::string previous;
+  if (cmd.org_id().empty()) {
+    previous = state->deadline();
+    if (previous == cmd.deadline()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("deadline: the round's deadline is already ", previous));
+    }
+  } else {
+    const Addressee* addressee = FindAddressee(*state, cmd.org_id());
+    if (addressee == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("org_id: \"", cmd.org_id(), "\" is not an addressee of the round"));
+    }
+    previous = StatedDeadline(*state, addressee->deadline_override());
+    if (previous == cmd.deadline()) {
+      return absl::FailedPreconditionError(absl::StrCat("deadline: the deadline of \"",
+                                                        cmd.org_id(), "\" is already ",
+                                                        previous));
+    }
+  }
+
+  ReferralEvent event;
+  auto* e = event.mutable_deadline_moved();
+  e->set_referral_id(cmd.referral_id());
+  e->set_org_id(cmd.org_id());
+  e->set_previous_deadline(previous);
+  e->set_deadline(cmd.deadline());
+  e->set_reason(cmd.reason());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::CloseReferralRequest& cmd, const Referral* state,
+                              const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(MaxLength("reason", cmd.reason(), kMaxReasonLength));
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequireStatus(
+      *state, {remiss::v1::REFERRAL_STATUS_ISSUED}, "the round can be closed",
+      state->status() == remiss::v1::REFERRAL_STATUS_DRAFT ? "withdraw a draft instead" : ""));
+
+  ReferralEvent event;
+  auto* e = event.mutable_referral_closed();
+  e->set_referral_id(cmd.referral_id());
+  e->set_reason(cmd.reason());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::WithdrawReferralRequest& cmd,
+                              const Referral* state, const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequiredText("reason", cmd.reason(), kMaxReasonLength));
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequireStatus(*state,
+                                       {remiss::v1::REFERRAL_STATUS_DRAFT,
+                                        remiss::v1::REFERRAL_STATUS_ISSUED},
+                                       "the round can be withdrawn"));
+
+  ReferralEvent event;
+  auto* e = event.mutable_referral_withdrawn();
+  e->set_referral_id(cmd.referral_id());
+  e->set_reason(cmd.reason());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::LinkRevisionRequest& cmd, const Referral* state,
+                              const DecisionContext& ctx) {
+  REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(Required("revises_referral_id", cmd.revises_referral_id()));
+  if (cmd.revises_referral_id() == cmd.referral_id()) {
+    return Invalid("revises_referral_id", "a round cannot revise itself");
+  }
+
+  REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequireStatus(*state,
+                                       {remiss::v1::REFERRAL_STATUS_DRAFT,
+                                        remiss::v1::REFERRAL_STATUS_ISSUED,
+                                        remiss::v1::REFERRAL_STATUS_CLOSED},
+                                       "a revision can be linked"));
+  absl::StatusOr<bool> exists = ReferralExists(ctx, cmd.revises_referral_id());
+  if (!exists.ok()) return exists.status();
+  if (!*exists) {
+    return absl::NotFoundError(absl::StrCat("revises_referral_id: no round \"",
+                                            cmd.revises_referral_id(), "\" exists"));
+  }
+  if (!state->revises_referral_id().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("revises_referral_id: the round already "
+                                                      "revises \"",
+                                                      state->revises_referral_id(), "\""));
+  }
+
+  ReferralEvent event;
+  auto* e = event.mutable_revision_linked();
+  e->set_referral_id(cmd.referral_id());
+  e->set_revises_referral_id(cmd.revises_referral_id());
+  return One(std::move(event));
+}
+
+void Evolve(Referral& state, const ReferralEvent& event, absl::Time recorded_at) {
+  switch (event.event_case()) {
+    case ReferralEvent::kReferralDrafted: {
+      const auto& e = event.referral_drafted();
+      state.set_referral_id(e.referral_id());
+      state.set_case_number(e.case_number());
+      state.set_title(e.title());
+      state.set_summary(e.summary());
+      state.set_sender_org_id(e.sender_org_id());
+      if (e.has_contact()) *state.mutable_contact() = e.contact();
+      state.set_status(remiss::v1::REFERRAL_STATUS_DRAFT);
+      *state.mutable_created_at() = ToTimestamp(recorded_at);
+      break;
+    }
+    case ReferralEvent::kDocumentAttached:
+      *state.add_documents() = event.document_attached().document();
+      break;
+    case ReferralEvent::kAddresseeAdded: {
+      const AddresseeTerms& terms = event.addressee_added().addressee();
+      Addressee* a = state.add_addressees();
+      a->set_org_id(terms.org_id());
+      a->set_deadline_override(terms.deadline_override());
+      a->set_answer(ResolvedAnswer(terms.answer()));
+      a->set_stated_deadline(StatedDeadline(state, terms.deadline_override()));
+      break;
+    }
+    case ReferralEvent::kAddresseeRemoved: {
+      auto* addressees = state.mutable_addressees();
+      for (auto it = addressees->begin(); it != addressees->end(); ++it) {
+        if (it->org_id() == event.addressee_removed().org_id()) {
+          addressees->erase(it);
+          break;
+        }
+      }
+      break;
+    }
+    case ReferralEvent::kDeadlineSet:
+      state.set_deadline(event.deadline_set().deadline());
+      state.set_working_day_rule(event.deadline_set().working_day_rule());
+      RecomputeStatedDeadlines(state);
+      break;
+    case ReferralEvent::kReferralIssued: {
+      const auto& e = event.referral_issued();
+      state.set_status(remiss::v1::REFERRAL_STATUS_ISSUED);
+      *state.mutable_issued_at() = e.has_issued_at() ? e.issued_at() : ToTimestamp(recorded_at);
+      break;
+    }
+    case ReferralEvent::kDeadlineMoved: {
+      const auto& e = event.deadline_moved();
+      if (e.org_id().empty()) {
+        state.set_deadline(e.deadline());
+      } else if (Addressee* a = FindAddressee(state, e.org_id()); a != nullptr) {
+        a->set_deadline_override(e.deadline());
+      }
+      RecomputeStatedDeadlines(state);
+      break;
+    }
+    case ReferralEvent::kReferralClosed:
+      state.set_status(remiss::v1::REFERRAL_STATUS_CLOSED);
+      *state.mutable_closed_at() = ToTimestamp(recorded_at);
+      state.set_close_reason(event.referral_closed().reason());
+      break;
+    case ReferralEvent::kReferralWithdrawn:
+      state.set_status(remiss::v1::REFERRAL_STATUS_WITHDRAWN);
+      *state.mutable_withdrawn_at() = ToTimestamp(recorded_at);
+      state.set_withdraw_reason(event.referral_withdrawn().reason());
+      break;
+    case ReferralEvent::kRevisionLinked:
+      state.set_revises_referral_id(event.revision_linked().revises_referral_id());
+      break;
+    default:
+      break;
+  }
+  state.set_version(state.version() + 1);
+}
+
+}  // namespace remiss::referrals
