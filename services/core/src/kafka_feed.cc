@@ -1,1 +1,291 @@
-// placeholder
+#include "remiss/core/kafka_feed.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "remiss/core/keys.h"
+
+namespace remiss::core {
+namespace {
+
+// How long Stop() gives the consumer to leave its group before dropping it.
+constexpr absl::Duration kCloseTimeout = absl::Seconds(10);
+
+class KafkaFeed final : public Feed {
+ public:
+  explicit KafkaFeed(KafkaFeedOptions options) : options_(std::move(options)) {
+    if (options_.max_batch == 0) options_.max_batch = 1;
+    for (const std::string& source : options_.sources) sources_[TopicFor(source)] = source;
+  }
+  ~KafkaFeed() override { Stop(); }
+
+  absl::Status Start(CursorLookup cursors, Handler handler) override {
+    absl::MutexLock run_lock(&run_mu_);
+    if (thread_.joinable()) return absl::FailedPreconditionError("the feed is already running");
+    if (!cursors || !handler) return absl::InvalidArgumentError("kafka feed: no cursors or handler");
+    absl::StatusOr<rd_kafka_t*> rk = NewConsumer();
+    if (!rk.ok()) return rk.status();
+    rd_kafka_topic_partition_list_t* topics =
+        rd_kafka_topic_partition_list_new(static_cast<int>(sources_.size()));
+    for (const auto& [topic, source] : sources_) {
+      rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(*rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_destroy(*rk);
+      return absl::InternalError(absl::StrCat("kafka feed: subscribe: ", rd_kafka_err2str(err)));
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      status_ = absl::OkStatus();
+    }
+    rk_ = *rk;
+    cursors_ = std::move(cursors);
+    stop_ = false;
+    thread_ = std::thread([this, handler = std::move(handler)] { Loop(handler); });
+    return absl::OkStatus();
+  }
+
+  void Stop() override {
+    absl::MutexLock run_lock(&run_mu_);
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  absl::Status status() const override {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+
+ private:
+  absl::StatusOr<rd_kafka_t*> NewConsumer() {
+    if (options_.brokers.empty()) return absl::InvalidArgumentError("kafka feed: no brokers");
+    if (options_.group_id.empty()) return absl::InvalidArgumentError("kafka feed: no group id");
+    if (sources_.empty()) return absl::InvalidArgumentError("kafka feed: no sources");
+    char errstr[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    const std::pair<const char*, std::string> settings[] = {
+        {"bootstrap.servers", options_.brokers},
+        {"group.id", options_.group_id},
+        {"client.id", options_.group_id},
+        // Where to start comes from the consumer's own store (the rebalance callback seeks);
+        // Kafka's committed offsets only show progress to monitoring.
+        {"enable.auto.commit", "true"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+        {"enable.partition.eof", "false"},
+        {"allow.auto.create.topics", "false"},
+        // Notice a topic created after subscribing without waiting minutes.
+        {"topic.metadata.refresh.interval.ms", "5000"},
+        {"log.connection.close", "false"},
+    };
+    for (const auto& [key, value] : settings) {
+      if (rd_kafka_conf_set(conf, key, value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return absl::InvalidArgumentError(absl::StrCat("kafka feed: setting ", key, ": ", errstr));
+      }
+    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_rebalance_cb(conf, &KafkaFeed::OnRebalance);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (rk == nullptr) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(absl::StrCat("kafka feed: consumer: ", errstr));
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+  }
+
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    static_cast<KafkaFeed*>(opaque)->Rebalance(rk, err, partitions);
+  }
+
+  // On assignment every partition starts after the consumer's stored offset (or at the
+  // beginning); runs on the feed's thread, inside a poll.
+  void Rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                 rd_kafka_topic_partition_list_t* partitions) {
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      for (int i = 0; i < partitions->cnt; ++i) {
+        rd_kafka_topic_partition_t& p = partitions->elems[i];
+        auto source = sources_.find(p.topic);
+        std::optional<FeedCursor> cursor;
+        if (source != sources_.end() && cursors_) cursor = cursors_(source->second, p.partition);
+        p.offset = cursor && cursor->offset >= 0 ? cursor->offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
+      }
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, partitions)) {
+          Log(absl::StrCat("assign: ", rd_kafka_error_string(e)));
+          rd_kafka_error_destroy(e);
+        }
+      } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, partitions); e) {
+        Log(absl::StrCat("assign: ", rd_kafka_err2str(e)));
+      }
+    } else {
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, partitions)) {
+          rd_kafka_error_destroy(e);
+        }
+      } else {
+        rd_kafka_assign(rk, nullptr);
+      }
+    }
+  }
+
+  // Turns one consumed message into a FeedEvent; an error for a message that is not a valid
+  // envelope of the topic's source (poison: never skipped) or for a fatal consumer error.
+  absl::Status Take(const rd_kafka_message_t& m, std::vector<FeedEvent>& batch) {
+    if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return absl::OkStatus();
+      if (m.err == RD_KAFKA_RESP_ERR__FATAL) {
+        char why[512];
+        rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk_, why, sizeof why);
+        return absl::InternalError(
+            absl::StrCat("kafka feed: fatal consumer error: ", rd_kafka_err2name(cause), ": ", why));
+      }
+      // Broker down, topic not there yet, ...: librdkafka keeps trying.
+      LogOnce(absl::StrCat(rd_kafka_err2name(m.err), ": ", rd_kafka_message_errstr(&m)));
+      return absl::OkStatus();
+    }
+    const char* topic = rd_kafka_topic_name(m.rkt);
+    auto source = sources_.find(topic);
+    const std::string where = absl::StrCat(topic, "[", m.partition, "]@", m.offset);
+    if (source == sources_.end()) {
+      return absl::InternalError(absl::StrCat("kafka feed: message from unexpected topic ", where));
+    }
+    FeedEvent event;
+    event.source = source->second;
+    event.partition = m.partition;
+    event.offset = m.offset;
+    if (m.payload == nullptr && m.len > 0) {
+      return absl::DataLossError(absl::StrCat("kafka feed: poison event at ", where, ": no value"));
+    }
+    if (!event.envelope.ParseFromArray(m.payload, static_cast<int>(m.len))) {
+      return absl::DataLossError(
+          absl::StrCat("kafka feed: poison event at ", where, ": not an EventEnvelope"));
+    }
+    if (event.envelope.source() != event.source || event.envelope.position() == 0) {
+      return absl::DataLossError(absl::StrCat(
+          "kafka feed: poison event at ", where, ": envelope of source '",
+          event.envelope.source(), "' at position ", event.envelope.position()));
+    }
+    batch.push_back(std::move(event));
+    return absl::OkStatus();
+  }
+
+  // Lets Kafka's committed offsets follow what the handler took (monitoring only).
+  void StoreOffsets(const std::vector<FeedEvent>& batch) {
+    std::map<std::pair<std::string, int32_t>, int64_t> next;
+    for (const FeedEvent& e : batch) {
+      int64_t& n = next[{TopicFor(e.source), e.partition}];
+      n = std::max(n, e.offset + 1);
+    }
+    rd_kafka_topic_partition_list_t* offsets =
+        rd_kafka_topic_partition_list_new(static_cast<int>(next.size()));
+    for (const auto& [tp, offset] : next) {
+      rd_kafka_topic_partition_list_add(offsets, tp.first.c_str(), tp.second)->offset = offset;
+    }
+    rd_kafka_offsets_store(rk_, offsets);  // fails for a partition revoked meanwhile: fine
+    rd_kafka_topic_partition_list_destroy(offsets);
+  }
+
+  void Loop(const Handler& handler) {
+    absl::Status failure;
+    while (!stop_ && failure.ok()) {
+      std::vector<FeedEvent> batch;
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 100);
+      while (m != nullptr) {
+        failure = Take(*m, batch);
+        rd_kafka_message_destroy(m);
+        if (!failure.ok() || batch.size() >= options_.max_batch) break;
+        m = rd_kafka_consumer_poll(rk_, 0);
+      }
+      // What came before a poison event is delivered, so the consumer stops right before it.
+      if (!batch.empty()) {
+        absl::Status s = handler(batch);
+        if (s.ok()) {
+          StoreOffsets(batch);
+        } else if (failure.ok()) {
+          failure = s;
+        }
+      }
+    }
+    if (!failure.ok()) {
+      Log(absl::StrCat("stopped: ", failure.ToString()));
+      absl::MutexLock lock(&mu_);
+      status_ = failure;
+    }
+    Close();
+  }
+
+  // Leaves the group (bounded: the broker may be down), then frees the consumer.
+  void Close() {
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
+    rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_, queue);
+    if (error != nullptr) {
+      rd_kafka_error_destroy(error);
+    } else {
+      const absl::Time deadline = absl::Now() + kCloseTimeout;
+      while (!rd_kafka_consumer_closed(rk_) && absl::Now() < deadline) {
+        rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 100);
+        if (event == nullptr) continue;
+        if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
+          Rebalance(rk_, rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event));
+        }
+        rd_kafka_event_destroy(event);
+      }
+    }
+    rd_kafka_queue_destroy(queue);
+    if (rd_kafka_consumer_closed(rk_)) {
+      rd_kafka_destroy(rk_);
+    } else {
+      rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    }
+    rk_ = nullptr;
+  }
+
+  void Log(const std::string& message) const {
+    std::fprintf(stderr, "kafka_feed[%s]: %s\n", options_.group_id.c_str(), message.c_str());
+  }
+  void LogOnce(const std::string& message) {
+    if (message == last_log_) return;
+    last_log_ = message;
+    Log(message);
+  }
+
+  KafkaFeedOptions options_;
+  std::map<std::string, std::string> sources_;  // topic -> source
+
+  absl::Mutex run_mu_;  // serializes Start and Stop
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  // Used by the feed's thread only while it runs.
+  rd_kafka_t* rk_ = nullptr;
+  CursorLookup cursors_;
+  std::string last_log_;
+
+  mutable absl::Mutex mu_;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Feed>> MakeKafkaFeed(KafkaFeedOptions options) {
+  if (options.brokers.empty()) return absl::InvalidArgumentError("kafka feed: no brokers");
+  if (options.group_id.empty()) return absl::InvalidArgumentError("kafka feed: no group id");
+  if (options.sources.empty()) return absl::InvalidArgumentError("kafka feed: no sources");
+  return std::unique_ptr<Feed>(std::make_unique<KafkaFeed>(std::move(options)));
+}
+
+}  // namespace remiss::core

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/grpc_status.h"
+#include "grpc/health/v1/health.pb.h"
 #include "remiss/v1/admin.grpc.pb.h"
 
 namespace remiss::core {
@@ -95,6 +96,8 @@ void ServiceHost::AddModule(HostedModule module) { modules_.push_back(std::move(
 
 absl::Status ServiceHost::Start() {
   grpc::EnableDefaultHealthCheckService(true);
+  // Links the health protocol's descriptor in, so that reflection can describe it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   admin_ = std::make_unique<Admin>(&modules_);
   grpc::ServerBuilder builder;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages remiss builds, runs and tests with. Idempotent: when
+# everything is there it only checks, in a second or so. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates tzdata
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  librdkafka-dev librocksdb-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus-cpp-dev libhowardhinnant-date-dev libabsl-dev
+)
+if [ "${1:-}" = "--with-kafka" ]; then
+  packages+=(openjdk-17-jre-headless maven)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Maven or a JRE that came some other way will do.
+if [ "${1:-}" = "--with-kafka" ]; then
+  command -v java >/dev/null && missing=("${missing[@]/openjdk-17-jre-headless}")
+  command -v mvn >/dev/null && missing=("${missing[@]/maven}")
+fi
+read -r -a missing <<< "${missing[*]:-}"
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test: installs the Debian packages, fetches the Kafka broker's jars and grpcurl
+# (into ~/.cache/remiss and ~/go/bin, outside git), builds, and runs ctest, the tests against
+# a real Kafka broker included. Extra arguments go to ctest (e.g. -R referrals).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/tools/setup.sh" --with-kafka
+"$top/tools/kafka/kafka.sh" fetch
+"$top/tools/grpcurl.sh" >/dev/null
+"$top/tools/build.sh"
+cd "${REMISS_BUILD_DIR:-$top/build}"
+ctest --output-on-failure --timeout 600 -j2 "$@"
