@@ -148,8 +148,9 @@ class KafkaRelay final : public Relay {
     if (in_flight_ > 0) --in_flight_;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (!failed_ && !stop_) {
-        Log(absl::StrCat("delivery of position ", position, " failed: ", rd_kafka_err2name(err),
-                         "; sending again from position ", cursor_ + 1));
+        LogOnce(absl::StrCat("delivery of position ", position, " failed: ",
+                             rd_kafka_err2name(err), "; sending again from position ",
+                             cursor_ + 1));
       }
       failed_ = true;
       return;
@@ -255,8 +256,8 @@ class KafkaRelay final : public Relay {
       }
       // Not queued at all (too large, a fatal state, ...): never skipped; after a pause the
       // relay sends again from the cursor.
-      Log(absl::StrCat("producing position ", event.position(), " failed: ",
-                       rd_kafka_err2name(err), ": ", rd_kafka_err2str(err)));
+      LogOnce(absl::StrCat("producing position ", event.position(), " failed: ",
+                           rd_kafka_err2name(err), ": ", rd_kafka_err2str(err)));
       if (err == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
       failed_ = true;
       return false;

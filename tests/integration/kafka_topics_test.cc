@@ -1,0 +1,81 @@
+// ParseTopicDefinitions and the definitions compiled in from infra/kafka/topics.conf.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "remiss/core/kafka.h"
+#include "remiss/core/keys.h"
+
+namespace remiss::core {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+TEST(ParseTopicDefinitions, ReadsNamesSettingsAndConfig) {
+  auto topics = ParseTopicDefinitions(
+      "# a comment line\n"
+      "\n"
+      "remiss.referrals.events.v1   partitions=6 replication=-1 retention.ms=-1  # trailing\n"
+      "\tother-topic_1 replication=3 cleanup.policy=compact\r\n"
+      "bare.topic\n");
+  ASSERT_TRUE(topics.ok()) << topics.status();
+  ASSERT_EQ(topics->size(), 3u);
+  EXPECT_EQ((*topics)[0].name, "remiss.referrals.events.v1");
+  EXPECT_EQ((*topics)[0].partitions, 6);
+  EXPECT_EQ((*topics)[0].replication_factor, -1);
+  EXPECT_THAT((*topics)[0].config, ElementsAre(Pair("retention.ms", "-1")));
+  EXPECT_EQ((*topics)[1].name, "other-topic_1");
+  EXPECT_EQ((*topics)[1].partitions, 1);
+  EXPECT_EQ((*topics)[1].replication_factor, 3);
+  EXPECT_THAT((*topics)[1].config, ElementsAre(Pair("cleanup.policy", "compact")));
+  EXPECT_EQ((*topics)[2].name, "bare.topic");
+  EXPECT_EQ((*topics)[2].replication_factor, -1);
+  EXPECT_TRUE((*topics)[2].config.empty());
+}
+
+TEST(ParseTopicDefinitions, EmptyTextHasNoTopics) {
+  auto topics = ParseTopicDefinitions("# nothing\n\n   \n");
+  ASSERT_TRUE(topics.ok());
+  EXPECT_TRUE(topics->empty());
+}
+
+TEST(ParseTopicDefinitions, RejectsMistakesNamingTheLine) {
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"a partitions=0", "line 1: partitions"},
+           Case{"a partitions=x", "partitions"},
+           Case{"a replication=0", "replication"},
+           Case{"a replication=-2", "replication"},
+           Case{"# c\nbad/name", "line 2: invalid topic name"},
+           Case{"..", "invalid topic name"},
+           Case{"a novalue", "key=value"},
+           Case{"a =1", "key=value"},
+           Case{"a k=", "key=value"},
+           Case{"a k=1 k=2", "given twice"},
+           Case{"a\nb\na", "line 3: topic 'a' defined twice"},
+       }) {
+    auto topics = ParseTopicDefinitions(c.text);
+    ASSERT_FALSE(topics.ok()) << c.text;
+    EXPECT_EQ(topics.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
+    EXPECT_THAT(std::string(topics.status().message()), HasSubstr(c.message)) << c.text;
+  }
+}
+
+TEST(BuiltinTopics, DefineEverySourceTopicKeptForever) {
+  const auto& topics = BuiltinTopics();
+  ASSERT_EQ(topics.size(), 4u) << "infra/kafka/topics.conf did not parse";
+  for (const char* source : {"referrals", "responses", "deadlines", "followup"}) {
+    auto it = std::find_if(topics.begin(), topics.end(),
+                           [&](const TopicDefinition& t) { return t.name == TopicFor(source); });
+    ASSERT_NE(it, topics.end()) << source;
+    EXPECT_GE(it->partitions, 1);
+    EXPECT_EQ(it->config.at("retention.ms"), "-1") << source;
+  }
+}
+
+}  // namespace
+}  // namespace remiss::core
