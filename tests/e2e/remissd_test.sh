@@ -13,6 +13,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- remissd log:" >&2; cat "$dir/log" >&2 || true; exit 1; }
 
 start() {
+  : >"$dir/log"  # exists before the background job opens it, for the polling below
   "$remissd" --listen 127.0.0.1:0 --data-dir "$dir/data" >"$dir/log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
