@@ -30,6 +30,7 @@
 #include "remiss/core/kafka_feed.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/relay.h"
+#include "tests/support/temp_dir.h"
 
 namespace remiss::core {
 namespace {
@@ -39,22 +40,7 @@ using remiss::testing::KafkaBroker;
 using remiss::testing::ReadTopic;
 using remiss::v1::EventEnvelope;
 
-// A temporary directory, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "remiss-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data()) ? pattern : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using remiss::testing::TempDir;
 
 SystemClock* TheClock() {
   static SystemClock clock;
