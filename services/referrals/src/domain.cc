@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "remiss/core/civil_date.h"
+#include "remiss/core/ids.h"
 
 namespace remiss::referrals {
 namespace {
@@ -321,25 +322,7 @@ absl::Status ValidateOrganizationDetails(const Command& cmd) {
 // ---- ids and validation ----
 
 std::string ReferralIdForCaseNumber(absl::string_view case_number) {
-  std::string id;
-  id.reserve(case_number.size());
-  for (size_t i = 0; i < case_number.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(case_number[i]);
-    if (c == ' ' || c == '/') {
-      id.push_back('-');
-    } else if (c == 0xC3 && i + 1 < case_number.size()) {
-      // Latin-1 capitals in UTF-8 (C3 80..C3 9E, but not × = C3 97) lower-case by +0x20:
-      // Å -> å, Ä -> ä, Ö -> ö.
-      unsigned char next = static_cast<unsigned char>(case_number[i + 1]);
-      if (next >= 0x80 && next <= 0x9E && next != 0x97) next += 0x20;
-      id.push_back(static_cast<char>(c));
-      id.push_back(static_cast<char>(next));
-      ++i;
-    } else {
-      id.push_back(absl::ascii_tolower(c));
-    }
-  }
-  return id;
+  return core::NormalizeReferralId(case_number);
 }
 
 absl::Status ValidateCaseNumber(absl::string_view field, absl::string_view value) {

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "remiss/core/civil_date.h"
 #include "remiss/core/grpc_status.h"
+#include "remiss/core/ids.h"
 #include "remiss/core/service_host.h"
 #include "remiss/referrals/domain.h"
 #include "remiss/referrals/projector.h"
@@ -16,14 +17,6 @@ using Reactor = grpc::ServerUnaryReactor;
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
-
-// A round is named by its id or its case number ("KS 2019/1939").
-std::string NormalizeReferralId(const std::string& id_or_case_number) {
-  if (ValidateCaseNumber("referral_id", id_or_case_number).ok()) {
-    return ReferralIdForCaseNumber(id_or_case_number);
-  }
-  return id_or_case_number;
-}
 
 std::vector<EventEnvelope> Wrap(const Events& events, const std::string& partition_key) {
   std::vector<EventEnvelope> out;
@@ -134,7 +127,7 @@ Reactor* ReferralGrpcService::CreateReferral(Ctx* ctx, const remiss::v1::CreateR
     if (request->referral_id().empty()) {                                                     \
       return Finish(ctx, absl::InvalidArgumentError("referral_id: is required"));             \
     }                                                                                         \
-    return ReferralCommand(ctx, request, NormalizeReferralId(request->referral_id()), result); \
+    return ReferralCommand(ctx, request, core::NormalizeReferralId(request->referral_id()), result); \
   }
 
 REMISS_REFERRAL_COMMAND(AttachDocument)
@@ -184,7 +177,7 @@ Reactor* ReferralGrpcService::GetReferral(Ctx* ctx, const remiss::v1::GetReferra
   if (request->referral_id().empty()) {
     return Finish(ctx, absl::InvalidArgumentError("referral_id: is required"));
   }
-  auto bytes = store_->GetProjection(ReferralKey(NormalizeReferralId(request->referral_id())));
+  auto bytes = store_->GetProjection(ReferralKey(core::NormalizeReferralId(request->referral_id())));
   if (!bytes || !response->ParseFromString(*bytes)) {
     return Finish(ctx, absl::NotFoundError(
                            absl::StrCat("referral_id: no round \"", request->referral_id(), "\"")));
