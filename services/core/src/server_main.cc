@@ -37,7 +37,8 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   int signal = AwaitShutdownSignal();
   std::cout << program << ": signal " << signal << ", shutting down" << std::endl;
   host.Shutdown();
-  modules->clear();
+  // Later modules may read earlier ones (remissd's feeds tail other stores): close them first.
+  while (!modules->empty()) modules->pop_back();
   std::cout << program << ": stopped" << std::endl;
   return 0;
 }

@@ -3,9 +3,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "remiss/core/civil_date.h"
-#include "remiss/core/grpc_status.h"
+#include "remiss/core/grpc_handlers.h"
 #include "remiss/core/ids.h"
-#include "remiss/core/service_host.h"
 #include "remiss/referrals/domain.h"
 #include "remiss/referrals/projector.h"
 
@@ -40,39 +39,6 @@ DecisionContext ContextFor(core::Tx& tx) {
   return ctx;
 }
 
-template <typename Request>
-std::optional<uint64_t> ExpectedVersion(const Request& r) {
-  if constexpr (requires { r.has_expected_version(); }) {
-    if (r.has_expected_version()) return r.expected_version();
-  }
-  return std::nullopt;
-}
-
-Reactor* Finish(grpc::CallbackServerContext* ctx, const absl::Status& status) {
-  Reactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(core::ToGrpcStatus(status));
-  return reactor;
-}
-
-// Submits `decide` and finishes the call with the commit's result.
-Reactor* Run(core::EventStore* store, grpc::CallbackServerContext* ctx,
-             const std::string& command_id, const std::string& id, core::EventStore::TxFn decide,
-             remiss::v1::CommandResult* result) {
-  Reactor* reactor = ctx->DefaultReactor();
-  store->Submit(core::MetaFromCall(*ctx, command_id), std::move(decide),
-                [reactor, result, id](absl::StatusOr<core::CommitResult> r) {
-                  if (r.ok()) {
-                    result->set_id(id);
-                    result->set_stream_id(r->stream_id);
-                    result->set_stream_version(r->stream_version);
-                    result->set_first_position(r->first_position);
-                    result->set_last_position(r->last_position);
-                  }
-                  reactor->Finish(core::ToGrpcStatus(r.status()));
-                });
-  return reactor;
-}
-
 }  // namespace
 
 template <typename Request>
@@ -83,9 +49,9 @@ Reactor* ReferralGrpcService::OrganizationCommand(Ctx* ctx, const Request* reque
     auto events = Decide(*request, state ? &*state : nullptr);
     if (!events.ok()) return events.status();
     if (events->empty()) return absl::OkStatus();
-    return tx.Append(OrganizationStream(org_id), ExpectedVersion(*request), Wrap(*events, org_id));
+    return tx.Append(OrganizationStream(org_id), core::ExpectedVersion(*request), Wrap(*events, org_id));
   };
-  return Run(store_, ctx, request->command_id(), org_id, std::move(decide), result);
+  return core::RunCommand(store_, ctx, request->command_id(), org_id, std::move(decide), result);
 }
 
 template <typename Request>
@@ -96,10 +62,10 @@ Reactor* ReferralGrpcService::ReferralCommand(Ctx* ctx, const Request* request,
     auto events = Decide(*request, state ? &*state : nullptr, ContextFor(tx));
     if (!events.ok()) return events.status();
     if (events->empty()) return absl::OkStatus();
-    return tx.Append(ReferralStream(referral_id), ExpectedVersion(*request),
+    return tx.Append(ReferralStream(referral_id), core::ExpectedVersion(*request),
                      Wrap(*events, referral_id));
   };
-  return Run(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
+  return core::RunCommand(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
 }
 
 Reactor* ReferralGrpcService::RegisterOrganization(
@@ -125,7 +91,7 @@ Reactor* ReferralGrpcService::CreateReferral(Ctx* ctx, const remiss::v1::CreateR
   Reactor* ReferralGrpcService::Name(Ctx* ctx, const remiss::v1::Name##Request* request,      \
                                      Result* result) {                                        \
     if (request->referral_id().empty()) {                                                     \
-      return Finish(ctx, absl::InvalidArgumentError("referral_id: is required"));             \
+      return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));             \
     }                                                                                         \
     return ReferralCommand(ctx, request, core::NormalizeReferralId(request->referral_id()), result); \
   }
@@ -146,20 +112,20 @@ REMISS_REFERRAL_COMMAND(LinkRevision)
 Reactor* ReferralGrpcService::GetOrganization(Ctx* ctx,
                                               const remiss::v1::GetOrganizationRequest* request,
                                               remiss::v1::Organization* response) {
-  if (request->org_id().empty()) return Finish(ctx, absl::InvalidArgumentError("org_id: is required"));
+  if (request->org_id().empty()) return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
   auto bytes = store_->GetProjection(OrganizationKey(request->org_id()));
   if (!bytes || !response->ParseFromString(*bytes)) {
-    return Finish(ctx, absl::NotFoundError(
+    return core::FinishCall(ctx, absl::NotFoundError(
                            absl::StrCat("org_id: no organization \"", request->org_id(), "\" is registered")));
   }
-  return Finish(ctx, absl::OkStatus());
+  return core::FinishCall(ctx, absl::OkStatus());
 }
 
 Reactor* ReferralGrpcService::ListOrganizations(Ctx* ctx,
                                                 const remiss::v1::ListOrganizationsRequest* request,
                                                 remiss::v1::ListOrganizationsResponse* response) {
   if (!remiss::v1::OrganizationKind_IsValid(request->kind())) {
-    return Finish(ctx, absl::InvalidArgumentError("kind: unknown organization kind"));
+    return core::FinishCall(ctx, absl::InvalidArgumentError("kind: unknown organization kind"));
   }
   store_->ScanProjections("org/", "", [&](absl::string_view, absl::string_view value) {
     remiss::v1::Organization org;
@@ -169,32 +135,32 @@ Reactor* ReferralGrpcService::ListOrganizations(Ctx* ctx,
     }
     return true;
   });
-  return Finish(ctx, absl::OkStatus());
+  return core::FinishCall(ctx, absl::OkStatus());
 }
 
 Reactor* ReferralGrpcService::GetReferral(Ctx* ctx, const remiss::v1::GetReferralRequest* request,
                                           remiss::v1::Referral* response) {
   if (request->referral_id().empty()) {
-    return Finish(ctx, absl::InvalidArgumentError("referral_id: is required"));
+    return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
   }
   auto bytes = store_->GetProjection(ReferralKey(core::NormalizeReferralId(request->referral_id())));
   if (!bytes || !response->ParseFromString(*bytes)) {
-    return Finish(ctx, absl::NotFoundError(
+    return core::FinishCall(ctx, absl::NotFoundError(
                            absl::StrCat("referral_id: no round \"", request->referral_id(), "\"")));
   }
-  return Finish(ctx, absl::OkStatus());
+  return core::FinishCall(ctx, absl::OkStatus());
 }
 
 Reactor* ReferralGrpcService::ListReferrals(Ctx* ctx, const remiss::v1::ListReferralsRequest* request,
                                             remiss::v1::ListReferralsResponse* response) {
   if (!remiss::v1::ReferralStatus_IsValid(request->status())) {
-    return Finish(ctx, absl::InvalidArgumentError("status: unknown referral status"));
+    return core::FinishCall(ctx, absl::InvalidArgumentError("status: unknown referral status"));
   }
   if (request->year() != 0 && (request->year() < 1900 || request->year() > 2999)) {
-    return Finish(ctx, absl::InvalidArgumentError("year: must be 0 (any) or between 1900 and 2999"));
+    return core::FinishCall(ctx, absl::InvalidArgumentError("year: must be 0 (any) or between 1900 and 2999"));
   }
   if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
-    return Finish(ctx, absl::InvalidArgumentError(
+    return core::FinishCall(ctx, absl::InvalidArgumentError(
                            absl::StrCat("page_size: must be between 0 and ", kMaxPageSize)));
   }
   const int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
@@ -216,16 +182,16 @@ Reactor* ReferralGrpcService::ListReferrals(Ctx* ctx, const remiss::v1::ListRefe
     return true;
   });
   if (more) response->set_next_page_token(response->referrals().rbegin()->referral_id());
-  return Finish(ctx, absl::OkStatus());
+  return core::FinishCall(ctx, absl::OkStatus());
 }
 
 Reactor* ReferralGrpcService::ListReferralsForOrganization(
     Ctx* ctx, const remiss::v1::ListReferralsForOrganizationRequest* request,
     remiss::v1::ListReferralsForOrganizationResponse* response) {
   const std::string& org_id = request->org_id();
-  if (org_id.empty()) return Finish(ctx, absl::InvalidArgumentError("org_id: is required"));
+  if (org_id.empty()) return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
   if (!store_->GetProjection(OrganizationKey(org_id))) {
-    return Finish(ctx, absl::NotFoundError(absl::StrCat("org_id: no organization \"", org_id, "\" is registered")));
+    return core::FinishCall(ctx, absl::NotFoundError(absl::StrCat("org_id: no organization \"", org_id, "\" is registered")));
   }
   const std::string prefix = AddresseePrefix(org_id);
   store_->ScanProjections(prefix, "", [&](absl::string_view key, absl::string_view) {
@@ -244,7 +210,7 @@ Reactor* ReferralGrpcService::ListReferralsForOrganization(
     }
     return true;
   });
-  return Finish(ctx, absl::OkStatus());
+  return core::FinishCall(ctx, absl::OkStatus());
 }
 
 }  // namespace remiss::referrals
