@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/health.h"
-#include "tests/support/referrals_server.h"
+#include "tests/support/remiss_server.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss {
 namespace {
 
-using remiss::testing::ReferralsServer;
+using ReferralsServer = remiss::testing::RemissServer;
 using namespace remiss::v1;
 
 class ReferralsGrpcTest : public ::testing::Test {
@@ -104,6 +104,17 @@ TEST_F(ReferralsGrpcTest, ARoundGoesFromDraftToIssuedToClosedAndReadsBackWhole) 
   issue.set_command_id("issue-1");
   issue.set_referral_id("ks-2019-1939");
   Ok(&ReferralService::Stub::IssueReferral, issue);
+
+  // Named by its case number or its id, the round's events carry its id.
+  auto stream = server_.referrals_module().store().ReadStream("referral/ks-2019-1939");
+  ASSERT_TRUE(stream.ok());
+  int added = 0;
+  for (const auto& e : *stream) {
+    if (!e.referrals().has_addressee_added()) continue;
+    EXPECT_EQ(e.referrals().addressee_added().referral_id(), "ks-2019-1939");
+    ++added;
+  }
+  EXPECT_EQ(added, 4);
 
   Referral r = Get("KS 2019/1939");
   EXPECT_EQ(r.referral_id(), "ks-2019-1939");

@@ -57,12 +57,17 @@ Reactor* ReferralGrpcService::OrganizationCommand(Ctx* ctx, const Request* reque
 template <typename Request>
 Reactor* ReferralGrpcService::ReferralCommand(Ctx* ctx, const Request* request,
                                               const std::string& referral_id, Result* result) {
-  auto decide = [request, referral_id](core::Tx& tx) -> absl::Status {
+  // The domain sees the round's id even where the caller named it by its case number.
+  Request normalized = *request;
+  if constexpr (requires { normalized.set_referral_id(referral_id); }) {
+    normalized.set_referral_id(referral_id);
+  }
+  auto decide = [normalized = std::move(normalized), referral_id](core::Tx& tx) -> absl::Status {
     auto state = referral_id.empty() ? std::nullopt : LoadReferral(tx, referral_id);
-    auto events = Decide(*request, state ? &*state : nullptr, ContextFor(tx));
+    auto events = Decide(normalized, state ? &*state : nullptr, ContextFor(tx));
     if (!events.ok()) return events.status();
     if (events->empty()) return absl::OkStatus();
-    return tx.Append(ReferralStream(referral_id), core::ExpectedVersion(*request),
+    return tx.Append(ReferralStream(referral_id), core::ExpectedVersion(normalized),
                      Wrap(*events, referral_id));
   };
   return core::RunCommand(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
