@@ -6,14 +6,14 @@
 
 #include "remiss/v1/envelope.pb.h"
 #include "tests/integration/kafka_broker.h"
-#include "tests/support/referrals_server.h"
+#include "tests/support/remiss_server.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss {
 namespace {
 
 using namespace remiss::v1;
-using remiss::testing::ReferralsServer;
+using ReferralsServer = remiss::testing::RemissServer;
 
 TEST(ReferralsOnKafka, EveryCommandsEventsArriveOnTheTopicInOrderWithKeyAndHeaders) {
   std::string error;
@@ -21,7 +21,7 @@ TEST(ReferralsOnKafka, EveryCommandsEventsArriveOnTheTopicInOrderWithKeyAndHeade
   ASSERT_NE(broker, nullptr) << error;
   remiss::testing::TempDir dir;
   core::ManualClock clock(absl::FromCivil(absl::CivilSecond(2020, 12, 1, 8, 0, 0), absl::UTCTimeZone()));
-  ReferralsServer server(dir.path(), &clock, broker->bootstrap());
+  ReferralsServer server(dir.path(), &clock, {.brokers = broker->bootstrap()});
   ASSERT_TRUE(server.Start());
 
   auto call = [&](auto method, const auto& request) {

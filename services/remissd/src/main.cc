@@ -1,12 +1,14 @@
-// remissd: every remiss service in one process, the embedded default. Services built so
-// far: referrals.
+// remissd: every remiss service in one process, the embedded default. Services that
+// follow others read their stores directly (LocalFeed). Built so far: referrals, responses.
+#include "remiss/core/local_feed.h"
 #include "remiss/core/server_main.h"
 #include "remiss/referrals/module.h"
+#include "remiss/responses/module.h"
 
 int main(int argc, char** argv) {
   return remiss::core::ServerMain(
       argc, argv, "remissd",
-      "All remiss services in one process (the embedded default): referrals.\n"
+      "All remiss services in one process (the embedded default): referrals, responses.\n"
       "Data stays in --data-dir across restarts; with --kafka-brokers every event is also\n"
       "published to remiss.<service>.events.v1.",
       [](const remiss::core::ServerFlags& flags,
@@ -15,7 +17,12 @@ int main(int argc, char** argv) {
         auto referrals =
             remiss::referrals::ReferralsModule::Open(flags.data_dir, clock, flags.kafka_brokers);
         if (!referrals.ok()) return referrals.status();
+        auto responses = remiss::responses::ResponsesModule::Open(
+            flags.data_dir, clock, flags.kafka_brokers,
+            std::make_unique<remiss::core::LocalFeed>(&(*referrals)->store()));
+        if (!responses.ok()) return responses.status();
         modules.push_back(std::move(*referrals));
+        modules.push_back(std::move(*responses));
         return modules;
       });
 }

@@ -1,0 +1,43 @@
+#include "remiss/responses/module.h"
+
+#include "remiss/responses/referrals_follower.h"
+
+namespace remiss::responses {
+
+absl::StatusOr<std::unique_ptr<ResponsesModule>> ResponsesModule::Open(
+    const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
+    std::unique_ptr<core::Feed> referrals_feed) {
+  std::unique_ptr<ResponsesModule> m(new ResponsesModule());
+  auto store = core::EventStore::Open({.path = data_dir + "/responses",
+                                       .source = "responses",
+                                       .clock = clock,
+                                       .projector = &m->projector_});
+  if (!store.ok()) return store.status();
+  m->store_ = std::move(*store);
+  m->service_ = std::make_unique<ResponseGrpcService>(m->store_.get());
+  if (!kafka_brokers.empty()) {
+    auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});
+    if (!relay.ok()) return relay.status();
+    m->relay_ = std::move(*relay);
+  }
+  m->consumer_ = std::make_unique<core::FeedConsumer>(m->store_.get(), &FollowReferrals);
+  m->feed_ = std::move(referrals_feed);
+  if (absl::Status s = m->consumer_->Run(*m->feed_); !s.ok()) return s;
+  return m;
+}
+
+ResponsesModule::~ResponsesModule() {
+  if (feed_ != nullptr) feed_->Stop();
+  if (relay_ != nullptr) relay_->Stop();
+}
+
+void ResponsesModule::Host(core::ServiceHost& host) {
+  host.AddService(service_.get());
+  host.AddModule({.name = "responses",
+                  .grpc_service = "remiss.v1.ResponseService",
+                  .store = store_.get(),
+                  .relay = relay_.get(),
+                  .feeds = {feed_.get()}});
+}
+
+}  // namespace remiss::responses

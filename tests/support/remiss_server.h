@@ -1,0 +1,107 @@
+// A real remiss server for tests, on a free loopback port, its stores in a directory the
+// test owns, on the test's clock: the referrals and/or responses services, as remissd hosts
+// them (responses follows referrals through a LocalFeed) or alone (responses follows over
+// Kafka). Tests talk to it through gRPC as a client would.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/clock.h"
+#include "remiss/core/kafka_feed.h"
+#include "remiss/core/local_feed.h"
+#include "remiss/core/service_host.h"
+#include "remiss/referrals/module.h"
+#include "remiss/responses/module.h"
+#include "remiss/v1/admin.grpc.pb.h"
+#include "remiss/v1/referrals.grpc.pb.h"
+#include "remiss/v1/responses.grpc.pb.h"
+
+namespace remiss::testing {
+
+struct ServerOptions {
+  bool referrals = true;
+  bool responses = false;
+  std::string brokers;  // publish to Kafka; without referrals, responses follows over it
+};
+
+class RemissServer {
+ public:
+  RemissServer(std::string data_dir, const core::Clock* clock, ServerOptions options = {})
+      : data_dir_(std::move(data_dir)), clock_(clock), options_(std::move(options)) {}
+  ~RemissServer() { Stop(); }
+
+  ::testing::AssertionResult Start() {
+    host_ = std::make_unique<core::ServiceHost>("127.0.0.1:0", 4 << 20);
+    if (options_.referrals) {
+      auto m = referrals::ReferralsModule::Open(data_dir_, clock_, options_.brokers);
+      if (!m.ok()) return ::testing::AssertionFailure() << m.status();
+      referrals_module_ = std::move(*m);
+      referrals_module_->Host(*host_);
+    }
+    if (options_.responses) {
+      std::unique_ptr<core::Feed> feed;
+      if (referrals_module_) {
+        feed = std::make_unique<core::LocalFeed>(&referrals_module_->store());
+      } else {
+        auto kafka = core::MakeKafkaFeed({.brokers = options_.brokers,
+                                          .group_id = "remiss-responses",
+                                          .sources = {"referrals"}});
+        if (!kafka.ok()) return ::testing::AssertionFailure() << kafka.status();
+        feed = std::move(*kafka);
+      }
+      auto m = responses::ResponsesModule::Open(data_dir_, clock_, options_.brokers, std::move(feed));
+      if (!m.ok()) return ::testing::AssertionFailure() << m.status();
+      responses_module_ = std::move(*m);
+      responses_module_->Host(*host_);
+    }
+    if (absl::Status s = host_->Start(); !s.ok()) return ::testing::AssertionFailure() << s;
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", host_->port()),
+                                   grpc::InsecureChannelCredentials());
+    referrals_ = remiss::v1::ReferralService::NewStub(channel_);
+    responses_ = remiss::v1::ResponseService::NewStub(channel_);
+    admin_ = remiss::v1::AdminService::NewStub(channel_);
+    return ::testing::AssertionSuccess();
+  }
+
+  void Stop() {
+    if (host_) host_->Shutdown(absl::Seconds(1));
+    host_.reset();
+    responses_module_.reset();  // it may read the referrals store
+    referrals_module_.reset();
+  }
+
+  remiss::v1::ReferralService::Stub& referrals() { return *referrals_; }
+  remiss::v1::ResponseService::Stub& responses() { return *responses_; }
+  remiss::v1::AdminService::Stub& admin() { return *admin_; }
+  grpc::Channel& channel() { return *channel_; }
+  referrals::ReferralsModule& referrals_module() { return *referrals_module_; }
+  responses::ResponsesModule& responses_module() { return *responses_module_; }
+
+  // A client context with a deadline, as every client call must have.
+  static std::unique_ptr<grpc::ClientContext> Context() {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx->AddMetadata("x-remiss-org", "ks");
+    ctx->AddMetadata("x-remiss-role", "registrator");
+    return ctx;
+  }
+
+ private:
+  std::string data_dir_;
+  const core::Clock* clock_;
+  ServerOptions options_;
+  std::unique_ptr<referrals::ReferralsModule> referrals_module_;
+  std::unique_ptr<responses::ResponsesModule> responses_module_;
+  std::unique_ptr<core::ServiceHost> host_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<remiss::v1::ReferralService::Stub> referrals_;
+  std::unique_ptr<remiss::v1::ResponseService::Stub> responses_;
+  std::unique_ptr<remiss::v1::AdminService::Stub> admin_;
+};
+
+}  // namespace remiss::testing
