@@ -212,6 +212,26 @@ TEST_F(EventStoreTest, RebuildGivesTheSameDigest) {
   EXPECT_EQ(rebuilt->entries, live.entries);
 }
 
+TEST_F(EventStoreTest, AScanInsideATransactionSeesWhatItStaged) {
+  ASSERT_TRUE(store_->Execute({}, [](Tx& tx) {
+                      tx.Put("idx/a", "1");
+                      tx.Put("idx/b", "2");
+                      return absl::OkStatus();
+                    }).ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store_->Execute({}, [&](Tx& tx) {
+                      tx.Delete("idx/a");
+                      tx.Put("idx/c", "3");
+                      tx.Put("other", "x");
+                      tx.Scan("idx/", [&](absl::string_view k, absl::string_view v) {
+                        seen.push_back(absl::StrCat(k, "=", v));
+                        return true;
+                      });
+                      return absl::OkStatus();
+                    }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"idx/b=2", "idx/c=3"}));
+}
+
 TEST_F(EventStoreTest, WaitForPositionWakesOnCommit) {
   EXPECT_FALSE(store_->WaitForPosition(0, absl::Milliseconds(10)));
   std::thread writer([&] { ASSERT_TRUE(Append("", "s", std::nullopt, {Registered("x")}).ok()); });

@@ -131,5 +131,30 @@ TEST_F(FeedTest, APoisonEventStopsTheFeedAndIsNotSkipped) {
   EXPECT_FALSE(consumer_store_->GetProjection("seen/4").has_value());
 }
 
+TEST_F(FeedTest, TheWatermarkPassesAnInstantOnlyOnceEverythingRecordedBeforeItIsHandled) {
+  Publish(3);  // recorded at the clock's time T
+  const absl::Time t = clock_.Now();
+  absl::Notification release;
+  std::atomic<int> handled{0};
+  FeedConsumer consumer(consumer_store_.get(), [&](const FeedEvent&, Tx&) {
+    release.WaitForNotification();
+    ++handled;
+    return absl::OkStatus();
+  });
+  LocalFeed feed(source_.get());
+  EXPECT_EQ(feed.Watermark(), absl::InfinitePast());
+  ASSERT_TRUE(consumer.Run(feed).ok());
+  clock_.Advance(absl::Hours(1));
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_LE(feed.Watermark(), t) << "the watermark passed events not yet handled";
+  release.Notify();
+  for (int i = 0; i < 500 && feed.Watermark() < t + absl::Hours(1); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_GE(feed.Watermark(), t + absl::Hours(1));
+  EXPECT_EQ(handled.load(), 3);
+  feed.Stop();
+}
+
 }  // namespace
 }  // namespace remiss::core

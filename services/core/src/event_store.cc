@@ -196,7 +196,15 @@ class EventStore::Impl {
 
  private:
   void WriterLoop();
-  void CommitGroup(std::vector<Pending>& group);
+  void CommitGroup(std::vector<Pending>& group, absl::Time now);
+
+ public:
+  absl::Time SettledUntil() {
+    absl::MutexLock lock(&queue_mu_);
+    return committing_ ? group_time_ : options_.clock->Now();
+  }
+
+ private:
 
   EventStoreOptions options_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -205,6 +213,9 @@ class EventStore::Impl {
   absl::Mutex queue_mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // The group being committed and the time its events are recorded at.
+  bool committing_ ABSL_GUARDED_BY(queue_mu_) = false;
+  absl::Time group_time_ ABSL_GUARDED_BY(queue_mu_);
 
   // Written only by the writer thread, under position_mu_ so that waiters wake.
   mutable absl::Mutex position_mu_;
@@ -226,6 +237,16 @@ class EventStore::Impl::TxImpl final : public Tx {
   }
   void Delete(absl::string_view key) override {
     batch_->Delete(store_->projections_, ToSlice(key));
+  }
+  void Scan(absl::string_view prefix,
+            const std::function<bool(absl::string_view, absl::string_view)>& fn) override {
+    std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(
+        store_->projections_,
+        store_->db_->NewIterator(rocksdb::ReadOptions(), store_->projections_)));
+    for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix));
+         it->Next()) {
+      if (!fn(ToView(it->key()), ToView(it->value()))) break;
+    }
   }
 
   uint64_t StreamVersion(absl::string_view stream_id) override {
@@ -325,6 +346,7 @@ class EventStore::Impl::TxImpl final : public Tx {
 void EventStore::Impl::WriterLoop() {
   while (true) {
     std::vector<Pending> group;
+    absl::Time now;
     {
       absl::MutexLock lock(&queue_mu_);
       queue_mu_.Await(absl::Condition(
@@ -343,16 +365,20 @@ void EventStore::Impl::WriterLoop() {
           queue_.pop_front();
         }
       }
+      committing_ = true;
+      group_time_ = options_.clock->Now();
+      now = group_time_;
     }
-    CommitGroup(group);
+    CommitGroup(group, now);
+    absl::MutexLock lock(&queue_mu_);
+    committing_ = false;
   }
 }
 
-void EventStore::Impl::CommitGroup(std::vector<Pending>& group) {
+void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) {
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   const uint64_t first = last_position_.load() + 1;
   uint64_t next = first;
-  const absl::Time now = options_.clock->Now();
   std::vector<absl::StatusOr<CommitResult>> results;
   results.reserve(group.size());
 
@@ -429,6 +455,7 @@ absl::StatusOr<CommitResult> EventStore::Execute(CommandMeta meta, TxFn fn) {
 const std::string& EventStore::source() const { return impl_->options().source; }
 const Clock& EventStore::clock() const { return *impl_->options().clock; }
 uint64_t EventStore::LastPosition() const { return impl_->last_position(); }
+absl::Time EventStore::SettledUntil() const { return impl_->SettledUntil(); }
 
 bool EventStore::WaitForPosition(uint64_t after, absl::Duration timeout) const {
   return impl_->WaitForPosition(after, timeout);

@@ -34,6 +34,14 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
       flags.data_dir = value;
     } else if (name == "kafka-brokers") {
       flags.kafka_brokers = value;
+    } else if (name == "manual-clock") {
+      absl::Time t;
+      std::string err;
+      if (!absl::ParseTime(absl::RFC3339_full, value, &t, &err)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--manual-clock: must be an RFC 3339 time such as 2021-02-01T09:00:00+01:00 (", err, ")"));
+      }
+      flags.manual_clock = t;
     } else if (name == "max-message-bytes") {
       if (!absl::SimpleAtoi(value, &flags.max_message_bytes) || flags.max_message_bytes < 1024) {
         return absl::InvalidArgumentError("--max-message-bytes: must be a number of at least 1024");
@@ -52,7 +60,9 @@ std::string ServerFlagsHelp() {
          "  --data-dir DIR            where the RocksDB stores live (default ./remiss-data)\n"
          "  --kafka-brokers LIST      publish every event to Kafka, e.g. 127.0.0.1:9092\n"
          "                            (default: none, the embedded mode)\n"
-         "  --max-message-bytes N     the largest request accepted (default 4194304)\n";
+         "  --max-message-bytes N     the largest request accepted (default 4194304)\n"
+         "  --manual-clock TIME       run on a manual clock from TIME (RFC 3339), moved only through\n"
+         "                            AdminService/SetClock; for demonstrations and tests\n";
 }
 
 }  // namespace remiss::core

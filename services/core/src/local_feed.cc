@@ -21,9 +21,24 @@ absl::Status LocalFeed::status() const {
   return status_;
 }
 
+absl::Time LocalFeed::Watermark() const {
+  absl::MutexLock lock(&mu_);
+  return watermark_;
+}
+
 void LocalFeed::Loop(uint64_t next, Handler handler) {
   while (!stop_) {
-    if (!source_->WaitForPosition(next - 1, absl::Milliseconds(100))) continue;
+    // Read before looking: whatever was recorded before `settled` is committed, so once the
+    // log has nothing more, everything recorded before it has been handled.
+    const absl::Time settled = source_->SettledUntil();
+    if (!source_->WaitForPosition(next - 1, absl::ZeroDuration())) {
+      {
+        absl::MutexLock lock(&mu_);
+        watermark_ = std::max(watermark_, settled);
+      }
+      source_->WaitForPosition(next - 1, absl::Milliseconds(50));
+      continue;
+    }
     auto events = source_->ReadLog(next, batch_);
     absl::Status s = events.status();
     if (s.ok() && !events->empty()) {

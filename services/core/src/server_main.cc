@@ -18,13 +18,16 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     return 0;
   }
   BlockShutdownSignals();
-  SystemClock clock;
-  auto modules = open(*flags, &clock);
+  SystemClock system_clock;
+  std::unique_ptr<ManualClock> manual_clock;
+  if (flags->manual_clock) manual_clock = std::make_unique<ManualClock>(*flags->manual_clock);
+  const Clock* clock = manual_clock ? static_cast<const Clock*>(manual_clock.get()) : &system_clock;
+  auto modules = open(*flags, clock);
   if (!modules.ok()) {
     std::cerr << program << ": " << modules.status().message() << "\n";
     return 1;
   }
-  ServiceHost host(flags->listen, flags->max_message_bytes);
+  ServiceHost host(flags->listen, flags->max_message_bytes, manual_clock.get(), clock);
   for (auto& m : *modules) m->Host(host);
   if (absl::Status s = host.Start(); !s.ok()) {
     std::cerr << program << ": " << s.message() << "\n";
@@ -33,7 +36,9 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   std::string listen = flags->listen.substr(0, flags->listen.rfind(':'));
   std::cout << program << " listening on " << listen << ":" << host.port() << " (data in "
             << flags->data_dir << ", Kafka: "
-            << (flags->kafka_brokers.empty() ? "off" : flags->kafka_brokers) << ")" << std::endl;
+            << (flags->kafka_brokers.empty() ? "off" : flags->kafka_brokers)
+            << (manual_clock ? ", manual clock at " + absl::FormatTime(clock->Now()) : "") << ")"
+            << std::endl;
   int signal = AwaitShutdownSignal();
   std::cout << program << ": signal " << signal << ", shutting down" << std::endl;
   host.Shutdown();

@@ -17,7 +17,40 @@ namespace remiss::core {
 // should not hold a callback thread.
 class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
  public:
-  explicit Admin(const std::vector<HostedModule>* modules) : modules_(modules) {}
+  Admin(const std::vector<HostedModule>* modules, ManualClock* manual, const Clock* clock)
+      : modules_(modules), manual_(manual), clock_(clock) {}
+
+  grpc::Status GetClock(grpc::ServerContext*, const remiss::v1::GetClockRequest*,
+                        remiss::v1::ClockState* response) override {
+    FillClock(response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status SetClock(grpc::ServerContext*, const remiss::v1::SetClockRequest* request,
+                        remiss::v1::ClockState* response) override {
+    if (manual_ == nullptr) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "clock: this server runs on the system clock (start it with "
+                          "--manual-clock to set the time)");
+    }
+    if (request->has_to() == request->has_advance()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "to: give either `to` or `advance`");
+    }
+    absl::Time target = request->has_to()
+                            ? absl::FromUnixSeconds(request->to().seconds()) +
+                                  absl::Nanoseconds(request->to().nanos())
+                            : manual_->Now() + absl::Seconds(request->advance().seconds()) +
+                                  absl::Nanoseconds(request->advance().nanos());
+    if (target < manual_->Now()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          request->has_to() ? "to: time never moves backwards"
+                                            : "advance: time never moves backwards");
+    }
+    manual_->Set(target);
+    FillClock(response);
+    return grpc::Status::OK;
+  }
 
   grpc::Status GetProjectionDigest(grpc::ServerContext*,
                                    const remiss::v1::GetProjectionDigestRequest* request,
@@ -83,11 +116,25 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
     out->set_log_position(d.log_position);
   }
 
+  void FillClock(remiss::v1::ClockState* out) const {
+    const absl::Time now = manual_ != nullptr ? manual_->Now() : clock_ != nullptr ? clock_->Now() : absl::Now();
+    out->mutable_now()->set_seconds(absl::ToUnixSeconds(now));
+    out->mutable_now()->set_nanos(static_cast<int32_t>(
+        (now - absl::FromUnixSeconds(absl::ToUnixSeconds(now))) / absl::Nanoseconds(1)));
+    out->set_manual(manual_ != nullptr);
+  }
+
   const std::vector<HostedModule>* modules_;
+  ManualClock* manual_;
+  const Clock* clock_;
 };
 
-ServiceHost::ServiceHost(std::string listen, int max_message_bytes)
-    : listen_(std::move(listen)), max_message_bytes_(max_message_bytes) {}
+ServiceHost::ServiceHost(std::string listen, int max_message_bytes, ManualClock* manual_clock,
+                         const Clock* clock)
+    : listen_(std::move(listen)),
+      max_message_bytes_(max_message_bytes),
+      manual_clock_(manual_clock),
+      clock_(clock != nullptr ? clock : manual_clock) {}
 
 ServiceHost::~ServiceHost() { Shutdown(absl::ZeroDuration()); }
 
@@ -99,7 +146,7 @@ absl::Status ServiceHost::Start() {
   // Links the health protocol's descriptor in, so that reflection can describe it.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  admin_ = std::make_unique<Admin>(&modules_);
+  admin_ = std::make_unique<Admin>(&modules_, manual_clock_, clock_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen_, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(max_message_bytes_);

@@ -55,6 +55,10 @@ class ProjectionTx {
   [[nodiscard]] virtual std::optional<std::string> Get(absl::string_view key) = 0;
   virtual void Put(absl::string_view key, absl::string_view value) = 0;
   virtual void Delete(absl::string_view key) = 0;
+  // Calls fn(key, value) for keys starting with `prefix`, in key order, until it returns
+  // false; sees what the transaction staged.
+  virtual void Scan(absl::string_view prefix,
+                    const std::function<bool(absl::string_view, absl::string_view)>& fn) = 0;
 };
 
 // Turns a service's own events into its projections. Must be a pure fold: the same events
@@ -123,6 +127,9 @@ class EventStore {
 
   // The last committed position (0: empty log).
   [[nodiscard]] uint64_t LastPosition() const;
+  // Every event recorded (recorded_at) before this instant is committed: the clock's now
+  // while no group is being committed, else the time of the group under way.
+  [[nodiscard]] absl::Time SettledUntil() const;
   // Waits until LastPosition() > after or the timeout passes; returns whether it is.
   bool WaitForPosition(uint64_t after, absl::Duration timeout) const;
   // Committed events from `from` (inclusive), at most `max` of them, in position order.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "remiss/core/event_store.h"
 #include "remiss/v1/envelope.pb.h"
 
@@ -36,6 +37,10 @@ class Feed {
   virtual void Stop() = 0;
   // OK while running; the handler's or the feed's error once stopped by one.
   [[nodiscard]] virtual absl::Status status() const = 0;
+  // Every event its sources recorded before this instant has been delivered and handled
+  // (InfinitePast while that is not known). What a consumer may conclude from absence, e.g.
+  // that no answer came before a deadline, it concludes only up to here.
+  [[nodiscard]] virtual absl::Time Watermark() const { return absl::InfinitePast(); }
 };
 
 // Applies delivered events to a consumer's store: per batch one transaction that skips

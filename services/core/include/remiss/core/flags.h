@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "absl/time/time.h"
 
 #include "absl/status/statusor.h"
 
@@ -14,6 +17,9 @@ struct ServerFlags {
   std::string data_dir = "./remiss-data";  // each service keeps its RocksDB below it
   std::string kafka_brokers;               // empty: no Kafka (the embedded default)
   int max_message_bytes = 4 << 20;         // the largest request a server accepts
+  // Run on a manual clock starting here (RFC 3339, e.g. 2021-02-01T09:00:00+01:00), moved
+  // forward only through the admin service's SetClock; unset: the system clock.
+  std::optional<absl::Time> manual_clock;
   bool help = false;
 };
 

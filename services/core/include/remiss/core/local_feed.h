@@ -22,6 +22,7 @@ class LocalFeed final : public Feed {
   absl::Status Start(CursorLookup cursors, Handler handler) override;
   void Stop() override;
   absl::Status status() const override;
+  absl::Time Watermark() const override;
 
  private:
   void Loop(uint64_t next, Handler handler);
@@ -32,6 +33,7 @@ class LocalFeed final : public Feed {
   std::thread thread_;
   mutable absl::Mutex mu_;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
+  absl::Time watermark_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace remiss::core

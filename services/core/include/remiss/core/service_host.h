@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "remiss/core/clock.h"
 #include "remiss/core/event_store.h"
 #include "remiss/core/feed.h"
 #include "remiss/core/relay.h"
@@ -31,7 +32,9 @@ struct HostedModule {
 
 class ServiceHost {
  public:
-  ServiceHost(std::string listen, int max_message_bytes);
+  // `manual_clock`, when not null, is the clock the admin service may set.
+  ServiceHost(std::string listen, int max_message_bytes, ManualClock* manual_clock = nullptr,
+              const Clock* clock = nullptr);
   ~ServiceHost();
 
   void AddService(grpc::Service* service);
@@ -49,6 +52,8 @@ class ServiceHost {
 
   std::string listen_;
   int max_message_bytes_;
+  ManualClock* manual_clock_;
+  const Clock* clock_;
   int port_ = 0;
   std::vector<grpc::Service*> services_;
   std::vector<HostedModule> modules_;
