@@ -1,14 +1,16 @@
 // remissd: every remiss service in one process, the embedded default. Services that
-// follow others read their stores directly (LocalFeed). Built so far: referrals, responses.
+// follow others read their stores directly (LocalFeed). Built so far: referrals, responses, deadlines.
 #include "remiss/core/local_feed.h"
 #include "remiss/core/server_main.h"
+#include "remiss/deadlines/module.h"
 #include "remiss/referrals/module.h"
 #include "remiss/responses/module.h"
 
 int main(int argc, char** argv) {
   return remiss::core::ServerMain(
       argc, argv, "remissd",
-      "All remiss services in one process (the embedded default): referrals, responses.\n"
+      "All remiss services in one process (the embedded default): referrals, responses,\n"
+      "deadlines.\n"
       "Data stays in --data-dir across restarts; with --kafka-brokers every event is also\n"
       "published to remiss.<service>.events.v1.",
       [](const remiss::core::ServerFlags& flags,
@@ -21,8 +23,13 @@ int main(int argc, char** argv) {
             flags.data_dir, clock, flags.kafka_brokers,
             std::make_unique<remiss::core::LocalFeed>(&(*referrals)->store()));
         if (!responses.ok()) return responses.status();
+        auto deadlines = remiss::deadlines::DeadlinesModule::Open(
+            flags.data_dir, clock, flags.kafka_brokers,
+            std::make_unique<remiss::core::LocalFeed>(&(*responses)->store()));
+        if (!deadlines.ok()) return deadlines.status();
         modules.push_back(std::move(*referrals));
         modules.push_back(std::move(*responses));
+        modules.push_back(std::move(*deadlines));
         return modules;
       });
 }

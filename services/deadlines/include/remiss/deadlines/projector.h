@@ -1,0 +1,57 @@
+// The deadlines service's projections, a pure fold of its own events:
+//   dl/<referral_id>/<org_id>            Deadline
+//   cal/<org_id>                         BoardCalendar
+//   policy/<referral_id>                 ReminderPolicySet (absent: the default policy)
+//   open/<org_id>/<referral_id>          "" while the deadline is open or breached
+//   due/<due micros>/<referral_id>/<org_id>     "" while open or breached: overdue queries
+//   timer/<at micros>/<referral_id>/<org_id>/<kind>/<days>  "" : the timers (domain TimersFor)
+// Timers are kept equal to TimersFor(deadline, policy, calendar) whenever any of the three
+// changes, so they live in RocksDB, not in memory.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "remiss/core/event_store.h"
+#include "remiss/deadlines/domain.h"
+#include "remiss/v1/deadlines.pb.h"
+
+namespace remiss::deadlines {
+
+std::string DeadlineKey(absl::string_view referral_id, absl::string_view org_id);
+std::string DeadlinePrefix(absl::string_view referral_id);  // "dl/<referral_id>/"
+std::string OpenPrefix(absl::string_view org_id);            // "open/<org_id>/"
+std::string DeadlineStream(absl::string_view referral_id, absl::string_view org_id);
+std::string CalendarStream(absl::string_view org_id);
+std::string PolicyStream(absl::string_view referral_id);
+
+// A timer as stored: its key and what it is for.
+struct StoredTimer {
+  Timer timer;
+  std::string referral_id;
+  std::string org_id;
+};
+std::string TimerKey(const StoredTimer& t);
+std::optional<StoredTimer> ParseTimerKey(absl::string_view key);
+constexpr absl::string_view kTimerPrefix = "timer/";
+constexpr absl::string_view kDuePrefix = "due/";
+// The key bound below which every timer at or before `t` sorts.
+std::string TimerKeyBound(absl::Time t);
+// Parses a due/ key's referral and org.
+std::optional<std::pair<std::string, std::string>> ParseDueKey(absl::string_view key);
+
+std::optional<remiss::v1::Deadline> LoadDeadline(core::ProjectionTx& tx,
+                                                 absl::string_view referral_id,
+                                                 absl::string_view org_id);
+remiss::v1::BoardCalendar LoadCalendar(core::ProjectionTx& tx, absl::string_view org_id);
+std::vector<absl::CivilDay> MeetingDays(const remiss::v1::BoardCalendar& calendar);
+std::vector<int32_t> LoadReminderDays(core::ProjectionTx& tx, absl::string_view referral_id);
+
+class DeadlinesProjector final : public core::Projector {
+ public:
+  absl::Status Apply(const remiss::v1::EventEnvelope& event, core::ProjectionTx& tx) override;
+};
+
+}  // namespace remiss::deadlines

@@ -1,0 +1,35 @@
+// Fires the deadlines service's timers as the clock passes them: a thread that, a few times
+// a second, runs FireDueTimers on the store's writer until nothing more is due. Due timers
+// wait for the responses feed's watermark. Timers live in RocksDB: a restart fires what
+// came due while the service was down, once. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "remiss/core/event_store.h"
+#include "remiss/core/feed.h"
+
+namespace remiss::deadlines {
+
+class Scheduler {
+ public:
+  // Neither is owned; both must outlive the scheduler.
+  Scheduler(core::EventStore* store, const core::Feed* responses_feed)
+      : store_(store), feed_(responses_feed) {}
+  ~Scheduler() { Stop(); }
+
+  void Start();
+  void Stop();
+  // Fires everything due now, in transactions of at most `batch` timers; returns how many.
+  [[nodiscard]] absl::StatusOr<size_t> FireAllDue(size_t batch = 500);
+
+ private:
+  core::EventStore* store_;
+  const core::Feed* feed_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace remiss::deadlines

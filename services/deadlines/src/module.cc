@@ -1,0 +1,46 @@
+#include "remiss/deadlines/module.h"
+
+#include "remiss/deadlines/reactions.h"
+
+namespace remiss::deadlines {
+
+absl::StatusOr<std::unique_ptr<DeadlinesModule>> DeadlinesModule::Open(
+    const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
+    std::unique_ptr<core::Feed> responses_feed) {
+  std::unique_ptr<DeadlinesModule> m(new DeadlinesModule());
+  auto store = core::EventStore::Open({.path = data_dir + "/deadlines",
+                                       .source = "deadlines",
+                                       .clock = clock,
+                                       .projector = &m->projector_});
+  if (!store.ok()) return store.status();
+  m->store_ = std::move(*store);
+  m->service_ = std::make_unique<DeadlineGrpcService>(m->store_.get());
+  if (!kafka_brokers.empty()) {
+    auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});
+    if (!relay.ok()) return relay.status();
+    m->relay_ = std::move(*relay);
+  }
+  m->consumer_ = std::make_unique<core::FeedConsumer>(m->store_.get(), &FollowResponses);
+  m->feed_ = std::move(responses_feed);
+  if (absl::Status s = m->consumer_->Run(*m->feed_); !s.ok()) return s;
+  m->scheduler_ = std::make_unique<Scheduler>(m->store_.get(), m->feed_.get());
+  m->scheduler_->Start();
+  return m;
+}
+
+DeadlinesModule::~DeadlinesModule() {
+  if (scheduler_ != nullptr) scheduler_->Stop();
+  if (feed_ != nullptr) feed_->Stop();
+  if (relay_ != nullptr) relay_->Stop();
+}
+
+void DeadlinesModule::Host(core::ServiceHost& host) {
+  host.AddService(service_.get());
+  host.AddModule({.name = "deadlines",
+                  .grpc_service = "remiss.v1.DeadlineService",
+                  .store = store_.get(),
+                  .relay = relay_.get(),
+                  .feeds = {feed_.get()}});
+}
+
+}  // namespace remiss::deadlines

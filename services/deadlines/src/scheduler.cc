@@ -1,0 +1,43 @@
+#include "remiss/deadlines/scheduler.h"
+
+#include <iostream>
+
+#include "remiss/deadlines/reactions.h"
+
+namespace remiss::deadlines {
+
+absl::StatusOr<size_t> Scheduler::FireAllDue(size_t batch) {
+  size_t total = 0;
+  while (true) {
+    size_t fired = 0;
+    const absl::Time watermark = feed_->Watermark();
+    auto r = store_->Execute({}, [&](core::Tx& tx) -> absl::Status {
+      auto n = FireDueTimers(tx, watermark, batch);
+      if (!n.ok()) return n.status();
+      fired = *n;
+      return absl::OkStatus();
+    });
+    if (!r.ok()) return r.status();
+    total += fired;
+    if (fired < batch) return total;
+  }
+}
+
+void Scheduler::Start() {
+  stop_ = false;
+  thread_ = std::thread([this] {
+    while (!stop_) {
+      if (auto fired = FireAllDue(); !fired.ok()) {
+        std::cerr << "deadlines: firing timers failed: " << fired.status() << "\n";
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  });
+}
+
+void Scheduler::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace remiss::deadlines

@@ -1,0 +1,226 @@
+#include "remiss/deadlines/service.h"
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/civil_date.h"
+#include "remiss/core/grpc_handlers.h"
+#include "remiss/core/ids.h"
+#include "remiss/deadlines/domain.h"
+#include "remiss/deadlines/projector.h"
+#include "remiss/deadlines/reactions.h"
+
+namespace remiss::deadlines {
+namespace {
+
+using Reactor = grpc::ServerUnaryReactor;
+using remiss::v1::Deadline;
+
+constexpr int kDefaultDays = 30;
+constexpr int kMaxDays = 3660;
+
+DecisionContext ContextFor(const core::Tx& tx) {
+  return DecisionContext{.now = tx.Now(), .today = core::StockholmDate(tx.Now())};
+}
+
+std::vector<remiss::v1::EventEnvelope> Wrap(const Events& events, const std::string& key) {
+  std::vector<remiss::v1::EventEnvelope> out;
+  for (const auto& e : events) {
+    auto& env = out.emplace_back();
+    *env.mutable_deadlines() = e;
+    env.set_partition_key(key);
+  }
+  return out;
+}
+
+absl::Status RequireIds(const std::string& referral_id, const std::string& org_id) {
+  if (referral_id.empty()) return absl::InvalidArgumentError("referral_id: is required");
+  if (org_id.empty()) return absl::InvalidArgumentError("org_id: is required");
+  return absl::OkStatus();
+}
+
+bool Overdue(const Deadline& d) {
+  return d.outcome() == remiss::v1::DEADLINE_OUTCOME_OPEN ||
+         d.outcome() == remiss::v1::DEADLINE_OUTCOME_BREACHED;
+}
+
+}  // namespace
+
+template <typename Request>
+Reactor* DeadlineGrpcService::ExtensionCommand(Ctx* ctx, const Request* request, Result* result) {
+  if (absl::Status s = RequireIds(request->referral_id(), request->org_id()); !s.ok()) {
+    return core::FinishCall(ctx, s);
+  }
+  Request normalized = *request;
+  normalized.set_referral_id(core::NormalizeReferralId(request->referral_id()));
+  const std::string referral_id = normalized.referral_id();
+  const std::string org_id = normalized.org_id();
+  auto decide = [normalized = std::move(normalized), referral_id, org_id](core::Tx& tx) -> absl::Status {
+    std::optional<Deadline> state = LoadDeadline(tx, referral_id, org_id);
+    auto events = Decide(normalized, state ? &*state : nullptr, ContextFor(tx));
+    if (!events.ok()) return events.status();
+    if (auto expected = core::ExpectedVersion(normalized);
+        expected && *expected != tx.StreamVersion(DeadlineStream(referral_id, org_id))) {
+      return absl::AbortedError(absl::StrCat("expected_version: ", *expected,
+                                             " but the current version is ",
+                                             tx.StreamVersion(DeadlineStream(referral_id, org_id))));
+    }
+    return AppendToDeadline(tx, referral_id, org_id, std::move(*events));
+  };
+  return core::RunCommand(store_, ctx, request->command_id(), absl::StrCat(referral_id, "/", org_id),
+                          std::move(decide), result);
+}
+
+template <typename Request>
+Reactor* DeadlineGrpcService::CalendarCommand(Ctx* ctx, const Request* request, Result* result) {
+  if (request->org_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
+  }
+  const std::string org_id = request->org_id();
+  auto decide = [request, org_id](core::Tx& tx) -> absl::Status {
+    auto events = Decide(*request, LoadCalendar(tx, org_id));
+    if (!events.ok()) return events.status();
+    if (events->empty()) return absl::OkStatus();
+    if (absl::Status s = tx.Append(CalendarStream(org_id), std::nullopt, Wrap(*events, org_id)); !s.ok()) {
+      return s;
+    }
+    // A calendar change can put the board's open deadlines at risk now.
+    std::vector<std::string> referrals;
+    const std::string prefix = OpenPrefix(org_id);
+    tx.Scan(prefix, [&](absl::string_view key, absl::string_view) {
+      referrals.emplace_back(key.substr(prefix.size()));
+      return true;
+    });
+    for (const std::string& referral_id : referrals) {
+      if (absl::Status s = AppendToDeadline(tx, referral_id, org_id, {}); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  };
+  return core::RunCommand(store_, ctx, request->command_id(), org_id, std::move(decide), result);
+}
+
+Reactor* DeadlineGrpcService::RequestExtension(Ctx* ctx, const remiss::v1::RequestExtensionRequest* r,
+                                               Result* result) {
+  return ExtensionCommand(ctx, r, result);
+}
+Reactor* DeadlineGrpcService::DecideExtension(Ctx* ctx, const remiss::v1::DecideExtensionRequest* r,
+                                              Result* result) {
+  return ExtensionCommand(ctx, r, result);
+}
+Reactor* DeadlineGrpcService::RegisterBoardMeetings(
+    Ctx* ctx, const remiss::v1::RegisterBoardMeetingsRequest* r, Result* result) {
+  return CalendarCommand(ctx, r, result);
+}
+Reactor* DeadlineGrpcService::CancelBoardMeeting(Ctx* ctx, const remiss::v1::CancelBoardMeetingRequest* r,
+                                                 Result* result) {
+  return CalendarCommand(ctx, r, result);
+}
+
+Reactor* DeadlineGrpcService::SetReminderPolicy(Ctx* ctx, const remiss::v1::SetReminderPolicyRequest* request,
+                                                Result* result) {
+  if (request->referral_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
+  }
+  remiss::v1::SetReminderPolicyRequest normalized = *request;
+  normalized.set_referral_id(core::NormalizeReferralId(request->referral_id()));
+  const std::string referral_id = normalized.referral_id();
+  auto decide = [normalized = std::move(normalized), referral_id](core::Tx& tx) -> absl::Status {
+    auto events = Decide(normalized);
+    if (!events.ok()) return events.status();
+    return tx.Append(PolicyStream(referral_id), std::nullopt, Wrap(*events, referral_id));
+  };
+  return core::RunCommand(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
+}
+
+// ---- queries ----
+
+std::optional<Deadline> DeadlineGrpcService::Read(absl::string_view referral_id,
+                                                  absl::string_view org_id) const {
+  auto bytes = store_->GetProjection(DeadlineKey(referral_id, org_id));
+  Deadline d;
+  if (!bytes || !d.ParseFromString(*bytes)) return std::nullopt;
+  if (d.scheduled()) {
+    auto effective = core::ParseCivilDate("effective_date", d.effective_date());
+    if (effective.ok()) {
+      d.set_days_left(static_cast<int32_t>(*effective - core::StockholmDate(store_->clock().Now())));
+    }
+  }
+  return d;
+}
+
+Reactor* DeadlineGrpcService::GetDeadline(Ctx* ctx, const remiss::v1::GetDeadlineRequest* request,
+                                          Deadline* response) {
+  if (absl::Status s = RequireIds(request->referral_id(), request->org_id()); !s.ok()) {
+    return core::FinishCall(ctx, s);
+  }
+  auto d = Read(core::NormalizeReferralId(request->referral_id()), request->org_id());
+  if (!d) {
+    return core::FinishCall(ctx, absl::NotFoundError(absl::StrCat(
+                                     "org_id: no deadline for ", request->org_id(), " in round ",
+                                     request->referral_id())));
+  }
+  *response = std::move(*d);
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* DeadlineGrpcService::ListDeadlinesForRound(Ctx* ctx,
+                                                    const remiss::v1::ListDeadlinesForRoundRequest* request,
+                                                    remiss::v1::ListDeadlinesResponse* out) {
+  if (request->referral_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
+  }
+  const std::string referral_id = core::NormalizeReferralId(request->referral_id());
+  const std::string prefix = DeadlinePrefix(referral_id);
+  store_->ScanProjections(prefix, "", [&](absl::string_view key, absl::string_view) {
+    if (auto d = Read(referral_id, key.substr(prefix.size()))) *out->add_deadlines() = std::move(*d);
+    return true;
+  });
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* DeadlineGrpcService::ListOverdue(Ctx* ctx, const remiss::v1::ListOverdueRequest*,
+                                          remiss::v1::ListDeadlinesResponse* out) {
+  const std::string bound = absl::StrCat(kDuePrefix, TimerKeyBound(store_->clock().Now()).substr(kTimerPrefix.size()));
+  store_->ScanProjections(kDuePrefix, "", [&](absl::string_view key, absl::string_view) {
+    if (key >= bound) return false;
+    if (auto ids = ParseDueKey(key)) {
+      if (auto d = Read(ids->first, ids->second); d && Overdue(*d)) *out->add_deadlines() = std::move(*d);
+    }
+    return true;
+  });
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* DeadlineGrpcService::ListDueForOrganization(
+    Ctx* ctx, const remiss::v1::ListDueForOrganizationRequest* request,
+    remiss::v1::ListDeadlinesResponse* out) {
+  if (request->org_id().empty()) return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
+  if (request->days() < 0 || request->days() > kMaxDays) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError(
+                                     absl::StrCat("days: must be between 0 (the default, ", kDefaultDays,
+                                                  ") and ", kMaxDays)));
+  }
+  const int days = request->days() == 0 ? kDefaultDays : request->days();
+  const std::string prefix = OpenPrefix(request->org_id());
+  std::vector<Deadline> due;
+  store_->ScanProjections(prefix, "", [&](absl::string_view key, absl::string_view) {
+    auto d = Read(key.substr(prefix.size()), request->org_id());
+    if (d && d->outcome() == remiss::v1::DEADLINE_OUTCOME_OPEN && d->days_left() <= days) {
+      due.push_back(std::move(*d));
+    }
+    return true;
+  });
+  std::sort(due.begin(), due.end(), [](const Deadline& a, const Deadline& b) {
+    return std::tie(a.effective_date(), a.referral_id()) < std::tie(b.effective_date(), b.referral_id());
+  });
+  for (auto& d : due) *out->add_deadlines() = std::move(d);
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* DeadlineGrpcService::GetBoardCalendar(Ctx* ctx, const remiss::v1::GetBoardCalendarRequest* request,
+                                               remiss::v1::BoardCalendar* response) {
+  if (request->org_id().empty()) return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
+  auto bytes = store_->GetProjection(absl::StrCat("cal/", request->org_id()));
+  if (!bytes || !response->ParseFromString(*bytes)) response->set_org_id(request->org_id());
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+}  // namespace remiss::deadlines

@@ -1,0 +1,367 @@
+// The deadlines service as it runs: its module (store, feed consumer, scheduler, gRPC) on a
+// manual clock, fed by a responses event log the test writes to as the responses service
+// would, through a LocalFeed the test can hold back. Extensions, reminders, breaches, late
+// answers, boards at risk, a lagging feed and restarts across due instants.
+#include <gtest/gtest.h>
+
+#include "absl/synchronization/notification.h"
+#include "remiss/core/local_feed.h"
+#include "remiss/core/service_host.h"
+#include "remiss/deadlines/module.h"
+#include "remiss/v1/deadlines.grpc.pb.h"
+#include "tests/support/temp_dir.h"
+
+namespace remiss {
+namespace {
+
+using namespace remiss::v1;
+
+absl::Time Stockholm(int y, int m, int d, int hh = 12, int mm = 0) {
+  static const absl::TimeZone zone = [] {
+    absl::TimeZone z;
+    absl::LoadTimeZone("Europe/Stockholm", &z);
+    return z;
+  }();
+  return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), zone);
+}
+
+// A LocalFeed whose deliveries wait while the gate is closed: a responses feed lagging.
+class GatedFeed final : public core::Feed {
+ public:
+  explicit GatedFeed(const core::EventStore* source) : inner_(source) {}
+  absl::Status Start(CursorLookup cursors, Handler handler) override {
+    return inner_.Start(std::move(cursors), [this, handler](const std::vector<core::FeedEvent>& b) {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(&open_));
+      return handler(b);
+    });
+  }
+  void Stop() override {
+    Open();
+    inner_.Stop();
+  }
+  absl::Status status() const override { return inner_.status(); }
+  absl::Time Watermark() const override { return inner_.Watermark(); }
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    open_ = false;
+  }
+  void Open() {
+    absl::MutexLock lock(&mu_);
+    open_ = true;
+  }
+
+ private:
+  core::LocalFeed inner_;
+  absl::Mutex mu_;
+  bool open_ ABSL_GUARDED_BY(mu_) = true;
+};
+
+class DeadlinesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto source = core::EventStore::Open(
+        {.path = dir_.Sub("responses"), .source = "responses", .clock = &clock_});
+    ASSERT_TRUE(source.ok()) << source.status();
+    responses_ = std::move(*source);
+    Start();
+  }
+  void TearDown() override { Stop(); }
+
+  void Start() {
+    auto feed = std::make_unique<GatedFeed>(responses_.get());
+    feed_ = feed.get();
+    auto m = deadlines::DeadlinesModule::Open(dir_.path(), &clock_, "", std::move(feed));
+    ASSERT_TRUE(m.ok()) << m.status();
+    module_ = std::move(*m);
+    host_ = std::make_unique<core::ServiceHost>("127.0.0.1:0", 4 << 20, &clock_);
+    module_->Host(*host_);
+    ASSERT_TRUE(host_->Start().ok());
+    stub_ = DeadlineService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(host_->port()), grpc::InsecureChannelCredentials()));
+  }
+  void Stop() {
+    if (host_) host_->Shutdown(absl::Seconds(1));
+    host_.reset();
+    module_.reset();
+  }
+
+  // What the responses service would record.
+  void Record(const std::string& referral_id, const std::string& stream, ResponseEvent event) {
+    EventEnvelope e;
+    *e.mutable_responses() = std::move(event);
+    e.set_partition_key(referral_id);
+    ASSERT_TRUE(responses_->Execute({}, [&](core::Tx& tx) { return tx.Append(stream, std::nullopt, {e}); }).ok());
+  }
+  void Terms(const std::string& deadline, bool working_day_rule, const std::vector<std::string>& orgs,
+             RoundState state = ROUND_STATE_OPEN) {
+    ResponseEvent e;
+    auto* t = e.mutable_round_terms_recorded();
+    t->set_referral_id("ks-2019-1939");
+    t->set_case_number("KS 2019/1939");
+    t->set_title("Stockholms stads trygghetsprogram 2020-2023");
+    t->set_deadline(deadline);
+    t->set_working_day_rule(working_day_rule);
+    t->set_state(state);
+    for (const auto& org : orgs) {
+      auto* a = t->add_addressees();
+      a->set_org_id(org);
+      a->set_stated_deadline(deadline);
+      a->set_answer(ANSWER_KIND_REQUIRED);
+    }
+    Record("ks-2019-1939", "round/ks-2019-1939", e);
+  }
+  void Submitted(const std::string& org, absl::Time at) {
+    ResponseEvent e;
+    auto* s = e.mutable_response_submitted();
+    s->set_referral_id("ks-2019-1939");
+    s->set_org_id(org);
+    s->mutable_submitted_at()->set_seconds(absl::ToUnixSeconds(at));
+    Record("ks-2019-1939", "response/ks-2019-1939/" + org, e);
+  }
+  void Decided(const std::string& org) {
+    ResponseEvent e;
+    auto* d = e.mutable_board_decision_recorded();
+    d->set_referral_id("ks-2019-1939");
+    d->set_org_id(org);
+    Record("ks-2019-1939", "response/ks-2019-1939/" + org, e);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Ctx() {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return ctx;
+  }
+  std::optional<Deadline> Get(const std::string& org) {
+    GetDeadlineRequest r;
+    r.set_referral_id("ks-2019-1939");
+    r.set_org_id(org);
+    Deadline d;
+    if (!stub_->GetDeadline(Ctx().get(), r, &d).ok()) return std::nullopt;
+    return d;
+  }
+  // Waits (bounded) until the deadline satisfies `pred`.
+  Deadline Until(const std::string& org, const std::function<bool(const Deadline&)>& pred,
+                 const std::string& what) {
+    std::optional<Deadline> d;
+    for (int i = 0; i < 300; ++i) {
+      d = Get(org);
+      if (d && pred(*d)) return *d;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    ADD_FAILURE() << "never " << what << "; last: " << (d ? d->ShortDebugString() : "none");
+    return d.value_or(Deadline());
+  }
+  // Lets the scheduler run a few passes (it runs every 100 ms).
+  void Settle() { absl::SleepFor(absl::Milliseconds(350)); }
+  // The service's own events of one deadline.
+  std::vector<std::string> Types(const std::string& org) {
+    auto events = module_->store().ReadStream("deadline/ks-2019-1939/" + org);
+    std::vector<std::string> out;
+    if (events.ok()) {
+      for (const auto& e : *events) out.push_back(e.type());
+    }
+    return out;
+  }
+  grpc::Status Call(auto method, const auto& request) {
+    CommandResult result;
+    return (stub_.get()->*method)(Ctx().get(), request, &result);
+  }
+
+  remiss::testing::TempDir dir_;
+  core::ManualClock clock_{Stockholm(2021, 2, 1)};
+  std::unique_ptr<core::EventStore> responses_;
+  GatedFeed* feed_ = nullptr;
+  std::unique_ptr<deadlines::DeadlinesModule> module_;
+  std::unique_ptr<core::ServiceHost> host_;
+  std::unique_ptr<DeadlineService::Stub> stub_;
+};
+
+TEST_F(DeadlinesTest, ADeadlineOnGoodFridayMovesToTheTuesdayAfterEasterUnderTheWorkingDayRule) {
+  Terms("2021-04-02", /*working_day_rule=*/true, {"bromma-sdn"});
+  Deadline d = Until("bromma-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  EXPECT_EQ(d.stated_deadline(), "2021-04-02");
+  EXPECT_EQ(d.effective_date(), "2021-04-06");
+  // Due at the end of Tuesday 6 April, Swedish summer time: 22:00 UTC.
+  EXPECT_EQ(d.due_at().seconds(), absl::ToUnixSeconds(Stockholm(2021, 4, 7, 0)));
+  EXPECT_EQ(d.outcome(), DEADLINE_OUTCOME_OPEN);
+  EXPECT_EQ(d.days_left(), 64);  // from 1 February
+}
+
+TEST_F(DeadlinesTest, TheLatestGrantedExtensionCounts) {
+  Terms("2021-02-26", false, {"utbildningsnamnden"});
+  Until("utbildningsnamnden", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  RequestExtensionRequest ask;
+  ask.set_command_id("ask-1");
+  ask.set_referral_id("KS 2019/1939");
+  ask.set_org_id("utbildningsnamnden");
+  ask.set_requested_date("2021-03-12");
+  ask.set_reason("nämnden sammanträder först den 11 mars");
+  ASSERT_TRUE(Call(&DeadlineService::Stub::RequestExtension, ask).ok());
+  DecideExtensionRequest grant;
+  grant.set_command_id("grant-1");
+  grant.set_referral_id("ks-2019-1939");
+  grant.set_org_id("utbildningsnamnden");
+  grant.set_extension_id("anstand-1");
+  grant.set_grant(true);
+  grant.set_granted_date("2021-03-05");
+  ASSERT_TRUE(Call(&DeadlineService::Stub::DecideExtension, grant).ok());
+  Deadline d = *Get("utbildningsnamnden");
+  EXPECT_EQ(d.effective_date(), "2021-03-05");
+  ASSERT_EQ(d.extensions_size(), 1);
+  EXPECT_EQ(d.extensions(0).state(), EXTENSION_STATE_GRANTED);
+
+  // A second request, refused: the granted date still counts.
+  ask.set_command_id("ask-2");
+  ask.set_requested_date("2021-03-19");
+  ASSERT_TRUE(Call(&DeadlineService::Stub::RequestExtension, ask).ok());
+  DecideExtensionRequest refuse;
+  refuse.set_command_id("refuse-2");
+  refuse.set_referral_id("ks-2019-1939");
+  refuse.set_org_id("utbildningsnamnden");
+  refuse.set_extension_id("anstand-2");
+  refuse.set_note("svaren behövs till kommunstyrelsens sammanträde");
+  ASSERT_TRUE(Call(&DeadlineService::Stub::DecideExtension, refuse).ok());
+  EXPECT_EQ(Get("utbildningsnamnden")->effective_date(), "2021-03-05");
+
+  refuse.set_command_id("refuse-2-again");
+  grpc::Status bad = Call(&DeadlineService::Stub::DecideExtension, refuse);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << "decided already";
+  EXPECT_EQ(bad.error_message().rfind("extension_id:", 0), 0u) << bad.error_message();
+}
+
+TEST_F(DeadlinesTest, RemindersAreIssuedOnceEachAlsoAcrossARestart) {
+  Terms("2021-02-26", false, {"bromma-sdn"});
+  Until("bromma-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  clock_.Set(Stockholm(2021, 2, 12, 8, 1));  // 14 days before, 08:01
+  Deadline d = Until("bromma-sdn", [](const Deadline& d) { return d.reminders_issued_size() == 1; },
+                     "reminded 14 days before");
+  EXPECT_EQ(d.reminders_issued(0), 14);
+  Stop();
+  clock_.Set(Stockholm(2021, 2, 23, 9));  // 3 days before passed while the service was down
+  Start();
+  d = Until("bromma-sdn", [](const Deadline& d) { return d.reminders_issued_size() == 2; },
+            "reminded 3 days before");
+  Settle();
+  EXPECT_EQ(Types("bromma-sdn"),
+            (std::vector<std::string>{"DeadlineScheduled", "ReminderIssued", "ReminderIssued"}));
+}
+
+TEST_F(DeadlinesTest, AMissedDeadlineIsBreachedOnceThenAnsweredLate) {
+  Terms("2021-02-26", false, {"bromma-sdn", "sodermalm-sdn"});
+  Until("sodermalm-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  clock_.Set(Stockholm(2021, 2, 25, 15));
+  Settle();  // the reminders 14 and 3 days before go out
+  Submitted("sodermalm-sdn", clock_.Now());  // in time
+  Until("sodermalm-sdn", [](const Deadline& d) { return d.outcome() == DEADLINE_OUTCOME_MET; }, "met");
+
+  clock_.Set(Stockholm(2021, 2, 27, 0, 1));  // one minute past the end of the 26th
+  Deadline d = Until("bromma-sdn", [](const Deadline& d) { return d.outcome() == DEADLINE_OUTCOME_BREACHED; },
+                     "breached");
+  EXPECT_EQ(d.breached_at().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  ListDeadlinesResponse overdue;
+  ASSERT_TRUE(stub_->ListOverdue(Ctx().get(), {}, &overdue).ok());
+  ASSERT_EQ(overdue.deadlines_size(), 1);
+  EXPECT_EQ(overdue.deadlines(0).org_id(), "bromma-sdn");
+  EXPECT_EQ(overdue.deadlines(0).days_left(), -1);
+
+  clock_.Set(Stockholm(2021, 3, 2, 10));
+  Submitted("bromma-sdn", clock_.Now());
+  Until("bromma-sdn",
+        [](const Deadline& d) { return d.outcome() == DEADLINE_OUTCOME_BREACHED_THEN_ANSWERED_LATE; },
+        "answered late");
+  ListDeadlinesResponse now_overdue;
+  ASSERT_TRUE(stub_->ListOverdue(Ctx().get(), {}, &now_overdue).ok());
+  EXPECT_EQ(now_overdue.deadlines_size(), 0);
+  EXPECT_EQ(Types("sodermalm-sdn"),
+            (std::vector<std::string>{"DeadlineScheduled", "ReminderIssued", "ReminderIssued",
+                                      "ResponseReceived"}));
+}
+
+TEST_F(DeadlinesTest, ALaggingResponsesFeedNeverProducesAFalseBreach) {
+  Terms("2021-02-26", false, {"bromma-sdn", "hasselby-vallingby-sdn"});
+  Until("bromma-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  clock_.Set(Stockholm(2021, 2, 26, 16));
+  feed_->Close();  // the responses feed falls behind
+  Submitted("bromma-sdn", clock_.Now());  // answered in time, not yet heard
+  clock_.Set(Stockholm(2021, 2, 28, 12));  // well past due
+  Settle();
+  EXPECT_EQ(Get("bromma-sdn")->outcome(), DEADLINE_OUTCOME_OPEN) << "breached on a lagging feed";
+  EXPECT_EQ(Get("hasselby-vallingby-sdn")->outcome(), DEADLINE_OUTCOME_OPEN);
+  feed_->Open();  // it catches up
+  Until("bromma-sdn", [](const Deadline& d) { return d.outcome() == DEADLINE_OUTCOME_MET; }, "met");
+  Until("hasselby-vallingby-sdn", [](const Deadline& d) { return d.outcome() == DEADLINE_OUTCOME_BREACHED; },
+        "breached once the feed caught up");
+  Settle();
+  for (const auto& type : Types("bromma-sdn")) EXPECT_NE(type, "DeadlineBreached");
+}
+
+TEST_F(DeadlinesTest, DownAcrossTheDueInstantTheBreachIsDeclaredOnceAfterRestart) {
+  Terms("2021-02-26", false, {"bromma-sdn"});
+  Until("bromma-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  clock_.Set(Stockholm(2021, 2, 26, 12));
+  Settle();
+  Stop();
+  clock_.Set(Stockholm(2021, 3, 1, 9));
+  Start();
+  Until("bromma-sdn", [](const Deadline& d) { return d.outcome() == DEADLINE_OUTCOME_BREACHED; }, "breached");
+  Stop();
+  Start();
+  Settle();
+  int breaches = 0, after = 0;
+  for (const auto& type : Types("bromma-sdn")) {
+    breaches += type == "DeadlineBreached";
+    after += type == "ReminderIssued";
+  }
+  EXPECT_EQ(breaches, 1);
+  EXPECT_EQ(after, 3);  // 14 and 3 days before, and 1 day after: each once
+}
+
+TEST_F(DeadlinesTest, ABoardWithNoMeetingLeftBeforeTheDeadlineIsAtRiskUntilItDecides) {
+  RegisterBoardMeetingsRequest meetings;
+  meetings.set_command_id("cal-1");
+  meetings.set_org_id("bromma-sdn");
+  meetings.add_dates("2021-02-18");
+  meetings.add_dates("2021-03-25");
+  ASSERT_TRUE(Call(&DeadlineService::Stub::RegisterBoardMeetings, meetings).ok());
+  meetings.set_org_id("sodermalm-sdn");
+  meetings.set_command_id("cal-2");
+  ASSERT_TRUE(Call(&DeadlineService::Stub::RegisterBoardMeetings, meetings).ok());
+  Terms("2021-02-26", false, {"bromma-sdn", "sodermalm-sdn"});
+  Until("bromma-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  EXPECT_EQ(Get("bromma-sdn")->at_risk_for(), "");  // the 18 February meeting is still ahead
+
+  Decided("sodermalm-sdn");
+  Until("sodermalm-sdn", [](const Deadline& d) { return d.decided(); }, "decided");
+  clock_.Set(Stockholm(2021, 2, 19, 8));  // the meeting passed without a decision in Bromma
+  Deadline d = Until("bromma-sdn", [](const Deadline& d) { return !d.at_risk_for().empty(); }, "at risk");
+  EXPECT_EQ(d.at_risk_for(), "2021-02-26");
+  Settle();
+  EXPECT_EQ(Get("sodermalm-sdn")->at_risk_for(), "");
+  int flagged = 0;
+  for (const auto& type : Types("bromma-sdn")) flagged += type == "DeadlineAtRisk";
+  EXPECT_EQ(flagged, 1);
+}
+
+TEST_F(DeadlinesTest, RebuildGivesTheLiveProjectionsAndOrganizationsSeeWhatIsDue) {
+  Terms("2021-02-26", true, {"bromma-sdn", "sodermalm-sdn"});
+  Until("sodermalm-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  ListDueForOrganizationRequest due;
+  due.set_org_id("bromma-sdn");
+  due.set_days(30);
+  ListDeadlinesResponse out;
+  ASSERT_TRUE(stub_->ListDueForOrganization(Ctx().get(), due, &out).ok());
+  ASSERT_EQ(out.deadlines_size(), 1);
+  EXPECT_EQ(out.deadlines(0).case_number(), "KS 2019/1939");
+  due.set_days(7);
+  ASSERT_TRUE(stub_->ListDueForOrganization(Ctx().get(), due, &out).ok());
+  EXPECT_EQ(out.deadlines_size(), 0);
+
+  const core::Digest live = module_->store().ProjectionDigest();
+  auto rebuilt = module_->store().RebuildProjections();
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->sha256, live.sha256);
+}
+
+}  // namespace
+}  // namespace remiss
