@@ -11,8 +11,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "google/protobuf/util/time_util.h"
 #include "remiss/core/keys.h"
+#include "remiss/core/timestamps.h"
 #include "rocksdb/db.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 
@@ -86,9 +86,6 @@ std::string EventType(const EventEnvelope& e) {
   return d->name();
 }
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
 
 std::string Hex(const unsigned char* p, size_t n) {
   std::string out;
@@ -126,10 +123,14 @@ class EventStore::Impl {
     rocksdb::DBOptions db_options;
     db_options.create_if_missing = true;
     db_options.create_missing_column_families = true;
+    // Memory stays bounded however much is stored: all memtables together flush at 64 MiB.
+    db_options.db_write_buffer_size = 64 << 20;
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.write_buffer_size = 16 << 20;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEvents, kStreams,
                              kCommands, kProjections, kMeta}) {
-      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+      cfs.emplace_back(name, cf_options);
     }
     rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db_);
     if (!s.ok()) return FromRocks(s, absl::StrCat("opening the event store at ", options_.path));
@@ -288,7 +289,7 @@ class EventStore::Impl::TxImpl final : public Tx {
       e.set_stream_id(std::string(stream_id));
       e.set_stream_version(version);
       e.set_type(EventType(e));
-      *e.mutable_recorded_at() = ToProto(now_);
+      *e.mutable_recorded_at() = ToTimestamp(now_);
       if (!e.has_occurred_at()) *e.mutable_occurred_at() = e.recorded_at();
       if (!e.has_actor()) *e.mutable_actor() = meta_.actor;
       if (e.command_id().empty()) e.set_command_id(meta_.command_id);

@@ -24,8 +24,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "remiss/core/civil_date.h"
+#include "remiss/core/timestamps.h"
+#include "remiss/core/validation.h"
 #include "remiss/deadlines/calendar.h"
 
 namespace remiss::deadlines {
@@ -47,50 +48,19 @@ constexpr int32_t kMaxReminderDays = 365;
 constexpr int kMaxMeetingDates = 500;
 constexpr int kReminderHour = 8;  // reminders go out at 08:00 Stockholm time
 
-// Returns early from the enclosing function when `expr` (an absl::Status) is not OK.
-#define REMISS_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    if (absl::Status _st = (expr); !_st.ok()) { \
-      return _st;                               \
-    }                                           \
-  } while (false)
+using core::DateAfterToday;
+using core::FromTimestamp;
+using core::Invalid;
+using core::IsBlank;
+using core::Item;
+using core::MaxLength;
+using core::RequiredText;
+using core::ToTimestamp;
 
 // ---- shared validators ----
 
-absl::Status Invalid(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
-}
-
-std::string Item(absl::string_view field, int index) {
-  return absl::StrCat(field, "[", index, "]");
-}
-
-// Characters as a reader counts them: UTF-8 code points (continuation bytes not counted).
-size_t CharacterCount(absl::string_view value) {
-  size_t n = 0;
-  for (unsigned char c : value) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
-
-bool IsBlank(absl::string_view value) { return absl::StripAsciiWhitespace(value).empty(); }
-
-absl::Status MaxLength(absl::string_view field, absl::string_view value, size_t max) {
-  size_t n = CharacterCount(value);
-  if (n > max) {
-    return Invalid(field, absl::StrCat("must be at most ", max, " characters (got ", n, ")"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status RequiredText(absl::string_view field, absl::string_view value, size_t max) {
-  if (IsBlank(value)) return Invalid(field, "is required");
-  return MaxLength(field, value, max);
-}
-
 absl::Status RequiredId(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return Invalid(field, "is required");
+  REMISS_RETURN_IF_ERROR(core::Required(field, value));
   return MaxLength(field, value, kMaxIdLength);
 }
 
@@ -99,31 +69,7 @@ absl::Status RequireIds(absl::string_view referral_id, absl::string_view org_id)
   return RequiredId("org_id", org_id);
 }
 
-// A real date later than `today` (INVALID_ARGUMENT naming `field`).
-absl::StatusOr<absl::CivilDay> DateAfterToday(absl::string_view field, absl::string_view value,
-                                              absl::CivilDay today) {
-  absl::StatusOr<absl::CivilDay> day = core::ParseCivilDate(field, value);
-  if (!day.ok()) return day.status();
-  if (*day <= today) {
-    return Invalid(field, absl::StrCat("must be after today (", core::FormatCivilDate(*day),
-                                       " is not after ", core::FormatCivilDate(today), ")"));
-  }
-  return day;
-}
-
 // ---- time ----
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  int64_t seconds = absl::ToUnixSeconds(t);  // rounds toward the past: nanos stay >= 0
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-  return ts;
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 const absl::TimeZone& Stockholm() {
   static const absl::TimeZone* zone = [] {

@@ -5,32 +5,19 @@
 #include "absl/strings/str_split.h"
 #include "remiss/core/civil_date.h"
 #include "remiss/core/keys.h"
+#include "remiss/core/projection.h"
 
 namespace remiss::deadlines {
 namespace {
 
+using core::LoadMessage;
+using core::RecordedAt;
 using remiss::v1::BoardCalendar;
 using remiss::v1::Deadline;
 using remiss::v1::DeadlineEvent;
 
-template <typename Message>
-std::optional<Message> Load(core::ProjectionTx& tx, const std::string& key) {
-  auto bytes = tx.Get(key);
-  Message m;
-  if (!bytes || !m.ParseFromString(*bytes)) return std::nullopt;
-  return m;
-}
-
-absl::Time RecordedAt(const remiss::v1::EventEnvelope& e) {
-  return absl::FromUnixSeconds(e.recorded_at().seconds()) + absl::Nanoseconds(e.recorded_at().nanos());
-}
-
 std::string EncodeTime(absl::Time t) {
   return core::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMicros(t))));
-}
-
-absl::Time DueAt(const Deadline& d) {
-  return absl::FromUnixSeconds(d.due_at().seconds()) + absl::Nanoseconds(d.due_at().nanos());
 }
 
 bool Open(const Deadline& d) {
@@ -40,7 +27,8 @@ bool Open(const Deadline& d) {
 }
 
 std::string DueKey(const Deadline& d) {
-  return absl::StrCat(kDuePrefix, EncodeTime(DueAt(d)), "/", d.referral_id(), "/", d.org_id());
+  return absl::StrCat(kDuePrefix, EncodeTime(core::FromTimestamp(d.due_at())), "/",
+                      d.referral_id(), "/", d.org_id());
 }
 
 // Replaces what a deadline contributes to the indexes and timers: `before` (may be null)
@@ -104,19 +92,6 @@ std::vector<Deadline> ScanDeadlines(core::ProjectionTx& tx, const std::string& i
   return out;
 }
 
-// The org or referral id of a deadline event (every such message has them as fields 1, 2).
-std::pair<std::string, std::string> IdsOf(const DeadlineEvent& event) {
-  const auto* refl = event.GetReflection();
-  const auto* field = refl->GetOneofFieldDescriptor(event, event.GetDescriptor()->oneof_decl(0));
-  const google::protobuf::Message& inner = refl->GetMessage(event, field);
-  const auto* d = inner.GetDescriptor();
-  auto get = [&](const char* name) {
-    const auto* f = d->FindFieldByName(name);
-    return f == nullptr ? std::string() : inner.GetReflection()->GetString(inner, f);
-  };
-  return {get("referral_id"), get("org_id")};
-}
-
 }  // namespace
 
 std::string DeadlineKey(absl::string_view referral_id, absl::string_view org_id) {
@@ -162,11 +137,11 @@ std::optional<std::pair<std::string, std::string>> ParseDueKey(absl::string_view
 
 std::optional<Deadline> LoadDeadline(core::ProjectionTx& tx, absl::string_view referral_id,
                                      absl::string_view org_id) {
-  return Load<Deadline>(tx, DeadlineKey(referral_id, org_id));
+  return LoadMessage<Deadline>(tx, DeadlineKey(referral_id, org_id));
 }
 
 BoardCalendar LoadCalendar(core::ProjectionTx& tx, absl::string_view org_id) {
-  auto calendar = Load<BoardCalendar>(tx, absl::StrCat("cal/", org_id));
+  auto calendar = LoadMessage<BoardCalendar>(tx, absl::StrCat("cal/", org_id));
   if (calendar) return *calendar;
   BoardCalendar empty;
   empty.set_org_id(std::string(org_id));
@@ -182,7 +157,8 @@ std::vector<absl::CivilDay> MeetingDays(const BoardCalendar& calendar) {
 }
 
 std::vector<int32_t> LoadReminderDays(core::ProjectionTx& tx, absl::string_view referral_id) {
-  auto policy = Load<remiss::v1::ReminderPolicySet>(tx, absl::StrCat("policy/", referral_id));
+  auto policy =
+      LoadMessage<remiss::v1::ReminderPolicySet>(tx, absl::StrCat("policy/", referral_id));
   if (!policy || policy->days_before().empty()) return DefaultReminderDays();
   return {policy->days_before().begin(), policy->days_before().end()};
 }
@@ -212,7 +188,9 @@ absl::Status DeadlinesProjector::Apply(const remiss::v1::EventEnvelope& envelope
     return absl::OkStatus();
   }
 
-  const auto [referral_id, org_id] = IdsOf(event);
+  // Every deadline event's message carries the deadline's referral_id and org_id.
+  const std::string referral_id = core::StringFieldOfOneof(event, "referral_id");
+  const std::string org_id = core::StringFieldOfOneof(event, "org_id");
   std::optional<Deadline> before = LoadDeadline(tx, referral_id, org_id);
   Deadline after = before.value_or(Deadline());
   if (!before) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "remiss/core/civil_date.h"
+#include "remiss/core/projection.h"
 #include "remiss/deadlines/domain.h"
 #include "remiss/deadlines/projector.h"
 
@@ -11,15 +12,6 @@ namespace {
 
 using remiss::v1::DeadlineEvent;
 using remiss::v1::EventEnvelope;
-
-std::string OrgOf(const remiss::v1::ResponseEvent& event) {
-  const auto* refl = event.GetReflection();
-  const auto* field = refl->GetOneofFieldDescriptor(event, event.GetDescriptor()->oneof_decl(0));
-  if (field == nullptr) return "";
-  const google::protobuf::Message& inner = refl->GetMessage(event, field);
-  const auto* org = inner.GetDescriptor()->FindFieldByName("org_id");
-  return org == nullptr ? "" : inner.GetReflection()->GetString(inner, org);
-}
 
 absl::Status Append(core::Tx& tx, const std::string& referral_id, const std::string& org_id,
                     const std::vector<DeadlineEvent>& events, const std::string& causation) {
@@ -74,7 +66,7 @@ absl::Status FollowResponses(const core::FeedEvent& fed, core::Tx& tx) {
     }
     return absl::OkStatus();
   }
-  const std::string org = OrgOf(event);
+  const std::string org = core::StringFieldOfOneof(event, "org_id");
   if (org.empty()) return absl::OkStatus();
   std::optional<remiss::v1::Deadline> state = LoadDeadline(tx, referral_id, org);
   return Append(tx, referral_id, org, OnResponseEvent(event, state ? &*state : nullptr),

@@ -7,7 +7,6 @@
 // Every message starts with the field it is about: "title: is required".
 #include "remiss/referrals/domain.h"
 
-#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -15,9 +14,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "remiss/core/civil_date.h"
 #include "remiss/core/ids.h"
+#include "remiss/core/timestamps.h"
+#include "remiss/core/validation.h"
 
 namespace remiss::referrals {
 namespace {
@@ -35,134 +35,22 @@ constexpr size_t kMaxNameLength = 200;
 constexpr size_t kMaxTitleLength = 300;
 constexpr size_t kMaxSummaryLength = 20000;
 constexpr size_t kMaxReasonLength = 2000;
-constexpr size_t kMaxEmailLength = 200;
 constexpr size_t kMaxPhoneLength = 50;
-constexpr size_t kMaxDocumentIdLength = 64;
-constexpr size_t kMaxUriLength = 2000;
-constexpr size_t kMaxDiaryPrefixLetters = 8;
 
-// Returns early from the enclosing function when `expr` (an absl::Status) is not OK.
-#define REMISS_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    if (absl::Status _st = (expr); !_st.ok()) { \
-      return _st;                               \
-    }                                           \
-  } while (false)
+using core::DateAfterToday;
+using core::Invalid;
+using core::IsBlank;
+using core::MaxLength;
+using core::Required;
+using core::RequiredText;
+using core::ToTimestamp;
 
 // ---- shared validators ----
 
-absl::Status Invalid(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
-}
-
-// Characters as a reader counts them: UTF-8 code points (continuation bytes not counted).
-size_t CharacterCount(absl::string_view value) {
-  size_t n = 0;
-  for (unsigned char c : value) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
-
-bool IsBlank(absl::string_view value) { return absl::StripAsciiWhitespace(value).empty(); }
-
-absl::Status MaxLength(absl::string_view field, absl::string_view value, size_t max) {
-  size_t n = CharacterCount(value);
-  if (n > max) {
-    return Invalid(field, absl::StrCat("must be at most ", max, " characters (got ", n, ")"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status RequiredText(absl::string_view field, absl::string_view value, size_t max) {
-  if (IsBlank(value)) return Invalid(field, "is required");
-  return MaxLength(field, value, max);
-}
-
-absl::Status Required(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return Invalid(field, "is required");
-  return absl::OkStatus();
-}
-
-bool IsAsciiDigits(absl::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
-// Counts the capital letters A-Z, Å, Ä, Ö (UTF-8) that make up all of `s`; -1 when `s` holds
-// anything else.
-int CapitalLetterCount(absl::string_view s) {
-  int letters = 0;
-  for (size_t i = 0; i < s.size(); ++letters) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 'A' && c <= 'Z') {
-      i += 1;
-      continue;
-    }
-    // Å = C3 85, Ä = C3 84, Ö = C3 96.
-    if (c == 0xC3 && i + 1 < s.size()) {
-      unsigned char next = static_cast<unsigned char>(s[i + 1]);
-      if (next == 0x85 || next == 0x84 || next == 0x96) {
-        i += 2;
-        continue;
-      }
-    }
-    return -1;
-  }
-  return letters;
-}
-
-bool IsDiaryPrefix(absl::string_view s) {
-  int n = CapitalLetterCount(s);
-  return n >= 1 && n <= static_cast<int>(kMaxDiaryPrefixLetters);
-}
-
 absl::Status ValidateDiaryPrefix(absl::string_view field, absl::string_view value) {
-  if (value.empty() || IsDiaryPrefix(value)) return absl::OkStatus();
-  return Invalid(field, absl::StrCat("must be 1-", kMaxDiaryPrefixLetters,
+  if (value.empty() || core::IsDiaryPrefix(value)) return absl::OkStatus();
+  return Invalid(field, absl::StrCat("must be 1-", core::kMaxDiaryPrefixLetters,
                                      " capital letters A-Z, Å, Ä, Ö (got \"", value, "\")"));
-}
-
-absl::Status ValidateDocumentId(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return Invalid(field, "is required");
-  REMISS_RETURN_IF_ERROR(MaxLength(field, value, kMaxDocumentIdLength));
-  bool ok = absl::ascii_isalnum(static_cast<unsigned char>(value.front()));
-  for (char c : value) {
-    ok = ok && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                c == '.');
-  }
-  if (!ok) {
-    return Invalid(field, absl::StrCat("must be letters, digits, '-', '_' or '.', starting with "
-                                       "a letter or digit, like \"bilaga-1\" (got \"",
-                                       value, "\")"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateSha256(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return Invalid(field, "is required");
-  bool ok = value.size() == 64;
-  for (char c : value) ok = ok && absl::ascii_isxdigit(static_cast<unsigned char>(c));
-  if (!ok) {
-    return Invalid(field, absl::StrCat("must be 64 hexadecimal digits (got ", value.size(),
-                                       " characters)"));
-  }
-  return absl::OkStatus();
-}
-
-// A date given in the command that must lie after today (INVALID_ARGUMENT).
-absl::StatusOr<absl::CivilDay> FutureDate(absl::string_view field, absl::string_view value,
-                                          absl::CivilDay today) {
-  absl::StatusOr<absl::CivilDay> day = core::ParseCivilDate(field, value);
-  if (!day.ok()) return day.status();
-  if (*day <= today) {
-    return Invalid(field, absl::StrCat("must be after today (", core::FormatCivilDate(*day),
-                                       " is not after ", core::FormatCivilDate(today), ")"));
-  }
-  return day;
 }
 
 // Whether a stored "YYYY-MM-DD" lies after today. Stored dates were validated on the way in;
@@ -293,14 +181,6 @@ void RecomputeStatedDeadlines(Referral& state) {
   }
 }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  int64_t seconds = absl::ToUnixSeconds(t);  // rounds toward the past: nanos stay >= 0
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-  return ts;
-}
-
 Events One(ReferralEvent event) {
   Events events;
   events.push_back(std::move(event));
@@ -328,24 +208,13 @@ std::string ReferralIdForCaseNumber(absl::string_view case_number) {
 absl::Status ValidateCaseNumber(absl::string_view field, absl::string_view value) {
   auto bad = [&] {
     return Invalid(field, absl::StrCat("must look like \"KS 2019/1939\": 1-",
-                                       kMaxDiaryPrefixLetters,
+                                       core::kMaxDiaryPrefixLetters,
                                        " capital letters, a space, a four-digit year, '/' and "
                                        "a serial of 1-7 digits (got \"",
                                        value, "\")"));
   };
   if (value.empty()) return Invalid(field, "is required");
-  size_t space = value.find(' ');
-  if (space == absl::string_view::npos) return bad();
-  absl::string_view prefix = value.substr(0, space);
-  absl::string_view rest = value.substr(space + 1);
-  size_t slash = rest.find('/');
-  if (slash == absl::string_view::npos) return bad();
-  absl::string_view year = rest.substr(0, slash);
-  absl::string_view serial = rest.substr(slash + 1);
-  if (!IsDiaryPrefix(prefix) || year.size() != 4 || !IsAsciiDigits(year) ||
-      serial.size() > 7 || !IsAsciiDigits(serial)) {
-    return bad();
-  }
+  if (!core::IsDiaryNumber(value)) return bad();
   return absl::OkStatus();
 }
 
@@ -436,11 +305,7 @@ absl::StatusOr<Events> Decide(const remiss::v1::CreateReferralRequest& cmd, cons
   REMISS_RETURN_IF_ERROR(ValidateOrgId("sender_org_id", cmd.sender_org_id()));
   const auto& contact = cmd.contact();
   REMISS_RETURN_IF_ERROR(MaxLength("contact.name", contact.name(), kMaxNameLength));
-  REMISS_RETURN_IF_ERROR(MaxLength("contact.email", contact.email(), kMaxEmailLength));
-  if (!contact.email().empty() && contact.email().find('@') == std::string::npos) {
-    return Invalid("contact.email", absl::StrCat("must contain '@' (got \"", contact.email(),
-                                                 "\")"));
-  }
+  REMISS_RETURN_IF_ERROR(core::ValidateEmail("contact.email", contact.email()));
   REMISS_RETURN_IF_ERROR(MaxLength("contact.phone", contact.phone(), kMaxPhoneLength));
 
   std::string referral_id = ReferralIdForCaseNumber(cmd.case_number());
@@ -465,10 +330,8 @@ absl::StatusOr<Events> Decide(const remiss::v1::AttachDocumentRequest& cmd, cons
                               const DecisionContext& ctx) {
   REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
   const auto& doc = cmd.document();
-  REMISS_RETURN_IF_ERROR(ValidateDocumentId("document.id", doc.id()));
-  REMISS_RETURN_IF_ERROR(RequiredText("document.title", doc.title(), kMaxTitleLength));
-  REMISS_RETURN_IF_ERROR(RequiredText("document.uri", doc.uri(), kMaxUriLength));
-  REMISS_RETURN_IF_ERROR(ValidateSha256("document.sha256", doc.sha256()));
+  REMISS_RETURN_IF_ERROR(core::ValidateDocument("document", doc));
+  REMISS_RETURN_IF_ERROR(Required("document.sha256", doc.sha256()));  // required here
 
   REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
   REMISS_RETURN_IF_ERROR(RequireStatus(*state,
@@ -514,7 +377,7 @@ absl::StatusOr<Events> Decide(const remiss::v1::AddAddresseeRequest& cmd, const 
   if (state->status() == remiss::v1::REFERRAL_STATUS_ISSUED) {
     if (!cmd.deadline_override().empty()) {
       REMISS_RETURN_IF_ERROR(
-          FutureDate("deadline_override", cmd.deadline_override(), ctx.today).status());
+          DateAfterToday("deadline_override", cmd.deadline_override(), ctx.today).status());
     } else if (!StoredDateIsAfter(state->deadline(), ctx.today)) {
       return absl::FailedPreconditionError(absl::StrCat(
           "deadline: the round's deadline ", state->deadline(), " is not after today (",
@@ -562,7 +425,7 @@ absl::StatusOr<Events> Decide(const remiss::v1::RemoveAddresseeRequest& cmd,
 absl::StatusOr<Events> Decide(const remiss::v1::SetDeadlineRequest& cmd, const Referral* state,
                               const DecisionContext& ctx) {
   REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
-  REMISS_RETURN_IF_ERROR(FutureDate("deadline", cmd.deadline(), ctx.today).status());
+  REMISS_RETURN_IF_ERROR(DateAfterToday("deadline", cmd.deadline(), ctx.today).status());
 
   REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));
   REMISS_RETURN_IF_ERROR(RequireStatus(
@@ -632,7 +495,7 @@ absl::StatusOr<Events> Decide(const remiss::v1::MoveDeadlineRequest& cmd, const 
                               const DecisionContext& ctx) {
   REMISS_RETURN_IF_ERROR(Required("referral_id", cmd.referral_id()));
   if (!cmd.org_id().empty()) REMISS_RETURN_IF_ERROR(ValidateOrgId("org_id", cmd.org_id()));
-  REMISS_RETURN_IF_ERROR(FutureDate("deadline", cmd.deadline(), ctx.today).status());
+  REMISS_RETURN_IF_ERROR(DateAfterToday("deadline", cmd.deadline(), ctx.today).status());
   REMISS_RETURN_IF_ERROR(MaxLength("reason", cmd.reason(), kMaxReasonLength));
 
   REMISS_RETURN_IF_ERROR(RequireRound(state, cmd.referral_id()));

@@ -1,24 +1,15 @@
 #include "remiss/referrals/projector.h"
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/projection.h"
 #include "remiss/referrals/domain.h"
 
 namespace remiss::referrals {
 namespace {
 
+using core::LoadMessage;
+using core::RecordedAt;
 using remiss::v1::ReferralEvent;
-
-template <typename Message>
-std::optional<Message> Load(core::ProjectionTx& tx, const std::string& key) {
-  auto bytes = tx.Get(key);
-  Message m;
-  if (!bytes || !m.ParseFromString(*bytes)) return std::nullopt;
-  return m;
-}
-
-absl::Time RecordedAt(const remiss::v1::EventEnvelope& e) {
-  return absl::FromUnixSeconds(e.recorded_at().seconds()) + absl::Nanoseconds(e.recorded_at().nanos());
-}
 
 bool IsOrganizationEvent(const ReferralEvent& e) {
   return e.has_organization_registered() || e.has_organization_updated();
@@ -41,12 +32,12 @@ std::string ReferralStream(absl::string_view referral_id) {
 
 std::optional<remiss::v1::Organization> LoadOrganization(core::ProjectionTx& tx,
                                                          absl::string_view org_id) {
-  return Load<remiss::v1::Organization>(tx, OrganizationKey(org_id));
+  return LoadMessage<remiss::v1::Organization>(tx, OrganizationKey(org_id));
 }
 
 std::optional<remiss::v1::Referral> LoadReferral(core::ProjectionTx& tx,
                                                  absl::string_view referral_id) {
-  return Load<remiss::v1::Referral>(tx, ReferralKey(referral_id));
+  return LoadMessage<remiss::v1::Referral>(tx, ReferralKey(referral_id));
 }
 
 absl::Status ReferralsProjector::Apply(const remiss::v1::EventEnvelope& envelope,

@@ -19,9 +19,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "remiss/core/civil_date.h"
+#include "remiss/core/timestamps.h"
+#include "remiss/core/validation.h"
 
 namespace remiss::responses {
 namespace {
@@ -45,121 +46,40 @@ using remiss::v1::Statement;
 
 constexpr size_t kMaxIdLength = 64;
 constexpr size_t kMaxNameLength = 200;
-constexpr size_t kMaxTitleLength = 300;
-constexpr size_t kMaxEmailLength = 200;
-constexpr size_t kMaxUriLength = 2000;
 constexpr size_t kMaxPartyLength = 50;
 constexpr size_t kMaxReasonLength = 4000;
 constexpr size_t kMaxNoteLength = 4000;
 constexpr size_t kMaxItemLength = 10000;
 constexpr size_t kMaxLongText = 100000;
-constexpr size_t kMaxDiaryPrefixLetters = 8;
 constexpr size_t kMinPhoneLength = 5;
 constexpr size_t kMaxPhoneLength = 30;
 constexpr size_t kMaxParagraphDigits = 5;
 
-// Returns early from the enclosing function when `expr` (an absl::Status) is not OK.
-#define REMISS_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    if (absl::Status _st = (expr); !_st.ok()) { \
-      return _st;                               \
-    }                                           \
-  } while (false)
+using core::Invalid;
+using core::IsAsciiDigits;
+using core::IsBlank;
+using core::Item;
+using core::MaxLength;
+using core::Required;
+using core::RequiredText;
+using core::ToTimestamp;
 
 // ---- shared validators ----
 
-absl::Status Invalid(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
-}
-
-// "statement.remarks" + 2 -> "statement.remarks[2]".
-std::string Item(absl::string_view field, int index) {
-  return absl::StrCat(field, "[", index, "]");
-}
-
-// Characters as a reader counts them: UTF-8 code points (continuation bytes not counted).
-size_t CharacterCount(absl::string_view value) {
-  size_t n = 0;
-  for (unsigned char c : value) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
-
-bool IsBlank(absl::string_view value) { return absl::StripAsciiWhitespace(value).empty(); }
-
-absl::Status MaxLength(absl::string_view field, absl::string_view value, size_t max) {
-  size_t n = CharacterCount(value);
-  if (n > max) {
-    return Invalid(field, absl::StrCat("must be at most ", max, " characters (got ", n, ")"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status RequiredText(absl::string_view field, absl::string_view value, size_t max) {
-  if (IsBlank(value)) return Invalid(field, "is required");
-  return MaxLength(field, value, max);
-}
-
-absl::Status Required(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return Invalid(field, "is required");
-  return absl::OkStatus();
-}
-
-bool IsAsciiDigits(absl::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
-// Counts the capital letters A-Z, Å, Ä, Ö (UTF-8) that make up all of `s`; -1 when `s` holds
-// anything else.
-int CapitalLetterCount(absl::string_view s) {
-  int letters = 0;
-  for (size_t i = 0; i < s.size(); ++letters) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 'A' && c <= 'Z') {
-      i += 1;
-      continue;
-    }
-    // Å = C3 85, Ä = C3 84, Ö = C3 96.
-    if (c == 0xC3 && i + 1 < s.size()) {
-      unsigned char next = static_cast<unsigned char>(s[i + 1]);
-      if (next == 0x85 || next == 0x84 || next == 0x96) {
-        i += 2;
-        continue;
-      }
-    }
-    return -1;
-  }
-  return letters;
-}
-
-// A board's diary number: an optional "Dnr ", 1-8 capital letters, a space, a four-digit
-// year, '/', and a serial of 1-7 digits: "BRO 2020/440", "Dnr HV 2020/786".
-bool IsDiaryNumber(absl::string_view value) {
+// A board's diary number: a diary number (core::IsDiaryNumber), optionally after "Dnr ":
+// "BRO 2020/440", "Dnr HV 2020/786".
+bool IsBoardDiaryNumber(absl::string_view value) {
   absl::string_view rest = value;
   if (rest.substr(0, 4) == "Dnr ") rest.remove_prefix(4);
-  size_t space = rest.find(' ');
-  if (space == absl::string_view::npos) return false;
-  int letters = CapitalLetterCount(rest.substr(0, space));
-  if (letters < 1 || letters > static_cast<int>(kMaxDiaryPrefixLetters)) return false;
-  rest.remove_prefix(space + 1);
-  size_t slash = rest.find('/');
-  if (slash == absl::string_view::npos) return false;
-  absl::string_view year = rest.substr(0, slash);
-  absl::string_view serial = rest.substr(slash + 1);
-  return year.size() == 4 && IsAsciiDigits(year) && serial.size() <= 7 && IsAsciiDigits(serial);
+  return core::IsDiaryNumber(rest);
 }
 
 absl::Status ValidateDiaryNumber(absl::string_view field, absl::string_view value) {
   if (value.empty()) return Invalid(field, "is required");
-  if (!IsDiaryNumber(value)) {
+  if (!IsBoardDiaryNumber(value)) {
     return Invalid(field, absl::StrCat("must look like \"BRO 2020/440\" or \"Dnr HV 2020/786\": "
                                        "1-",
-                                       kMaxDiaryPrefixLetters,
+                                       core::kMaxDiaryPrefixLetters,
                                        " capital letters, a space, a four-digit year, '/' and a "
                                        "serial of 1-7 digits (got \"",
                                        value, "\")"));
@@ -179,34 +99,6 @@ absl::StatusOr<absl::CivilDay> DateNotAfterToday(absl::string_view field, absl::
   return day;
 }
 
-absl::Status ValidateDocumentId(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return Invalid(field, "is required");
-  REMISS_RETURN_IF_ERROR(MaxLength(field, value, kMaxIdLength));
-  bool ok = absl::ascii_isalnum(static_cast<unsigned char>(value.front()));
-  for (char c : value) {
-    ok = ok && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                c == '.');
-  }
-  if (!ok) {
-    return Invalid(field, absl::StrCat("must be letters, digits, '-', '_' or '.', starting with "
-                                       "a letter or digit, like \"bilaga-1\" (got \"",
-                                       value, "\")"));
-  }
-  return absl::OkStatus();
-}
-
-// Optional here: when given, 64 hexadecimal digits.
-absl::Status ValidateSha256(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return absl::OkStatus();
-  bool ok = value.size() == 64;
-  for (char c : value) ok = ok && absl::ascii_isxdigit(static_cast<unsigned char>(c));
-  if (!ok) {
-    return Invalid(field, absl::StrCat("must be 64 hexadecimal digits (got ", value.size(),
-                                       " characters)"));
-  }
-  return absl::OkStatus();
-}
-
 // Every document complete, its id unique within the list.
 absl::Status ValidateDocuments(absl::string_view field,
                                const google::protobuf::RepeatedPtrField<Document>& documents) {
@@ -214,15 +106,12 @@ absl::Status ValidateDocuments(absl::string_view field,
   for (int i = 0; i < documents.size(); ++i) {
     const Document& doc = documents[i];
     std::string at = Item(field, i);
-    REMISS_RETURN_IF_ERROR(ValidateDocumentId(absl::StrCat(at, ".id"), doc.id()));
+    // A repeated id is checked first: the id it repeats has already passed.
     if (!ids.insert(doc.id()).second) {
       return Invalid(absl::StrCat(at, ".id"),
                      absl::StrCat("\"", doc.id(), "\" is given more than once"));
     }
-    REMISS_RETURN_IF_ERROR(
-        RequiredText(absl::StrCat(at, ".title"), doc.title(), kMaxTitleLength));
-    REMISS_RETURN_IF_ERROR(RequiredText(absl::StrCat(at, ".uri"), doc.uri(), kMaxUriLength));
-    REMISS_RETURN_IF_ERROR(ValidateSha256(absl::StrCat(at, ".sha256"), doc.sha256()));
+    REMISS_RETURN_IF_ERROR(core::ValidateDocument(at, doc));
   }
   return absl::OkStatus();
 }
@@ -258,14 +147,6 @@ std::optional<std::string> NormalizedParagraph(absl::string_view value) {
   if (!digits.empty() && digits.front() == ' ') digits.remove_prefix(1);
   if (!IsAsciiDigits(digits) || digits.size() > kMaxParagraphDigits) return std::nullopt;
   return absl::StrCat(kSign, " ", digits);
-}
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  int64_t seconds = absl::ToUnixSeconds(t);  // rounds toward the past: nanos stay >= 0
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-  return ts;
 }
 
 Events One(ResponseEvent event) {
@@ -313,12 +194,7 @@ absl::Status ValidateOfficer(absl::string_view prefix, const CaseOfficer& office
   REMISS_RETURN_IF_ERROR(
       MaxLength(absl::StrCat(prefix, "person_id"), officer.person_id(), kMaxIdLength));
   REMISS_RETURN_IF_ERROR(ValidatePhone(absl::StrCat(prefix, "phone"), officer.phone()));
-  std::string email_field = absl::StrCat(prefix, "email");
-  REMISS_RETURN_IF_ERROR(MaxLength(email_field, officer.email(), kMaxEmailLength));
-  if (!officer.email().empty() && officer.email().find('@') == std::string::npos) {
-    return Invalid(email_field, absl::StrCat("must contain '@' (got \"", officer.email(), "\")"));
-  }
-  return absl::OkStatus();
+  return core::ValidateEmail(absl::StrCat(prefix, "email"), officer.email());
 }
 
 absl::Status ValidateConsultation(absl::string_view prefix, const Consultation& c) {

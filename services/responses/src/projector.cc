@@ -3,39 +3,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "remiss/core/projection.h"
 #include "remiss/responses/domain.h"
 
 namespace remiss::responses {
 namespace {
 
+using core::LoadMessage;
+using core::RecordedAt;
 using remiss::v1::Response;
 using remiss::v1::ResponseEvent;
 using remiss::v1::RoundTermsRecorded;
 
-template <typename Message>
-std::optional<Message> Load(core::ProjectionTx& tx, const std::string& key) {
-  auto bytes = tx.Get(key);
-  Message m;
-  if (!bytes || !m.ParseFromString(*bytes)) return std::nullopt;
-  return m;
-}
-
 std::string RoundOrgsKey(absl::string_view referral_id) {
   return absl::StrCat("round-orgs/", referral_id);
-}
-
-absl::Time RecordedAt(const remiss::v1::EventEnvelope& e) {
-  return absl::FromUnixSeconds(e.recorded_at().seconds()) + absl::Nanoseconds(e.recorded_at().nanos());
-}
-
-// The org of a response event: every response event's message has org_id as field 2.
-std::string OrgOf(const ResponseEvent& event) {
-  const auto* refl = event.GetReflection();
-  const auto* field = refl->GetOneofFieldDescriptor(event, event.GetDescriptor()->oneof_decl(0));
-  if (field == nullptr) return "";
-  const google::protobuf::Message& inner = refl->GetMessage(event, field);
-  const auto* org = inner.GetDescriptor()->FindFieldByName("org_id");
-  return org == nullptr ? "" : inner.GetReflection()->GetString(inner, org);
 }
 
 void PutResponse(core::ProjectionTx& tx, const Response& r) {
@@ -77,12 +58,12 @@ std::string ResponseStream(absl::string_view referral_id, absl::string_view org_
 }
 
 std::optional<RoundTermsRecorded> LoadTerms(core::ProjectionTx& tx, absl::string_view referral_id) {
-  return Load<RoundTermsRecorded>(tx, RoundKey(referral_id));
+  return LoadMessage<RoundTermsRecorded>(tx, RoundKey(referral_id));
 }
 
 std::optional<Response> LoadResponse(core::ProjectionTx& tx, absl::string_view referral_id,
                                      absl::string_view org_id) {
-  return Load<Response>(tx, ResponseKey(referral_id, org_id));
+  return LoadMessage<Response>(tx, ResponseKey(referral_id, org_id));
 }
 
 absl::Status ResponsesProjector::Apply(const remiss::v1::EventEnvelope& envelope,
@@ -94,7 +75,8 @@ absl::Status ResponsesProjector::Apply(const remiss::v1::EventEnvelope& envelope
     return absl::OkStatus();
   }
   const std::string& referral_id = envelope.partition_key();
-  const std::string org_id = OrgOf(event);
+  // Every response event's message has the org's id as org_id.
+  const std::string org_id = core::StringFieldOfOneof(event, "org_id");
   std::optional<Response> row = LoadResponse(tx, referral_id, org_id);
   if (!row) {
     return absl::DataLossError(absl::StrCat(envelope.type(), " for ", referral_id, "/", org_id,
