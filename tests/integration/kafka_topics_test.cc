@@ -67,13 +67,25 @@ TEST(ParseTopicDefinitions, RejectsMistakesNamingTheLine) {
 
 TEST(BuiltinTopics, DefineEverySourceTopicKeptForever) {
   const auto& topics = BuiltinTopics();
-  ASSERT_EQ(topics.size(), 4u) << "infra/kafka/topics.conf did not parse";
+  ASSERT_EQ(topics.size(), 8u) << "infra/kafka/topics.conf did not parse";
   for (const char* source : {"referrals", "responses", "deadlines", "followup"}) {
     auto it = std::find_if(topics.begin(), topics.end(),
                            [&](const TopicDefinition& t) { return t.name == TopicFor(source); });
     ASSERT_NE(it, topics.end()) << source;
     EXPECT_GE(it->partitions, 1);
     EXPECT_EQ(it->config.at("retention.ms"), "-1") << source;
+  }
+}
+
+TEST(BuiltinTopics, DefineEverySourceWatermarkTopicCompactedInOnePartition) {
+  const auto& topics = BuiltinTopics();
+  for (const char* source : {"referrals", "responses", "deadlines", "followup"}) {
+    const std::string name = std::string("remiss.") + source + ".watermarks.v1";
+    auto it = std::find_if(topics.begin(), topics.end(),
+                           [&](const TopicDefinition& t) { return t.name == name; });
+    ASSERT_NE(it, topics.end()) << name;
+    EXPECT_EQ(it->partitions, 1) << name;
+    EXPECT_EQ(it->config.at("cleanup.policy"), "compact") << name;
   }
 }
 

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
 
   // Schedule: one RoundTermsRecorded per round of 100 addressees.
   auto t0 = std::chrono::steady_clock::now();
-  long rss_at_tenth = 0;
+  long rss_at_tenth = 0, rss_at_half = 0;
   for (int round = 0; round * kPerRound < total; ++round) {
     core::FeedEvent fed;
     fed.source = "responses";
@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     if ((round + 1) * kPerRound == total / 10) rss_at_tenth = RssKiB("VmRSS:");
+    if ((round + 1) * kPerRound == total / 2) rss_at_half = RssKiB("VmRSS:");
   }
   const double schedule_s = Seconds(t0);
   const long rss_scheduled = RssKiB("VmRSS:");
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>((*store)->LastPosition()));
   std::printf("RSS at start:             %ld KiB\n", rss_start);
   std::printf("RSS after %d deadlines: %ld KiB\n", total / 10, rss_at_tenth);
+  std::printf("RSS after %d deadlines: %ld KiB\n", total / 2, rss_at_half);
   std::printf("RSS after %d deadlines: %ld KiB\n", total, rss_scheduled);
   std::printf("RSS after firing:         %ld KiB (peak %ld KiB)\n", RssKiB("VmRSS:"), RssKiB("VmHWM:"));
   store->reset();

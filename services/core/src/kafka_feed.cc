@@ -2,14 +2,19 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
+#include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "remiss/core/keys.h"
@@ -19,12 +24,28 @@ namespace {
 
 // How long Stop() gives the consumer to leave its group before dropping it.
 constexpr absl::Duration kCloseTimeout = absl::Seconds(10);
+// Watermarks read but not yet covered by what the handler took, kept per source at most; beyond
+// that every other one is dropped (the newest stays), which only makes the feed's watermark
+// move in coarser steps while the consumer lags far behind.
+constexpr size_t kMaxPendingWatermarks = 1024;
+
+// Where a source's relay publishes its watermarks (SourceWatermark, key = the source).
+std::string WatermarkTopicFor(const std::string& source) {
+  return absl::StrCat("remiss.", source, ".watermarks.v1");
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
 
 class KafkaFeed final : public Feed {
  public:
   explicit KafkaFeed(KafkaFeedOptions options) : options_(std::move(options)) {
     if (options_.max_batch == 0) options_.max_batch = 1;
-    for (const std::string& source : options_.sources) sources_[TopicFor(source)] = source;
+    for (const std::string& source : options_.sources) {
+      sources_[TopicFor(source)] = source;
+      watermark_sources_[WatermarkTopicFor(source)] = source;
+    }
   }
   ~KafkaFeed() override { Stop(); }
 
@@ -45,11 +66,19 @@ class KafkaFeed final : public Feed {
       rd_kafka_destroy(*rk);
       return absl::InternalError(absl::StrCat("kafka feed: subscribe: ", rd_kafka_err2str(err)));
     }
+    absl::StatusOr<rd_kafka_t*> wm = NewWatermarkConsumer();
+    if (!wm.ok()) {
+      rd_kafka_destroy(*rk);
+      return wm.status();
+    }
     {
       absl::MutexLock lock(&mu_);
       status_ = absl::OkStatus();
     }
     rk_ = *rk;
+    wm_rk_ = *wm;
+    handled_.clear();
+    pending_.clear();
     cursors_ = std::move(cursors);
     stop_ = false;
     thread_ = std::thread([this, handler = std::move(handler)] { Loop(handler); });
@@ -67,7 +96,27 @@ class KafkaFeed final : public Feed {
     return status_;
   }
 
+  // The earliest of the sources' watermarks; each is the newest one its relay published that
+  // the handler has taken everything below (and stays, once reached, also after a stop).
+  absl::Time Watermark() const override {
+    absl::MutexLock lock(&mu_);
+    absl::Time earliest = absl::InfiniteFuture();
+    for (const std::string& source : options_.sources) {
+      auto it = reached_.find(source);
+      if (it == reached_.end()) return absl::InfinitePast();
+      earliest = std::min(earliest, it->second);
+    }
+    return earliest;
+  }
+
  private:
+  // A source's watermark as read: everything it recorded before `until` is at or below these
+  // (partition, offset)s.
+  struct Pending {
+    absl::Time until;
+    std::vector<std::pair<int32_t, int64_t>> offsets;
+  };
+
   absl::StatusOr<rd_kafka_t*> NewConsumer() {
     if (options_.brokers.empty()) return absl::InvalidArgumentError("kafka feed: no brokers");
     if (options_.group_id.empty()) return absl::InvalidArgumentError("kafka feed: no group id");
@@ -106,6 +155,52 @@ class KafkaFeed final : public Feed {
     return rk;
   }
 
+  // Reads the sources' watermark topics (one partition each, from the beginning: compacted)
+  // with no group; the feed's thread polls it.
+  absl::StatusOr<rd_kafka_t*> NewWatermarkConsumer() {
+    char errstr[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    const std::pair<const char*, std::string> settings[] = {
+        {"bootstrap.servers", options_.brokers},
+        // Needed by the consumer API; never joined (the partitions are assigned) nor committed.
+        {"group.id", absl::StrCat(options_.group_id, ".watermarks")},
+        {"client.id", absl::StrCat(options_.group_id, ".watermarks")},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+        {"enable.partition.eof", "false"},
+        {"allow.auto.create.topics", "false"},
+        {"topic.metadata.refresh.interval.ms", "5000"},
+        {"log.connection.close", "false"},
+    };
+    for (const auto& [key, value] : settings) {
+      if (rd_kafka_conf_set(conf, key, value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return absl::InvalidArgumentError(absl::StrCat("kafka feed: setting ", key, ": ", errstr));
+      }
+    }
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (rk == nullptr) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(absl::StrCat("kafka feed: watermark consumer: ", errstr));
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t* partitions =
+        rd_kafka_topic_partition_list_new(static_cast<int>(watermark_sources_.size()));
+    for (const auto& [topic, source] : watermark_sources_) {
+      rd_kafka_topic_partition_list_add(partitions, topic.c_str(), 0)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_resp_err_t err = rd_kafka_assign(rk, partitions);
+    rd_kafka_topic_partition_list_destroy(partitions);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+      return absl::InternalError(
+          absl::StrCat("kafka feed: assigning the watermark topics: ", rd_kafka_err2str(err)));
+    }
+    return rk;
+  }
+
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     static_cast<KafkaFeed*>(opaque)->Rebalance(rk, err, partitions);
@@ -123,7 +218,13 @@ class KafkaFeed final : public Feed {
         std::optional<FeedCursor> cursor;
         if (source != sources_.end() && cursors_) cursor = cursors_(source->second, p.partition);
         p.offset = cursor && cursor->offset >= 0 ? cursor->offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
+        // The consumer's store has taken everything up to its cursor.
+        if (source != sources_.end()) {
+          handled_[{source->second, p.partition}] =
+              cursor ? std::max<int64_t>(cursor->offset, -1) : -1;
+        }
       }
+      watermarks_dirty_ = true;
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, partitions)) {
           Log(absl::StrCat("assign: ", rd_kafka_error_string(e)));
@@ -133,6 +234,12 @@ class KafkaFeed final : public Feed {
         Log(absl::StrCat("assign: ", rd_kafka_err2str(e)));
       }
     } else {
+      // What this consumer no longer reads covers no watermark.
+      for (int i = 0; i < partitions->cnt; ++i) {
+        const rd_kafka_topic_partition_t& p = partitions->elems[i];
+        auto source = sources_.find(p.topic);
+        if (source != sources_.end()) handled_.erase({source->second, p.partition});
+      }
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, partitions)) {
           rd_kafka_error_destroy(e);
@@ -216,10 +323,13 @@ class KafkaFeed final : public Feed {
         absl::Status s = handler(batch);
         if (s.ok()) {
           StoreOffsets(batch);
+          MarkHandled(batch);
         } else if (failure.ok()) {
           failure = s;
         }
       }
+      ReadWatermarks();
+      if (watermarks_dirty_) UpdateWatermarks();
     }
     if (!failure.ok()) {
       Log(absl::StrCat("stopped: ", failure.ToString()));
@@ -227,6 +337,95 @@ class KafkaFeed final : public Feed {
       status_ = failure;
     }
     Close();
+  }
+
+  // ---- watermarks (the feed's thread) --------------------------------------------------------
+
+  // Every message of the batch was taken by the handler (repeats included: it skips them).
+  void MarkHandled(const std::vector<FeedEvent>& batch) {
+    for (const FeedEvent& e : batch) {
+      auto it = handled_.find({e.source, e.partition});
+      if (it == handled_.end()) continue;  // revoked meanwhile
+      it->second = std::max(it->second, e.offset);
+    }
+    watermarks_dirty_ = true;
+  }
+
+  // Takes what arrived on the watermark topics, without waiting.
+  void ReadWatermarks() {
+    for (int i = 0; i < 100; ++i) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(wm_rk_, 0);
+      if (m == nullptr) return;
+      TakeWatermark(*m);
+      rd_kafka_message_destroy(m);
+    }
+  }
+
+  void TakeWatermark(const rd_kafka_message_t& m) {
+    if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // The topic not there yet, the broker down, ...: librdkafka keeps trying. Without
+      // watermarks the feed's watermark only stays where it is.
+      if (m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        LogOnce(absl::StrCat("watermarks: ", rd_kafka_err2name(m.err), ": ",
+                             rd_kafka_message_errstr(&m)));
+      }
+      return;
+    }
+    const char* topic = rd_kafka_topic_name(m.rkt);
+    auto source = watermark_sources_.find(topic);
+    if (source == watermark_sources_.end()) return;
+    const std::string where = absl::StrCat(topic, "[", m.partition, "]@", m.offset);
+    const absl::string_view key(static_cast<const char*>(m.key), m.key != nullptr ? m.key_len : 0);
+    remiss::v1::SourceWatermark watermark;
+    if (key != source->second || m.payload == nullptr ||
+        !watermark.ParseFromArray(m.payload, static_cast<int>(m.len)) ||
+        !watermark.has_settled_until()) {
+      // Not a claim this feed can use; skipping it only holds the watermark back.
+      LogOnce(absl::StrCat("watermarks: ignoring ", where, ": not a SourceWatermark of '",
+                           source->second, "'"));
+      return;
+    }
+    Pending pending;
+    pending.until = FromTimestamp(watermark.settled_until());
+    for (const remiss::v1::PartitionOffset& po : watermark.offsets()) {
+      pending.offsets.emplace_back(po.partition(), po.offset());
+    }
+    std::deque<Pending>& list = pending_[source->second];
+    list.push_back(std::move(pending));
+    if (list.size() > kMaxPendingWatermarks) {
+      std::deque<Pending> thinned;
+      for (size_t i = list.size() % 2 == 0 ? 1 : 0; i < list.size(); i += 2) {
+        thinned.push_back(std::move(list[i]));
+      }
+      list = std::move(thinned);
+    }
+    watermarks_dirty_ = true;
+  }
+
+  // A watermark is reached when this consumer has handled every partition it names up to its
+  // offset; a partition not assigned to this consumer counts as not handled.
+  bool Reached(const std::string& source, const Pending& pending) const {
+    for (const auto& [partition, offset] : pending.offsets) {
+      auto it = handled_.find({source, partition});
+      if (it == handled_.end() || it->second < offset) return false;
+    }
+    return true;
+  }
+
+  // Per source, the newest pending watermark reached, if any; it and older ones are done.
+  void UpdateWatermarks() {
+    watermarks_dirty_ = false;
+    for (auto& [source, list] : pending_) {
+      for (size_t i = list.size(); i-- > 0;) {
+        if (!Reached(source, list[i])) continue;
+        const absl::Time until = list[i].until;
+        list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        absl::MutexLock lock(&mu_);
+        auto [it, added] = reached_.emplace(source, until);
+        if (!added) it->second = std::max(it->second, until);
+        break;
+      }
+    }
   }
 
   // Leaves the group (bounded: the broker may be down), then frees the consumer.
@@ -253,6 +452,9 @@ class KafkaFeed final : public Feed {
       rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     rk_ = nullptr;
+    // It never joined a group: nothing to leave.
+    rd_kafka_destroy_flags(wm_rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    wm_rk_ = nullptr;
   }
 
   void Log(const std::string& message) const {
@@ -265,7 +467,8 @@ class KafkaFeed final : public Feed {
   }
 
   KafkaFeedOptions options_;
-  std::map<std::string, std::string> sources_;  // topic -> source
+  std::map<std::string, std::string> sources_;            // topic -> source
+  std::map<std::string, std::string> watermark_sources_;  // watermark topic -> source
 
   absl::Mutex run_mu_;  // serializes Start and Stop
   std::thread thread_;
@@ -274,9 +477,17 @@ class KafkaFeed final : public Feed {
   rd_kafka_t* rk_ = nullptr;
   CursorLookup cursors_;
   std::string last_log_;
+  rd_kafka_t* wm_rk_ = nullptr;  // reads the watermark topics
+  // Per assigned (source, partition): the highest offset the handler took (-1: none).
+  std::map<std::pair<std::string, int32_t>, int64_t> handled_;
+  std::map<std::string, std::deque<Pending>> pending_;  // per source, in the order read
+  bool watermarks_dirty_ = false;
 
   mutable absl::Mutex mu_;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
+  // Per source, the latest watermark reached (kept across restarts of the feed: the
+  // consumer's store still has what it took).
+  std::map<std::string, absl::Time> reached_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -6,9 +6,12 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <set>
+#include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -27,6 +30,19 @@ constexpr absl::Duration kStopFlush = absl::Seconds(5);
 constexpr absl::Duration kSaveEvery = absl::Seconds(1);
 constexpr absl::Duration kRetryBackoff = absl::Seconds(1);
 constexpr absl::Duration kTopicAttempt = absl::Seconds(5);
+// Watermarks go out about this often (never more often), while the relay is caught up.
+constexpr absl::Duration kWatermarkEvery = absl::Seconds(1);
+// How long one look at the events topic's end offsets may block the relay thread.
+constexpr absl::Duration kEndOffsetsTimeout = absl::Seconds(2);
+
+// The delivery opaque of a watermark message; an event's is its position, and no position
+// gets anywhere near this.
+void* const kWatermarkOpaque = reinterpret_cast<void*>(UINTPTR_MAX);
+
+// Where a source's relay publishes its watermarks (SourceWatermark, key = the source).
+std::string WatermarkTopicFor(const std::string& source) {
+  return absl::StrCat("remiss.", source, ".watermarks.v1");
+}
 
 void* PositionOpaque(uint64_t position) {
   return reinterpret_cast<void*>(static_cast<uintptr_t>(position));
@@ -39,10 +55,19 @@ int64_t TimestampMillis(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000 + t.nanos() / 1000000;
 }
 
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t seconds = absl::ToUnixSeconds(t);  // rounds down, so nanos is never negative
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+}
+
 class KafkaRelay final : public Relay {
  public:
   KafkaRelay(EventStore* store, RelayOptions options)
-      : store_(store), options_(std::move(options)), topic_(TopicFor(store->source())) {}
+      : store_(store),
+        options_(std::move(options)),
+        topic_(TopicFor(store->source())),
+        watermark_topic_(WatermarkTopicFor(store->source())) {}
 
   ~KafkaRelay() override { Stop(); }
 
@@ -52,6 +77,14 @@ class KafkaRelay final : public Relay {
     }
     saved_ = cursor_.load();
     next_ = cursor_ + 1;
+    const auto& topics = BuiltinTopics();
+    publish_watermarks_ = std::any_of(topics.begin(), topics.end(), [&](const TopicDefinition& t) {
+      return t.name == watermark_topic_;
+    });
+    if (!publish_watermarks_) {
+      Log(absl::StrCat("no watermarks: topic ", watermark_topic_,
+                       " is not defined in infra/kafka/topics.conf"));
+    }
     if (options_.max_in_flight == 0) options_.max_in_flight = 1;
     absl::StatusOr<rd_kafka_t*> rk = NewProducer();
     if (!rk.ok()) return rk.status();
@@ -73,6 +106,9 @@ class KafkaRelay final : public Relay {
       if (in_flight_ > 0) {
         Log(absl::StrCat(in_flight_, " deliveries unconfirmed at stop; they are sent again from "
                          "position ", cursor_ + 1, " next time"));
+      }
+      // A watermark still out is dropped: the next relay publishes another.
+      if (in_flight_ > 0 || watermark_in_flight_) {
         rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(rk_, 0);
       }
@@ -128,7 +164,12 @@ class KafkaRelay final : public Relay {
   // Delivery reports and errors arrive on whichever thread calls rd_kafka_poll: the relay
   // thread while it runs, then Stop() after joining it. Never both at once.
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
-    static_cast<KafkaRelay*>(opaque)->Delivered(OpaquePosition(msg->_private), msg->err);
+    auto* self = static_cast<KafkaRelay*>(opaque);
+    if (msg->_private == kWatermarkOpaque) {
+      self->WatermarkDelivered(msg->err);
+    } else {
+      self->Delivered(OpaquePosition(msg->_private), msg->err, msg->partition, msg->offset);
+    }
   }
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     auto* self = static_cast<KafkaRelay*>(opaque);
@@ -144,7 +185,7 @@ class KafkaRelay final : public Relay {
                                ": ", reason));
   }
 
-  void Delivered(uint64_t position, rd_kafka_resp_err_t err) {
+  void Delivered(uint64_t position, rd_kafka_resp_err_t err, int32_t partition, int64_t offset) {
     if (in_flight_ > 0) --in_flight_;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (!failed_ && !stop_) {
@@ -154,6 +195,12 @@ class KafkaRelay final : public Relay {
       }
       failed_ = true;
       return;
+    }
+    // Before the cursor moves: a watermark taken once the cursor covers this event must
+    // cover its offset.
+    if (offset >= 0) {
+      auto [it, added] = confirmed_.emplace(partition, offset);
+      if (!added) it->second = std::max(it->second, offset);
     }
     uint64_t cursor = cursor_;
     if (position <= cursor) return;  // a repeat after a rewind
@@ -167,6 +214,98 @@ class KafkaRelay final : public Relay {
     } else {
       ahead_.insert(position);
     }
+  }
+
+  // A watermark's delivery report. A failed one is published again at a later turn.
+  void WatermarkDelivered(rd_kafka_resp_err_t err) {
+    watermark_in_flight_ = false;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      published_until_ = std::max(published_until_, sending_until_);
+    } else if (!stop_) {
+      LogOnce(absl::StrCat("publishing a watermark failed: ", rd_kafka_err2name(err)));
+    }
+  }
+
+  // Learns each partition's end offset as Kafka has it now: whatever earlier relays delivered
+  // is below it, so the watermarks cover those events too, also in partitions this relay never
+  // writes to. One attempt (it blocks the relay thread a little); false when it failed.
+  bool LearnEndOffsets() {
+    const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(kEndOffsetsTimeout));
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic_.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, rkt, &md, timeout_ms);
+    rd_kafka_topic_destroy(rkt);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      LogOnce(absl::StrCat("watermarks: metadata of ", topic_, ": ", rd_kafka_err2name(err)));
+      return false;
+    }
+    std::vector<int32_t> partitions;
+    if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
+        partitions.push_back(md->topics[0].partitions[i].id);
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+    if (partitions.empty()) {
+      LogOnce(absl::StrCat("watermarks: no partitions of ", topic_, " known yet"));
+      return false;
+    }
+    std::map<int32_t, int64_t> last;
+    for (int32_t p : partitions) {
+      int64_t low = 0;
+      int64_t high = 0;
+      err = rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), p, &low, &high, timeout_ms);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        LogOnce(absl::StrCat("watermarks: end offset of ", topic_, "[", p, "]: ",
+                             rd_kafka_err2name(err)));
+        return false;
+      }
+      if (high > low) last[p] = high - 1;
+    }
+    for (const auto& [p, offset] : last) {
+      auto [it, added] = confirmed_.emplace(p, offset);
+      if (!added) it->second = std::max(it->second, offset);
+    }
+    end_offsets_known_ = true;
+    return true;
+  }
+
+  // Publishes {settled, offsets} about once a second while the relay is caught up: every event
+  // recorded before `settled` is then in the topic at or below the confirmed offsets.
+  void MaybePublishWatermark() {
+    if (!publish_watermarks_ || watermark_in_flight_) return;
+    if (absl::Now() - last_watermark_ < kWatermarkEvery) return;
+    // First the instant, then the log: whatever was recorded before `settled` is committed by
+    // now, so at or below the last position, so confirmed when the cursor is there.
+    const absl::Time settled = store_->SettledUntil();
+    if (settled <= published_until_) return;
+    if (in_flight_ > 0 || cursor_ != store_->LastPosition()) return;
+    last_watermark_ = absl::Now();
+    if (!end_offsets_known_ && !LearnEndOffsets()) return;
+
+    remiss::v1::SourceWatermark watermark;
+    SetTimestamp(settled, watermark.mutable_settled_until());
+    for (const auto& [partition, offset] : confirmed_) {
+      remiss::v1::PartitionOffset* po = watermark.add_offsets();
+      po->set_partition(partition);
+      po->set_offset(offset);
+    }
+    const std::string value = watermark.SerializeAsString();
+    const std::string& key = store_->source();
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk_, RD_KAFKA_V_TOPIC(watermark_topic_.c_str()), RD_KAFKA_V_PARTITION(0),
+        RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(kWatermarkOpaque),
+        RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      watermark_in_flight_ = true;
+      sending_until_ = settled;
+      return;
+    }
+    LogOnce(absl::StrCat("publishing a watermark failed: ", rd_kafka_err2name(err), ": ",
+                         rd_kafka_err2str(err)));
+    if (err == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
   }
 
   void SaveCursor(bool force) {
@@ -203,6 +342,7 @@ class KafkaRelay final : public Relay {
     rd_kafka_destroy(rk_);
     rk_ = nullptr;
     in_flight_ = 0;
+    watermark_in_flight_ = false;
     fatal_ = false;
     while (!stop_) {
       absl::StatusOr<rd_kafka_t*> rk = NewProducer();
@@ -267,6 +407,7 @@ class KafkaRelay final : public Relay {
 
   void Run() {
     EnsureTopicsExist();
+    if (publish_watermarks_ && !stop_) (void)LearnEndOffsets();  // else at the next watermark
     while (!stop_) {
       rd_kafka_poll(rk_, 0);
       SaveCursor(/*force=*/false);
@@ -288,6 +429,7 @@ class KafkaRelay final : public Relay {
         rd_kafka_poll(rk_, 100);
         continue;
       }
+      MaybePublishWatermark();
       // Waiting on the log delays the reports; keep the wait short while some are due.
       if (!store_->WaitForPosition(next_ - 1, in_flight_ > 0 ? absl::Milliseconds(10)
                                                               : absl::Milliseconds(100))) {
@@ -322,6 +464,8 @@ class KafkaRelay final : public Relay {
   EventStore* const store_;
   RelayOptions options_;
   const std::string topic_;
+  const std::string watermark_topic_;
+  bool publish_watermarks_ = true;  // false when topics.conf does not define watermark_topic_
 
   std::atomic<uint64_t> cursor_{0};  // highest contiguous confirmed position
   std::atomic<bool> stop_{false};
@@ -335,6 +479,14 @@ class KafkaRelay final : public Relay {
   bool fatal_ = false;               // the producer hit a fatal error
   uint64_t saved_ = 0;               // the cursor last saved
   absl::Time last_save_ = absl::InfinitePast();
+  // Per partition of the events topic, the highest offset Kafka confirmed (this relay's
+  // delivery reports, and the end offsets found at start for what came before).
+  std::map<int32_t, int64_t> confirmed_;
+  bool end_offsets_known_ = false;
+  bool watermark_in_flight_ = false;
+  absl::Time sending_until_ = absl::InfinitePast();    // the watermark in flight
+  absl::Time published_until_ = absl::InfinitePast();  // the last one Kafka confirmed
+  absl::Time last_watermark_ = absl::InfinitePast();   // when the last one was attempted
   std::thread thread_;
 
   absl::Mutex stop_mu_;

@@ -1,6 +1,7 @@
 // A Feed that reads sources' topics from Kafka (separate processes). On partition
 // assignment it seeks to the consumer's stored offset + 1; Kafka's committed offset is
-// only for monitoring.
+// only for monitoring. Its Watermark() follows the sources' relays' watermarks
+// (remiss.<source>.watermarks.v1) once the consumer has handled every offset they name.
 #pragma once
 
 #include <memory>
