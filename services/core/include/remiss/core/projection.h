@@ -23,6 +23,10 @@ template <typename Message>
   return m;
 }
 
+// `m` serialized with map entries in key order: the same message always gives the same bytes
+// (plain serialization does not promise that for maps), as a projection digest needs.
+[[nodiscard]] std::string DeterministicBytes(const google::protobuf::Message& m);
+
 // When the event in `envelope` was recorded.
 [[nodiscard]] absl::Time RecordedAt(const remiss::v1::EventEnvelope& envelope);
 

@@ -1,0 +1,866 @@
+// The followup domain: folds of what the followup service observed of the referrals,
+// responses and deadlines services (each source into its own record, so the result does not
+// depend on how the sources' events interleave), the status board and the compilation built
+// from those records, and KS's own follow-up commands. Every Decide checks in the same order:
+//   1. the command's own fields (INVALID_ARGUMENT; needs no state),
+//   2. the subject: the round known here (NOT_FOUND "referral_id: ..."), the org an
+//      addressee of it (NOT_FOUND "org_id: ..."), the action known (NOT_FOUND "action_id: ..."),
+//   3. the action's state (FAILED_PRECONDITION).
+// Every message starts with the field it is about: "due_date: must be later than ...".
+#include "remiss/followup/domain.h"
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/util/time_util.h"
+#include "remiss/core/civil_date.h"
+#include "remiss/core/timestamps.h"
+#include "remiss/core/validation.h"
+
+namespace remiss::followup {
+namespace {
+
+using remiss::v1::AnswerKind;
+using remiss::v1::BoardRow;
+using remiss::v1::Compilation;
+using remiss::v1::Deadline;
+using remiss::v1::DeadlineEvent;
+using remiss::v1::DeadlineOutcome;
+using remiss::v1::ExtensionState;
+using remiss::v1::FactCorrected;
+using remiss::v1::FollowupAction;
+using remiss::v1::FollowupEvent;
+using remiss::v1::Organization;
+using remiss::v1::ReferralEvent;
+using remiss::v1::RequestedAnswer;
+using remiss::v1::Response;
+using remiss::v1::ResponseEvent;
+using remiss::v1::ResponseStage;
+using remiss::v1::RoundTermsRecorded;
+using remiss::v1::Standpoint;
+
+constexpr size_t kMaxIdLength = 64;
+constexpr size_t kMaxNameLength = 200;        // decided_by, decision_reference
+constexpr size_t kMaxSummaryLength = 2000;    // an outcome's summary, an action's description
+constexpr size_t kMaxNoteLength = 4000;       // a freeze's or a report's note
+constexpr size_t kMaxFeedbackLength = 10000;  // återkoppling can run to a page
+
+using core::Invalid;
+using core::MaxLength;
+using core::RequiredText;
+
+// ---- words on the board ----
+
+ResponseStage StageOf(const Response& r) {
+  return r.stage() == remiss::v1::RESPONSE_STAGE_UNSPECIFIED ? remiss::v1::RESPONSE_STAGE_AWAITING
+                                                             : r.stage();
+}
+
+std::string StageWords(ResponseStage stage) {
+  switch (stage) {
+    case remiss::v1::RESPONSE_STAGE_REGISTERED:
+      return "registered";
+    case remiss::v1::RESPONSE_STAGE_IN_PREPARATION:
+      return "in preparation";
+    case remiss::v1::RESPONSE_STAGE_DRAFTED:
+      return "drafted";
+    case remiss::v1::RESPONSE_STAGE_ATTESTED:
+      return "attested";
+    case remiss::v1::RESPONSE_STAGE_DECIDED:
+      return "decided";
+    case remiss::v1::RESPONSE_STAGE_SUBMITTED:
+      return "submitted";
+    case remiss::v1::RESPONSE_STAGE_DECLINED:
+      return "declined";
+    default:
+      return "awaiting";
+  }
+}
+
+std::string StandpointWords(Standpoint standpoint) {
+  switch (standpoint) {
+    case remiss::v1::STANDPOINT_POSITIVE:
+      return "positive";
+    case remiss::v1::STANDPOINT_POSITIVE_WITH_REMARKS:
+      return "positive with remarks";
+    case remiss::v1::STANDPOINT_NEGATIVE:
+      return "negative";
+    case remiss::v1::STANDPOINT_NO_OPINION:
+      return "no opinion";
+    default:
+      return "";
+  }
+}
+
+std::string OutcomeWords(DeadlineOutcome outcome) {
+  switch (outcome) {
+    case remiss::v1::DEADLINE_OUTCOME_OPEN:
+      return "open";
+    case remiss::v1::DEADLINE_OUTCOME_MET:
+      return "met";
+    case remiss::v1::DEADLINE_OUTCOME_MET_LATE:
+      return "met late";
+    case remiss::v1::DEADLINE_OUTCOME_BREACHED:
+      return "breached";
+    case remiss::v1::DEADLINE_OUTCOME_BREACHED_THEN_ANSWERED_LATE:
+      return "breached then answered late";
+    case remiss::v1::DEADLINE_OUTCOME_DECLINED:
+      return "declined";
+    case remiss::v1::DEADLINE_OUTCOME_CANCELLED:
+      return "cancelled";
+    default:
+      return "";  // the deadlines service has said nothing of this deadline yet
+  }
+}
+
+std::string ExtensionWords(ExtensionState state) {
+  switch (state) {
+    case remiss::v1::EXTENSION_STATE_REQUESTED:
+      return "requested";
+    case remiss::v1::EXTENSION_STATE_GRANTED:
+      return "granted";
+    case remiss::v1::EXTENSION_STATE_REFUSED:
+      return "refused";
+    default:
+      return "";
+  }
+}
+
+std::string StatusWords(remiss::v1::RoundState state) {
+  switch (state) {
+    case remiss::v1::ROUND_STATE_OPEN:
+      return "issued";
+    case remiss::v1::ROUND_STATE_CLOSED:
+      return "closed";
+    case remiss::v1::ROUND_STATE_WITHDRAWN:
+      return "withdrawn";
+    default:
+      return "";
+  }
+}
+
+// ---- the round's addressees ----
+
+bool AskedToAnswer(const RequestedAnswer& a) {
+  return a.answer() == remiss::v1::ANSWER_KIND_REQUIRED ||
+         a.answer() == remiss::v1::ANSWER_KIND_UNSPECIFIED;
+}
+
+// The addressees asked to answer, by org id (the first entry of an org counts).
+std::map<std::string, const RequestedAnswer*> AskedAddressees(const RoundTermsRecorded& terms) {
+  std::map<std::string, const RequestedAnswer*> asked;
+  for (const RequestedAnswer& a : terms.addressees()) {
+    if (AskedToAnswer(a)) asked.emplace(a.org_id(), &a);
+  }
+  return asked;
+}
+
+bool IsAddressee(const RoundTermsRecorded& terms, absl::string_view org_id) {
+  for (const RequestedAnswer& a : terms.addressees()) {
+    if (a.org_id() == org_id) return true;
+  }
+  return false;
+}
+
+template <typename Map>
+const typename Map::mapped_type* Find(const Map& map, const std::string& key) {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+bool Answered(ResponseStage stage) {
+  return stage == remiss::v1::RESPONSE_STAGE_SUBMITTED ||
+         stage == remiss::v1::RESPONSE_STAGE_DECLINED;
+}
+
+std::optional<absl::CivilDay> DateOf(absl::string_view text) {
+  absl::StatusOr<absl::CivilDay> day = core::ParseCivilDate("date", text);
+  if (!day.ok()) return std::nullopt;
+  return *day;
+}
+
+// ---- folding a response (as the responses service does, without its clock) ----
+
+void Advance(Response& state, ResponseStage stage) {
+  ResponseStage now = StageOf(state);
+  if (Answered(now)) return;
+  if (now < stage) state.set_stage(stage);
+}
+
+// A correction replaces the fact of its kind that counts: the responses service accepts a
+// correction only of the fact in force, so a single fact (registration, case officer,
+// statement, decision, delegation) is replaced whatever version it names; one of several
+// (a consultation, an attestation) is found by the version it names.
+void ApplyReplacement(Response& state, const FactCorrected& c) {
+  const uint64_t v = c.corrects_version();
+  switch (c.replacement_case()) {
+    case FactCorrected::kRegistered:
+      state.set_diary_number(c.registered().diary_number());
+      state.set_registered_on(c.registered().registered_on());
+      break;
+    case FactCorrected::kCaseOfficerAssigned:
+      *state.mutable_case_officer() = c.case_officer_assigned().officer();
+      break;
+    case FactCorrected::kConsultationRecorded:
+      for (auto& entry : *state.mutable_consultations()) {
+        if (entry.recorded_version() == v) {
+          *entry.mutable_consultation() = c.consultation_recorded().consultation();
+        }
+      }
+      break;
+    case FactCorrected::kStatementDrafted:
+      *state.mutable_statement() = c.statement_drafted().statement();
+      break;
+    case FactCorrected::kStatementAttested:
+      for (auto& entry : *state.mutable_attestations()) {
+        if (entry.recorded_version() == v) {
+          *entry.mutable_attestation() = c.statement_attested().attestation();
+        }
+      }
+      break;
+    case FactCorrected::kBoardDecisionRecorded:
+      *state.mutable_decision() = c.board_decision_recorded().decision();
+      break;
+    case FactCorrected::kDelegationDecisionRecorded:
+      *state.mutable_delegation() = c.delegation_decision_recorded().delegation();
+      break;
+    default:
+      break;
+  }
+}
+
+std::string FactName(FactCorrected::ReplacementCase kind) {
+  switch (kind) {
+    case FactCorrected::kRegistered:
+      return "ResponseRegistered";
+    case FactCorrected::kCaseOfficerAssigned:
+      return "CaseOfficerAssigned";
+    case FactCorrected::kConsultationRecorded:
+      return "ConsultationRecorded";
+    case FactCorrected::kStatementDrafted:
+      return "StatementDrafted";
+    case FactCorrected::kStatementAttested:
+      return "StatementAttested";
+    case FactCorrected::kBoardDecisionRecorded:
+      return "BoardDecisionRecorded";
+    case FactCorrected::kDelegationDecisionRecorded:
+      return "DelegationDecisionRecorded";
+    default:
+      return "";
+  }
+}
+
+// ---- the compilation ----
+
+std::string DecidedBy(const Response& r) {
+  if (r.has_decision()) {
+    const auto& d = r.decision();
+    std::string by = "board";
+    if (!d.paragraph().empty()) absl::StrAppend(&by, " ", d.paragraph());
+    if (!d.meeting_date().empty()) absl::StrAppend(&by, ", ", d.meeting_date());
+    return by;
+  }
+  if (r.has_delegation()) {
+    const auto& d = r.delegation();
+    return d.date().empty() ? "delegation" : absl::StrCat("delegation, ", d.date());
+  }
+  return "";
+}
+
+std::string Rfc3339(const google::protobuf::Timestamp& ts) {
+  return google::protobuf::util::TimeUtil::ToString(ts);
+}
+
+// Adds `statement` under each of its parties (a party named twice counts once).
+void AddUnderParties(Compilation& compilation, const remiss::v1::PartyStatement& statement) {
+  std::set<std::string> seen;
+  for (const std::string& party : statement.parties()) {
+    if (!seen.insert(party).second) continue;
+    *(*compilation.mutable_statements_by_party())[party].add_statements() = statement;
+  }
+}
+
+// ---- commands ----
+
+absl::Status RequiredId(absl::string_view field, absl::string_view value) {
+  REMISS_RETURN_IF_ERROR(core::Required(field, value));
+  return MaxLength(field, value, kMaxIdLength);
+}
+
+absl::Status RequireRound(absl::string_view referral_id, const RoundRecords* round) {
+  if (round == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("referral_id: no round \"", referral_id, "\" is known here"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RequireAddressee(const RoundRecords& round, absl::string_view org_id) {
+  if (!IsAddressee(round.terms, org_id)) {
+    return absl::NotFoundError(absl::StrCat("org_id: \"", org_id, "\" is not an addressee of ",
+                                            round.terms.case_number().empty()
+                                                ? round.terms.referral_id()
+                                                : round.terms.case_number()));
+  }
+  return absl::OkStatus();
+}
+
+// The round's id as recorded (the command may name it by its case number).
+std::string ReferralIdOf(const RoundRecords& round, absl::string_view requested) {
+  return round.terms.referral_id().empty() ? std::string(requested) : round.terms.referral_id();
+}
+
+Events One(FollowupEvent event) {
+  Events events;
+  events.push_back(std::move(event));
+  return events;
+}
+
+}  // namespace
+
+// ---- folds of observed events ----
+
+void FoldOrganization(Organization& org, const ReferralEvent& event) {
+  auto details = [&org](const auto& e) {
+    org.set_org_id(e.org_id());
+    org.set_name(e.name());
+    org.set_kind(e.kind());
+    org.set_diary_prefix(e.diary_prefix());
+  };
+  switch (event.event_case()) {
+    case ReferralEvent::kOrganizationRegistered:
+      details(event.organization_registered());
+      break;
+    case ReferralEvent::kOrganizationUpdated:
+      details(event.organization_updated());
+      break;
+    default:
+      break;  // the rounds' events come to this service restated by the responses service
+  }
+}
+
+// The summary's version counts the events folded into it: it is the response stream's
+// version when every event of the stream is folded in order, which is how a correction of a
+// consultation or attestation finds the one it names.
+void FoldResponse(Response& summary, const ResponseEvent& event) {
+  if (event.event_case() == ResponseEvent::kRoundTermsRecorded ||
+      event.event_case() == ResponseEvent::EVENT_NOT_SET) {
+    return;  // the round's terms are kept as they are, beside the answers
+  }
+  const uint64_t version = summary.version() + 1;
+  auto ids = [&summary](const auto& e) {
+    if (!e.referral_id().empty()) summary.set_referral_id(e.referral_id());
+    if (!e.org_id().empty()) summary.set_org_id(e.org_id());
+  };
+  switch (event.event_case()) {
+    case ResponseEvent::kResponseRegistered: {
+      const auto& e = event.response_registered();
+      ids(e);
+      summary.set_diary_number(e.diary_number());
+      summary.set_registered_on(e.registered_on());
+      summary.set_registered_version(version);
+      Advance(summary, remiss::v1::RESPONSE_STAGE_REGISTERED);
+      break;
+    }
+    case ResponseEvent::kCaseOfficerAssigned: {
+      const auto& e = event.case_officer_assigned();
+      ids(e);
+      *summary.mutable_case_officer() = e.officer();
+      summary.set_case_officer_version(version);
+      Advance(summary, remiss::v1::RESPONSE_STAGE_IN_PREPARATION);
+      break;
+    }
+    case ResponseEvent::kConsultationRecorded: {
+      const auto& e = event.consultation_recorded();
+      ids(e);
+      auto* entry = summary.add_consultations();
+      entry->set_recorded_version(version);
+      *entry->mutable_consultation() = e.consultation();
+      Advance(summary, remiss::v1::RESPONSE_STAGE_IN_PREPARATION);
+      break;
+    }
+    case ResponseEvent::kStatementDrafted: {
+      const auto& e = event.statement_drafted();
+      ids(e);
+      *summary.mutable_statement() = e.statement();
+      summary.set_statement_version(version);
+      // A new draft supersedes the old one and its attestations.
+      summary.clear_attestations();
+      if (StageOf(summary) == remiss::v1::RESPONSE_STAGE_ATTESTED) {
+        summary.set_stage(remiss::v1::RESPONSE_STAGE_DRAFTED);
+      }
+      Advance(summary, remiss::v1::RESPONSE_STAGE_DRAFTED);
+      break;
+    }
+    case ResponseEvent::kStatementAttested: {
+      const auto& e = event.statement_attested();
+      ids(e);
+      auto* entry = summary.add_attestations();
+      entry->set_recorded_version(version);
+      *entry->mutable_attestation() = e.attestation();
+      Advance(summary, remiss::v1::RESPONSE_STAGE_ATTESTED);
+      break;
+    }
+    case ResponseEvent::kBoardDecisionRecorded: {
+      const auto& e = event.board_decision_recorded();
+      ids(e);
+      *summary.mutable_decision() = e.decision();
+      summary.set_decision_version(version);
+      Advance(summary, remiss::v1::RESPONSE_STAGE_DECIDED);
+      break;
+    }
+    case ResponseEvent::kDelegationDecisionRecorded: {
+      const auto& e = event.delegation_decision_recorded();
+      ids(e);
+      *summary.mutable_delegation() = e.delegation();
+      summary.set_delegation_version(version);
+      Advance(summary, remiss::v1::RESPONSE_STAGE_DECIDED);
+      break;
+    }
+    case ResponseEvent::kResponseSubmitted: {
+      const auto& e = event.response_submitted();
+      ids(e);
+      *summary.mutable_submitted_at() = e.submitted_at();
+      *summary.mutable_submitted_documents() = e.documents();
+      summary.set_submission_note(e.note());
+      summary.set_stage(remiss::v1::RESPONSE_STAGE_SUBMITTED);
+      break;
+    }
+    case ResponseEvent::kResponseDeclined: {
+      const auto& e = event.response_declined();
+      ids(e);
+      summary.set_decline_reason(e.reason());
+      *summary.mutable_declined_at() = e.declined_at();
+      summary.set_stage(remiss::v1::RESPONSE_STAGE_DECLINED);
+      break;
+    }
+    case ResponseEvent::kResponseSupplemented: {
+      const auto& e = event.response_supplemented();
+      ids(e);
+      auto* entry = summary.add_supplements();
+      entry->set_recorded_version(version);
+      entry->set_text(e.text());
+      *entry->mutable_documents() = e.documents();
+      *entry->mutable_supplemented_at() = e.supplemented_at();
+      break;
+    }
+    case ResponseEvent::kFactCorrected: {
+      const auto& e = event.fact_corrected();
+      ids(e);
+      ApplyReplacement(summary, e);
+      auto* entry = summary.add_corrections();
+      entry->set_recorded_version(version);
+      entry->set_corrects_version(e.corrects_version());
+      entry->set_fact(FactName(e.replacement_case()));
+      entry->set_reason(e.reason());
+      break;
+    }
+    default:
+      break;
+  }
+  summary.set_version(version);
+}
+
+void FoldDeadline(Deadline& summary, const DeadlineEvent& event) {
+  auto ids = [&summary](const auto& e) {
+    if (!e.referral_id().empty()) summary.set_referral_id(e.referral_id());
+    if (!e.org_id().empty()) summary.set_org_id(e.org_id());
+  };
+  auto find_extension = [&summary](const std::string& id) -> remiss::v1::Extension* {
+    for (auto& x : *summary.mutable_extensions()) {
+      if (x.extension_id() == id) return &x;
+    }
+    return nullptr;
+  };
+  switch (event.event_case()) {
+    case DeadlineEvent::kDeadlineScheduled: {
+      const auto& e = event.deadline_scheduled();
+      ids(e);
+      summary.set_case_number(e.case_number());
+      summary.set_title(e.title());
+      summary.set_stated_deadline(e.stated_deadline());
+      summary.set_working_day_rule(e.working_day_rule());
+      summary.set_effective_date(e.effective_date());
+      *summary.mutable_due_at() = e.due_at();
+      summary.set_outcome(remiss::v1::DEADLINE_OUTCOME_OPEN);
+      summary.set_scheduled(true);
+      summary.set_cancelled(false);
+      summary.clear_cancel_reason();
+      break;
+    }
+    case DeadlineEvent::kDeadlineChanged: {
+      const auto& e = event.deadline_changed();
+      ids(e);
+      summary.set_stated_deadline(e.stated_deadline());
+      summary.set_effective_date(e.effective_date());
+      *summary.mutable_due_at() = e.due_at();
+      break;
+    }
+    case DeadlineEvent::kDeadlineCancelled: {
+      const auto& e = event.deadline_cancelled();
+      ids(e);
+      summary.set_cancelled(true);
+      summary.set_cancel_reason(e.reason());
+      summary.set_outcome(remiss::v1::DEADLINE_OUTCOME_CANCELLED);
+      break;
+    }
+    case DeadlineEvent::kExtensionRequested: {
+      const auto& e = event.extension_requested();
+      ids(e);
+      remiss::v1::Extension* x = summary.add_extensions();
+      x->set_extension_id(e.extension_id());
+      x->set_requested_date(e.requested_date());
+      x->set_reason(e.reason());
+      x->set_state(remiss::v1::EXTENSION_STATE_REQUESTED);
+      break;
+    }
+    case DeadlineEvent::kExtensionGranted: {
+      const auto& e = event.extension_granted();
+      ids(e);
+      if (remiss::v1::Extension* x = find_extension(e.extension_id())) {
+        x->set_state(remiss::v1::EXTENSION_STATE_GRANTED);
+        x->set_granted_date(e.granted_date());
+        x->set_decision_note(e.note());
+      }
+      break;
+    }
+    case DeadlineEvent::kExtensionRefused: {
+      const auto& e = event.extension_refused();
+      ids(e);
+      if (remiss::v1::Extension* x = find_extension(e.extension_id())) {
+        x->set_state(remiss::v1::EXTENSION_STATE_REFUSED);
+        x->set_decision_note(e.reason());
+      }
+      break;
+    }
+    case DeadlineEvent::kReminderIssued: {
+      const auto& e = event.reminder_issued();
+      ids(e);
+      summary.add_reminders_issued(e.days_before());
+      break;
+    }
+    case DeadlineEvent::kDeadlineBreached: {
+      const auto& e = event.deadline_breached();
+      ids(e);
+      summary.set_outcome(remiss::v1::DEADLINE_OUTCOME_BREACHED);
+      break;
+    }
+    case DeadlineEvent::kResponseReceived: {
+      const auto& e = event.response_received();
+      ids(e);
+      summary.set_outcome(e.outcome());
+      *summary.mutable_submitted_at() = e.submitted_at();
+      break;
+    }
+    case DeadlineEvent::kResponseDeclinedNoted: {
+      const auto& e = event.response_declined_noted();
+      ids(e);
+      summary.set_outcome(remiss::v1::DEADLINE_OUTCOME_DECLINED);
+      break;
+    }
+    case DeadlineEvent::kBoardDecisionNoted: {
+      const auto& e = event.board_decision_noted();
+      ids(e);
+      summary.set_decided(true);
+      break;
+    }
+    case DeadlineEvent::kDeadlineAtRisk: {
+      const auto& e = event.deadline_at_risk();
+      ids(e);
+      summary.set_at_risk_for(e.effective_date());
+      break;
+    }
+    default:
+      return;  // calendars and reminder policies are not one deadline's
+  }
+}
+
+// ---- what KS sees ----
+
+remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay today) {
+  const RoundTermsRecorded& terms = round.terms;
+  remiss::v1::StatusBoard board;
+  board.set_referral_id(terms.referral_id());
+  board.set_case_number(terms.case_number());
+  board.set_title(terms.title());
+  board.set_status(StatusWords(terms.state()));
+  board.set_deadline(terms.deadline());
+  board.set_today(core::FormatCivilDate(today));
+  if (round.outcome) *board.mutable_outcome() = *round.outcome;
+
+  for (const auto& [org_id, asked] : AskedAddressees(terms)) {
+    const Organization* org = Find(round.orgs, org_id);
+    const Response* response = Find(round.responses, org_id);
+    const Deadline* deadline = Find(round.deadlines, org_id);
+    const std::string* feedback = Find(round.feedback, org_id);
+
+    BoardRow* row = board.add_rows();
+    row->set_org_id(org_id);
+    if (org != nullptr) row->set_org_name(org->name());
+
+    const ResponseStage stage =
+        response != nullptr ? StageOf(*response) : remiss::v1::RESPONSE_STAGE_AWAITING;
+    row->set_stage(StageWords(stage));
+    if (response != nullptr) {
+      row->set_diary_number(response->diary_number());
+      row->set_case_officer(response->case_officer().name());
+      row->set_standpoint(StandpointWords(response->statement().standpoint()));
+      if (response->has_submitted_at()) *row->mutable_submitted_at() = response->submitted_at();
+    }
+
+    row->set_stated_deadline(asked->stated_deadline().empty() ? terms.deadline()
+                                                              : asked->stated_deadline());
+    const bool scheduled = deadline != nullptr && !deadline->effective_date().empty();
+    row->set_effective_deadline(scheduled ? deadline->effective_date() : row->stated_deadline());
+    if (!Answered(stage)) {
+      if (std::optional<absl::CivilDay> due = DateOf(row->effective_deadline())) {
+        row->set_days_left(static_cast<int32_t>(*due - today));
+      }
+    }
+
+    if (deadline != nullptr) {
+      if (!deadline->extensions().empty()) {
+        row->set_extension(ExtensionWords(deadline->extensions().rbegin()->state()));
+      }
+      const DeadlineOutcome outcome = deadline->outcome();
+      row->set_late(outcome == remiss::v1::DEADLINE_OUTCOME_MET_LATE ||
+                    outcome == remiss::v1::DEADLINE_OUTCOME_BREACHED_THEN_ANSWERED_LATE);
+      row->set_deadline_outcome(OutcomeWords(outcome));
+      // A board that has answered or declined is no longer at risk of missing anything.
+      row->set_at_risk(!deadline->at_risk_for().empty() &&
+                       deadline->at_risk_for() == row->effective_deadline() &&
+                       !deadline->decided() && !Answered(stage));
+    }
+
+    if (feedback != nullptr) row->set_feedback(*feedback);
+    for (const FollowupAction& action : round.actions) {
+      if (action.org_id() != org_id) continue;
+      FollowupAction* a = row->add_actions();
+      *a = action;
+      std::optional<absl::CivilDay> due = DateOf(action.due_date());
+      a->set_overdue(!action.done() && due.has_value() && *due < today);
+    }
+
+    (*board.mutable_by_stage())[row->stage()] += 1;
+    if (stage == remiss::v1::RESPONSE_STAGE_SUBMITTED && !row->standpoint().empty()) {
+      (*board.mutable_by_standpoint())[row->standpoint()] += 1;
+    }
+    if (!Answered(stage)) board.add_not_answered(org_id);
+  }
+  return board;
+}
+
+Compilation BuildCompilation(const RoundRecords& round) {
+  const RoundTermsRecorded& terms = round.terms;
+  Compilation compilation;
+  compilation.set_referral_id(terms.referral_id());
+  compilation.set_case_number(terms.case_number());
+  compilation.set_title(terms.title());
+
+  std::map<std::string, std::vector<remiss::v1::CompiledRemark>> remarks;  // by topic
+  for (const auto& [org_id, response] : round.responses) {
+    if (StageOf(response) != remiss::v1::RESPONSE_STAGE_SUBMITTED) continue;
+    const remiss::v1::Statement& statement = response.statement();
+
+    remiss::v1::CompiledAnswer* answer = compilation.add_answers();
+    answer->set_org_id(org_id);
+    if (const Organization* org = Find(round.orgs, org_id)) answer->set_org_name(org->name());
+    answer->set_standpoint(remiss::v1::Standpoint_Name(statement.standpoint()));
+    answer->set_summary(statement.summary());
+    answer->set_decided_by(DecidedBy(response));
+    if (response.has_submitted_at()) answer->set_submitted_at(Rfc3339(response.submitted_at()));
+
+    if (statement.standpoint() != remiss::v1::STANDPOINT_UNSPECIFIED) {
+      (*compilation.mutable_standpoints())[answer->standpoint()] += 1;
+    }
+    for (const remiss::v1::Remark& remark : statement.remarks()) {
+      remiss::v1::CompiledRemark compiled;
+      compiled.set_org_id(org_id);
+      compiled.set_text(remark.text());
+      remarks[remark.topic()].push_back(std::move(compiled));
+    }
+    if (response.has_decision()) {
+      for (const remiss::v1::Reservation& r : response.decision().reservations()) {
+        remiss::v1::PartyStatement s;
+        s.set_org_id(org_id);
+        s.set_kind("reservation");
+        *s.mutable_parties() = r.parties();
+        *s.mutable_members() = r.members();
+        s.set_text(r.text());
+        AddUnderParties(compilation, s);
+      }
+      for (const remiss::v1::SpecialStatement& r : response.decision().special_statements()) {
+        remiss::v1::PartyStatement s;
+        s.set_org_id(org_id);
+        s.set_kind("special statement");
+        *s.mutable_parties() = r.parties();
+        *s.mutable_members() = r.members();
+        s.set_text(r.text());
+        AddUnderParties(compilation, s);
+      }
+    }
+  }
+  for (auto& [topic, list] : remarks) {
+    remiss::v1::RemarksOnTopic* on_topic = compilation.add_remarks_by_topic();
+    on_topic->set_topic(topic);
+    for (auto& remark : list) *on_topic->add_remarks() = std::move(remark);
+  }
+  for (const auto& [org_id, asked] : AskedAddressees(terms)) {
+    const Response* response = Find(round.responses, org_id);
+    if (response == nullptr || StageOf(*response) != remiss::v1::RESPONSE_STAGE_SUBMITTED) {
+      compilation.add_not_answered(org_id);
+    }
+  }
+  return compilation;
+}
+
+// ---- KS's commands ----
+
+absl::StatusOr<Events> DecideFreeze(const remiss::v1::FreezeCompilationRequest& cmd,
+                                    const RoundRecords* round, uint32_t frozen_so_far) {
+  REMISS_RETURN_IF_ERROR(RequiredId("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(MaxLength("note", cmd.note(), kMaxNoteLength));
+  REMISS_RETURN_IF_ERROR(RequireRound(cmd.referral_id(), round));
+
+  FollowupEvent event;
+  auto* e = event.mutable_compilation_frozen();
+  e->set_referral_id(ReferralIdOf(*round, cmd.referral_id()));
+  e->set_version(frozen_so_far + 1);
+  *e->mutable_compilation() = BuildCompilation(*round);
+  e->set_note(cmd.note());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::RecordOutcomeRequest& cmd,
+                              const RoundRecords* round) {
+  REMISS_RETURN_IF_ERROR(RequiredId("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequiredText("decided_by", cmd.decided_by(), kMaxNameLength));
+  absl::StatusOr<absl::CivilDay> date = core::ParseCivilDate("decision_date", cmd.decision_date());
+  if (!date.ok()) return date.status();
+  REMISS_RETURN_IF_ERROR(
+      MaxLength("decision_reference", cmd.decision_reference(), kMaxNameLength));
+  REMISS_RETURN_IF_ERROR(RequiredText("summary", cmd.summary(), kMaxSummaryLength));
+  REMISS_RETURN_IF_ERROR(RequireRound(cmd.referral_id(), round));
+
+  FollowupEvent event;
+  auto* e = event.mutable_outcome_recorded();
+  e->set_referral_id(ReferralIdOf(*round, cmd.referral_id()));
+  e->set_decided_by(cmd.decided_by());
+  e->set_decision_date(core::FormatCivilDate(*date));
+  e->set_decision_reference(cmd.decision_reference());
+  e->set_summary(cmd.summary());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::GiveFeedbackRequest& cmd,
+                              const RoundRecords* round) {
+  REMISS_RETURN_IF_ERROR(RequiredId("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequiredId("org_id", cmd.org_id()));
+  REMISS_RETURN_IF_ERROR(RequiredText("text", cmd.text(), kMaxFeedbackLength));
+  REMISS_RETURN_IF_ERROR(RequireRound(cmd.referral_id(), round));
+  REMISS_RETURN_IF_ERROR(RequireAddressee(*round, cmd.org_id()));
+
+  FollowupEvent event;
+  auto* e = event.mutable_feedback_given();
+  e->set_referral_id(ReferralIdOf(*round, cmd.referral_id()));
+  e->set_org_id(cmd.org_id());
+  e->set_text(cmd.text());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::AssignActionRequest& cmd,
+                              const RoundRecords* round, absl::CivilDay today) {
+  REMISS_RETURN_IF_ERROR(RequiredId("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequiredId("org_id", cmd.org_id()));
+  REMISS_RETURN_IF_ERROR(RequiredText("description", cmd.description(), kMaxSummaryLength));
+  absl::StatusOr<absl::CivilDay> due = core::DateAfterToday("due_date", cmd.due_date(), today);
+  if (!due.ok()) return due.status();
+  REMISS_RETURN_IF_ERROR(RequireRound(cmd.referral_id(), round));
+  REMISS_RETURN_IF_ERROR(RequireAddressee(*round, cmd.org_id()));
+
+  FollowupEvent event;
+  auto* e = event.mutable_action_assigned();
+  e->set_referral_id(ReferralIdOf(*round, cmd.referral_id()));
+  e->set_org_id(cmd.org_id());
+  e->set_action_id(absl::StrCat("action-", round->actions.size() + 1));
+  e->set_description(cmd.description());
+  e->set_due_date(core::FormatCivilDate(*due));
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::ReportActionDoneRequest& cmd,
+                              const RoundRecords* round, absl::CivilDay today) {
+  REMISS_RETURN_IF_ERROR(RequiredId("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(RequiredId("org_id", cmd.org_id()));
+  REMISS_RETURN_IF_ERROR(RequiredId("action_id", cmd.action_id()));
+  REMISS_RETURN_IF_ERROR(MaxLength("note", cmd.note(), kMaxNoteLength));
+  absl::CivilDay done_on = today;
+  if (!cmd.done_on().empty()) {
+    absl::StatusOr<absl::CivilDay> day = core::ParseCivilDate("done_on", cmd.done_on());
+    if (!day.ok()) return day.status();
+    if (*day > today) {
+      return Invalid("done_on",
+                     absl::StrCat("must not be after today (", core::FormatCivilDate(*day),
+                                  " is after ", core::FormatCivilDate(today), ")"));
+    }
+    done_on = *day;
+  }
+  REMISS_RETURN_IF_ERROR(RequireRound(cmd.referral_id(), round));
+
+  const FollowupAction* action = nullptr;
+  for (const FollowupAction& a : round->actions) {
+    if (a.action_id() == cmd.action_id() && a.org_id() == cmd.org_id()) action = &a;
+  }
+  if (action == nullptr) {
+    return absl::NotFoundError(absl::StrCat("action_id: \"", cmd.org_id(), "\" has no action \"",
+                                            cmd.action_id(), "\" in this round"));
+  }
+  if (action->done()) {
+    return absl::FailedPreconditionError(absl::StrCat("action_id: \"", cmd.action_id(),
+                                                      "\" was reported done on ",
+                                                      action->done_on()));
+  }
+
+  FollowupEvent event;
+  auto* e = event.mutable_action_reported();
+  e->set_referral_id(ReferralIdOf(*round, cmd.referral_id()));
+  e->set_org_id(cmd.org_id());
+  e->set_action_id(cmd.action_id());
+  e->set_note(cmd.note());
+  e->set_done_on(core::FormatCivilDate(done_on));
+  return One(std::move(event));
+}
+
+void FoldAction(std::vector<FollowupAction>& actions, const FollowupEvent& event) {
+  switch (event.event_case()) {
+    case FollowupEvent::kActionAssigned: {
+      const auto& e = event.action_assigned();
+      FollowupAction& a = actions.emplace_back();
+      a.set_action_id(e.action_id());
+      a.set_org_id(e.org_id());
+      a.set_description(e.description());
+      a.set_due_date(e.due_date());
+      break;
+    }
+    case FollowupEvent::kActionReported: {
+      const auto& e = event.action_reported();
+      for (FollowupAction& a : actions) {
+        if (a.action_id() == e.action_id() && a.org_id() == e.org_id()) {
+          a.set_done(true);
+          a.set_done_on(e.done_on());
+          a.set_note(e.note());
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace remiss::followup

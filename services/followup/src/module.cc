@@ -1,0 +1,47 @@
+#include "remiss/followup/module.h"
+
+#include "remiss/followup/observer.h"
+
+namespace remiss::followup {
+
+absl::StatusOr<std::unique_ptr<FollowupModule>> FollowupModule::Open(
+    const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
+    std::vector<std::unique_ptr<core::Feed>> feeds) {
+  std::unique_ptr<FollowupModule> m(new FollowupModule());
+  auto store = core::EventStore::Open({.path = data_dir + "/followup",
+                                       .source = "followup",
+                                       .clock = clock,
+                                       .projector = &m->projector_});
+  if (!store.ok()) return store.status();
+  m->store_ = std::move(*store);
+  m->service_ = std::make_unique<FollowupGrpcService>(m->store_.get());
+  if (!kafka_brokers.empty()) {
+    auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});
+    if (!relay.ok()) return relay.status();
+    m->relay_ = std::move(*relay);
+  }
+  m->consumer_ = std::make_unique<core::FeedConsumer>(m->store_.get(), &Observe);
+  m->feeds_ = std::move(feeds);
+  for (auto& feed : m->feeds_) {
+    if (absl::Status s = m->consumer_->Run(*feed); !s.ok()) return s;
+  }
+  return m;
+}
+
+FollowupModule::~FollowupModule() {
+  for (auto& feed : feeds_) feed->Stop();
+  if (relay_ != nullptr) relay_->Stop();
+}
+
+void FollowupModule::Host(core::ServiceHost& host) {
+  host.AddService(service_.get());
+  std::vector<const core::Feed*> feeds;
+  for (const auto& f : feeds_) feeds.push_back(f.get());
+  host.AddModule({.name = "followup",
+                  .grpc_service = "remiss.v1.FollowupService",
+                  .store = store_.get(),
+                  .relay = relay_.get(),
+                  .feeds = std::move(feeds)});
+}
+
+}  // namespace remiss::followup

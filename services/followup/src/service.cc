@@ -1,0 +1,199 @@
+#include "remiss/followup/service.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/civil_date.h"
+#include "remiss/core/grpc_handlers.h"
+#include "remiss/core/ids.h"
+#include "remiss/followup/domain.h"
+#include "remiss/followup/projector.h"
+
+namespace remiss::followup {
+namespace {
+
+using Reactor = grpc::ServerUnaryReactor;
+
+absl::CivilDay Today(const core::Clock& clock) { return core::StockholmDate(clock.Now()); }
+
+absl::StatusOr<Events> DecideFor(const remiss::v1::FreezeCompilationRequest& r, core::Tx& tx,
+                                 const RoundRecords* round) {
+  return DecideFreeze(r, round, FrozenCount(ReaderOf(tx), r.referral_id()));
+}
+absl::StatusOr<Events> DecideFor(const remiss::v1::RecordOutcomeRequest& r, core::Tx&,
+                                 const RoundRecords* round) {
+  return Decide(r, round);
+}
+absl::StatusOr<Events> DecideFor(const remiss::v1::GiveFeedbackRequest& r, core::Tx&,
+                                 const RoundRecords* round) {
+  return Decide(r, round);
+}
+absl::StatusOr<Events> DecideFor(const remiss::v1::AssignActionRequest& r, core::Tx& tx,
+                                 const RoundRecords* round) {
+  return Decide(r, round, core::StockholmDate(tx.Now()));
+}
+absl::StatusOr<Events> DecideFor(const remiss::v1::ReportActionDoneRequest& r, core::Tx& tx,
+                                 const RoundRecords* round) {
+  return Decide(r, round, core::StockholmDate(tx.Now()));
+}
+
+std::optional<remiss::v1::BoardRow> RowOf(const remiss::v1::StatusBoard& board, const std::string& org_id) {
+  for (const auto& row : board.rows()) {
+    if (row.org_id() == org_id) return row;
+  }
+  return std::nullopt;
+}
+
+absl::Status UnknownRound(const std::string& referral_id) {
+  return absl::NotFoundError(absl::StrCat("referral_id: round ", referral_id,
+                                          " is not known to the followup service (not issued yet, "
+                                          "or its events have not arrived)"));
+}
+
+}  // namespace
+
+template <typename Request>
+Reactor* FollowupGrpcService::Command(Ctx* ctx, const Request* request, Result* result) {
+  if (request->referral_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
+  }
+  Request normalized = *request;
+  normalized.set_referral_id(core::NormalizeReferralId(request->referral_id()));
+  const std::string referral_id = normalized.referral_id();
+  auto decide = [normalized = std::move(normalized), referral_id](core::Tx& tx) -> absl::Status {
+    std::optional<RoundRecords> round = LoadRound(ReaderOf(tx), referral_id);
+    auto events = DecideFor(normalized, tx, round ? &*round : nullptr);
+    if (!events.ok()) return events.status();
+    std::vector<remiss::v1::EventEnvelope> envelopes;
+    for (auto& e : *events) {
+      auto& env = envelopes.emplace_back();
+      *env.mutable_followup() = std::move(e);
+      env.set_partition_key(referral_id);
+    }
+    return tx.Append(FollowupStream(referral_id), std::nullopt, std::move(envelopes));
+  };
+  return core::RunCommand(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
+}
+
+#define REMISS_FOLLOWUP_COMMAND(Name)                                                       \
+  Reactor* FollowupGrpcService::Name(Ctx* ctx, const remiss::v1::Name##Request* request,    \
+                                     Result* result) {                                      \
+    return Command(ctx, request, result);                                                   \
+  }
+REMISS_FOLLOWUP_COMMAND(FreezeCompilation)
+REMISS_FOLLOWUP_COMMAND(RecordOutcome)
+REMISS_FOLLOWUP_COMMAND(GiveFeedback)
+REMISS_FOLLOWUP_COMMAND(AssignAction)
+REMISS_FOLLOWUP_COMMAND(ReportActionDone)
+#undef REMISS_FOLLOWUP_COMMAND
+
+Reactor* FollowupGrpcService::GetStatusBoard(Ctx* ctx, const remiss::v1::GetStatusBoardRequest* request,
+                                             remiss::v1::StatusBoard* board) {
+  if (request->referral_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
+  }
+  const std::string referral_id = core::NormalizeReferralId(request->referral_id());
+  auto round = LoadRound(ReaderOf(*store_), referral_id);
+  if (!round) return core::FinishCall(ctx, UnknownRound(referral_id));
+  *board = BuildBoard(*round, Today(store_->clock()));
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* FollowupGrpcService::GetOrganizationView(Ctx* ctx,
+                                                  const remiss::v1::GetOrganizationViewRequest* request,
+                                                  remiss::v1::OrganizationView* view) {
+  const std::string& org_id = request->org_id();
+  if (org_id.empty()) return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
+  const Reader reader = ReaderOf(*store_);
+  remiss::v1::Organization org;
+  const bool known = [&] {
+    auto bytes = reader.get(absl::StrCat("org/", org_id));
+    return bytes && org.ParseFromString(*bytes);
+  }();
+  view->set_org_id(org_id);
+  view->set_org_name(org.name());
+  const std::string prefix = absl::StrCat("org-rounds/", org_id, "/");
+  const absl::CivilDay today = Today(store_->clock());
+  std::vector<remiss::v1::OrganizationItem> items;
+  reader.scan(prefix, [&](absl::string_view key, absl::string_view) {
+    const std::string referral_id(key.substr(prefix.size()));
+    auto round = LoadRound(reader, referral_id);
+    if (!round) return true;
+    auto row = RowOf(BuildBoard(*round, today), org_id);
+    if (!row) return true;
+    auto& item = items.emplace_back();
+    item.set_referral_id(referral_id);
+    item.set_case_number(round->terms.case_number());
+    item.set_title(round->terms.title());
+    *item.mutable_row() = std::move(*row);
+    return true;
+  });
+  if (!known && items.empty()) {
+    return core::FinishCall(ctx, absl::NotFoundError(absl::StrCat("org_id: no organization \"", org_id,
+                                                                  "\" is known to the followup service")));
+  }
+  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.case_number() < b.case_number(); });
+  for (auto& item : items) *view->add_items() = std::move(item);
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* FollowupGrpcService::GetCompilation(Ctx* ctx, const remiss::v1::GetCompilationRequest* request,
+                                             remiss::v1::CompilationView* view) {
+  if (request->referral_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
+  }
+  const std::string referral_id = core::NormalizeReferralId(request->referral_id());
+  const Reader reader = ReaderOf(*store_);
+  auto round = LoadRound(reader, referral_id);
+  if (!round) return core::FinishCall(ctx, UnknownRound(referral_id));
+  *view->mutable_live() = BuildCompilation(*round);
+  reader.scan(FrozenPrefix(referral_id), [&](absl::string_view, absl::string_view value) {
+    view->add_frozen()->ParseFromArray(value.data(), static_cast<int>(value.size()));
+    return true;
+  });
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* FollowupGrpcService::GetRevisionChain(Ctx* ctx, const remiss::v1::GetRevisionChainRequest* request,
+                                               remiss::v1::RevisionChain* chain) {
+  if (request->referral_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
+  }
+  const Reader reader = ReaderOf(*store_);
+  std::string root = core::NormalizeReferralId(request->referral_id());
+  if (!LoadRound(reader, root)) return core::FinishCall(ctx, UnknownRound(root));
+  std::set<std::string> seen{root};
+  while (auto earlier = reader.get(absl::StrCat("revises/", root))) {
+    if (!seen.insert(*earlier).second) break;  // a cycle would be a data error; stop
+    root = *earlier;
+  }
+  // Oldest first, then each round's revisions in turn.
+  std::vector<std::string> order{root};
+  std::set<std::string> visited{root};
+  for (size_t i = 0; i < order.size(); ++i) {
+    const std::string prefix = absl::StrCat("revised-by/", order[i], "/");
+    reader.scan(prefix, [&](absl::string_view key, absl::string_view) {
+      std::string later(key.substr(prefix.size()));
+      if (visited.insert(later).second) order.push_back(later);
+      return true;
+    });
+  }
+  const absl::CivilDay today = Today(store_->clock());
+  std::set<std::string> orgs;
+  for (const std::string& referral_id : order) {
+    auto round = LoadRound(reader, referral_id);
+    if (!round) continue;
+    auto* r = chain->add_rounds();
+    r->set_referral_id(referral_id);
+    r->set_case_number(round->terms.case_number());
+    r->set_title(round->terms.title());
+    for (const auto& row : BuildBoard(*round, today).rows()) {
+      (*r->mutable_standpoints())[row.org_id()] = row.stage() == "submitted" ? row.standpoint() : "";
+      orgs.insert(row.org_id());
+    }
+  }
+  for (const auto& org : orgs) chain->add_org_ids(org);
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+}  // namespace remiss::followup
