@@ -187,7 +187,8 @@ Reactor* FollowupGrpcService::GetRevisionChain(Ctx* ctx, const remiss::v1::GetRe
     r->set_referral_id(referral_id);
     r->set_case_number(round->terms.case_number());
     r->set_title(round->terms.title());
-    for (const auto& row : BuildBoard(*round, today).rows()) {
+    const remiss::v1::StatusBoard board = BuildBoard(*round, today);
+    for (const auto& row : board.rows()) {
       (*r->mutable_standpoints())[row.org_id()] = row.stage() == "submitted" ? row.standpoint() : "";
       orgs.insert(row.org_id());
     }

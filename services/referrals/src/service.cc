@@ -62,6 +62,9 @@ Reactor* ReferralGrpcService::ReferralCommand(Ctx* ctx, const Request* request,
   if constexpr (requires { normalized.set_referral_id(referral_id); }) {
     normalized.set_referral_id(referral_id);
   }
+  if constexpr (requires { normalized.set_revises_referral_id(""); }) {
+    normalized.set_revises_referral_id(core::NormalizeReferralId(normalized.revises_referral_id()));
+  }
   auto decide = [normalized = std::move(normalized), referral_id](core::Tx& tx) -> absl::Status {
     auto state = referral_id.empty() ? std::nullopt : LoadReferral(tx, referral_id);
     auto events = Decide(normalized, state ? &*state : nullptr, ContextFor(tx));
