@@ -1,0 +1,261 @@
+// remissctl, the real binary, against a real remissd on a manual clock: what a person and a
+// script see.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include "remiss/v1/followup.pb.h"
+#include "remiss/v1/referrals.pb.h"
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class RemissctlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("remissctl-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      std::string data = (dir_ / "data").string();
+      execl(REMISSD, REMISSD, "--listen", "127.0.0.1:0", "--data-dir", data.c_str(),
+            "--manual-clock", "2021-02-01T09:00:00+01:00", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+      std::string l = line;
+      const std::string tag = "listening on ";
+      if (auto p = l.find(tag); p != std::string::npos) {
+        std::string rest = l.substr(p + tag.size());
+        address_ = rest.substr(0, rest.find_first_of(" \n"));
+        break;
+      }
+    }
+    ASSERT_FALSE(address_.empty()) << "remissd did not say where it listens";
+    // Keep reading its output in the background so it never blocks on a full pipe.
+    std::thread([f] {
+      char buf[512];
+      while (fgets(buf, sizeof buf, f)) {
+      }
+    }).detach();
+
+    // KS registers itself and two boards, drafts a round, addresses it, issues it.
+    for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+             {"org", "register", "ks", "Kommunstyrelsen", "--kind", "kommunstyrelse",
+              "--diary-prefix", "KS"},
+             {"org", "register", "bromma-sdn", "Bromma stadsdelsnämnd", "--kind",
+              "ORGANIZATION_KIND_STADSDELSNAMND", "--diary-prefix", "BRO"},
+             {"org", "register", "sodermalm-sdn", "Södermalms stadsdelsnämnd", "--kind",
+              "stadsdelsnamnd", "--diary-prefix", "SÖD"},
+             {"referral", "create", "KS 2019/1939", "Stockholms stads trygghetsprogram 2020-2023",
+              "ks"},
+             {"referral", "add-addressee", "KS 2019/1939", "bromma-sdn"},
+             {"referral", "add-addressee", "KS 2019/1939", "sodermalm-sdn"},
+             {"referral", "set-deadline", "KS 2019/1939", "2021-02-26", "--working-day-rule"},
+             {"referral", "issue", "KS 2019/1939"}}) {
+      Result r = Run(cmd);
+      ASSERT_EQ(r.code, 0) << r.err;
+      ASSERT_NE(r.out.find("ok: "), std::string::npos) << r.out;
+    }
+  }
+
+  static void TearDownTestSuite() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  static Result Run(const std::vector<std::string>& args, bool with_server = true) {
+    std::string cmd = Quote(REMISSCTL);
+    if (with_server) cmd += " --server " + Quote(address_);
+    for (const auto& a : args) cmd += " " + Quote(a);
+    std::string err = (dir_ / "stderr").string();
+    cmd += " 2>" + Quote(err);
+    Result r;
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = ReadFile(err);
+    return r;
+  }
+
+  static inline std::filesystem::path dir_;
+  static inline pid_t pid_ = -1;
+  static inline std::string address_;
+};
+
+TEST_F(RemissctlTest, StatusBoardShowsOneRowPerBoard) {
+  Result r = Run({"board", "KS 2019/1939"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("KS 2019/1939"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ORG"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("DAYS LEFT"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bromma-sdn"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sodermalm-sdn"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2021-02-26"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("awaiting"), std::string::npos) << r.out;
+}
+
+TEST_F(RemissctlTest, JsonParsesAsTheResponseMessage) {
+  Result r = Run({"board", "KS 2019/1939", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  remiss::v1::StatusBoard board;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &board).ok()) << r.out;
+  EXPECT_EQ(board.case_number(), "KS 2019/1939");
+  EXPECT_EQ(board.rows_size(), 2);
+
+  Result show = Run({"--json", "referral", "show", "ks-2019-1939"});
+  ASSERT_EQ(show.code, 0) << show.err;
+  remiss::v1::Referral referral;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(show.out, &referral).ok()) << show.out;
+  EXPECT_EQ(referral.status(), remiss::v1::REFERRAL_STATUS_ISSUED);
+  EXPECT_EQ(referral.addressees_size(), 2);
+}
+
+TEST_F(RemissctlTest, RecordShowsSwedishTimes) {
+  Result r = Run({"referral", "show", "KS 2019/1939"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("case number: KS 2019/1939"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("status: issued"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("issued at: 2021-02-01 09:00"), std::string::npos) << r.out;
+}
+
+TEST_F(RemissctlTest, BadCaseNumberIsRefusedWithASentence) {
+  Result r = Run({"referral", "create", "KS 19/1939", "Fel", "ks"});
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("remissctl: the server refused: case_number"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(invalid argument)"), std::string::npos) << r.err;
+}
+
+TEST_F(RemissctlTest, UnknownRoundIsNotFound) {
+  Result r = Run({"board", "KS 2000/1"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
+  EXPECT_EQ(Run({"referral", "show", "ks-2000-1"}).code, 3);
+}
+
+TEST_F(RemissctlTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Run({"no-such-command"}).code, 2);
+  Result r = Run({"referral", "show"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("REFERRAL-ID"), std::string::npos) << r.err;
+  Result bad = Run({"org", "list", "--kind", "castle"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("stadsdelsnamnd"), std::string::npos) << bad.err;
+}
+
+TEST_F(RemissctlTest, UnreachableServerExitsFive) {
+  Result r = Run({"--server", "127.0.0.1:1", "--timeout", "2", "board", "KS 2019/1939"}, false);
+  EXPECT_EQ(r.code, 5) << r.err;
+}
+
+TEST_F(RemissctlTest, HelpPrintsAnExample) {
+  Result top = Run({"--help"}, false);
+  EXPECT_EQ(top.code, 0);
+  EXPECT_NE(top.out.find("referral create"), std::string::npos);
+  EXPECT_NE(top.out.find("Example"), std::string::npos);
+  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{
+           {"referral", "create"}, {"board"}, {"response", "decide"}, {"deadline", "grant"},
+           {"clock", "set"}, {"org"}}) {
+    cmd.push_back("--help");
+    Result r = Run(cmd, false);
+    EXPECT_EQ(r.code, 0) << cmd[0];
+    if (cmd.size() > 2 || cmd[0] == "board") {
+      EXPECT_NE(r.out.find("Example:\n  remissctl " + cmd[0]), std::string::npos) << r.out;
+    }
+  }
+}
+
+TEST_F(RemissctlTest, AnswerFromExampleFilesReachesTheBoard) {
+  const std::string ex = REMISSCTL_EXAMPLES;
+  Result reg = Run({"response", "register", "KS 2019/1939", "bromma-sdn", "BRO 2020/440",
+                    "2020-12-14"});
+  ASSERT_EQ(reg.code, 0) << reg.err;
+  Result st = Run({"response", "statement", "--file", ex + "/bromma-statement.json"});
+  ASSERT_EQ(st.code, 0) << st.err;
+  ASSERT_EQ(Run({"clock", "set", "2021-02-19 09:00"}).code, 0);  // after the board's meeting
+  Result dec = Run({"response", "decide", "--file", ex + "/bromma-board-decision.json"});
+  ASSERT_EQ(dec.code, 0) << dec.err;
+  Result sub = Run({"response", "submit", "KS 2019/1939", "bromma-sdn"});
+  ASSERT_EQ(sub.code, 0) << sub.err;
+  Result board = Run({"board", "KS 2019/1939"});
+  ASSERT_EQ(board.code, 0) << board.err;
+  EXPECT_NE(board.out.find("submitted"), std::string::npos) << board.out;
+  EXPECT_NE(board.out.find("BRO 2020/440"), std::string::npos) << board.out;
+  Result owes = Run({"org", "bromma-sdn"});
+  ASSERT_EQ(owes.code, 0) << owes.err;
+  EXPECT_NE(owes.out.find("KS 2019/1939"), std::string::npos) << owes.out;
+}
+
+TEST_F(RemissctlTest, RetryWithTheSameCommandIdRecordsNothingNew) {
+  Result a = Run({"org", "register", "hv-sdn", "Hässelby-Vällingby stadsdelsnämnd", "--kind",
+                  "stadsdelsnamnd", "--diary-prefix", "HV", "--command-id", "retry-1"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  Result b = Run({"org", "register", "hv-sdn", "Hässelby-Vällingby stadsdelsnämnd", "--kind",
+                  "stadsdelsnamnd", "--diary-prefix", "HV", "--command-id", "retry-1"});
+  EXPECT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(b.out, a.out);  // the first result, again
+  Result show = Run({"org", "show", "hv-sdn"});
+  EXPECT_NE(show.out.find("version: 1"), std::string::npos) << show.out;
+}
+
+TEST_F(RemissctlTest, OverdueAfterTheDeadlineIsMarked) {
+  // Runs last by name order is not guaranteed; it only moves the clock forward.
+  Result c = Run({"clock", "set", "2021-03-02 10:00"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.out.find("2021-03-02 10:00"), std::string::npos) << c.out;
+  Result r;
+  for (int i = 0; i < 50; ++i) {
+    r = Run({"overdue"});
+    if (r.out.find("sodermalm-sdn") != std::string::npos) break;
+    usleep(100 * 1000);
+  }
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("!  KS 2019/1939  sodermalm-sdn"), std::string::npos) << r.out;
+}
+
+}  // namespace
