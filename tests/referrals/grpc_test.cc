@@ -116,6 +116,7 @@ TEST_F(ReferralsGrpcTest, ARoundGoesFromDraftToIssuedToClosedAndReadsBackWhole) 
   }
   EXPECT_EQ(added, 4);
 
+  EXPECT_EQ(Get("KS-2019-1939").referral_id(), "ks-2019-1939");  // as remissctl users write it
   Referral r = Get("KS 2019/1939");
   EXPECT_EQ(r.referral_id(), "ks-2019-1939");
   EXPECT_EQ(r.case_number(), "KS 2019/1939");

@@ -5,7 +5,7 @@
 namespace remiss::core {
 
 std::string NormalizeReferralId(absl::string_view value) {
-  if (value.find(' ') == absl::string_view::npos) return std::string(value);
+  if (value.find(' ') == absl::string_view::npos) return absl::AsciiStrToLower(value);
   std::string id;
   id.reserve(value.size());
   for (size_t i = 0; i < value.size(); ++i) {
