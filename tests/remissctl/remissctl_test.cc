@@ -258,4 +258,121 @@ TEST_F(RemissctlTest, OverdueAfterTheDeadlineIsMarked) {
   EXPECT_NE(r.out.find("!  KS 2019/1939  sodermalm-sdn"), std::string::npos) << r.out;
 }
 
+
+// ---- remissctl demo: both seed rounds into a fresh remissd ----
+
+// A remissd of its own: on a manual clock at `manual_clock`, or on the system clock when empty.
+class DemoServer {
+ public:
+  explicit DemoServer(const std::string& manual_clock) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("remissctl-demo-" + std::to_string(getpid()) + "-" + std::to_string(++count_));
+    std::filesystem::create_directories(dir_);
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      std::string data = (dir_ / "data").string();
+      if (manual_clock.empty()) {
+        execl(REMISSD, REMISSD, "--listen", "127.0.0.1:0", "--data-dir", data.c_str(),
+              static_cast<char*>(nullptr));
+      } else {
+        execl(REMISSD, REMISSD, "--listen", "127.0.0.1:0", "--data-dir", data.c_str(),
+              "--manual-clock", manual_clock.c_str(), static_cast<char*>(nullptr));
+      }
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+      std::string l = line;
+      const std::string tag = "listening on ";
+      if (auto p = l.find(tag); p != std::string::npos) {
+        std::string rest = l.substr(p + tag.size());
+        address_ = rest.substr(0, rest.find_first_of(" \n"));
+        break;
+      }
+    }
+    std::thread([f] {
+      char buf[512];
+      while (fgets(buf, sizeof buf, f)) {
+      }
+    }).detach();
+  }
+  ~DemoServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  const std::string& address() const { return address_; }
+
+  Result Run(const std::vector<std::string>& args) const {
+    std::string cmd = Quote(REMISSCTL) + " --server " + Quote(address_);
+    for (const auto& a : args) cmd += " " + Quote(a);
+    std::string err = (dir_ / "stderr").string();
+    cmd += " 2>" + Quote(err);
+    Result r;
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = ReadFile(err);
+    return r;
+  }
+
+ private:
+  static inline int count_ = 0;
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  std::string address_;
+};
+
+TEST(RemissctlDemo, LoadsBothSeedRoundsIntoAFreshRemissdOnAManualClock) {
+  DemoServer server("2020-12-01T09:00:00+01:00");
+  ASSERT_FALSE(server.address().empty()) << "remissd did not say where it listens";
+  Result demo = server.Run({"demo"});
+  ASSERT_EQ(demo.code, 0) << demo.out << demo.err;
+  EXPECT_NE(demo.out.find("KS registers the eight organizations"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("KS 2019/1939  Stockholms stads trygghetsprogram 2020-2023"),
+            std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("remissctl org bromma-sdn"), std::string::npos) << demo.out;
+
+  Result board = server.Run({"board", "KS-2019-1939"});
+  ASSERT_EQ(board.code, 0) << board.err;
+  bool bromma_submitted = false;
+  std::istringstream lines(board.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("bromma-sdn") != std::string::npos &&
+        line.find("submitted") != std::string::npos &&
+        line.find("BRO 2020/440") != std::string::npos) {
+      bromma_submitted = true;
+    }
+  }
+  EXPECT_TRUE(bromma_submitted) << board.out;
+
+  // Once loaded, the clock is past the start: a second demo refuses.
+  Result again = server.Run({"demo"});
+  EXPECT_EQ(again.code, 4) << again.out << again.err;
+  EXPECT_NE(again.err.find("fresh data dir"), std::string::npos) << again.err;
+}
+
+TEST(RemissctlDemo, RefusesARemissdOnTheSystemClock) {
+  DemoServer server("");
+  ASSERT_FALSE(server.address().empty()) << "remissd did not say where it listens";
+  Result demo = server.Run({"demo"});
+  EXPECT_EQ(demo.code, 2) << demo.out << demo.err;
+  EXPECT_NE(demo.err.find("--manual-clock 2020-12-01T09:00:00+01:00"), std::string::npos)
+      << demo.err;
+}
+
 }  // namespace
