@@ -167,15 +167,22 @@ std::string OneofString(const google::protobuf::Message& event, absl::string_vie
   return inner.GetReflection()->GetString(inner, field);
 }
 
+// When the test's events were recorded (a fixed time; the events carry their own dates).
+const absl::Time kRecordedAt = absl::FromCivil(absl::CivilSecond(2021, 3, 1, 7, 0, 0),
+                                               absl::UTCTimeZone());
+
+// `events` as one stream: the first is version 1.
 Response FoldAll(const std::vector<ResponseEvent>& events) {
   Response summary;
-  for (const auto& e : events) FoldResponse(summary, e);
+  uint64_t version = 0;
+  for (const auto& e : events) FoldResponse(summary, e, ++version, kRecordedAt);
   return summary;
 }
 
 Deadline FoldAll(const std::vector<DeadlineEvent>& events) {
   Deadline summary;
-  for (const auto& e : events) FoldDeadline(summary, e);
+  uint64_t version = 0;
+  for (const auto& e : events) FoldDeadline(summary, e, ++version, kRecordedAt);
   return summary;
 }
 
@@ -454,12 +461,14 @@ void Observe(RoundRecords& round, const ResponseEvent& e) {
     round.terms = e.round_terms_recorded();
     return;
   }
-  FoldResponse(round.responses[OneofString(e, "org_id")], e);
+  Response& summary = round.responses[OneofString(e, "org_id")];
+  FoldResponse(summary, e, summary.version() + 1, kRecordedAt);  // the stream's next version
 }
 
 void Observe(RoundRecords& round, const DeadlineEvent& e) {
   if (OneofString(e, "referral_id").empty()) return;  // a calendar or a policy
-  FoldDeadline(round.deadlines[OneofString(e, "org_id")], e);
+  Deadline& summary = round.deadlines[OneofString(e, "org_id")];
+  FoldDeadline(summary, e, summary.version() + 1, kRecordedAt);  // the stream's next version
 }
 
 // Applies the sources' events in the order `sources` names them (each source's own events
@@ -565,41 +574,41 @@ TEST(FoldOrganization, IgnoresRoundEvents) {
 TEST(FoldResponse, StagesGoForward) {
   Response r;
   FoldResponse(r, R(kHasselby, "response_registered",
-                    R"(diary_number: "Dnr HV 2020/786" registered_on: "2020-12-15")"));
+                    R"(diary_number: "Dnr HV 2020/786" registered_on: "2020-12-15")"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_REGISTERED);
   EXPECT_EQ(r.referral_id(), kRound);
   EXPECT_EQ(r.org_id(), kHasselby);
   EXPECT_EQ(r.diary_number(), "Dnr HV 2020/786");
 
-  FoldResponse(r, R(kHasselby, "case_officer_assigned", R"(officer { name: "Erik Holm" })"));
+  FoldResponse(r, R(kHasselby, "case_officer_assigned", R"(officer { name: "Erik Holm" })"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_IN_PREPARATION);
   EXPECT_EQ(r.case_officer().name(), "Erik Holm");
 
   FoldResponse(r, R(kHasselby, "consultation_recorded",
-                    R"(consultation { body: CONSULTATION_BODY_FACKLIG_SAMVERKAN date: "2021-02-09" })"));
+                    R"(consultation { body: CONSULTATION_BODY_FACKLIG_SAMVERKAN date: "2021-02-09" })"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_IN_PREPARATION);
   EXPECT_EQ(r.consultations_size(), 1);
 
   FoldResponse(r, R(kHasselby, "statement_drafted",
-                    R"(statement { summary: "Positiv." standpoint: STANDPOINT_POSITIVE })"));
+                    R"(statement { summary: "Positiv." standpoint: STANDPOINT_POSITIVE })"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_DRAFTED);
 
   // A consultation after the draft does not take it back.
   FoldResponse(r, R(kHasselby, "consultation_recorded",
-                    R"(consultation { body: CONSULTATION_BODY_FUNKTIONSHINDERRAD date: "2021-02-10" })"));
+                    R"(consultation { body: CONSULTATION_BODY_FUNKTIONSHINDERRAD date: "2021-02-10" })"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_DRAFTED);
 
   FoldResponse(r, R(kHasselby, "statement_attested",
-                    R"(attestation { name: "Stadsdelsdirektören" date: "2021-02-11" })"));
+                    R"(attestation { name: "Stadsdelsdirektören" date: "2021-02-11" })"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_ATTESTED);
 
   FoldResponse(r, R(kHasselby, "board_decision_recorded",
-                    R"(decision { meeting_date: "2021-02-18" paragraph: "§ 9" justering { kind: JUSTERING_KIND_IMMEDIATE } })"));
+                    R"(decision { meeting_date: "2021-02-18" paragraph: "§ 9" justering { kind: JUSTERING_KIND_IMMEDIATE } })"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_DECIDED);
   EXPECT_EQ(r.decision().paragraph(), "§ 9");
 
   FoldResponse(r, R(kHasselby, "response_submitted",
-                    absl::StrCat("submitted_at { ", At(2021, 2, 19, 9), " } note: \"Bifogas\"")));
+                    absl::StrCat("submitted_at { ", At(2021, 2, 19, 9), " } note: \"Bifogas\"")), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_SUBMITTED);
   EXPECT_EQ(r.submitted_at().seconds(), absl::ToUnixSeconds(absl::FromCivil(
                                             absl::CivilSecond(2021, 2, 19, 9, 0, 0),
@@ -609,7 +618,7 @@ TEST(FoldResponse, StagesGoForward) {
   // A supplement after submission is kept, the answer stays submitted.
   FoldResponse(r, R(kHasselby, "response_supplemented",
                     absl::StrCat("text: \"Kompletterande yttrande\" supplemented_at { ",
-                                 At(2021, 2, 22), " }")));
+                                 At(2021, 2, 22), " }")), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_SUBMITTED);
   ASSERT_EQ(r.supplements_size(), 1);
   EXPECT_EQ(r.supplements(0).text(), "Kompletterande yttrande");
@@ -627,7 +636,7 @@ TEST(FoldResponse, ANewDraftAfterAttestationGoesBackToDrafted) {
   ASSERT_EQ(r.attestations_size(), 1);
 
   FoldResponse(r, R(kUtbildning, "statement_drafted",
-                    R"(statement { summary: "Andra utkastet." standpoint: STANDPOINT_POSITIVE_WITH_REMARKS remarks { topic: "struktur" text: "Svårtillgänglig." } })"));
+                    R"(statement { summary: "Andra utkastet." standpoint: STANDPOINT_POSITIVE_WITH_REMARKS remarks { topic: "struktur" text: "Svårtillgänglig." } })"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_DRAFTED);
   EXPECT_EQ(r.statement().summary(), "Andra utkastet.");
   EXPECT_EQ(r.statement().standpoint(), remiss::v1::STANDPOINT_POSITIVE_WITH_REMARKS);
@@ -635,7 +644,7 @@ TEST(FoldResponse, ANewDraftAfterAttestationGoesBackToDrafted) {
   EXPECT_EQ(r.statement_version(), 4u);
 
   FoldResponse(r, R(kUtbildning, "statement_attested",
-                    R"(attestation { name: "Chef B" date: "2021-02-09" })"));
+                    R"(attestation { name: "Chef B" date: "2021-02-09" })"), r.version() + 1, kRecordedAt);
   EXPECT_EQ(r.stage(), remiss::v1::RESPONSE_STAGE_ATTESTED);
   ASSERT_EQ(r.attestations_size(), 1);
   EXPECT_EQ(r.attestations(0).attestation().name(), "Chef B");
@@ -738,7 +747,7 @@ TEST(FoldResponse, ACorrectionOfOneAttestationReplacesOnlyThatOne) {
 TEST(FoldResponse, IgnoresTheRoundsTerms) {
   Response r;
   FoldResponse(r, Resp(absl::StrCat("round_terms_recorded { ",
-                                    TrygghetsprogramTerms().ShortDebugString(), " }")));
+                                    TrygghetsprogramTerms().ShortDebugString(), " }")), r.version() + 1, kRecordedAt);
   EXPECT_TRUE(ProtoIs(r, Response()));
 }
 
@@ -767,7 +776,8 @@ TEST(FoldDeadline, OutcomesFromAnswers) {
   FoldDeadline(breached,
                D(kSpanga, "response_received",
                  absl::StrCat("submitted_at { ", At(2021, 3, 2, 8),
-                              " } outcome: DEADLINE_OUTCOME_BREACHED_THEN_ANSWERED_LATE")));
+                              " } outcome: DEADLINE_OUTCOME_BREACHED_THEN_ANSWERED_LATE")),
+               breached.version() + 1, kRecordedAt);
   EXPECT_EQ(breached.outcome(), remiss::v1::DEADLINE_OUTCOME_BREACHED_THEN_ANSWERED_LATE);
   EXPECT_TRUE(breached.has_submitted_at());
   EXPECT_EQ(FoldAll({Scheduled(kKyrkogard), D(kKyrkogard, "response_declined_noted")}).outcome(),
@@ -787,16 +797,16 @@ TEST(FoldDeadline, ExtensionsRequestedThenGrantedOrRefused) {
   ASSERT_EQ(d.extensions_size(), 1);
   EXPECT_EQ(d.extensions(0).state(), remiss::v1::EXTENSION_STATE_REQUESTED);
 
-  FoldDeadline(d, D(kHasselby, "extension_refused", R"(extension_id: "anstand-1" reason: "För sent")"));
+  FoldDeadline(d, D(kHasselby, "extension_refused", R"(extension_id: "anstand-1" reason: "För sent")"), d.version() + 1, kRecordedAt);
   EXPECT_EQ(d.extensions(0).state(), remiss::v1::EXTENSION_STATE_REFUSED);
   EXPECT_EQ(d.extensions(0).decision_note(), "För sent");
   EXPECT_EQ(d.effective_date(), "2021-02-26");
 
-  FoldDeadline(d, D(kHasselby, "extension_requested", R"(extension_id: "anstand-2" requested_date: "2021-03-05" reason: "Sammanträde 4 mars")"));
-  FoldDeadline(d, D(kHasselby, "extension_granted", R"(extension_id: "anstand-2" granted_date: "2021-03-05" note: "Beviljas")"));
+  FoldDeadline(d, D(kHasselby, "extension_requested", R"(extension_id: "anstand-2" requested_date: "2021-03-05" reason: "Sammanträde 4 mars")"), d.version() + 1, kRecordedAt);
+  FoldDeadline(d, D(kHasselby, "extension_granted", R"(extension_id: "anstand-2" granted_date: "2021-03-05" note: "Beviljas")"), d.version() + 1, kRecordedAt);
   FoldDeadline(d, D(kHasselby, "deadline_changed",
                     absl::StrCat(R"(stated_deadline: "2021-02-26" effective_date: "2021-03-05" due_at { )",
-                                 At(2021, 3, 5, 23), R"( } cause: DEADLINE_CHANGE_CAUSE_EXTENSION_GRANTED)")));
+                                 At(2021, 3, 5, 23), R"( } cause: DEADLINE_CHANGE_CAUSE_EXTENSION_GRANTED)")), d.version() + 1, kRecordedAt);
   ASSERT_EQ(d.extensions_size(), 2);
   EXPECT_EQ(d.extensions(1).state(), remiss::v1::EXTENSION_STATE_GRANTED);
   EXPECT_EQ(d.extensions(1).granted_date(), "2021-03-05");
@@ -810,15 +820,16 @@ TEST(FoldDeadline, AtRiskAndDecided) {
                         D(kHasselby, "deadline_at_risk", R"(effective_date: "2021-02-26")")});
   EXPECT_EQ(d.at_risk_for(), "2021-02-26");
   EXPECT_FALSE(d.decided());
-  FoldDeadline(d, D(kHasselby, "board_decision_noted"));
+  FoldDeadline(d, D(kHasselby, "board_decision_noted"), d.version() + 1, kRecordedAt);
   EXPECT_TRUE(d.decided());
 }
 
 TEST(FoldDeadline, IgnoresCalendarsAndPolicies) {
   Deadline d = FoldAll({Scheduled(kBromma)});
   const std::string before = Bytes(d);
-  FoldDeadline(d, Dl(R"pb(board_meetings_scheduled { org_id: "bromma-sdn" dates: "2021-02-18" })pb"));
-  FoldDeadline(d, Dl(R"pb(reminder_policy_set { referral_id: "ks-2019-1939" days_before: 14 })pb"));
+  // Each on a stream of its own (the board's calendar, the round's policy).
+  FoldDeadline(d, Dl(R"pb(board_meetings_scheduled { org_id: "bromma-sdn" dates: "2021-02-18" })pb"), /*version=*/1, kRecordedAt);
+  FoldDeadline(d, Dl(R"pb(reminder_policy_set { referral_id: "ks-2019-1939" days_before: 14 })pb"), /*version=*/1, kRecordedAt);
   EXPECT_EQ(Bytes(d), before);
 }
 

@@ -21,6 +21,8 @@
 #include "remiss/core/civil_date.h"
 #include "remiss/core/timestamps.h"
 #include "remiss/core/validation.h"
+#include "remiss/views/deadline_view.h"
+#include "remiss/views/response_view.h"
 
 namespace remiss::followup {
 namespace {
@@ -32,7 +34,6 @@ using remiss::v1::Deadline;
 using remiss::v1::DeadlineEvent;
 using remiss::v1::DeadlineOutcome;
 using remiss::v1::ExtensionState;
-using remiss::v1::FactCorrected;
 using remiss::v1::FollowupAction;
 using remiss::v1::FollowupEvent;
 using remiss::v1::Organization;
@@ -184,77 +185,6 @@ std::optional<absl::CivilDay> DateOf(absl::string_view text) {
   return *day;
 }
 
-// ---- folding a response (as the responses service does, without its clock) ----
-
-void Advance(Response& state, ResponseStage stage) {
-  ResponseStage now = StageOf(state);
-  if (Answered(now)) return;
-  if (now < stage) state.set_stage(stage);
-}
-
-// A correction replaces the fact of its kind that counts: the responses service accepts a
-// correction only of the fact in force, so a single fact (registration, case officer,
-// statement, decision, delegation) is replaced whatever version it names; one of several
-// (a consultation, an attestation) is found by the version it names.
-void ApplyReplacement(Response& state, const FactCorrected& c) {
-  const uint64_t v = c.corrects_version();
-  switch (c.replacement_case()) {
-    case FactCorrected::kRegistered:
-      state.set_diary_number(c.registered().diary_number());
-      state.set_registered_on(c.registered().registered_on());
-      break;
-    case FactCorrected::kCaseOfficerAssigned:
-      *state.mutable_case_officer() = c.case_officer_assigned().officer();
-      break;
-    case FactCorrected::kConsultationRecorded:
-      for (auto& entry : *state.mutable_consultations()) {
-        if (entry.recorded_version() == v) {
-          *entry.mutable_consultation() = c.consultation_recorded().consultation();
-        }
-      }
-      break;
-    case FactCorrected::kStatementDrafted:
-      *state.mutable_statement() = c.statement_drafted().statement();
-      break;
-    case FactCorrected::kStatementAttested:
-      for (auto& entry : *state.mutable_attestations()) {
-        if (entry.recorded_version() == v) {
-          *entry.mutable_attestation() = c.statement_attested().attestation();
-        }
-      }
-      break;
-    case FactCorrected::kBoardDecisionRecorded:
-      *state.mutable_decision() = c.board_decision_recorded().decision();
-      break;
-    case FactCorrected::kDelegationDecisionRecorded:
-      *state.mutable_delegation() = c.delegation_decision_recorded().delegation();
-      break;
-    default:
-      break;
-  }
-}
-
-std::string FactName(FactCorrected::ReplacementCase kind) {
-  switch (kind) {
-    case FactCorrected::kRegistered:
-      return "ResponseRegistered";
-    case FactCorrected::kCaseOfficerAssigned:
-      return "CaseOfficerAssigned";
-    case FactCorrected::kConsultationRecorded:
-      return "ConsultationRecorded";
-    case FactCorrected::kStatementDrafted:
-      return "StatementDrafted";
-    case FactCorrected::kStatementAttested:
-      return "StatementAttested";
-    case FactCorrected::kBoardDecisionRecorded:
-      return "BoardDecisionRecorded";
-    case FactCorrected::kDelegationDecisionRecorded:
-      return "DelegationDecisionRecorded";
-    default:
-      return "";
-  }
-}
-
 // ---- the compilation ----
 
 std::string DecidedBy(const Response& r) {
@@ -344,240 +274,27 @@ void FoldOrganization(Organization& org, const ReferralEvent& event) {
   }
 }
 
-// The summary's version counts the events folded into it: it is the response stream's
-// version when every event of the stream is folded in order, which is how a correction of a
-// consultation or attestation finds the one it names.
-void FoldResponse(Response& summary, const ResponseEvent& event) {
-  if (event.event_case() == ResponseEvent::kRoundTermsRecorded ||
-      event.event_case() == ResponseEvent::EVENT_NOT_SET) {
-    return;  // the round's terms are kept as they are, beside the answers
-  }
-  const uint64_t version = summary.version() + 1;
-  auto ids = [&summary](const auto& e) {
-    if (!e.referral_id().empty()) summary.set_referral_id(e.referral_id());
-    if (!e.org_id().empty()) summary.set_org_id(e.org_id());
-  };
-  switch (event.event_case()) {
-    case ResponseEvent::kResponseRegistered: {
-      const auto& e = event.response_registered();
-      ids(e);
-      summary.set_diary_number(e.diary_number());
-      summary.set_registered_on(e.registered_on());
-      summary.set_registered_version(version);
-      Advance(summary, remiss::v1::RESPONSE_STAGE_REGISTERED);
-      break;
-    }
-    case ResponseEvent::kCaseOfficerAssigned: {
-      const auto& e = event.case_officer_assigned();
-      ids(e);
-      *summary.mutable_case_officer() = e.officer();
-      summary.set_case_officer_version(version);
-      Advance(summary, remiss::v1::RESPONSE_STAGE_IN_PREPARATION);
-      break;
-    }
-    case ResponseEvent::kConsultationRecorded: {
-      const auto& e = event.consultation_recorded();
-      ids(e);
-      auto* entry = summary.add_consultations();
-      entry->set_recorded_version(version);
-      *entry->mutable_consultation() = e.consultation();
-      Advance(summary, remiss::v1::RESPONSE_STAGE_IN_PREPARATION);
-      break;
-    }
-    case ResponseEvent::kStatementDrafted: {
-      const auto& e = event.statement_drafted();
-      ids(e);
-      *summary.mutable_statement() = e.statement();
-      summary.set_statement_version(version);
-      // A new draft supersedes the old one and its attestations.
-      summary.clear_attestations();
-      if (StageOf(summary) == remiss::v1::RESPONSE_STAGE_ATTESTED) {
-        summary.set_stage(remiss::v1::RESPONSE_STAGE_DRAFTED);
-      }
-      Advance(summary, remiss::v1::RESPONSE_STAGE_DRAFTED);
-      break;
-    }
-    case ResponseEvent::kStatementAttested: {
-      const auto& e = event.statement_attested();
-      ids(e);
-      auto* entry = summary.add_attestations();
-      entry->set_recorded_version(version);
-      *entry->mutable_attestation() = e.attestation();
-      Advance(summary, remiss::v1::RESPONSE_STAGE_ATTESTED);
-      break;
-    }
-    case ResponseEvent::kBoardDecisionRecorded: {
-      const auto& e = event.board_decision_recorded();
-      ids(e);
-      *summary.mutable_decision() = e.decision();
-      summary.set_decision_version(version);
-      Advance(summary, remiss::v1::RESPONSE_STAGE_DECIDED);
-      break;
-    }
-    case ResponseEvent::kDelegationDecisionRecorded: {
-      const auto& e = event.delegation_decision_recorded();
-      ids(e);
-      *summary.mutable_delegation() = e.delegation();
-      summary.set_delegation_version(version);
-      Advance(summary, remiss::v1::RESPONSE_STAGE_DECIDED);
-      break;
-    }
-    case ResponseEvent::kResponseSubmitted: {
-      const auto& e = event.response_submitted();
-      ids(e);
-      *summary.mutable_submitted_at() = e.submitted_at();
-      *summary.mutable_submitted_documents() = e.documents();
-      summary.set_submission_note(e.note());
-      summary.set_stage(remiss::v1::RESPONSE_STAGE_SUBMITTED);
-      break;
-    }
-    case ResponseEvent::kResponseDeclined: {
-      const auto& e = event.response_declined();
-      ids(e);
-      summary.set_decline_reason(e.reason());
-      *summary.mutable_declined_at() = e.declined_at();
-      summary.set_stage(remiss::v1::RESPONSE_STAGE_DECLINED);
-      break;
-    }
-    case ResponseEvent::kResponseSupplemented: {
-      const auto& e = event.response_supplemented();
-      ids(e);
-      auto* entry = summary.add_supplements();
-      entry->set_recorded_version(version);
-      entry->set_text(e.text());
-      *entry->mutable_documents() = e.documents();
-      *entry->mutable_supplemented_at() = e.supplemented_at();
-      break;
-    }
-    case ResponseEvent::kFactCorrected: {
-      const auto& e = event.fact_corrected();
-      ids(e);
-      ApplyReplacement(summary, e);
-      auto* entry = summary.add_corrections();
-      entry->set_recorded_version(version);
-      entry->set_corrects_version(e.corrects_version());
-      entry->set_fact(FactName(e.replacement_case()));
-      entry->set_reason(e.reason());
-      break;
-    }
-    default:
-      break;
-  }
-  summary.set_version(version);
+// The responses service's own fold (remiss::views), at the version and time the event was
+// recorded in the response's stream.
+void FoldResponse(Response& summary, const ResponseEvent& event, uint64_t version,
+                  absl::Time recorded_at) {
+  views::EvolveResponse(summary, event, version, recorded_at);
 }
 
-void FoldDeadline(Deadline& summary, const DeadlineEvent& event) {
-  auto ids = [&summary](const auto& e) {
-    if (!e.referral_id().empty()) summary.set_referral_id(e.referral_id());
-    if (!e.org_id().empty()) summary.set_org_id(e.org_id());
-  };
-  auto find_extension = [&summary](const std::string& id) -> remiss::v1::Extension* {
-    for (auto& x : *summary.mutable_extensions()) {
-      if (x.extension_id() == id) return &x;
-    }
-    return nullptr;
-  };
+// The deadlines service's own fold (remiss::views) of the events of one deadline; calendars
+// and reminder policies are not one deadline's and leave the summary as it is.
+void FoldDeadline(Deadline& summary, const DeadlineEvent& event, uint64_t version,
+                  absl::Time recorded_at) {
   switch (event.event_case()) {
-    case DeadlineEvent::kDeadlineScheduled: {
-      const auto& e = event.deadline_scheduled();
-      ids(e);
-      summary.set_case_number(e.case_number());
-      summary.set_title(e.title());
-      summary.set_stated_deadline(e.stated_deadline());
-      summary.set_working_day_rule(e.working_day_rule());
-      summary.set_effective_date(e.effective_date());
-      *summary.mutable_due_at() = e.due_at();
-      summary.set_outcome(remiss::v1::DEADLINE_OUTCOME_OPEN);
-      summary.set_scheduled(true);
-      summary.set_cancelled(false);
-      summary.clear_cancel_reason();
-      break;
-    }
-    case DeadlineEvent::kDeadlineChanged: {
-      const auto& e = event.deadline_changed();
-      ids(e);
-      summary.set_stated_deadline(e.stated_deadline());
-      summary.set_effective_date(e.effective_date());
-      *summary.mutable_due_at() = e.due_at();
-      break;
-    }
-    case DeadlineEvent::kDeadlineCancelled: {
-      const auto& e = event.deadline_cancelled();
-      ids(e);
-      summary.set_cancelled(true);
-      summary.set_cancel_reason(e.reason());
-      summary.set_outcome(remiss::v1::DEADLINE_OUTCOME_CANCELLED);
-      break;
-    }
-    case DeadlineEvent::kExtensionRequested: {
-      const auto& e = event.extension_requested();
-      ids(e);
-      remiss::v1::Extension* x = summary.add_extensions();
-      x->set_extension_id(e.extension_id());
-      x->set_requested_date(e.requested_date());
-      x->set_reason(e.reason());
-      x->set_state(remiss::v1::EXTENSION_STATE_REQUESTED);
-      break;
-    }
-    case DeadlineEvent::kExtensionGranted: {
-      const auto& e = event.extension_granted();
-      ids(e);
-      if (remiss::v1::Extension* x = find_extension(e.extension_id())) {
-        x->set_state(remiss::v1::EXTENSION_STATE_GRANTED);
-        x->set_granted_date(e.granted_date());
-        x->set_decision_note(e.note());
-      }
-      break;
-    }
-    case DeadlineEvent::kExtensionRefused: {
-      const auto& e = event.extension_refused();
-      ids(e);
-      if (remiss::v1::Extension* x = find_extension(e.extension_id())) {
-        x->set_state(remiss::v1::EXTENSION_STATE_REFUSED);
-        x->set_decision_note(e.reason());
-      }
-      break;
-    }
-    case DeadlineEvent::kReminderIssued: {
-      const auto& e = event.reminder_issued();
-      ids(e);
-      summary.add_reminders_issued(e.days_before());
-      break;
-    }
-    case DeadlineEvent::kDeadlineBreached: {
-      const auto& e = event.deadline_breached();
-      ids(e);
-      summary.set_outcome(remiss::v1::DEADLINE_OUTCOME_BREACHED);
-      break;
-    }
-    case DeadlineEvent::kResponseReceived: {
-      const auto& e = event.response_received();
-      ids(e);
-      summary.set_outcome(e.outcome());
-      *summary.mutable_submitted_at() = e.submitted_at();
-      break;
-    }
-    case DeadlineEvent::kResponseDeclinedNoted: {
-      const auto& e = event.response_declined_noted();
-      ids(e);
-      summary.set_outcome(remiss::v1::DEADLINE_OUTCOME_DECLINED);
-      break;
-    }
-    case DeadlineEvent::kBoardDecisionNoted: {
-      const auto& e = event.board_decision_noted();
-      ids(e);
-      summary.set_decided(true);
-      break;
-    }
-    case DeadlineEvent::kDeadlineAtRisk: {
-      const auto& e = event.deadline_at_risk();
-      ids(e);
-      summary.set_at_risk_for(e.effective_date());
-      break;
-    }
+    case DeadlineEvent::kBoardMeetingsScheduled:
+    case DeadlineEvent::kBoardMeetingCancelled:
+    case DeadlineEvent::kReminderPolicySet:
+    case DeadlineEvent::EVENT_NOT_SET:
+      return;
     default:
-      return;  // calendars and reminder policies are not one deadline's
+      break;
   }
+  views::EvolveDeadline(summary, event, version, recorded_at);
 }
 
 // ---- what KS sees ----

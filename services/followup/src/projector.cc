@@ -63,7 +63,10 @@ absl::Status ApplyObserved(const EventEnvelope& observed, core::ProjectionTx& tx
     const std::string org = core::StringFieldOfOneof(e, "org_id");
     if (org.empty()) return absl::OkStatus();
     Update<remiss::v1::Response>(tx, absl::StrCat("resp/", key, "/", org),
-                                 [&](auto& r) { FoldResponse(r, e); });
+                                 [&](auto& r) {
+                                   FoldResponse(r, e, observed.stream_version(),
+                                                core::RecordedAt(observed));
+                                 });
     return absl::OkStatus();
   }
   if (observed.has_deadlines()) {
@@ -72,7 +75,10 @@ absl::Status ApplyObserved(const EventEnvelope& observed, core::ProjectionTx& tx
     const std::string referral = core::StringFieldOfOneof(e, "referral_id");
     if (org.empty() || referral.empty()) return absl::OkStatus();  // calendars, policies
     Update<remiss::v1::Deadline>(tx, absl::StrCat("dl/", referral, "/", org),
-                                 [&](auto& d) { FoldDeadline(d, e); });
+                                 [&](auto& d) {
+                                   FoldDeadline(d, e, observed.stream_version(),
+                                                core::RecordedAt(observed));
+                                 });
   }
   return absl::OkStatus();
 }

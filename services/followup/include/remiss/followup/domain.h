@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "remiss/v1/deadlines.pb.h"
 #include "remiss/v1/deadlines_events.pb.h"
 #include "remiss/v1/followup.pb.h"
@@ -38,19 +39,25 @@ using Events = std::vector<remiss::v1::FollowupEvent>;
 // OrganizationRegistered / OrganizationUpdated -> the organization's id, name, kind, prefix.
 void FoldOrganization(remiss::v1::Organization& org, const remiss::v1::ReferralEvent& event);
 
-// A response event of one (round, org) -> the summary of that answer: stage (the same
-// stages as the responses service: registered, in preparation (officer or consultation),
-// drafted, attested, decided (board or delegation), submitted, declined; a new draft after
-// attestation goes back to drafted), diary_number, case_officer, statement (the latest
-// draft; a FactCorrected replaces the fact it names), attestations, decision, delegation,
-// submitted_at, decline_reason, supplements. referral_id and org_id are set from the event.
-void FoldResponse(remiss::v1::Response& summary, const remiss::v1::ResponseEvent& event);
+// A response event of one (round, org), recorded as `version` of the response's stream at
+// `recorded_at` -> the summary of that answer, folded as the responses service folds it
+// (remiss::views::EvolveResponse): stage (registered, in preparation (officer or
+// consultation), drafted, attested, decided (board or delegation), submitted, declined; a new
+// draft after attestation goes back to drafted), diary_number, case_officer, statement (the
+// latest draft; a FactCorrected replaces the fact it names), attestations, decision,
+// delegation, submitted_at, decline_reason, supplements. referral_id and org_id are set from
+// the event. RoundTermsRecorded leaves the summary as it is.
+void FoldResponse(remiss::v1::Response& summary, const remiss::v1::ResponseEvent& event,
+                  uint64_t version, absl::Time recorded_at);
 
-// A deadline event of one (round, org) -> the summary of that deadline: effective_date,
-// stated_deadline, due_at, outcome (OPEN on schedule; MET/MET_LATE/
-// BREACHED_THEN_ANSWERED_LATE from ResponseReceived; BREACHED; DECLINED; CANCELLED),
-// extensions (requested, then granted or refused), at_risk_for, decided, submitted_at.
-void FoldDeadline(remiss::v1::Deadline& summary, const remiss::v1::DeadlineEvent& event);
+// A deadline event of one (round, org), recorded as `version` of the deadline's stream at
+// `recorded_at` -> the summary of that deadline, folded as the deadlines service folds it
+// (remiss::views::EvolveDeadline): effective_date, stated_deadline, due_at, outcome (OPEN on
+// schedule; MET/MET_LATE/BREACHED_THEN_ANSWERED_LATE from ResponseReceived; BREACHED;
+// DECLINED; CANCELLED), extensions (requested, then granted or refused), at_risk_for,
+// decided, submitted_at. Calendar and reminder-policy events leave the summary as it is.
+void FoldDeadline(remiss::v1::Deadline& summary, const remiss::v1::DeadlineEvent& event,
+                  uint64_t version, absl::Time recorded_at);
 
 // ---- what KS sees ----
 

@@ -1,0 +1,22 @@
+// The folds of each service's public events into its public view message, owned by the
+// publishing service and used by it and by its consumers: here the responses service's
+// remiss.v1.ResponseEvent into its remiss.v1.Response. Pure functions: no I/O, no clock.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+#include "remiss/v1/responses.pb.h"
+#include "remiss/v1/responses_events.pb.h"
+
+namespace remiss::views {
+
+// Applies a response event recorded as stream version `version` (of the response's stream)
+// at `recorded_at`. Ignores RoundTermsRecorded (the round's stream, not the response's).
+// referral_id and org_id are filled from the event while the view has none; a FactCorrected
+// replaces the fact it names if that fact is still in force; submitted_at, declined_at and
+// supplemented_at default to `recorded_at` when the event carries none.
+void EvolveResponse(remiss::v1::Response& state, const remiss::v1::ResponseEvent& event,
+                    uint64_t version, absl::Time recorded_at);
+
+}  // namespace remiss::views
