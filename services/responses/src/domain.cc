@@ -566,50 +566,8 @@ absl::Status RequireUndecidedStatement(const Response& r, absl::string_view fiel
 
 // ---- corrections ----
 
-// The name of a correctable fact, as RecordedCorrection.fact says it; empty for anything else.
-absl::string_view FactName(ResponseEvent::EventCase kind) {
-  switch (kind) {
-    case ResponseEvent::kResponseRegistered:
-      return "ResponseRegistered";
-    case ResponseEvent::kCaseOfficerAssigned:
-      return "CaseOfficerAssigned";
-    case ResponseEvent::kConsultationRecorded:
-      return "ConsultationRecorded";
-    case ResponseEvent::kStatementDrafted:
-      return "StatementDrafted";
-    case ResponseEvent::kStatementAttested:
-      return "StatementAttested";
-    case ResponseEvent::kBoardDecisionRecorded:
-      return "BoardDecisionRecorded";
-    case ResponseEvent::kDelegationDecisionRecorded:
-      return "DelegationDecisionRecorded";
-    default:
-      return "";
-  }
-}
-
-// What kind of event a replacement is (FactCorrected's and CorrectFactRequest's oneofs share
-// their field numbers, so one mapping serves both).
-ResponseEvent::EventCase ReplacementKind(int replacement_field_number) {
-  switch (replacement_field_number) {
-    case FactCorrected::kRegisteredFieldNumber:
-      return ResponseEvent::kResponseRegistered;
-    case FactCorrected::kCaseOfficerAssignedFieldNumber:
-      return ResponseEvent::kCaseOfficerAssigned;
-    case FactCorrected::kConsultationRecordedFieldNumber:
-      return ResponseEvent::kConsultationRecorded;
-    case FactCorrected::kStatementDraftedFieldNumber:
-      return ResponseEvent::kStatementDrafted;
-    case FactCorrected::kStatementAttestedFieldNumber:
-      return ResponseEvent::kStatementAttested;
-    case FactCorrected::kBoardDecisionRecordedFieldNumber:
-      return ResponseEvent::kBoardDecisionRecorded;
-    case FactCorrected::kDelegationDecisionRecordedFieldNumber:
-      return ResponseEvent::kDelegationDecisionRecorded;
-    default:
-      return ResponseEvent::EVENT_NOT_SET;
-  }
-}
+using views::FactName;
+using views::ReplacementKind;
 
 absl::string_view EventName(const ResponseEvent& event) {
   if (event.event_case() == ResponseEvent::EVENT_NOT_SET) return "an empty event";

@@ -28,50 +28,6 @@ void Advance(Response& state, ResponseStage stage) {
   if (now < stage) state.set_stage(stage);
 }
 
-// The name of a correctable fact, as RecordedCorrection.fact says it; empty for anything else.
-absl::string_view FactName(ResponseEvent::EventCase kind) {
-  switch (kind) {
-    case ResponseEvent::kResponseRegistered:
-      return "ResponseRegistered";
-    case ResponseEvent::kCaseOfficerAssigned:
-      return "CaseOfficerAssigned";
-    case ResponseEvent::kConsultationRecorded:
-      return "ConsultationRecorded";
-    case ResponseEvent::kStatementDrafted:
-      return "StatementDrafted";
-    case ResponseEvent::kStatementAttested:
-      return "StatementAttested";
-    case ResponseEvent::kBoardDecisionRecorded:
-      return "BoardDecisionRecorded";
-    case ResponseEvent::kDelegationDecisionRecorded:
-      return "DelegationDecisionRecorded";
-    default:
-      return "";
-  }
-}
-
-// What kind of event a replacement is (FactCorrected's and CorrectFactRequest's oneofs share
-// their field numbers, so one mapping serves both).
-ResponseEvent::EventCase ReplacementKind(int replacement_field_number) {
-  switch (replacement_field_number) {
-    case FactCorrected::kRegisteredFieldNumber:
-      return ResponseEvent::kResponseRegistered;
-    case FactCorrected::kCaseOfficerAssignedFieldNumber:
-      return ResponseEvent::kCaseOfficerAssigned;
-    case FactCorrected::kConsultationRecordedFieldNumber:
-      return ResponseEvent::kConsultationRecorded;
-    case FactCorrected::kStatementDraftedFieldNumber:
-      return ResponseEvent::kStatementDrafted;
-    case FactCorrected::kStatementAttestedFieldNumber:
-      return ResponseEvent::kStatementAttested;
-    case FactCorrected::kBoardDecisionRecordedFieldNumber:
-      return ResponseEvent::kBoardDecisionRecorded;
-    case FactCorrected::kDelegationDecisionRecordedFieldNumber:
-      return ResponseEvent::kDelegationDecisionRecorded;
-    default:
-      return ResponseEvent::EVENT_NOT_SET;
-  }
-}
 
 // Applies a correction's replacement in place of the fact it corrects; the stage stays.
 void ApplyReplacement(Response& state, const FactCorrected& c) {
@@ -243,6 +199,51 @@ void EvolveResponse(Response& state, const ResponseEvent& event, uint64_t versio
       break;
   }
   state.set_version(version);
+}
+
+// The name of a correctable fact, as RecordedCorrection.fact says it; empty for anything else.
+absl::string_view FactName(ResponseEvent::EventCase kind) {
+  switch (kind) {
+    case ResponseEvent::kResponseRegistered:
+      return "ResponseRegistered";
+    case ResponseEvent::kCaseOfficerAssigned:
+      return "CaseOfficerAssigned";
+    case ResponseEvent::kConsultationRecorded:
+      return "ConsultationRecorded";
+    case ResponseEvent::kStatementDrafted:
+      return "StatementDrafted";
+    case ResponseEvent::kStatementAttested:
+      return "StatementAttested";
+    case ResponseEvent::kBoardDecisionRecorded:
+      return "BoardDecisionRecorded";
+    case ResponseEvent::kDelegationDecisionRecorded:
+      return "DelegationDecisionRecorded";
+    default:
+      return "";
+  }
+}
+
+// What kind of event a replacement is (FactCorrected's and CorrectFactRequest's oneofs share
+// their field numbers, so one mapping serves both).
+ResponseEvent::EventCase ReplacementKind(int replacement_field_number) {
+  switch (replacement_field_number) {
+    case FactCorrected::kRegisteredFieldNumber:
+      return ResponseEvent::kResponseRegistered;
+    case FactCorrected::kCaseOfficerAssignedFieldNumber:
+      return ResponseEvent::kCaseOfficerAssigned;
+    case FactCorrected::kConsultationRecordedFieldNumber:
+      return ResponseEvent::kConsultationRecorded;
+    case FactCorrected::kStatementDraftedFieldNumber:
+      return ResponseEvent::kStatementDrafted;
+    case FactCorrected::kStatementAttestedFieldNumber:
+      return ResponseEvent::kStatementAttested;
+    case FactCorrected::kBoardDecisionRecordedFieldNumber:
+      return ResponseEvent::kBoardDecisionRecorded;
+    case FactCorrected::kDelegationDecisionRecordedFieldNumber:
+      return ResponseEvent::kDelegationDecisionRecorded;
+    default:
+      return ResponseEvent::EVENT_NOT_SET;
+  }
 }
 
 }  // namespace remiss::views

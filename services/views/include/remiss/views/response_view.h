@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "remiss/v1/responses.pb.h"
 #include "remiss/v1/responses_events.pb.h"
@@ -18,5 +19,13 @@ namespace remiss::views {
 // supplemented_at default to `recorded_at` when the event carries none.
 void EvolveResponse(remiss::v1::Response& state, const remiss::v1::ResponseEvent& event,
                     uint64_t version, absl::Time recorded_at);
+
+// The name of a correctable fact, as RecordedCorrection.fact says it ("ResponseRegistered",
+// ...); empty for an event that cannot be corrected.
+[[nodiscard]] absl::string_view FactName(remiss::v1::ResponseEvent::EventCase kind);
+
+// What kind of event a correction's replacement is (FactCorrected's and CorrectFactRequest's
+// oneofs share their field numbers, so one mapping serves both).
+[[nodiscard]] remiss::v1::ResponseEvent::EventCase ReplacementKind(int replacement_field_number);
 
 }  // namespace remiss::views
