@@ -57,31 +57,8 @@ using core::RequiredText;
 
 // ---- words on the board ----
 
-ResponseStage StageOf(const Response& r) {
-  return r.stage() == remiss::v1::RESPONSE_STAGE_UNSPECIFIED ? remiss::v1::RESPONSE_STAGE_AWAITING
-                                                             : r.stage();
-}
+using views::StageOf;
 
-std::string StageWords(ResponseStage stage) {
-  switch (stage) {
-    case remiss::v1::RESPONSE_STAGE_REGISTERED:
-      return "registered";
-    case remiss::v1::RESPONSE_STAGE_IN_PREPARATION:
-      return "in preparation";
-    case remiss::v1::RESPONSE_STAGE_DRAFTED:
-      return "drafted";
-    case remiss::v1::RESPONSE_STAGE_ATTESTED:
-      return "attested";
-    case remiss::v1::RESPONSE_STAGE_DECIDED:
-      return "decided";
-    case remiss::v1::RESPONSE_STAGE_SUBMITTED:
-      return "submitted";
-    case remiss::v1::RESPONSE_STAGE_DECLINED:
-      return "declined";
-    default:
-      return "awaiting";
-  }
-}
 
 std::string StandpointWords(Standpoint standpoint) {
   switch (standpoint) {
@@ -322,7 +299,7 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
 
     const ResponseStage stage =
         response != nullptr ? StageOf(*response) : remiss::v1::RESPONSE_STAGE_AWAITING;
-    row->set_stage(StageWords(stage));
+    row->set_stage(std::string(views::StageWords(stage)));
     if (response != nullptr) {
       row->set_diary_number(response->diary_number());
       row->set_case_officer(response->case_officer().name());

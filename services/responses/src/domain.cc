@@ -481,33 +481,14 @@ std::string EventReferralId(const Subject& subject, absl::string_view cmd_referr
 
 // ---- stages ----
 
-ResponseStage StageOf(const Response& r) {
-  return r.stage() == remiss::v1::RESPONSE_STAGE_UNSPECIFIED ? remiss::v1::RESPONSE_STAGE_AWAITING
-                                                             : r.stage();
-}
+using views::StageOf;
 
 absl::string_view StageName(ResponseStage stage) {
-  switch (stage) {
-    case remiss::v1::RESPONSE_STAGE_UNSPECIFIED:
-    case remiss::v1::RESPONSE_STAGE_AWAITING:
-      return "awaiting registration";
-    case remiss::v1::RESPONSE_STAGE_REGISTERED:
-      return "registered";
-    case remiss::v1::RESPONSE_STAGE_IN_PREPARATION:
-      return "in preparation";
-    case remiss::v1::RESPONSE_STAGE_DRAFTED:
-      return "drafted";
-    case remiss::v1::RESPONSE_STAGE_ATTESTED:
-      return "attested";
-    case remiss::v1::RESPONSE_STAGE_DECIDED:
-      return "decided";
-    case remiss::v1::RESPONSE_STAGE_SUBMITTED:
-      return "submitted";
-    case remiss::v1::RESPONSE_STAGE_DECLINED:
-      return "declined";
-    default:
-      return "in no known stage";
+  if (stage == remiss::v1::RESPONSE_STAGE_UNSPECIFIED || stage == remiss::v1::RESPONSE_STAGE_AWAITING) {
+    return "awaiting registration";
   }
+  if (!remiss::v1::ResponseStage_IsValid(stage)) return "in no known stage";
+  return views::StageWords(stage);
 }
 
 absl::Status WrongStage(const Response& r, absl::string_view why) {

@@ -15,11 +15,6 @@ using remiss::v1::Response;
 using remiss::v1::ResponseEvent;
 using remiss::v1::ResponseStage;
 
-ResponseStage StageOf(const Response& r) {
-  return r.stage() == remiss::v1::RESPONSE_STAGE_UNSPECIFIED ? remiss::v1::RESPONSE_STAGE_AWAITING
-                                                             : r.stage();
-}
-
 void Advance(Response& state, ResponseStage stage) {
   ResponseStage now = StageOf(state);
   if (now == remiss::v1::RESPONSE_STAGE_SUBMITTED || now == remiss::v1::RESPONSE_STAGE_DECLINED) {
@@ -243,6 +238,32 @@ ResponseEvent::EventCase ReplacementKind(int replacement_field_number) {
       return ResponseEvent::kDelegationDecisionRecorded;
     default:
       return ResponseEvent::EVENT_NOT_SET;
+  }
+}
+
+ResponseStage StageOf(const Response& r) {
+  return r.stage() == remiss::v1::RESPONSE_STAGE_UNSPECIFIED ? remiss::v1::RESPONSE_STAGE_AWAITING
+                                                             : r.stage();
+}
+
+absl::string_view StageWords(ResponseStage stage) {
+  switch (stage) {
+    case remiss::v1::RESPONSE_STAGE_REGISTERED:
+      return "registered";
+    case remiss::v1::RESPONSE_STAGE_IN_PREPARATION:
+      return "in preparation";
+    case remiss::v1::RESPONSE_STAGE_DRAFTED:
+      return "drafted";
+    case remiss::v1::RESPONSE_STAGE_ATTESTED:
+      return "attested";
+    case remiss::v1::RESPONSE_STAGE_DECIDED:
+      return "decided";
+    case remiss::v1::RESPONSE_STAGE_SUBMITTED:
+      return "submitted";
+    case remiss::v1::RESPONSE_STAGE_DECLINED:
+      return "declined";
+    default:
+      return "awaiting";
   }
 }
 

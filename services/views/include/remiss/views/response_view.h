@@ -20,6 +20,13 @@ namespace remiss::views {
 void EvolveResponse(remiss::v1::Response& state, const remiss::v1::ResponseEvent& event,
                     uint64_t version, absl::Time recorded_at);
 
+// The response's stage; AWAITING for a view nothing has been recorded in yet.
+[[nodiscard]] remiss::v1::ResponseStage StageOf(const remiss::v1::Response& r);
+
+// A stage in words, as the status board shows it: "awaiting", "registered", "in preparation",
+// "drafted", "attested", "decided", "submitted", "declined" ("awaiting" for anything else).
+[[nodiscard]] absl::string_view StageWords(remiss::v1::ResponseStage stage);
+
 // The name of a correctable fact, as RecordedCorrection.fact says it ("ResponseRegistered",
 // ...); empty for an event that cannot be corrected.
 [[nodiscard]] absl::string_view FactName(remiss::v1::ResponseEvent::EventCase kind);
