@@ -21,9 +21,9 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "remiss/core/civil_date.h"
+#include "tests/support/domain_assertions.h"
 
 namespace remiss::deadlines {
 
@@ -50,6 +50,11 @@ using remiss::v1::RequestExtensionRequest;
 using remiss::v1::ResponseEvent;
 using remiss::v1::RoundTermsRecorded;
 using remiss::v1::SetReminderPolicyRequest;
+using remiss::testing::EventsAre;
+using remiss::testing::InvalidArgument;
+using remiss::testing::NoEvents;
+using remiss::testing::ProtoIs;
+using remiss::testing::Refused;
 
 constexpr absl::string_view kRound = "ks-2019-1939";
 constexpr absl::string_view kBromma = "bromma-sdn";
@@ -79,65 +84,6 @@ absl::CivilDay Day(int y, int m, int d) { return absl::CivilDay(y, m, d); }
 // A decision taken at noon Stockholm time (CET) on the given day.
 DecisionContext On(int y, int m, int d) {
   return DecisionContext{Utc(y, m, d, 11), Day(y, m, d)};
-}
-
-::testing::AssertionResult ProtoIs(const google::protobuf::Message& got,
-                                   const google::protobuf::Message& want) {
-  std::string diff;
-  google::protobuf::util::MessageDifferencer differencer;
-  differencer.ReportDifferencesToString(&diff);
-  if (!differencer.Compare(got, want)) {
-    return ::testing::AssertionFailure() << "differs:\n" << diff;
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// Then: exactly `want`.
-::testing::AssertionResult EventsAre(const Events& got, const std::vector<DeadlineEvent>& want) {
-  if (got.size() != want.size()) {
-    auto failure = ::testing::AssertionFailure()
-                   << "got " << got.size() << " events, want " << want.size() << ":";
-    for (const auto& e : got) failure << "\n  " << e.ShortDebugString();
-    return failure;
-  }
-  for (size_t i = 0; i < want.size(); ++i) {
-    auto same = ProtoIs(got[i], want[i]);
-    if (!same) return ::testing::AssertionFailure() << "event " << i << " " << same.message();
-  }
-  return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult EventsAre(const absl::StatusOr<Events>& got,
-                                     const std::vector<DeadlineEvent>& want) {
-  if (!got.ok()) return ::testing::AssertionFailure() << "refused: " << got.status();
-  return EventsAre(*got, want);
-}
-
-::testing::AssertionResult NoEvents(const Events& got) { return EventsAre(got, {}); }
-
-// Then: refused with `code`, the message starting with `field` + ": " and mentioning `detail`.
-::testing::AssertionResult Refused(const absl::StatusOr<Events>& got, absl::StatusCode code,
-                                   absl::string_view field, absl::string_view detail = "") {
-  if (got.ok()) {
-    auto failure = ::testing::AssertionFailure() << "accepted, with " << got->size() << " events";
-    for (const auto& e : *got) failure << "\n  " << e.ShortDebugString();
-    return failure;
-  }
-  const absl::Status& s = got.status();
-  std::string prefix = absl::StrCat(field, ": ");
-  if (s.code() != code || !absl::StartsWith(s.message(), prefix) ||
-      !absl::StrContains(s.message(), detail)) {
-    return ::testing::AssertionFailure()
-           << "got " << s << "; want " << absl::StatusCodeToString(code) << " \"" << prefix
-           << "...\" mentioning \"" << detail << "\"";
-  }
-  return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult InvalidArgument(const absl::StatusOr<Events>& got,
-                                           absl::string_view field,
-                                           absl::string_view detail = "") {
-  return Refused(got, absl::StatusCode::kInvalidArgument, field, detail);
 }
 
 // Events are recorded one minute apart from 1 December 2020, 09:00 UTC.

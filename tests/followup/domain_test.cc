@@ -26,8 +26,8 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/support/domain_assertions.h"
 
 namespace remiss::followup {
 namespace {
@@ -48,6 +48,10 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
+using remiss::testing::EventsAre;
+using remiss::testing::InvalidArgument;
+using remiss::testing::ProtoIs;
+using remiss::testing::Refused;
 
 constexpr absl::string_view kRound = "ks-2019-1939";
 constexpr absl::string_view kBromma = "bromma-sdn";
@@ -94,59 +98,6 @@ std::string Bytes(const google::protobuf::Message& m) {
     m.SerializeToCodedStream(&coded);
   }
   return out;
-}
-
-::testing::AssertionResult ProtoIs(const google::protobuf::Message& got,
-                                   const google::protobuf::Message& want) {
-  std::string diff;
-  google::protobuf::util::MessageDifferencer differencer;
-  differencer.ReportDifferencesToString(&diff);
-  if (!differencer.Compare(got, want)) {
-    return ::testing::AssertionFailure() << "differs:\n" << diff;
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// Then: exactly `want`.
-::testing::AssertionResult EventsAre(const absl::StatusOr<Events>& got,
-                                     const std::vector<FollowupEvent>& want) {
-  if (!got.ok()) return ::testing::AssertionFailure() << "refused: " << got.status();
-  if (got->size() != want.size()) {
-    auto failure = ::testing::AssertionFailure()
-                   << "got " << got->size() << " events, want " << want.size() << ":";
-    for (const auto& e : *got) failure << "\n  " << e.ShortDebugString();
-    return failure;
-  }
-  for (size_t i = 0; i < want.size(); ++i) {
-    auto same = ProtoIs((*got)[i], want[i]);
-    if (!same) return ::testing::AssertionFailure() << "event " << i << " " << same.message();
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// Then: refused with `code`, the message starting with `field` + ": " and mentioning `detail`.
-::testing::AssertionResult Refused(const absl::StatusOr<Events>& got, absl::StatusCode code,
-                                   absl::string_view field, absl::string_view detail = "") {
-  if (got.ok()) {
-    auto failure = ::testing::AssertionFailure() << "accepted, with " << got->size() << " events";
-    for (const auto& e : *got) failure << "\n  " << e.ShortDebugString();
-    return failure;
-  }
-  const absl::Status& s = got.status();
-  std::string prefix = absl::StrCat(field, ": ");
-  if (s.code() != code || !absl::StartsWith(s.message(), prefix) ||
-      !absl::StrContains(s.message(), detail)) {
-    return ::testing::AssertionFailure()
-           << "got " << s << "; want " << absl::StatusCodeToString(code) << " \"" << prefix
-           << "...\" mentioning \"" << detail << "\"";
-  }
-  return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult InvalidArgument(const absl::StatusOr<Events>& got,
-                                           absl::string_view field,
-                                           absl::string_view detail = "") {
-  return Refused(got, absl::StatusCode::kInvalidArgument, field, detail);
 }
 
 ::testing::AssertionResult NotFound(const absl::StatusOr<Events>& got, absl::string_view field,

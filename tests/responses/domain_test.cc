@@ -24,8 +24,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/support/domain_assertions.h"
 
 namespace remiss::responses {
 namespace {
@@ -46,6 +46,11 @@ using remiss::v1::RoundTermsRecorded;
 using remiss::v1::SubmitResponseRequest;
 using remiss::v1::SupplementResponseRequest;
 using ::testing::HasSubstr;
+using remiss::testing::EventsAre;
+using remiss::testing::InvalidArgument;
+using remiss::testing::ProtoIs;
+using remiss::testing::Refused;
+using remiss::testing::SameProto;
 
 constexpr absl::string_view kRound = "ks-2019-1939";
 constexpr absl::string_view kBromma = "bromma-sdn";
@@ -71,75 +76,11 @@ absl::Time Utc(int y, int m, int d, int hh = 0, int mm = 0) {
   return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, 0), absl::UTCTimeZone());
 }
 
-bool SameProto(const google::protobuf::Message& a, const google::protobuf::Message& b,
-               std::string* diff) {
-  google::protobuf::util::MessageDifferencer differencer;
-  differencer.ReportDifferencesToString(diff);
-  return differencer.Compare(a, b);
-}
-
-::testing::AssertionResult ProtoIs(const google::protobuf::Message& got,
-                                   const google::protobuf::Message& want) {
-  std::string diff;
-  if (!SameProto(got, want, &diff)) {
-    return ::testing::AssertionFailure() << "differs:\n" << diff;
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// Then: the command succeeded with exactly `want`.
-::testing::AssertionResult EventsAre(const absl::StatusOr<Events>& got,
-                                     const std::vector<ResponseEvent>& want) {
-  if (!got.ok()) {
-    return ::testing::AssertionFailure() << "refused: " << got.status();
-  }
-  if (got->size() != want.size()) {
-    auto failure = ::testing::AssertionFailure()
-                   << "got " << got->size() << " events, want " << want.size() << ":";
-    for (const auto& e : *got) failure << "\n  " << e.ShortDebugString();
-    return failure;
-  }
-  for (size_t i = 0; i < want.size(); ++i) {
-    std::string diff;
-    if (!SameProto((*got)[i], want[i], &diff)) {
-      return ::testing::AssertionFailure() << "event " << i << " differs:\n" << diff;
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
-
 // Then: the command succeeded with one event (of any content).
 ::testing::AssertionResult OneEvent(const absl::StatusOr<Events>& got) {
   if (!got.ok()) return ::testing::AssertionFailure() << "refused: " << got.status();
   if (got->size() != 1) return ::testing::AssertionFailure() << "got " << got->size() << " events";
   return ::testing::AssertionSuccess();
-}
-
-// Then: the command was refused with `code`, a message starting with `field` + ":" and
-// containing `detail`.
-::testing::AssertionResult Refused(const absl::StatusOr<Events>& got, absl::StatusCode code,
-                                   absl::string_view field, absl::string_view detail = "") {
-  if (got.ok()) {
-    auto failure = ::testing::AssertionFailure() << "accepted, with " << got->size() << " events";
-    for (const auto& e : *got) failure << "\n  " << e.ShortDebugString();
-    return failure;
-  }
-  const absl::Status& s = got.status();
-  std::string prefix = absl::StrCat(field, ": ");
-  if (s.code() != code || !absl::StartsWith(s.message(), prefix) ||
-      s.message().find(detail) == absl::string_view::npos) {
-    return ::testing::AssertionFailure()
-           << "got " << s << "; want " << absl::StatusCodeToString(code) << " \"" << prefix
-           << "...\"" << (detail.empty() ? "" : " mentioning \"") << detail
-           << (detail.empty() ? "" : "\"");
-  }
-  return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult InvalidArgument(const absl::StatusOr<Events>& got,
-                                           absl::string_view field,
-                                           absl::string_view detail = "") {
-  return Refused(got, absl::StatusCode::kInvalidArgument, field, detail);
 }
 
 ::testing::AssertionResult WrongStage(const absl::StatusOr<Events>& got,
