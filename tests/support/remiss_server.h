@@ -79,6 +79,7 @@ class RemissServer {
   remiss::v1::ResponseService::Stub& responses() { return *responses_; }
   remiss::v1::AdminService::Stub& admin() { return *admin_; }
   grpc::Channel& channel() { return *channel_; }
+  std::shared_ptr<grpc::Channel> channel_ptr() { return channel_; }
   referrals::ReferralsModule& referrals_module() { return *referrals_module_; }
   responses::ResponsesModule& responses_module() { return *responses_module_; }
 

@@ -11,7 +11,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "remiss/core/byte_budget.h"
 #include "remiss/core/keys.h"
+#include "remiss/core/message_checks.h"
 #include "remiss/core/timestamps.h"
 #include "rocksdb/db.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
@@ -55,21 +57,71 @@ FeedCursor DecodeCursor(absl::string_view v) {
   return FeedCursor{static_cast<int64_t>(DecodeU64(v)), DecodeU64(v.substr(std::min<size_t>(8, v.size())))};
 }
 
-// Command record: version, first, last, then the stream id.
-std::string EncodeResult(const CommitResult& r) {
-  return absl::StrCat(EncodeU64(r.stream_version), EncodeU64(r.first_position),
-                      EncodeU64(r.last_position), r.stream_id);
+// Command records live in the `commands` column family under "r/" + scope + NUL + id
+// (scope: the calling organization), with a time index "t/" + recorded-at (big-endian
+// microseconds) + the same suffix, by which expired records are pruned in time order.
+// A record's value: version, first, last, recorded-at (u64 each), the fingerprint's length
+// (u64) and bytes, the command's name's length (u64) and bytes, then the stream id.
+constexpr absl::string_view kRecordPrefix = "r/";
+constexpr absl::string_view kRecordTimePrefix = "t/";
+
+std::string RecordSuffix(const CommandMeta& meta) {
+  return absl::StrCat(meta.actor.org_id(), absl::string_view("\0", 1), meta.command_id);
 }
 
-CommitResult DecodeResult(absl::string_view v) {
-  CommitResult r;
-  if (v.size() < 24) return r;
-  r.stream_version = DecodeU64(v.substr(0, 8));
-  r.first_position = DecodeU64(v.substr(8, 8));
-  r.last_position = DecodeU64(v.substr(16, 8));
-  r.stream_id = std::string(v.substr(24));
-  r.repeated = true;
-  return r;
+struct CommandRecord {
+  CommitResult result;
+  absl::Time recorded_at;
+  std::string fingerprint;
+  std::string command;
+};
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+
+std::string EncodeRecord(const CommitResult& r, absl::Time at, const CommandMeta& meta) {
+  return absl::StrCat(EncodeU64(r.stream_version), EncodeU64(r.first_position),
+                      EncodeU64(r.last_position), EncodeU64(static_cast<uint64_t>(Micros(at))),
+                      EncodeU64(meta.fingerprint.size()), meta.fingerprint,
+                      EncodeU64(meta.command.size()), meta.command, r.stream_id);
+}
+
+std::optional<CommandRecord> DecodeRecord(absl::string_view v) {
+  CommandRecord rec;
+  auto take_u64 = [&v](uint64_t& out) {
+    if (v.size() < 8) return false;
+    out = DecodeU64(v.substr(0, 8));
+    v.remove_prefix(8);
+    return true;
+  };
+  auto take_string = [&](std::string& out) {
+    uint64_t n = 0;
+    if (!take_u64(n) || v.size() < n) return false;
+    out = std::string(v.substr(0, n));
+    v.remove_prefix(n);
+    return true;
+  };
+  uint64_t micros = 0;
+  if (!take_u64(rec.result.stream_version) || !take_u64(rec.result.first_position) ||
+      !take_u64(rec.result.last_position) || !take_u64(micros) || !take_string(rec.fingerprint) ||
+      !take_string(rec.command)) {
+    return std::nullopt;
+  }
+  rec.recorded_at = absl::FromUnixMicros(static_cast<int64_t>(micros));
+  rec.result.stream_id = std::string(v);
+  rec.result.repeated = true;
+  return rec;
+}
+
+// A retry gets the first result; a different command under a used id is refused.
+absl::StatusOr<CommitResult> AnswerFromRecord(const CommandRecord& rec, const CommandMeta& meta) {
+  if (rec.fingerprint == meta.fingerprint) return rec.result;
+  return absl::AlreadyExistsError(absl::StrCat(
+      "command_id: ", Quote(meta.command_id), " was already used at ",
+      absl::FormatTime(absl::RFC3339_sec, rec.recorded_at, absl::UTCTimeZone()), " by ",
+      rec.command.empty() ? "another command" : rec.command,
+      rec.result.stream_id.empty() ? "" : absl::StrCat(" on ", rec.result.stream_id),
+      " with other content; a new command needs a new command_id (a retry must send the "
+      "same request again)"));
 }
 
 // The name of the fact inside the envelope: the message set in the payload's own oneof.
@@ -133,6 +185,12 @@ class EventStore::Impl {
       cfs.emplace_back(name, cf_options);
     }
     rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db_);
+    if (!s.ok() && s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--data-dir: the store ", options_.path,
+          " is in use by another process (its RocksDB LOCK is held); stop that process or "
+          "choose another --data-dir"));
+    }
     if (!s.ok()) return FromRocks(s, absl::StrCat("opening the event store at ", options_.path));
     events_ = handles_[1];
     streams_ = handles_[2];
@@ -148,12 +206,22 @@ class EventStore::Impl {
   }
 
   void Submit(Pending p) {
-    absl::MutexLock lock(&queue_mu_);
-    if (stopping_) {
-      p.done(absl::UnavailableError("the event store is closing"));
-      return;
+    absl::Status refused;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      if (stopping_) {
+        refused = absl::UnavailableError("the event store is closing");
+      } else if (!p.meta.command_id.empty() && queued_commands_ >= options_.max_queue) {
+        refused = absl::ResourceExhaustedError(absl::StrCat(
+            "the ", options_.source, " service has ", queued_commands_,
+            " commands waiting to be written; retry after a pause"));
+      } else {
+        if (!p.meta.command_id.empty()) ++queued_commands_;
+        queue_.push_back(std::move(p));
+        return;
+      }
     }
-    queue_.push_back(std::move(p));
+    p.done(refused);
   }
 
   bool WaitForPosition(uint64_t after, absl::Duration timeout) const {
@@ -198,6 +266,10 @@ class EventStore::Impl {
  private:
   void WriterLoop();
   void CommitGroup(std::vector<Pending>& group, absl::Time now);
+  // Stages the deletion of command records that expired before `now` (a bounded number per
+  // call, oldest first), at most once a minute of the store's clock.
+  void PruneCommandRecords(rocksdb::WriteBatchWithIndex& batch, absl::Time now);
+  absl::Time next_prune_ = absl::InfinitePast();  // writer thread only
 
  public:
   absl::Time SettledUntil() {
@@ -213,6 +285,7 @@ class EventStore::Impl {
 
   absl::Mutex queue_mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  size_t queued_commands_ ABSL_GUARDED_BY(queue_mu_) = 0;  // queue_ entries with a command_id
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   // The group being committed and the time its events are recorded at.
   bool committing_ ABSL_GUARDED_BY(queue_mu_) = false;
@@ -222,6 +295,28 @@ class EventStore::Impl {
   mutable absl::Mutex position_mu_;
   std::atomic<uint64_t> last_position_{0};
 };
+
+// An event over the byte budget, refused naming the field that holds the most.
+absl::Status OverBudget(const EventEnvelope& e, size_t bytes, size_t limit) {
+  const auto* refl = e.GetReflection();
+  const auto* service = refl->GetOneofFieldDescriptor(e, e.GetDescriptor()->FindOneofByName("payload"));
+  FieldSize largest;
+  if (service != nullptr) {
+    // Inside the service's payload, the event message itself: its fields are the command's.
+    const google::protobuf::Message& payload = refl->GetMessage(e, service);
+    std::vector<const google::protobuf::FieldDescriptor*> set;
+    payload.GetReflection()->ListFields(payload, &set);
+    for (const auto* f : set) {
+      if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated()) continue;
+      largest = LargestField(payload.GetReflection()->GetMessage(payload, f));
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      largest.path.empty() ? "request" : largest.path, ": the ", e.type(), " it records would be ",
+      bytes, " bytes, more than the ", limit, " bytes an event may have",
+      largest.path.empty() ? "" : absl::StrCat(" (this field holds ", largest.bytes, " bytes)"),
+      "; shorten it or send it as an attached document"));
+}
 
 // A transaction's view: reads see the database plus what this group staged before.
 class EventStore::Impl::TxImpl final : public Tx {
@@ -297,6 +392,8 @@ class EventStore::Impl::TxImpl final : public Tx {
       if (e.causation_id().empty()) e.set_causation_id(meta_.causation_id);
       if (e.traceparent().empty()) e.set_traceparent(meta_.traceparent);
 
+      const size_t limit = meta_.command_id.empty() ? kMaxEventBytes : kMaxCommandEventBytes;
+      if (const size_t bytes = e.ByteSizeLong(); bytes > limit) return OverBudget(e, bytes, limit);
       const std::string key = EncodeU64(position);
       batch_->Put(store_->events_, key, e.SerializeAsString());
       batch_->Put(store_->streams_, StreamIndexKey(stream_id, version), key);
@@ -345,6 +442,7 @@ class EventStore::Impl::TxImpl final : public Tx {
 };
 
 void EventStore::Impl::WriterLoop() {
+  std::vector<Pending> expired;
   while (true) {
     std::vector<Pending> group;
     absl::Time now;
@@ -357,19 +455,34 @@ void EventStore::Impl::WriterLoop() {
           this));
       if (queue_.empty()) return;  // stopping, all work done
       // An exclusive transaction runs alone; it ends the group that reaches it.
-      if (queue_.front().exclusive) {
-        group.push_back(std::move(queue_.front()));
+      const absl::Time wall = absl::Now();  // gRPC deadlines are real time, whatever the clock
+      auto take = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+        Pending p = std::move(queue_.front());
         queue_.pop_front();
+        if (!p.meta.command_id.empty()) --queued_commands_;
+        if (p.meta.deadline < wall) {
+          expired.push_back(std::move(p));
+        } else {
+          group.push_back(std::move(p));
+        }
+      };
+      if (queue_.front().exclusive) {
+        take();
       } else {
         while (!queue_.empty() && !queue_.front().exclusive && group.size() < options_.max_group) {
-          group.push_back(std::move(queue_.front()));
-          queue_.pop_front();
+          take();
         }
       }
       committing_ = true;
       group_time_ = options_.clock->Now();
       now = group_time_;
     }
+    for (Pending& p : expired) {
+      p.done(absl::DeadlineExceededError(
+          "the caller's deadline passed while the command waited to be written; it was not "
+          "executed"));
+    }
+    expired.clear();
     CommitGroup(group, now);
     absl::MutexLock lock(&queue_mu_);
     committing_ = false;
@@ -383,12 +496,22 @@ void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
   std::vector<absl::StatusOr<CommitResult>> results;
   results.reserve(group.size());
 
+  PruneCommandRecords(batch, now);
   for (Pending& p : group) {
     const std::string& command_id = p.meta.command_id;
+    const std::string suffix = command_id.empty() ? std::string() : RecordSuffix(p.meta);
+    const std::string record_key = absl::StrCat(kRecordPrefix, suffix);
     if (!command_id.empty()) {
       std::string seen;
-      if (batch.GetFromBatchAndDB(db_, rocksdb::ReadOptions(), commands_, command_id, &seen).ok()) {
-        results.push_back(DecodeResult(seen));
+      rocksdb::Status found =
+          batch.GetFromBatchAndDB(db_, rocksdb::ReadOptions(), commands_, record_key, &seen);
+      if (!found.ok() && !found.IsNotFound()) {
+        results.push_back(FromRocks(found, "reading a command record"));
+        continue;
+      }
+      std::optional<CommandRecord> record = found.ok() ? DecodeRecord(seen) : std::nullopt;
+      if (record && record->recorded_at + options_.command_retention > now) {
+        results.push_back(AnswerFromRecord(*record, p.meta));
         continue;
       }
     }
@@ -402,7 +525,10 @@ void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
       results.push_back(s);
       continue;
     }
-    if (!command_id.empty()) batch.Put(commands_, command_id, EncodeResult(tx.result()));
+    if (!command_id.empty()) {
+      batch.Put(commands_, record_key, EncodeRecord(tx.result(), now, p.meta));
+      batch.Put(commands_, absl::StrCat(kRecordTimePrefix, EncodeU64(Micros(now)), suffix), "");
+    }
     results.push_back(tx.result());
   }
 
@@ -423,6 +549,38 @@ void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
     last_position_.store(next - 1);
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+}
+
+void EventStore::Impl::PruneCommandRecords(rocksdb::WriteBatchWithIndex& batch, absl::Time now) {
+  if (now < next_prune_) return;
+  next_prune_ = now + absl::Minutes(1);
+  constexpr int kMaxPerGroup = 1000;  // the rest goes at the next turn
+  const std::string cutoff =
+      absl::StrCat(kRecordTimePrefix, EncodeU64(Micros(now - options_.command_retention)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), commands_));
+  int pruned = 0;
+  for (it->Seek(ToSlice(kRecordTimePrefix));
+       it->Valid() && it->key().starts_with(ToSlice(kRecordTimePrefix)) &&
+       ToView(it->key()) < cutoff;
+       it->Next()) {
+    if (++pruned > kMaxPerGroup) {
+      next_prune_ = now;  // more to do
+      break;
+    }
+    const absl::string_view suffix = ToView(it->key()).substr(kRecordTimePrefix.size() + 8);
+    const std::string record_key = absl::StrCat(kRecordPrefix, suffix);
+    // A record renewed since (the id reused after it expired) has a later time: keep it.
+    std::string value;
+    if (db_->Get(rocksdb::ReadOptions(), commands_, record_key, &value).ok()) {
+      std::optional<CommandRecord> record = DecodeRecord(value);
+      if (record && record->recorded_at + options_.command_retention > now) {
+        batch.Delete(commands_, it->key());
+        continue;
+      }
+      batch.Delete(commands_, record_key);
+    }
+    batch.Delete(commands_, it->key());
+  }
 }
 
 EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -533,6 +691,17 @@ absl::Status EventStore::PutMeta(absl::string_view key, absl::string_view value)
   rocksdb::WriteOptions wo;
   return FromRocks(impl_->db_->Put(wo, impl_->meta_, absl::StrCat("m/", key), ToSlice(value)),
                    "writing meta");
+}
+
+size_t EventStore::CommandRecordCount() const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->commands_));
+  size_t n = 0;
+  for (it->Seek(ToSlice(kRecordPrefix)); it->Valid() && it->key().starts_with(ToSlice(kRecordPrefix));
+       it->Next()) {
+    ++n;
+  }
+  return n;
 }
 
 Digest EventStore::ProjectionDigest() const {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "remiss/core/byte_budget.h"
 #include "remiss/core/kafka.h"
 #include "remiss/core/keys.h"
 
@@ -120,6 +121,14 @@ class KafkaRelay final : public Relay {
 
   uint64_t Cursor() const override { return cursor_; }
 
+  absl::Status Health() const override {
+    absl::MutexLock lock(&problem_mu_);
+    if (problem_position_ == 0 || cursor_ >= problem_position_) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat(
+        "relay: cannot publish position ", problem_position_, " to ", topic_, ": ", problem_,
+        "; it and every later event wait (retrying)"));
+  }
+
  private:
   absl::StatusOr<rd_kafka_t*> NewProducer() {
     char errstr[512];
@@ -140,6 +149,8 @@ class KafkaRelay final : public Relay {
         // The Java client's partitioner, so keys land where Java producers would put them.
         {"partitioner", "murmur2_random"},
         {"linger.ms", "5"},
+        // Above the largest event the store records (byte_budget.h); the topic allows as much.
+        {"message.max.bytes", absl::StrCat(kProducerMaxMessageBytes)},
         {"log.connection.close", "false"},
     };
     for (const auto& [key, value] : options_.extra) settings[key] = value;
@@ -187,6 +198,11 @@ class KafkaRelay final : public Relay {
 
   void Delivered(uint64_t position, rd_kafka_resp_err_t err, int32_t partition, int64_t offset) {
     if (in_flight_ > 0) --in_flight_;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
+        err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT && position == cursor_ + 1) {
+      // The head of the line failed: publishing is stalled until it goes through.
+      NoteProblem(position, err);
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (!failed_ && !stop_) {
         LogOnce(absl::StrCat("delivery of position ", position, " failed: ",
@@ -395,7 +411,8 @@ class KafkaRelay final : public Relay {
         continue;
       }
       // Not queued at all (too large, a fatal state, ...): never skipped; after a pause the
-      // relay sends again from the cursor.
+      // relay sends again from the cursor. Health says so meanwhile.
+      NoteProblem(event.position(), err);
       LogOnce(absl::StrCat("producing position ", event.position(), " failed: ",
                            rd_kafka_err2name(err), ": ", rd_kafka_err2str(err)));
       if (err == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
@@ -450,6 +467,12 @@ class KafkaRelay final : public Relay {
     }
   }
 
+  void NoteProblem(uint64_t position, rd_kafka_resp_err_t err) {
+    absl::MutexLock lock(&problem_mu_);
+    problem_position_ = position;
+    problem_ = absl::StrCat(rd_kafka_err2name(err), " (", rd_kafka_err2str(err), ")");
+  }
+
   void Log(const std::string& message) const {
     std::fprintf(stderr, "relay[%s]: %s\n", store_->source().c_str(), message.c_str());
   }
@@ -491,6 +514,11 @@ class KafkaRelay final : public Relay {
 
   absl::Mutex stop_mu_;
   bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;
+  // The position the relay could not publish, and why (Health); cleared once the cursor
+  // passes it.
+  mutable absl::Mutex problem_mu_;
+  uint64_t problem_position_ ABSL_GUARDED_BY(problem_mu_) = 0;
+  std::string problem_ ABSL_GUARDED_BY(problem_mu_);
   absl::Mutex log_mu_;
   std::string last_log_ ABSL_GUARDED_BY(log_mu_);
 };

@@ -27,10 +27,17 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     std::cerr << program << ": " << modules.status().message() << "\n";
     return 1;
   }
+  // Later modules may read earlier ones (remissd's feeds tail other stores): close them in
+  // reverse order, on every way out.
+  auto close_modules = [&modules] {
+    while (!modules->empty()) modules->pop_back();
+  };
   ServiceHost host(flags->listen, flags->max_message_bytes, manual_clock.get(), clock);
   for (auto& m : *modules) m->Host(host);
   if (absl::Status s = host.Start(); !s.ok()) {
     std::cerr << program << ": " << s.message() << "\n";
+    host.Shutdown(absl::ZeroDuration());
+    close_modules();
     return 1;
   }
   std::string listen = flags->listen.substr(0, flags->listen.rfind(':'));
@@ -42,8 +49,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   int signal = AwaitShutdownSignal();
   std::cout << program << ": signal " << signal << ", shutting down" << std::endl;
   host.Shutdown();
-  // Later modules may read earlier ones (remissd's feeds tail other stores): close them first.
-  while (!modules->empty()) modules->pop_back();
+  close_modules();
   std::cout << program << ": stopped" << std::endl;
   return 0;
 }

@@ -2,16 +2,53 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpc/support/log.h>
 #include <signal.h>
 
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "remiss/core/grpc_status.h"
 #include "grpc/health/v1/health.pb.h"
 #include "remiss/v1/admin.grpc.pb.h"
 
 namespace remiss::core {
+namespace {
+
+// gRPC's own log lines. While a server starts they are held back: when the start fails, the
+// host's one line names the cause and they are dropped; otherwise they are written then.
+absl::Mutex grpc_log_mu;
+bool grpc_log_holding ABSL_GUARDED_BY(grpc_log_mu) = false;
+std::vector<std::string> grpc_log_held ABSL_GUARDED_BY(grpc_log_mu);
+
+void GrpcLog(gpr_log_func_args* args) {
+  std::string line = absl::StrCat("grpc ", gpr_log_severity_string(args->severity), " ",
+                                  args->file, ":", args->line, ": ", args->message);
+  absl::MutexLock lock(&grpc_log_mu);
+  if (grpc_log_holding) {
+    grpc_log_held.push_back(std::move(line));
+  } else {
+    std::cerr << line << "\n";
+  }
+}
+
+void HoldGrpcLog() {
+  gpr_set_log_function(&GrpcLog);
+  absl::MutexLock lock(&grpc_log_mu);
+  grpc_log_holding = true;
+}
+
+void ReleaseGrpcLog(bool write) {
+  absl::MutexLock lock(&grpc_log_mu);
+  grpc_log_holding = false;
+  if (write) {
+    for (const std::string& line : grpc_log_held) std::cerr << line << "\n";
+  }
+  grpc_log_held.clear();
+}
+
+}  // namespace
 
 // The admin API over the hosted modules. Synchronous: a rebuild may take a while and
 // should not hold a callback thread.
@@ -83,6 +120,9 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
       if (m.relay != nullptr) {
         s->set_relay_cursor(m.relay->Cursor());
         s->set_relay_lag(s->log_position() - std::min(s->log_position(), s->relay_cursor()));
+        if (absl::Status health = m.relay->Health(); !health.ok()) {
+          s->set_relay_error(std::string(health.message()));
+        }
       }
       for (const auto& [source, partition, cursor] : m.store->FeedCursors()) {
         auto* f = s->add_feeds();
@@ -148,14 +188,21 @@ absl::Status ServiceHost::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   admin_ = std::make_unique<Admin>(&modules_, manual_clock_, clock_);
   grpc::ServerBuilder builder;
+  // One address, one server: without this a second server could bind the same port and the
+  // two would answer in turn.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(listen_, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(max_message_bytes_);
   builder.SetMaxSendMessageSize(4 * max_message_bytes_);
   for (grpc::Service* s : services_) builder.RegisterService(s);
   builder.RegisterService(admin_.get());
+  HoldGrpcLog();
   server_ = builder.BuildAndStart();
+  ReleaseGrpcLog(/*write=*/server_ != nullptr && port_ != 0);
   if (server_ == nullptr || port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("--listen: cannot serve on ", listen_));
+    return absl::UnavailableError(absl::StrCat(
+        "--listen: cannot serve on ", listen_,
+        " (the port is taken by another process, or the address is not this machine's)"));
   }
   auto* health = server_->GetHealthCheckService();
   for (const HostedModule& m : modules_) health->SetServingStatus(m.grpc_service, true);
@@ -164,24 +211,32 @@ absl::Status ServiceHost::Start() {
   return absl::OkStatus();
 }
 
+// A module is NOT_SERVING while one of its feeds has stopped or its relay cannot publish;
+// a relay that recovers makes it SERVING again (a stopped feed stays stopped).
 void ServiceHost::Watch() {
   auto* health = server_->GetHealthCheckService();
-  std::vector<bool> reported(modules_.size(), false);
+  std::vector<std::string> reported(modules_.size());
   while (!stopping_) {
     bool all_ok = true;
     for (size_t i = 0; i < modules_.size(); ++i) {
+      std::string problem;
       for (const Feed* feed : modules_[i].feeds) {
-        absl::Status s = feed->status();
-        if (s.ok()) continue;
-        all_ok = false;
-        if (!reported[i]) {
-          std::cerr << modules_[i].name << ": a feed stopped: " << s << "; marked NOT_SERVING\n";
-          health->SetServingStatus(modules_[i].grpc_service, false);
-          reported[i] = true;
-        }
+        if (absl::Status s = feed->status(); !s.ok()) problem = absl::StrCat("a feed stopped: ", s.ToString());
       }
+      if (problem.empty() && modules_[i].relay != nullptr) {
+        if (absl::Status s = modules_[i].relay->Health(); !s.ok()) problem = std::string(s.message());
+      }
+      if (!problem.empty()) all_ok = false;
+      if (problem == reported[i]) continue;
+      if (problem.empty()) {
+        std::cerr << modules_[i].name << ": recovered; SERVING again\n";
+      } else {
+        std::cerr << modules_[i].name << ": " << problem << "; marked NOT_SERVING\n";
+      }
+      health->SetServingStatus(modules_[i].grpc_service, problem.empty());
+      reported[i] = problem;
     }
-    if (!all_ok) health->SetServingStatus(false);
+    health->SetServingStatus(all_ok);
     absl::SleepFor(absl::Milliseconds(200));
   }
 }

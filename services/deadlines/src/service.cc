@@ -65,7 +65,7 @@ Reactor* DeadlineGrpcService::ExtensionCommand(Ctx* ctx, const Request* request,
     }
     return AppendToDeadline(tx, referral_id, org_id, std::move(*events));
   };
-  return core::RunCommand(store_, ctx, request->command_id(), absl::StrCat(referral_id, "/", org_id),
+  return core::RunCommand(store_, ctx, *request, absl::StrCat(referral_id, "/", org_id),
                           std::move(decide), result);
 }
 
@@ -94,7 +94,7 @@ Reactor* DeadlineGrpcService::CalendarCommand(Ctx* ctx, const Request* request, 
     }
     return absl::OkStatus();
   };
-  return core::RunCommand(store_, ctx, request->command_id(), org_id, std::move(decide), result);
+  return core::RunCommand(store_, ctx, *request, org_id, std::move(decide), result);
 }
 
 Reactor* DeadlineGrpcService::RequestExtension(Ctx* ctx, const remiss::v1::RequestExtensionRequest* r,
@@ -127,7 +127,7 @@ Reactor* DeadlineGrpcService::SetReminderPolicy(Ctx* ctx, const remiss::v1::SetR
     if (!events.ok()) return events.status();
     return tx.Append(PolicyStream(referral_id), std::nullopt, Wrap(*events, referral_id));
   };
-  return core::RunCommand(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
+  return core::RunCommand(store_, ctx, *request, referral_id, std::move(decide), result);
 }
 
 // ---- queries ----

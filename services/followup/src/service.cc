@@ -72,7 +72,7 @@ Reactor* FollowupGrpcService::Command(Ctx* ctx, const Request* request, Result* 
     }
     return tx.Append(FollowupStream(referral_id), std::nullopt, std::move(envelopes));
   };
-  return core::RunCommand(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
+  return core::RunCommand(store_, ctx, *request, referral_id, std::move(decide), result);
 }
 
 #define REMISS_FOLLOWUP_COMMAND(Name)                                                       \

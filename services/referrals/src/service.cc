@@ -51,7 +51,7 @@ Reactor* ReferralGrpcService::OrganizationCommand(Ctx* ctx, const Request* reque
     if (events->empty()) return absl::OkStatus();
     return tx.Append(OrganizationStream(org_id), core::ExpectedVersion(*request), Wrap(*events, org_id));
   };
-  return core::RunCommand(store_, ctx, request->command_id(), org_id, std::move(decide), result);
+  return core::RunCommand(store_, ctx, *request, org_id, std::move(decide), result);
 }
 
 template <typename Request>
@@ -73,7 +73,7 @@ Reactor* ReferralGrpcService::ReferralCommand(Ctx* ctx, const Request* request,
     return tx.Append(ReferralStream(referral_id), core::ExpectedVersion(normalized),
                      Wrap(*events, referral_id));
   };
-  return core::RunCommand(store_, ctx, request->command_id(), referral_id, std::move(decide), result);
+  return core::RunCommand(store_, ctx, *request, referral_id, std::move(decide), result);
 }
 
 Reactor* ReferralGrpcService::RegisterOrganization(

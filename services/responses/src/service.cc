@@ -74,7 +74,7 @@ Reactor* ResponseGrpcService::Command(Ctx* ctx, const Request* request, Result* 
     if (events->empty()) return absl::OkStatus();
     return tx.Append(stream, core::ExpectedVersion(normalized), Wrap(*events, referral_id));
   };
-  return core::RunCommand(store_, ctx, request->command_id(),
+  return core::RunCommand(store_, ctx, *request,
                           absl::StrCat(referral_id, "/", org_id), std::move(decide), result);
 }
 

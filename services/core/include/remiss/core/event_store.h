@@ -25,8 +25,18 @@
 namespace remiss::core {
 
 // Who sent a command and why; copied onto every event it records.
+//
+// A client's command carries a command_id. Its record is kept per (calling organization =
+// actor.org_id, command_id) with the request's fingerprint: the same id with the same
+// fingerprint is a retry and gets the first result again (repeated); the same id with
+// another fingerprint is refused with ALREADY_EXISTS naming the first command. Records
+// expire after EventStoreOptions::command_retention.
 struct CommandMeta {
-  std::string command_id;  // client-chosen; empty for system work (feeds), not deduplicated
+  std::string command_id;   // client-chosen; empty for system work (feeds), not deduplicated
+  std::string command;      // what the command is ("RegisterResponse"), for messages
+  std::string fingerprint;  // identifies the request's content (RequestFingerprint)
+  // A command still queued at this instant (the caller's gRPC deadline) is dropped unexecuted.
+  absl::Time deadline = absl::InfiniteFuture();
   remiss::v1::Actor actor;
   std::string correlation_id;
   std::string causation_id;
@@ -98,6 +108,11 @@ struct EventStoreOptions {
   Projector* projector = nullptr;  // not owned; may be null
   bool sync = true;              // fsync every group (only tests of speed turn it off)
   size_t max_group = 256;        // transactions committed together at most
+  // Client commands (those with a command_id) waiting for the writer, at most; one more is
+  // refused with RESOURCE_EXHAUSTED. System work (feeds) is bounded by its callers.
+  size_t max_queue = 10000;
+  // How long a command record is kept (a retry after that is a new command), then pruned.
+  absl::Duration command_retention = absl::Hours(24 * 30);
 };
 
 struct Digest {
@@ -117,7 +132,9 @@ class EventStore {
   EventStore& operator=(const EventStore&) = delete;
 
   // Queues `fn`; `done` runs on the writer thread once the group is durable (or failed).
-  // With a command_id seen before, `fn` does not run and `done` gets the first result.
+  // With a command_id seen before, `fn` does not run and `done` gets the first result (or
+  // ALREADY_EXISTS for other content). RESOURCE_EXHAUSTED when the queue is full;
+  // DEADLINE_EXCEEDED, unexecuted, when meta.deadline passes while it waits.
   void Submit(CommandMeta meta, TxFn fn, Done done);
   // Submit and wait.
   [[nodiscard]] absl::StatusOr<CommitResult> Execute(CommandMeta meta, TxFn fn);
@@ -154,6 +171,10 @@ class EventStore {
   // Small durable values outside transactions (the relay's cursor).
   [[nodiscard]] std::optional<std::string> GetMeta(absl::string_view key) const;
   [[nodiscard]] absl::Status PutMeta(absl::string_view key, absl::string_view value);
+
+  // Command records kept now (each expires command_retention after it was recorded and is
+  // pruned by the writer soon after).
+  [[nodiscard]] size_t CommandRecordCount() const;
 
   [[nodiscard]] Digest ProjectionDigest() const;
   // Discards every projection and folds the whole log through the projector again, on the

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include <google/protobuf/message.h>
+
 #include "absl/status/status.h"
 #include "remiss/core/event_store.h"
 #include "remiss/v1/common.pb.h"
@@ -17,11 +19,18 @@ namespace remiss::core {
 // Finishes the call with `status` (OK for a query whose response is filled).
 grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const absl::Status& status);
 
-// Submits `decide` with the call's meta (MetaFromCall) and finishes the call with the
-// commit's result; `id` is the aggregate's id for CommandResult.id.
+// Runs a client's command: checks the request as every command is checked (a command_id
+// of 1-128 characters is required; CheckRequest: text hygiene and count caps), then submits
+// `decide` with the call's meta (MetaFromCall, the request's fingerprint, the call's
+// deadline) and finishes the call with the commit's result; `id` is the aggregate's id for
+// CommandResult.id. A refusal changes nothing.
 grpc::ServerUnaryReactor* RunCommand(EventStore* store, grpc::CallbackServerContext* ctx,
-                                     const std::string& command_id, const std::string& id,
+                                     const google::protobuf::Message& request, const std::string& id,
                                      EventStore::TxFn decide, remiss::v1::CommandResult* result);
+
+// What identifies a request's content for command deduplication: a SHA-256 over the
+// message's type and its deterministic serialization (command_id included).
+[[nodiscard]] std::string RequestFingerprint(const google::protobuf::Message& request);
 
 // A request's optional expected_version, for requests that have one.
 template <typename Request>

@@ -38,6 +38,9 @@ class Relay {
   virtual void Stop() = 0;
   // The highest position Kafka confirmed, with all before it.
   [[nodiscard]] virtual uint64_t Cursor() const = 0;
+  // UNAVAILABLE naming the position and the reason while the relay cannot publish the event
+  // after its cursor (say the broker refuses it); OK once that event went through.
+  [[nodiscard]] virtual absl::Status Health() const = 0;
 };
 
 }  // namespace remiss::core
