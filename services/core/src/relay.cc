@@ -125,7 +125,7 @@ class KafkaRelay final : public Relay {
     absl::MutexLock lock(&problem_mu_);
     if (problem_position_ == 0 || cursor_ >= problem_position_) return absl::OkStatus();
     return absl::UnavailableError(absl::StrCat(
-        "relay: cannot publish position ", problem_position_, " to ", topic_, ": ", problem_,
+        "relay: stuck at position ", problem_position_, " of ", topic_, ": ", problem_,
         "; it and every later event wait (retrying)"));
   }
 
@@ -188,6 +188,7 @@ class KafkaRelay final : public Relay {
       char why[512];
       rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk, why, sizeof why);
       self->Log(absl::StrCat("fatal producer error: ", rd_kafka_err2name(cause), ": ", why));
+      self->NoteProblem(self->cursor_ + 1, absl::StrCat(rd_kafka_err2name(cause), ": ", why));
       self->fatal_ = true;
       return;
     }
@@ -360,6 +361,10 @@ class KafkaRelay final : public Relay {
     in_flight_ = 0;
     watermark_in_flight_ = false;
     fatal_ = false;
+    // Whatever made it fatal may well happen again at once: not a new producer a millisecond.
+    for (absl::Time until = absl::Now() + kRetryBackoff; !stop_ && absl::Now() < until;) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
     while (!stop_) {
       absl::StatusOr<rd_kafka_t*> rk = NewProducer();
       if (rk.ok()) {
@@ -468,9 +473,12 @@ class KafkaRelay final : public Relay {
   }
 
   void NoteProblem(uint64_t position, rd_kafka_resp_err_t err) {
+    NoteProblem(position, absl::StrCat(rd_kafka_err2name(err), " (", rd_kafka_err2str(err), ")"));
+  }
+  void NoteProblem(uint64_t position, std::string why) {
     absl::MutexLock lock(&problem_mu_);
     problem_position_ = position;
-    problem_ = absl::StrCat(rd_kafka_err2name(err), " (", rd_kafka_err2str(err), ")");
+    problem_ = std::move(why);
   }
 
   void Log(const std::string& message) const {

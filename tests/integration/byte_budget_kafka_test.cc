@@ -1,0 +1,265 @@
+// The byte budget from gRPC to the topic, against a real broker: the largest valid command
+// of each large kind is recorded AND published (the producer's and the topic's limits sit
+// above the store's), and a relay whose event the broker refuses says so in health and
+// GetPositions instead of retrying silently.
+#include <gtest/gtest.h>
+
+#include "remiss/core/byte_budget.h"
+#include "remiss/core/kafka.h"
+#include "remiss/core/keys.h"
+#include "remiss/v1/envelope.pb.h"
+#include "tests/integration/kafka_broker.h"
+#include "tests/support/health.h"
+#include "tests/support/remiss_server.h"
+#include "tests/support/temp_dir.h"
+
+namespace remiss {
+namespace {
+
+using namespace remiss::v1;
+using remiss::testing::RemissServer;
+
+constexpr size_t kText = 99'000;  // within every long text's own limit (100,000 characters)
+constexpr size_t kItem = 10'000;  // an item's limit
+
+std::string Text(size_t n) {
+  const std::string page = "Synpunkter på programmets struktur och uppföljning. ";
+  std::string out;
+  while (out.size() < n) out += page;
+  out.resize(n);
+  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+  if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+  return out;
+}
+
+class ByteBudgetKafkaTest : public ::testing::Test {
+ protected:
+  void StartServer() {
+    server_ = std::make_unique<RemissServer>(
+        dir_.path(), &clock_,
+        remiss::testing::ServerOptions{.referrals = true, .responses = true, .brokers = broker_->bootstrap()});
+    ASSERT_TRUE(server_->Start());
+  }
+  grpc::Status Referrals(auto method, const auto& request, CommandResult* result = nullptr) {
+    CommandResult ignored;
+    auto ctx = RemissServer::Context();
+    return (server_->referrals().*method)(ctx.get(), request, result ? result : &ignored);
+  }
+  grpc::Status Responses(auto method, const auto& request, CommandResult* result) {
+    auto ctx = RemissServer::Context();
+    return (server_->responses().*method)(ctx.get(), request, result);
+  }
+  void IssueRound() {
+    for (const char* id : {"ks", "bromma-sdn"}) {
+      RegisterOrganizationRequest r;
+      r.set_command_id(absl::StrCat("org-", id));
+      r.set_org_id(id);
+      r.set_name(id);
+      r.set_kind(ORGANIZATION_KIND_STADSDELSNAMND);
+      ASSERT_TRUE(Referrals(&ReferralService::Stub::RegisterOrganization, r).ok());
+    }
+    CreateReferralRequest create;
+    create.set_command_id("create");
+    create.set_case_number("KS 2019/1939");
+    create.set_title(Text(300));
+    create.set_summary(Text(20'000));
+    create.set_sender_org_id("ks");
+    grpc::Status s = Referrals(&ReferralService::Stub::CreateReferral, create, &created_);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    AddAddresseeRequest add;
+    add.set_command_id("add");
+    add.set_referral_id("ks-2019-1939");
+    add.set_org_id("bromma-sdn");
+    ASSERT_TRUE(Referrals(&ReferralService::Stub::AddAddressee, add).ok());
+    SetDeadlineRequest deadline;
+    deadline.set_command_id("deadline");
+    deadline.set_referral_id("ks-2019-1939");
+    deadline.set_deadline("2021-02-26");
+    ASSERT_TRUE(Referrals(&ReferralService::Stub::SetDeadline, deadline).ok());
+    IssueReferralRequest issue;
+    issue.set_command_id("issue");
+    issue.set_referral_id("ks-2019-1939");
+    ASSERT_TRUE(Referrals(&ReferralService::Stub::IssueReferral, issue).ok());
+    RegisterResponseRequest reg;
+    reg.set_command_id("register");
+    reg.set_referral_id("ks-2019-1939");
+    reg.set_org_id("bromma-sdn");
+    reg.set_diary_number("BRO 2020/440");
+    reg.set_registered_on("2020-12-01");
+    for (int i = 0; i < 500; ++i) {
+      CommandResult ignored;
+      if (Responses(&ResponseService::Stub::RegisterResponse, reg, &ignored).ok()) return;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    FAIL() << "the responses service never heard of the round";
+  }
+  // Sends `make(n)` for n from 30 down until the server accepts it: every larger one must be
+  // refused for its size alone (and changes nothing), so the accepted one is the largest
+  // valid command of its kind, to one step of n.
+  template <typename Request>
+  CommandResult Largest(auto method, const std::function<Request(int)>& make) {
+    for (int n = 30; n > 0; --n) {
+      CommandResult result;
+      grpc::Status s = Responses(method, make(n), &result);
+      if (s.ok()) {
+        EXPECT_LT(n, 30) << "the largest size tried was accepted: try larger ones";
+        return result;
+      }
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+      EXPECT_NE(s.error_message().find("bytes an event may have"), std::string::npos) << s.error_message();
+    }
+    return CommandResult();
+  }
+  // The envelope at `position` on the source's topic, as a consumer reads it.
+  std::optional<EventEnvelope> OnTopic(const std::string& source, uint64_t position) {
+    auto messages = remiss::testing::ReadTopic(broker_->bootstrap(), core::TopicFor(source), 1);
+    for (absl::Time until = absl::Now() + absl::Seconds(60); absl::Now() < until;) {
+      messages = remiss::testing::ReadTopic(broker_->bootstrap(), core::TopicFor(source), 1);
+      if (!messages.ok()) return std::nullopt;
+      for (const auto& m : *messages) {
+        EventEnvelope e;
+        if (e.ParseFromString(m.value) && e.position() == position) return e;
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    return std::nullopt;
+  }
+
+  remiss::testing::KafkaBroker* broker_ = nullptr;
+  remiss::testing::TempDir dir_;
+  core::ManualClock clock_{absl::FromCivil(absl::CivilSecond(2020, 12, 1, 9, 0, 0), absl::UTCTimeZone())};
+  std::unique_ptr<RemissServer> server_;
+  CommandResult created_;
+};
+
+TEST_F(ByteBudgetKafkaTest, TheLargestValidCommandsAreRecordedAndPublished) {
+  std::string error;
+  broker_ = remiss::testing::KafkaBroker::Shared(&error);
+  ASSERT_NE(broker_, nullptr) << error;
+  StartServer();
+  IssueRound();
+
+  // A statement with every long text full and as many remarks as the budget allows.
+  CommandResult statement = Largest<RecordStatementRequest>(
+      &ResponseService::Stub::RecordStatement, [](int n) {
+        RecordStatementRequest r;
+        r.set_command_id(absl::StrCat("statement-", n));
+        r.set_referral_id("ks-2019-1939");
+        r.set_org_id("bromma-sdn");
+        Statement* s = r.mutable_statement();
+        s->set_statement_date("2020-12-01");
+        s->set_standpoint(STANDPOINT_POSITIVE_WITH_REMARKS);
+        for (auto* field : {s->mutable_summary(), s->mutable_background(), s->mutable_preparation(),
+                            s->mutable_views()}) {
+          *field = Text(kText);
+        }
+        s->add_proposed_decision(Text(kItem));
+        for (int i = 0; i < n * 5; ++i) {
+          Remark* remark = s->add_remarks();
+          remark->set_topic("struktur");
+          remark->set_text(Text(kItem));
+        }
+        return r;
+      });
+  ASSERT_GT(statement.last_position(), 0u);
+
+  // A board decision with as many full reservations as the budget allows.
+  CommandResult decision = Largest<RecordBoardDecisionRequest>(
+      &ResponseService::Stub::RecordBoardDecision, [](int n) {
+        RecordBoardDecisionRequest r;
+        r.set_command_id(absl::StrCat("decision-", n));
+        r.set_referral_id("ks-2019-1939");
+        r.set_org_id("bromma-sdn");
+        BoardDecision* d = r.mutable_decision();
+        d->set_meeting_date("2020-12-01");
+        d->set_paragraph("§ 5");
+        d->set_decision_text(Text(kText));
+        d->set_beslutsgang(Text(kText));
+        Proposal* p = d->add_proposals();
+        p->set_id("forvaltningen");
+        p->set_proposed_by("förvaltningen");
+        p->set_text(Text(kText));
+        d->set_winning_proposal("forvaltningen");
+        for (int i = 0; i < n * 5; ++i) {
+          Reservation* res = d->add_reservations();
+          res->add_parties("S");
+          res->add_members("Ledamot");
+          res->set_in_favour_of("forvaltningen");
+          res->set_text(Text(kItem));
+        }
+        d->mutable_justering()->set_kind(JUSTERING_KIND_IMMEDIATE);
+        return r;
+      });
+  ASSERT_GT(decision.last_position(), 0u);
+
+  for (const auto& [source, position] : std::vector<std::pair<std::string, uint64_t>>{
+           {"referrals", created_.last_position()},
+           {"responses", statement.last_position()},
+           {"responses", decision.last_position()}}) {
+    std::optional<EventEnvelope> e = OnTopic(source, position);
+    ASSERT_TRUE(e.has_value()) << source << " position " << position << " never reached the topic";
+    std::cout << source << " position " << position << ": " << e->type() << ", "
+              << e->ByteSizeLong() << " bytes on the topic\n";
+    EXPECT_LE(e->ByteSizeLong(), core::kMaxCommandEventBytes);
+  }
+  auto ctx = RemissServer::Context();
+  Positions positions;
+  ASSERT_TRUE(server_->admin().GetPositions(ctx.get(), GetPositionsRequest(), &positions).ok());
+  for (const auto& s : positions.services()) EXPECT_EQ(s.relay_error(), "") << s.service();
+}
+
+TEST_F(ByteBudgetKafkaTest, ARelayWhoseEventTheBrokerRefusesSaysSoInHealthAndPositions) {
+  std::string error;
+  broker_ = remiss::testing::KafkaBroker::Shared(&error);
+  ASSERT_NE(broker_, nullptr) << error;
+  // Someone created the topic with a small message limit before the service first started.
+  ASSERT_TRUE(core::EnsureTopics(broker_->bootstrap(),
+                                 {{.name = "remiss.referrals.events.v1",
+                                   .partitions = 6,
+                                   .config = {{"max.message.bytes", "4000"}}}})
+                  .ok());
+  StartServer();
+  RegisterOrganizationRequest r;
+  r.set_command_id("small");
+  r.set_org_id("ks");
+  r.set_name("Kommunstyrelsen");
+  r.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  ASSERT_TRUE(Referrals(&ReferralService::Stub::RegisterOrganization, r).ok());
+  CreateReferralRequest create;
+  create.set_command_id("big");
+  create.set_case_number("KS 2019/1939");
+  create.set_title("Stockholms stads trygghetsprogram 2020-2023");
+  create.set_summary(Text(20'000));
+  create.set_sender_org_id("ks");
+  CommandResult big;
+  ASSERT_TRUE(Referrals(&ReferralService::Stub::CreateReferral, create, &big).ok());  // recorded
+
+  std::string relay_error;
+  int health = 0;
+  for (absl::Time until = absl::Now() + absl::Seconds(60); absl::Now() < until;) {
+    auto ctx = RemissServer::Context();
+    GetPositionsRequest req;
+    req.set_service("referrals");
+    Positions positions;
+    ASSERT_TRUE(server_->admin().GetPositions(ctx.get(), req, &positions).ok());
+    relay_error = positions.services(0).relay_error();
+    health = remiss::testing::HealthStatus(server_->channel(), "remiss.v1.ReferralService");
+    if (!relay_error.empty() && health == 2) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  // The broker refuses the batch that holds the large event, so the relay is stuck at the
+  // first position of it.
+  EXPECT_NE(relay_error.find("relay: stuck at position "), std::string::npos) << relay_error;
+  EXPECT_NE(relay_error.find("Message size too large"), std::string::npos) << relay_error;
+  EXPECT_EQ(health, 2) << "health should be NOT_SERVING while the relay cannot publish";
+  // Commands are still recorded meanwhile: the outbox keeps them for when it can.
+  RegisterOrganizationRequest later;
+  later.set_command_id("later");
+  later.set_org_id("bromma-sdn");
+  later.set_name("Bromma stadsdelsnämnd");
+  later.set_kind(ORGANIZATION_KIND_STADSDELSNAMND);
+  EXPECT_TRUE(Referrals(&ReferralService::Stub::RegisterOrganization, later).ok());
+}
+
+}  // namespace
+}  // namespace remiss
