@@ -31,6 +31,15 @@ std::string DueKey(const Deadline& d) {
                       d.referral_id(), "/", d.org_id());
 }
 
+// Open and not yet breached: what the board still has due.
+bool StillDue(const Deadline& d) {
+  return d.scheduled() && !d.cancelled() && d.outcome() == remiss::v1::DEADLINE_OUTCOME_OPEN;
+}
+
+std::string DueByOrgKey(const Deadline& d) {
+  return absl::StrCat(DueByOrgPrefix(d.org_id()), d.effective_date(), "/", d.referral_id());
+}
+
 // Replaces what a deadline contributes to the indexes and timers: `before` (may be null)
 // by `after`.
 void Reindex(core::ProjectionTx& tx, const Deadline* before, const Deadline& after) {
@@ -41,6 +50,7 @@ void Reindex(core::ProjectionTx& tx, const Deadline* before, const Deadline& aft
       tx.Delete(TimerKey({t, before->referral_id(), before->org_id()}));
     }
     if (Open(*before)) tx.Delete(DueKey(*before));
+    if (StillDue(*before)) tx.Delete(DueByOrgKey(*before));
   }
   for (const Timer& t : TimersFor(after, days, meetings)) {
     tx.Put(TimerKey({t, after.referral_id(), after.org_id()}), "");
@@ -52,6 +62,7 @@ void Reindex(core::ProjectionTx& tx, const Deadline* before, const Deadline& aft
   } else {
     tx.Delete(open_key);
   }
+  if (StillDue(after)) tx.Put(DueByOrgKey(after), "");
 }
 
 // Recomputes the timers of deadlines whose policy or calendar changes: `apply` makes the
@@ -99,6 +110,7 @@ std::string DeadlineKey(absl::string_view referral_id, absl::string_view org_id)
 }
 std::string DeadlinePrefix(absl::string_view referral_id) { return absl::StrCat("dl/", referral_id, "/"); }
 std::string OpenPrefix(absl::string_view org_id) { return absl::StrCat("open/", org_id, "/"); }
+std::string DueByOrgPrefix(absl::string_view org_id) { return absl::StrCat("due-by-org/", org_id, "/"); }
 std::string DeadlineStream(absl::string_view referral_id, absl::string_view org_id) {
   return absl::StrCat("deadline/", referral_id, "/", org_id);
 }
