@@ -1,6 +1,7 @@
 // Following a List query's pages: the request's page_token is set from each answer's
 // next_page_token until it is empty, and the pages are merged into one answer (their
 // repeated fields one after another), so a list prints as one table or one JSON document.
+// Stateless functions.
 #pragma once
 
 #include <string>

@@ -147,6 +147,13 @@ std::optional<std::pair<std::string, std::string>> ParseDueKey(absl::string_view
   return std::make_pair(std::string(parts[0]), std::string(parts[1]));
 }
 
+std::optional<std::string> ParseDueByOrgKey(absl::string_view key, absl::string_view org_id) {
+  if (!absl::ConsumePrefix(&key, DueByOrgPrefix(org_id))) return std::nullopt;
+  const size_t slash = key.find('/');  // after the date
+  if (slash == absl::string_view::npos) return std::nullopt;
+  return std::string(key.substr(slash + 1));
+}
+
 std::optional<Deadline> LoadDeadline(core::ProjectionTx& tx, absl::string_view referral_id,
                                      absl::string_view org_id) {
   return LoadMessage<Deadline>(tx, DeadlineKey(referral_id, org_id));

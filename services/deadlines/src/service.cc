@@ -38,6 +38,11 @@ absl::Status RequireIds(const std::string& referral_id, const std::string& org_i
   return absl::OkStatus();
 }
 
+bool Overdue(const Deadline& d) {
+  return d.outcome() == remiss::v1::DEADLINE_OUTCOME_OPEN ||
+         d.outcome() == remiss::v1::DEADLINE_OUTCOME_BREACHED;
+}
+
 }  // namespace
 
 template <typename Request>
@@ -189,10 +194,7 @@ Reactor* DeadlineGrpcService::ListOverdue(Ctx* ctx, const remiss::v1::ListOverdu
     auto ids = ParseDueKey(key);
     if (!ids) return std::nullopt;
     auto d = Read(ids->first, ids->second);
-    if (!d || (d->outcome() != remiss::v1::DEADLINE_OUTCOME_OPEN &&
-               d->outcome() != remiss::v1::DEADLINE_OUTCOME_BREACHED)) {
-      return std::nullopt;
-    }
+    if (!d || !Overdue(*d)) return std::nullopt;
     return d;
   };
   out->set_next_page_token(core::ScanRows(*store_, *page, row_of, out->mutable_deadlines()));
@@ -220,10 +222,9 @@ Reactor* DeadlineGrpcService::ListDueForOrganization(
                               request->page_size(), request->page_token());
   if (!page.ok()) return core::FinishCall(ctx, page.status());
   auto row_of = [&](absl::string_view key, absl::string_view) -> std::optional<Deadline> {
-    absl::string_view rest = key.substr(prefix.size());
-    const size_t slash = rest.find('/');
-    if (slash == absl::string_view::npos) return std::nullopt;
-    auto d = Read(rest.substr(slash + 1), request->org_id());
+    auto referral_id = ParseDueByOrgKey(key, request->org_id());
+    if (!referral_id) return std::nullopt;
+    auto d = Read(*referral_id, request->org_id());
     if (!d || d->outcome() != remiss::v1::DEADLINE_OUTCOME_OPEN) return std::nullopt;
     return d;
   };

@@ -1,8 +1,7 @@
-// How every List query pages: one check of `page_size`, one opaque `page_token` that names
-// the query it belongs to and where the last page stopped, and one bounded scan over a key
-// range of the committed projections. A page ends when it is full or after a bounded number
-// of entries has been examined (whichever comes first); an empty next_page_token means the
-// last page. Rows come in key order. Pure functions over a const EventStore; thread-safe.
+// How every List query pages: one check of `page_size`, one opaque `page_token` naming the
+// query it belongs to and where the last page stopped, and one scan of a key range of the
+// committed projections, in key order, that ends at a full page or after a bounded number of
+// entries (an empty next_page_token: the last page). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>

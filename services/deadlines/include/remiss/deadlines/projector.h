@@ -44,6 +44,8 @@ constexpr absl::string_view kDuePrefix = "due/";
 std::string TimerKeyBound(absl::Time t);
 // Parses a due/ key's referral and org.
 std::optional<std::pair<std::string, std::string>> ParseDueKey(absl::string_view key);
+// Parses the referral id out of a due-by-org/ key of the organization `org_id`.
+std::optional<std::string> ParseDueByOrgKey(absl::string_view key, absl::string_view org_id);
 
 std::optional<remiss::v1::Deadline> LoadDeadline(core::ProjectionTx& tx,
                                                  absl::string_view referral_id,
