@@ -9,6 +9,7 @@
 #include "remiss/core/service_host.h"
 #include "remiss/deadlines/module.h"
 #include "remiss/v1/deadlines.grpc.pb.h"
+#include "tests/support/paging.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss {
@@ -95,10 +96,15 @@ class DeadlinesTest : public ::testing::Test {
   }
   void Terms(const std::string& deadline, bool working_day_rule, const std::vector<std::string>& orgs,
              RoundState state = ROUND_STATE_OPEN) {
+    TermsOf("ks-2019-1939", "KS 2019/1939", deadline, working_day_rule, orgs, state);
+  }
+  void TermsOf(const std::string& referral_id, const std::string& case_number, const std::string& deadline,
+               bool working_day_rule, const std::vector<std::string>& orgs,
+               RoundState state = ROUND_STATE_OPEN) {
     ResponseEvent e;
     auto* t = e.mutable_round_terms_recorded();
-    t->set_referral_id("ks-2019-1939");
-    t->set_case_number("KS 2019/1939");
+    t->set_referral_id(referral_id);
+    t->set_case_number(case_number);
     t->set_title("Stockholms stads trygghetsprogram 2020-2023");
     t->set_deadline(deadline);
     t->set_working_day_rule(working_day_rule);
@@ -109,7 +115,7 @@ class DeadlinesTest : public ::testing::Test {
       a->set_stated_deadline(deadline);
       a->set_answer(ANSWER_KIND_REQUIRED);
     }
-    Record("ks-2019-1939", "round/ks-2019-1939", e);
+    Record(referral_id, "round/" + referral_id, e);
   }
   void Submitted(const std::string& org, absl::Time at) {
     ResponseEvent e;
@@ -361,6 +367,126 @@ TEST_F(DeadlinesTest, RebuildGivesTheLiveProjectionsAndOrganizationsSeeWhatIsDue
   auto rebuilt = module_->store().RebuildProjections();
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
   EXPECT_EQ(rebuilt->sha256, live.sha256);
+}
+
+// ---- paging ----
+
+// "referral_id/org_id" of every row on every page; only the last page lacks a token.
+std::vector<std::string> Rows(const std::vector<ListDeadlinesResponse>& pages) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].next_page_token().empty(), i + 1 == pages.size()) << "page " << i + 1;
+    for (const auto& d : pages[i].deadlines()) out.push_back(d.referral_id() + "/" + d.org_id());
+  }
+  return out;
+}
+
+TEST_F(DeadlinesTest, EveryDeadlineListComesInPagesEachOnceInItsOwnOrder) {
+  const std::vector<std::string> boards = {"bromma-sdn", "enskede-sdn", "farsta-sdn", "skarholmen-sdn",
+                                           "sodermalm-sdn"};
+  Terms("2021-02-26", false, {"sodermalm-sdn", "farsta-sdn", "bromma-sdn", "skarholmen-sdn", "enskede-sdn"});
+  // Bromma's other rounds, due on other dates (the last beyond 30 days from 1 February).
+  const std::vector<std::pair<std::string, std::string>> others = {
+      {"ks-2021-1", "2021-02-20"}, {"ks-2021-2", "2021-02-10"}, {"ks-2021-3", "2021-02-15"},
+      {"ks-2021-4", "2021-02-10"}, {"ks-2021-5", "2021-03-30"}};
+  for (const auto& [id, date] : others) {
+    TermsOf(id, "KS 2021/" + id.substr(8), date, false, {"bromma-sdn"});
+  }
+  auto due = [&](const ListDueForOrganizationRequest& r, ListDeadlinesResponse* out) {
+    return stub_->ListDueForOrganization(Ctx().get(), r, out);
+  };
+  ListDueForOrganizationRequest bromma;
+  bromma.set_org_id("bromma-sdn");
+  bromma.set_days(3660);
+  for (int i = 0; i < 300; ++i) {  // until all six of Bromma's are scheduled
+    ListDeadlinesResponse all;
+    if (due(bromma, &all).ok() && all.deadlines_size() == 6) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  for (const auto& org : boards) Until(org, [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+
+  // A round's deadlines, by board.
+  auto for_round = [&](const ListDeadlinesForRoundRequest& r, ListDeadlinesResponse* out) {
+    return stub_->ListDeadlinesForRound(Ctx().get(), r, out);
+  };
+  ListDeadlinesForRoundRequest round;
+  round.set_referral_id("KS 2019/1939");
+  std::vector<ListDeadlinesResponse> pages;
+  ASSERT_TRUE(remiss::testing::WalkPages(for_round, round, 2, &pages));
+  EXPECT_EQ(pages.size(), 3u);
+  std::vector<std::string> expected;
+  for (const auto& org : boards) expected.push_back("ks-2019-1939/" + org);
+  EXPECT_EQ(Rows(pages), expected);
+  remiss::testing::ExpectBadPagingRefused<ListDeadlinesResponse>(for_round, round);
+
+  // What Bromma has due in 30 days, by date, then round; not what is due later.
+  bromma.set_days(30);
+  pages.clear();
+  ASSERT_TRUE(remiss::testing::WalkPages(due, bromma, 2, &pages));
+  EXPECT_EQ(pages.size(), 3u);
+  EXPECT_EQ(Rows(pages), (std::vector<std::string>{"ks-2021-2/bromma-sdn", "ks-2021-4/bromma-sdn",
+                                                   "ks-2021-3/bromma-sdn", "ks-2021-1/bromma-sdn",
+                                                   "ks-2019-1939/bromma-sdn"}));
+  EXPECT_EQ(pages[0].deadlines(0).days_left(), 9);
+  remiss::testing::ExpectBadPagingRefused<ListDeadlinesResponse>(due, bromma);
+  ListDueForOrganizationRequest other_days = bromma;
+  other_days.set_days(60);
+  other_days.set_page_token(pages[0].next_page_token());
+  ListDeadlinesResponse* type = nullptr;
+  EXPECT_TRUE(remiss::testing::RefusedNaming(due, other_days, type, "page_token: belongs to another query"));
+
+  // Past every date but the last: what is overdue, by due instant, then round and board.
+  clock_.Set(Stockholm(2021, 3, 2, 10));
+  auto overdue = [&](const ListOverdueRequest& r, ListDeadlinesResponse* out) {
+    return stub_->ListOverdue(Ctx().get(), r, out);
+  };
+  pages.clear();
+  ASSERT_TRUE(remiss::testing::WalkPages(overdue, ListOverdueRequest(), 2, &pages));
+  EXPECT_EQ(pages.size(), 5u);
+  expected = {"ks-2021-2/bromma-sdn", "ks-2021-4/bromma-sdn", "ks-2021-3/bromma-sdn", "ks-2021-1/bromma-sdn"};
+  for (const auto& org : boards) expected.push_back("ks-2019-1939/" + org);
+  EXPECT_EQ(Rows(pages), expected);
+  remiss::testing::ExpectBadPagingRefused<ListDeadlinesResponse>(overdue, ListOverdueRequest());
+  ListDeadlinesForRoundRequest round_with_overdue_token = round;
+  round_with_overdue_token.set_page_token(pages[0].next_page_token());
+  EXPECT_TRUE(remiss::testing::RefusedNaming(for_round, round_with_overdue_token, type,
+                                             "page_token: belongs to another query"));
+
+  const core::Digest live = module_->store().ProjectionDigest();
+  auto rebuilt = module_->store().RebuildProjections();
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->sha256, live.sha256);
+}
+
+TEST_F(DeadlinesTest, AStoreFromABuildWithoutTheDueByOrganizationIndexGetsItAtStart) {
+  Terms("2021-02-26", false, {"bromma-sdn"});
+  Until("bromma-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  const core::Digest live = module_->store().ProjectionDigest();
+  Stop();
+  {  // As an earlier build left it: no due-by-org/ rows, no layout mark.
+    auto store = core::EventStore::Open({.path = dir_.Sub("deadlines"), .source = "deadlines", .clock = &clock_});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Execute({}, [](core::Tx& tx) {
+                           std::vector<std::string> keys;
+                           tx.Scan("due-by-org/", [&](absl::string_view key, absl::string_view) {
+                             keys.emplace_back(key);
+                             return true;
+                           });
+                           EXPECT_EQ(keys.size(), 1u);
+                           for (const auto& k : keys) tx.Delete(k);
+                           return absl::OkStatus();
+                         }).ok());
+    ASSERT_TRUE((*store)->PutMeta("deadlines/projection-layout", "1").ok());
+    EXPECT_NE((*store)->ProjectionDigest().sha256, live.sha256);
+  }
+  Start();
+  EXPECT_EQ(module_->store().ProjectionDigest().sha256, live.sha256);
+  ListDueForOrganizationRequest due;
+  due.set_org_id("bromma-sdn");
+  ListDeadlinesResponse out;
+  ASSERT_TRUE(stub_->ListDueForOrganization(Ctx().get(), due, &out).ok());
+  ASSERT_EQ(out.deadlines_size(), 1);
+  EXPECT_EQ(out.deadlines(0).referral_id(), "ks-2019-1939");
 }
 
 }  // namespace

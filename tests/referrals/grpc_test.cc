@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/health.h"
+#include "tests/support/paging.h"
 #include "tests/support/remiss_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -317,6 +318,135 @@ TEST_F(ReferralsGrpcTest, HealthAndPositionsAreServed) {
   EXPECT_EQ(positions.services(0).service(), "referrals");
   EXPECT_EQ(positions.services(0).log_position(), 12u);  // 5 organizations, 7 round events
   EXPECT_FALSE(positions.services(0).relay_enabled());
+}
+
+// ---- paging ----
+
+// The ids on every page, in order, and whether only the last page lacks a token.
+template <typename Response, typename Id>
+std::vector<std::string> IdsOf(const std::vector<Response>& pages, Id id_of) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].next_page_token().empty(), i + 1 == pages.size()) << "page " << i + 1;
+    for (const auto& row : id_of(pages[i])) ids.push_back(row);
+  }
+  return ids;
+}
+
+TEST_F(ReferralsGrpcTest, OrganizationsComeInPagesByIdEachOnce) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS");
+  const std::vector<std::string> boards = {"bromma-sdn", "enskede-sdn", "farsta-sdn", "kungsholmen-sdn",
+                                           "skarholmen-sdn", "sodermalm-sdn"};
+  for (const auto& id : boards) Register(id, id, ORGANIZATION_KIND_STADSDELSNAMND, "SDN");
+  Register("utbildningsnamnden", "Utbildningsnämnden", ORGANIZATION_KIND_FACKNAMND, "UTN");
+  auto list = [&](const ListOrganizationsRequest& r, ListOrganizationsResponse* out) {
+    return Call(&ReferralService::Stub::ListOrganizations, r, out);
+  };
+  auto ids_of = [](const ListOrganizationsResponse& p) {
+    std::vector<std::string> ids;
+    for (const auto& o : p.organizations()) ids.push_back(o.org_id());
+    return ids;
+  };
+
+  std::vector<ListOrganizationsResponse> pages;
+  ASSERT_TRUE(remiss::testing::WalkPages(list, ListOrganizationsRequest(), 2, &pages));
+  EXPECT_EQ(pages.size(), 4u);
+  EXPECT_EQ(IdsOf(pages, ids_of),
+            (std::vector<std::string>{"bromma-sdn", "enskede-sdn", "farsta-sdn", "ks", "kungsholmen-sdn",
+                                      "skarholmen-sdn", "sodermalm-sdn", "utbildningsnamnden"}));
+
+  // Filtered by kind, the pages hold only that kind, all of it.
+  ListOrganizationsRequest districts;
+  districts.set_kind(ORGANIZATION_KIND_STADSDELSNAMND);
+  pages.clear();
+  ASSERT_TRUE(remiss::testing::WalkPages(list, districts, 4, &pages));
+  EXPECT_EQ(pages.size(), 2u);
+  EXPECT_EQ(IdsOf(pages, ids_of), boards);
+
+  // A token goes on only with the filters that gave it.
+  districts.set_page_token(pages[0].next_page_token());
+  districts.set_kind(ORGANIZATION_KIND_FACKNAMND);
+  ListOrganizationsResponse* type = nullptr;
+  EXPECT_TRUE(remiss::testing::RefusedNaming(list, districts, type, "page_token: belongs to another query"));
+  remiss::testing::ExpectBadPagingRefused<ListOrganizationsResponse>(list, ListOrganizationsRequest());
+}
+
+TEST_F(ReferralsGrpcTest, TheRoundsABoardIsAskedInComeInPagesByIdEachOnce) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS");
+  Register("bromma-sdn", "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "BRO");
+  Register("sodermalm-sdn", "Södermalms stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "SÖ");
+  for (int serial : {5, 3, 1, 4, 2, 6}) {
+    const std::string case_number = "KS 2021/" + std::to_string(serial);
+    CreateReferralRequest create;
+    create.set_command_id("create-" + case_number);
+    create.set_case_number(case_number);
+    create.set_title("Remiss " + std::to_string(serial));
+    create.set_sender_org_id("ks");
+    Ok(&ReferralService::Stub::CreateReferral, create);
+    AddAddresseeRequest add;
+    add.set_command_id("add-" + case_number);
+    add.set_referral_id(case_number);
+    add.set_org_id(serial == 6 ? "sodermalm-sdn" : "bromma-sdn");  // the sixth is not Bromma's
+    Ok(&ReferralService::Stub::AddAddressee, add);
+  }
+  auto list = [&](const ListReferralsForOrganizationRequest& r, ListReferralsForOrganizationResponse* out) {
+    return Call(&ReferralService::Stub::ListReferralsForOrganization, r, out);
+  };
+  ListReferralsForOrganizationRequest bromma;
+  bromma.set_org_id("bromma-sdn");
+  std::vector<ListReferralsForOrganizationResponse> pages;
+  ASSERT_TRUE(remiss::testing::WalkPages(list, bromma, 2, &pages));
+  EXPECT_EQ(pages.size(), 3u);
+  EXPECT_EQ(IdsOf(pages,
+                  [](const ListReferralsForOrganizationResponse& p) {
+                    std::vector<std::string> ids;
+                    for (const auto& r : p.referrals()) ids.push_back(r.referral_id());
+                    return ids;
+                  }),
+            (std::vector<std::string>{"ks-2021-1", "ks-2021-2", "ks-2021-3", "ks-2021-4", "ks-2021-5"}));
+
+  // Bromma's token is not Södermalm's.
+  ListReferralsForOrganizationRequest sodermalm;
+  sodermalm.set_org_id("sodermalm-sdn");
+  sodermalm.set_page_token(pages[0].next_page_token());
+  ListReferralsForOrganizationResponse* type = nullptr;
+  EXPECT_TRUE(remiss::testing::RefusedNaming(list, sodermalm, type, "page_token: belongs to another query"));
+  remiss::testing::ExpectBadPagingRefused<ListReferralsForOrganizationResponse>(list, bromma);
+}
+
+TEST_F(ReferralsGrpcTest, RoundsComeFiftyToAPageByDefaultAndBadPagingIsRefused) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS");
+  std::vector<std::string> created;
+  for (int serial = 1; serial <= 60; ++serial) {
+    CreateReferralRequest create;
+    create.set_command_id("create-default-" + std::to_string(serial));
+    create.set_case_number("KS 2022/" + std::to_string(1000 + serial));
+    create.set_title("Remiss " + std::to_string(serial));
+    create.set_sender_org_id("ks");
+    created.push_back(Ok(&ReferralService::Stub::CreateReferral, create).id());
+  }
+  auto list = [&](const ListReferralsRequest& r, ListReferralsResponse* out) {
+    return Call(&ReferralService::Stub::ListReferrals, r, out);
+  };
+  std::vector<ListReferralsResponse> pages;
+  ASSERT_TRUE(remiss::testing::WalkPages(list, ListReferralsRequest(), 0, &pages));
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[0].referrals_size(), 50);
+  EXPECT_EQ(pages[1].referrals_size(), 10);
+  EXPECT_EQ(IdsOf(pages,
+                  [](const ListReferralsResponse& p) {
+                    std::vector<std::string> ids;
+                    for (const auto& r : p.referrals()) ids.push_back(r.referral_id());
+                    return ids;
+                  }),
+            created);  // created in id order
+
+  ListReferralsRequest other_year;
+  other_year.set_year(2021);
+  other_year.set_page_token(pages[0].next_page_token());
+  ListReferralsResponse* type = nullptr;
+  EXPECT_TRUE(remiss::testing::RefusedNaming(list, other_year, type, "page_token: belongs to another query"));
+  remiss::testing::ExpectBadPagingRefused<ListReferralsResponse>(list, ListReferralsRequest());
 }
 
 }  // namespace

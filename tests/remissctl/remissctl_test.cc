@@ -231,6 +231,57 @@ TEST_F(RemissctlTest, AnswerFromExampleFilesReachesTheBoard) {
   EXPECT_NE(owes.out.find("KS 2019/1939"), std::string::npos) << owes.out;
 }
 
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+TEST_F(RemissctlTest, AListOfMoreThanOnePagePrintsEveryRowInOneTable) {
+  const std::vector<std::string> ids = {"paging-a-namnd", "paging-b-namnd", "paging-c-namnd",
+                                        "paging-d-namnd"};
+  for (const auto& id : ids) {
+    Result r = Run({"org", "register", id, "Nämnd " + id, "--kind", "facknamnd", "--diary-prefix", "PG"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  // At least seven organizations, two to a page: one table, every row once.
+  Result table = Run({"org", "list", "--page-size", "2"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_EQ(Count(table.out, "DIARY PREFIX"), 1u) << table.out;
+  for (const std::string id : {"ks", "bromma-sdn", "sodermalm-sdn", "paging-a-namnd", "paging-b-namnd",
+                               "paging-c-namnd", "paging-d-namnd"}) {
+    EXPECT_EQ(Count(table.out, "\n" + id + " "), 1u) << id << " in\n" << table.out;  // a row starts with it
+  }
+
+  // As JSON: one document with every page's rows and no token left.
+  Result json = Run({"org", "list", "--page-size", "2", "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  remiss::v1::ListOrganizationsResponse all;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.out, &all).ok()) << json.out;
+  EXPECT_TRUE(all.next_page_token().empty());
+  Result one_page = Run({"org", "list", "--json"});
+  remiss::v1::ListOrganizationsResponse by_default;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(one_page.out, &by_default).ok()) << one_page.out;
+  ASSERT_GE(all.organizations_size(), 7);
+  ASSERT_EQ(all.organizations_size(), by_default.organizations_size());
+  for (int i = 0; i < all.organizations_size(); ++i) {
+    EXPECT_EQ(all.organizations(i).org_id(), by_default.organizations(i).org_id());
+  }
+
+  // A round's two deadlines, one to a page.
+  Result deadlines = Run({"deadline", "list", "KS 2019/1939", "--page-size", "1"});
+  ASSERT_EQ(deadlines.code, 0) << deadlines.err;
+  EXPECT_EQ(Count(deadlines.out, "bromma-sdn"), 1u) << deadlines.out;
+  EXPECT_EQ(Count(deadlines.out, "sodermalm-sdn"), 1u) << deadlines.out;
+
+  Result too_big = Run({"org", "list", "--page-size", "501"});
+  EXPECT_EQ(too_big.code, 4) << too_big.out;
+  EXPECT_NE(too_big.err.find("page_size: must be between 0 and 500"), std::string::npos) << too_big.err;
+  Result help = Run({"org", "list", "--help"}, false);
+  EXPECT_NE(help.out.find("--page-size"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("every page is fetched"), std::string::npos) << help.out;
+}
+
 TEST_F(RemissctlTest, RetryWithTheSameCommandIdRecordsNothingNew) {
   Result a = Run({"org", "register", "hv-sdn", "Hässelby-Vällingby stadsdelsnämnd", "--kind",
                   "stadsdelsnamnd", "--diary-prefix", "HV", "--command-id", "retry-1"});

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "google/protobuf/util/message_differencer.h"
+#include "tests/support/paging.h"
 #include "tests/support/remiss_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -444,6 +445,66 @@ TEST_F(ResponsesGrpcTest, AnOrganizationSeesEverythingItIsAskedForAndRestartLose
   ASSERT_TRUE(server_.admin().RebuildProjections(ctx2.get(), rebuild, &rebuilt).ok());
   EXPECT_EQ(rebuilt.sha256(), live.sha256());
   EXPECT_GT(rebuilt.entries(), 0u);
+}
+
+TEST_F(ResponsesGrpcTest, AnswersComeInPagesByBoardAndByRoundEachOnce) {
+  RegisterOrganizationRequest enskede;
+  enskede.set_command_id("org-enskede-sdn");
+  enskede.set_org_id("enskede-sdn");
+  enskede.set_name("Enskede-Årsta-Vantörs stadsdelsnämnd");
+  enskede.set_kind(ORGANIZATION_KIND_STADSDELSNAMND);
+  Referrals(&ReferralService::Stub::RegisterOrganization, enskede);
+  IssueRound("KS 2021/7", "Sju", "2021-03-31",
+             {"utbildningsnamnden", "bromma-sdn", "sodermalm-sdn", "polisen", "enskede-sdn"});
+  for (const char* case_number : {"KS 2021/9", "KS 2020/3", "KS 2021/8"}) {
+    IssueRound(case_number, "Fler", "2021-03-31", {"bromma-sdn"});
+  }
+  auto ids = [](const std::vector<ListResponsesResponse>& pages, bool by_org) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < pages.size(); ++i) {
+      EXPECT_EQ(pages[i].next_page_token().empty(), i + 1 == pages.size()) << "page " << i + 1;
+      for (const auto& r : pages[i].responses()) out.push_back(by_org ? r.org_id() : r.referral_id());
+    }
+    return out;
+  };
+
+  // One round's answers, by board.
+  auto for_round = [&](const ListResponsesForRoundRequest& r, ListResponsesResponse* out) {
+    auto ctx = RemissServer::Context();
+    return server_.responses().ListResponsesForRound(ctx.get(), r, out);
+  };
+  ListResponsesForRoundRequest round;
+  round.set_referral_id("KS 2021/7");
+  std::vector<ListResponsesResponse> pages;
+  ASSERT_TRUE(remiss::testing::WalkPages(for_round, round, 2, &pages));
+  EXPECT_EQ(pages.size(), 3u);
+  EXPECT_EQ(ids(pages, true), (std::vector<std::string>{"bromma-sdn", "enskede-sdn", "polisen",
+                                                        "sodermalm-sdn", "utbildningsnamnden"}));
+  const std::string round_token = pages[0].next_page_token();
+  remiss::testing::ExpectBadPagingRefused<ListResponsesResponse>(for_round, round);
+
+  // One board's answers, by round.
+  auto for_org = [&](const ListResponsesForOrganizationRequest& r, ListResponsesResponse* out) {
+    auto ctx = RemissServer::Context();
+    return server_.responses().ListResponsesForOrganization(ctx.get(), r, out);
+  };
+  ListResponsesForOrganizationRequest bromma;
+  bromma.set_org_id("bromma-sdn");
+  pages.clear();
+  ASSERT_TRUE(remiss::testing::WalkPages(for_org, bromma, 2, &pages));
+  EXPECT_EQ(pages.size(), 3u);
+  EXPECT_EQ(ids(pages, false), (std::vector<std::string>{"ks-2019-1939", "ks-2020-3", "ks-2021-7",
+                                                         "ks-2021-8", "ks-2021-9"}));
+  remiss::testing::ExpectBadPagingRefused<ListResponsesResponse>(for_org, bromma);
+
+  // A round's token does not go on with a board's list, nor one board's with another's.
+  ListResponsesResponse* type = nullptr;
+  bromma.set_page_token(round_token);
+  EXPECT_TRUE(remiss::testing::RefusedNaming(for_org, bromma, type, "page_token: belongs to another query"));
+  ListResponsesForOrganizationRequest sodermalm;
+  sodermalm.set_org_id("sodermalm-sdn");
+  sodermalm.set_page_token(pages[0].next_page_token());
+  EXPECT_TRUE(remiss::testing::RefusedNaming(for_org, sodermalm, type, "page_token: belongs to another query"));
 }
 
 }  // namespace

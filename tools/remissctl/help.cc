@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
+#include "tools/remissctl/pages.h"
 #include "tools/remissctl/request_builder.h"
 #include "tools/remissctl/rpc.h"
 
@@ -90,6 +91,10 @@ void PrintCommandHelp(std::ostream& out, const Command& c) {
     }
     if (m->input_type()->FindFieldByName("command_id")) {
       out << "\nA command: --command-id is generated unless given; repeat it to retry safely.\n";
+    }
+    if (IsPaged(*m)) {
+      out << "\nA list: every page is fetched and shown as one table (one JSON document with\n"
+             "--json); --page-size N sets the rows asked for per call (default 50, at most 500).\n";
     }
   }
   out << "\nExample:\n  " << c.example << "\n";

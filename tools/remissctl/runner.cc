@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "tools/remissctl/errors.h"
 #include "tools/remissctl/help.h"
+#include "tools/remissctl/pages.h"
 #include "tools/remissctl/render.h"
 #include "tools/remissctl/request_builder.h"
 #include "tools/remissctl/rpc.h"
@@ -94,7 +95,7 @@ int RunCommand(const Options& o, const Command& cmd, const std::vector<std::stri
   int code = kOk;
   for (const auto& [name, address] : targets) {
     auto resp = NewMessage(method->output_type());
-    Call(o, address, cmd.service, cmd.method, *req, resp.get());
+    CallEveryPage(o, address, *method, *req, resp.get());  // a list: all of it, as one answer
     if (cmd.view == View::kHealth) {
       std::string status = FieldText(*resp, "status");
       if (status != "serving") code = kUnavailable;

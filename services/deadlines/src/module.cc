@@ -3,6 +3,23 @@
 #include "remiss/deadlines/reactions.h"
 
 namespace remiss::deadlines {
+namespace {
+
+// The projections' layout, raised when the projector gains a key range that a store made by
+// an earlier build lacks (2: due-by-org/). A store with an older layout is rebuilt from its
+// own log at start, before anything reads or writes it.
+constexpr absl::string_view kLayoutKey = "deadlines/projection-layout";
+constexpr absl::string_view kLayout = "2";
+
+absl::Status UpgradeProjections(core::EventStore& store) {
+  if (store.GetMeta(kLayoutKey) == kLayout) return absl::OkStatus();
+  if (store.LastPosition() > 0) {
+    if (auto rebuilt = store.RebuildProjections(); !rebuilt.ok()) return rebuilt.status();
+  }
+  return store.PutMeta(kLayoutKey, kLayout);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<DeadlinesModule>> DeadlinesModule::Open(
     const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
@@ -14,6 +31,7 @@ absl::StatusOr<std::unique_ptr<DeadlinesModule>> DeadlinesModule::Open(
                                        .projector = &m->projector_});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
+  if (absl::Status s = UpgradeProjections(*m->store_); !s.ok()) return s;
   m->service_ = std::make_unique<DeadlineGrpcService>(m->store_.get());
   if (!kafka_brokers.empty()) {
     auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});

@@ -31,6 +31,15 @@ std::string DueKey(const Deadline& d) {
                       d.referral_id(), "/", d.org_id());
 }
 
+// Open and not yet breached: what the board still has due.
+bool StillDue(const Deadline& d) {
+  return d.scheduled() && !d.cancelled() && d.outcome() == remiss::v1::DEADLINE_OUTCOME_OPEN;
+}
+
+std::string DueByOrgKey(const Deadline& d) {
+  return absl::StrCat(DueByOrgPrefix(d.org_id()), d.effective_date(), "/", d.referral_id());
+}
+
 // Replaces what a deadline contributes to the indexes and timers: `before` (may be null)
 // by `after`.
 void Reindex(core::ProjectionTx& tx, const Deadline* before, const Deadline& after) {
@@ -41,6 +50,7 @@ void Reindex(core::ProjectionTx& tx, const Deadline* before, const Deadline& aft
       tx.Delete(TimerKey({t, before->referral_id(), before->org_id()}));
     }
     if (Open(*before)) tx.Delete(DueKey(*before));
+    if (StillDue(*before)) tx.Delete(DueByOrgKey(*before));
   }
   for (const Timer& t : TimersFor(after, days, meetings)) {
     tx.Put(TimerKey({t, after.referral_id(), after.org_id()}), "");
@@ -52,6 +62,7 @@ void Reindex(core::ProjectionTx& tx, const Deadline* before, const Deadline& aft
   } else {
     tx.Delete(open_key);
   }
+  if (StillDue(after)) tx.Put(DueByOrgKey(after), "");
 }
 
 // Recomputes the timers of deadlines whose policy or calendar changes: `apply` makes the
@@ -99,6 +110,7 @@ std::string DeadlineKey(absl::string_view referral_id, absl::string_view org_id)
 }
 std::string DeadlinePrefix(absl::string_view referral_id) { return absl::StrCat("dl/", referral_id, "/"); }
 std::string OpenPrefix(absl::string_view org_id) { return absl::StrCat("open/", org_id, "/"); }
+std::string DueByOrgPrefix(absl::string_view org_id) { return absl::StrCat("due-by-org/", org_id, "/"); }
 std::string DeadlineStream(absl::string_view referral_id, absl::string_view org_id) {
   return absl::StrCat("deadline/", referral_id, "/", org_id);
 }
@@ -133,6 +145,13 @@ std::optional<std::pair<std::string, std::string>> ParseDueKey(absl::string_view
   std::vector<absl::string_view> parts = absl::StrSplit(key.substr(9), '/');
   if (parts.size() != 2) return std::nullopt;
   return std::make_pair(std::string(parts[0]), std::string(parts[1]));
+}
+
+std::optional<std::string> ParseDueByOrgKey(absl::string_view key, absl::string_view org_id) {
+  if (!absl::ConsumePrefix(&key, DueByOrgPrefix(org_id))) return std::nullopt;
+  const size_t slash = key.find('/');  // after the date
+  if (slash == absl::string_view::npos) return std::nullopt;
+  return std::string(key.substr(slash + 1));
 }
 
 std::optional<Deadline> LoadDeadline(core::ProjectionTx& tx, absl::string_view referral_id,

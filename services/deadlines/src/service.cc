@@ -4,6 +4,7 @@
 #include "remiss/core/civil_date.h"
 #include "remiss/core/grpc_handlers.h"
 #include "remiss/core/ids.h"
+#include "remiss/core/paging.h"
 #include "remiss/deadlines/domain.h"
 #include "remiss/deadlines/projector.h"
 #include "remiss/deadlines/reactions.h"
@@ -169,23 +170,34 @@ Reactor* DeadlineGrpcService::ListDeadlinesForRound(Ctx* ctx,
   }
   const std::string referral_id = core::NormalizeReferralId(request->referral_id());
   const std::string prefix = DeadlinePrefix(referral_id);
-  store_->ScanProjections(prefix, "", [&](absl::string_view key, absl::string_view) {
-    if (auto d = Read(referral_id, key.substr(prefix.size()))) *out->add_deadlines() = std::move(*d);
-    return true;
-  });
+  auto page = core::StartPage({.name = "ListDeadlinesForRound", .prefix = prefix}, request->page_size(),
+                              request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  auto row_of = [&](absl::string_view key, absl::string_view) {
+    return Read(referral_id, key.substr(prefix.size()));
+  };
+  out->set_next_page_token(core::ScanRows(*store_, *page, row_of, out->mutable_deadlines()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 
-Reactor* DeadlineGrpcService::ListOverdue(Ctx* ctx, const remiss::v1::ListOverdueRequest*,
+Reactor* DeadlineGrpcService::ListOverdue(Ctx* ctx, const remiss::v1::ListOverdueRequest* request,
                                           remiss::v1::ListDeadlinesResponse* out) {
-  const std::string bound = absl::StrCat(kDuePrefix, TimerKeyBound(store_->clock().Now()).substr(kTimerPrefix.size()));
-  store_->ScanProjections(kDuePrefix, "", [&](absl::string_view key, absl::string_view) {
-    if (key >= bound) return false;
-    if (auto ids = ParseDueKey(key)) {
-      if (auto d = Read(ids->first, ids->second); d && Overdue(*d)) *out->add_deadlines() = std::move(*d);
-    }
-    return true;
-  });
+  // due/ holds exactly the open and breached deadlines, by due instant: the range up to now
+  // is what is overdue, and nothing else is read.
+  auto page = core::StartPage(
+      {.name = "ListOverdue",
+       .prefix = std::string(kDuePrefix),
+       .end_before = absl::StrCat(kDuePrefix, TimerKeyBound(store_->clock().Now()).substr(kTimerPrefix.size()))},
+      request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  auto row_of = [&](absl::string_view key, absl::string_view) -> std::optional<Deadline> {
+    auto ids = ParseDueKey(key);
+    if (!ids) return std::nullopt;
+    auto d = Read(ids->first, ids->second);
+    if (!d || !Overdue(*d)) return std::nullopt;
+    return d;
+  };
+  out->set_next_page_token(core::ScanRows(*store_, *page, row_of, out->mutable_deadlines()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 
@@ -199,19 +211,24 @@ Reactor* DeadlineGrpcService::ListDueForOrganization(
                                                   ") and ", kMaxDays)));
   }
   const int days = request->days() == 0 ? kDefaultDays : request->days();
-  const std::string prefix = OpenPrefix(request->org_id());
-  std::vector<Deadline> due;
-  store_->ScanProjections(prefix, "", [&](absl::string_view key, absl::string_view) {
-    auto d = Read(key.substr(prefix.size()), request->org_id());
-    if (d && d->outcome() == remiss::v1::DEADLINE_OUTCOME_OPEN && d->days_left() <= days) {
-      due.push_back(std::move(*d));
-    }
-    return true;
-  });
-  std::sort(due.begin(), due.end(), [](const Deadline& a, const Deadline& b) {
-    return std::tie(a.effective_date(), a.referral_id()) < std::tie(b.effective_date(), b.referral_id());
-  });
-  for (auto& d : due) *out->add_deadlines() = std::move(d);
+  // due-by-org/ holds the organization's open deadlines by effective date: the range up to
+  // today + days is the answer, in date order.
+  const std::string prefix = DueByOrgPrefix(request->org_id());
+  const absl::CivilDay after_last = core::StockholmDate(store_->clock().Now()) + days + 1;
+  auto page = core::StartPage({.name = "ListDueForOrganization",
+                               .filters = {absl::StrCat(days)},
+                               .prefix = prefix,
+                               .end_before = absl::StrCat(prefix, core::FormatCivilDate(after_last))},
+                              request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  auto row_of = [&](absl::string_view key, absl::string_view) -> std::optional<Deadline> {
+    auto referral_id = ParseDueByOrgKey(key, request->org_id());
+    if (!referral_id) return std::nullopt;
+    auto d = Read(*referral_id, request->org_id());
+    if (!d || d->outcome() != remiss::v1::DEADLINE_OUTCOME_OPEN) return std::nullopt;
+    return d;
+  };
+  out->set_next_page_token(core::ScanRows(*store_, *page, row_of, out->mutable_deadlines()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 

@@ -6,6 +6,7 @@
 #include "remiss/core/civil_date.h"
 #include "remiss/core/grpc_handlers.h"
 #include "remiss/core/ids.h"
+#include "remiss/core/paging.h"
 #include "remiss/followup/domain.h"
 #include "remiss/followup/projector.h"
 
@@ -113,27 +114,29 @@ Reactor* FollowupGrpcService::GetOrganizationView(Ctx* ctx,
   view->set_org_id(org_id);
   view->set_org_name(org.name());
   const std::string prefix = absl::StrCat("org-rounds/", org_id, "/");
+  auto page = core::StartPage({.name = "GetOrganizationView", .prefix = prefix}, request->page_size(),
+                              request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
   const absl::CivilDay today = Today(store_->clock());
-  std::vector<remiss::v1::OrganizationItem> items;
-  reader.scan(prefix, [&](absl::string_view key, absl::string_view) {
+  auto item_of = [&](absl::string_view key, absl::string_view) -> std::optional<remiss::v1::OrganizationItem> {
     const std::string referral_id(key.substr(prefix.size()));
     auto round = LoadRound(reader, referral_id);
-    if (!round) return true;
+    if (!round) return std::nullopt;
     auto row = RowOf(BuildBoard(*round, today), org_id);
-    if (!row) return true;
-    auto& item = items.emplace_back();
+    if (!row) return std::nullopt;
+    remiss::v1::OrganizationItem item;
     item.set_referral_id(referral_id);
     item.set_case_number(round->terms.case_number());
     item.set_title(round->terms.title());
     *item.mutable_row() = std::move(*row);
-    return true;
-  });
-  if (!known && items.empty()) {
+    return item;
+  };
+  // By referral id, which orders rounds as their case numbers do.
+  view->set_next_page_token(core::ScanRows(*store_, *page, item_of, view->mutable_items()));
+  if (!known && request->page_token().empty() && view->items().empty() && view->next_page_token().empty()) {
     return core::FinishCall(ctx, absl::NotFoundError(absl::StrCat("org_id: no organization \"", org_id,
                                                                   "\" is known to the followup service")));
   }
-  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.case_number() < b.case_number(); });
-  for (auto& item : items) *view->add_items() = std::move(item);
   return core::FinishCall(ctx, absl::OkStatus());
 }
 

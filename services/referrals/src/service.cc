@@ -5,6 +5,7 @@
 #include "remiss/core/civil_date.h"
 #include "remiss/core/grpc_handlers.h"
 #include "remiss/core/ids.h"
+#include "remiss/core/paging.h"
 #include "remiss/referrals/domain.h"
 #include "remiss/referrals/projector.h"
 
@@ -13,9 +14,6 @@ namespace {
 
 using remiss::v1::EventEnvelope;
 using Reactor = grpc::ServerUnaryReactor;
-
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 
 std::vector<EventEnvelope> Wrap(const Events& events, const std::string& partition_key) {
   std::vector<EventEnvelope> out;
@@ -135,14 +133,20 @@ Reactor* ReferralGrpcService::ListOrganizations(Ctx* ctx,
   if (!remiss::v1::OrganizationKind_IsValid(request->kind())) {
     return core::FinishCall(ctx, absl::InvalidArgumentError("kind: unknown organization kind"));
   }
-  store_->ScanProjections("org/", "", [&](absl::string_view, absl::string_view value) {
+  auto page = core::StartPage({.name = "ListOrganizations",
+                               .filters = {absl::StrCat(request->kind())},
+                               .prefix = OrganizationKey("")},
+                              request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  auto row_of = [&](absl::string_view, absl::string_view value) -> std::optional<remiss::v1::Organization> {
     remiss::v1::Organization org;
-    if (org.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-        (request->kind() == remiss::v1::ORGANIZATION_KIND_UNSPECIFIED || org.kind() == request->kind())) {
-      *response->add_organizations() = std::move(org);
+    if (!org.ParseFromArray(value.data(), static_cast<int>(value.size()))) return std::nullopt;
+    if (request->kind() != remiss::v1::ORGANIZATION_KIND_UNSPECIFIED && org.kind() != request->kind()) {
+      return std::nullopt;
     }
-    return true;
-  });
+    return org;
+  };
+  response->set_next_page_token(core::ScanRows(*store_, *page, row_of, response->mutable_organizations()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 
@@ -167,29 +171,24 @@ Reactor* ReferralGrpcService::ListReferrals(Ctx* ctx, const remiss::v1::ListRefe
   if (request->year() != 0 && (request->year() < 1900 || request->year() > 2999)) {
     return core::FinishCall(ctx, absl::InvalidArgumentError("year: must be 0 (any) or between 1900 and 2999"));
   }
-  if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
-    return core::FinishCall(ctx, absl::InvalidArgumentError(
-                           absl::StrCat("page_size: must be between 0 and ", kMaxPageSize)));
-  }
-  const int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
-  const std::string start_after =
-      request->page_token().empty() ? std::string() : ReferralKey(request->page_token());
+  auto page = core::StartPage(
+      {.name = "ListReferrals",
+       .filters = {absl::StrCat(request->status()), absl::StrCat(request->year()), request->sender_org_id()},
+       .prefix = ReferralKey("")},
+      request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
   const std::string year = request->year() == 0 ? "" : absl::StrCat(" ", request->year(), "/");
-  bool more = false;
-  store_->ScanProjections("ref/", start_after, [&](absl::string_view, absl::string_view value) {
+  auto row_of = [&](absl::string_view, absl::string_view value) -> std::optional<remiss::v1::Referral> {
     remiss::v1::Referral r;
-    if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
-    if (request->status() != remiss::v1::REFERRAL_STATUS_UNSPECIFIED && r.status() != request->status()) return true;
-    if (!year.empty() && r.case_number().find(year) == std::string::npos) return true;
-    if (!request->sender_org_id().empty() && r.sender_org_id() != request->sender_org_id()) return true;
-    if (response->referrals_size() == page_size) {
-      more = true;
-      return false;
+    if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) return std::nullopt;
+    if (request->status() != remiss::v1::REFERRAL_STATUS_UNSPECIFIED && r.status() != request->status()) {
+      return std::nullopt;
     }
-    *response->add_referrals() = std::move(r);
-    return true;
-  });
-  if (more) response->set_next_page_token(response->referrals().rbegin()->referral_id());
+    if (!year.empty() && r.case_number().find(year) == std::string::npos) return std::nullopt;
+    if (!request->sender_org_id().empty() && r.sender_org_id() != request->sender_org_id()) return std::nullopt;
+    return r;
+  };
+  response->set_next_page_token(core::ScanRows(*store_, *page, row_of, response->mutable_referrals()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 
@@ -202,22 +201,27 @@ Reactor* ReferralGrpcService::ListReferralsForOrganization(
     return core::FinishCall(ctx, absl::NotFoundError(absl::StrCat("org_id: no organization \"", org_id, "\" is registered")));
   }
   const std::string prefix = AddresseePrefix(org_id);
-  store_->ScanProjections(prefix, "", [&](absl::string_view key, absl::string_view) {
+  auto page = core::StartPage({.name = "ListReferralsForOrganization", .prefix = prefix},
+                              request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  auto row_of = [&](absl::string_view key, absl::string_view) -> std::optional<remiss::v1::AddressedReferral> {
     auto bytes = store_->GetProjection(ReferralKey(key.substr(prefix.size())));
     remiss::v1::Referral r;
-    if (!bytes || !r.ParseFromString(*bytes)) return true;
+    if (!bytes || !r.ParseFromString(*bytes)) return std::nullopt;
     for (const auto& a : r.addressees()) {
       if (a.org_id() != org_id) continue;
-      auto* out = response->add_referrals();
-      out->set_referral_id(r.referral_id());
-      out->set_case_number(r.case_number());
-      out->set_title(r.title());
-      out->set_status(r.status());
-      out->set_stated_deadline(a.stated_deadline());
-      out->set_answer(a.answer());
+      remiss::v1::AddressedReferral out;
+      out.set_referral_id(r.referral_id());
+      out.set_case_number(r.case_number());
+      out.set_title(r.title());
+      out.set_status(r.status());
+      out.set_stated_deadline(a.stated_deadline());
+      out.set_answer(a.answer());
+      return out;
     }
-    return true;
-  });
+    return std::nullopt;
+  };
+  response->set_next_page_token(core::ScanRows(*store_, *page, row_of, response->mutable_referrals()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 

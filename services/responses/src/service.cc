@@ -4,6 +4,7 @@
 #include "remiss/core/civil_date.h"
 #include "remiss/core/grpc_handlers.h"
 #include "remiss/core/ids.h"
+#include "remiss/core/paging.h"
 #include "remiss/responses/domain.h"
 #include "remiss/responses/projector.h"
 
@@ -136,11 +137,10 @@ Reactor* ResponseGrpcService::GetResponseTimeline(Ctx* ctx,
 
 namespace {
 
-void AddResponse(const core::EventStore& store, const std::string& key,
-                 remiss::v1::ListResponsesResponse* out) {
-  auto bytes = store.GetProjection(key);
+std::optional<remiss::v1::Response> ParseResponse(absl::string_view bytes) {
   remiss::v1::Response r;
-  if (bytes && r.ParseFromString(*bytes)) *out->add_responses() = std::move(r);
+  if (!r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
+  return r;
 }
 
 }  // namespace
@@ -158,14 +158,11 @@ Reactor* ResponseGrpcService::ListResponsesForRound(
                                      " is not known to the responses service (not issued yet, or "
                                      "its events have not arrived)")));
   }
-  store_->ScanProjections(ResponsePrefix(referral_id), "",
-                          [&](absl::string_view, absl::string_view value) {
-                            remiss::v1::Response r;
-                            if (r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                              *out->add_responses() = std::move(r);
-                            }
-                            return true;
-                          });
+  auto page = core::StartPage({.name = "ListResponsesForRound", .prefix = ResponsePrefix(referral_id)},
+                              request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  auto row_of = [](absl::string_view, absl::string_view value) { return ParseResponse(value); };
+  out->set_next_page_token(core::ScanRows(*store_, *page, row_of, out->mutable_responses()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 
@@ -175,10 +172,15 @@ Reactor* ResponseGrpcService::ListResponsesForOrganization(
   const std::string& org_id = request->org_id();
   if (org_id.empty()) return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
   const std::string prefix = OrganizationPrefix(org_id);
-  store_->ScanProjections(prefix, "", [&](absl::string_view key, absl::string_view) {
-    AddResponse(*store_, ResponseKey(key.substr(prefix.size()), org_id), out);
-    return true;
-  });
+  auto page = core::StartPage({.name = "ListResponsesForOrganization", .prefix = prefix},
+                              request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  auto row_of = [&](absl::string_view key, absl::string_view) -> std::optional<remiss::v1::Response> {
+    auto bytes = store_->GetProjection(ResponseKey(key.substr(prefix.size()), org_id));
+    if (!bytes) return std::nullopt;
+    return ParseResponse(*bytes);
+  };
+  out->set_next_page_token(core::ScanRows(*store_, *page, row_of, out->mutable_responses()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 

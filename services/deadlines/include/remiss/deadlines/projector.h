@@ -4,6 +4,8 @@
 //   policy/<referral_id>                 ReminderPolicySet (absent: the default policy)
 //   open/<org_id>/<referral_id>          "" while the deadline is open or breached
 //   due/<due micros>/<referral_id>/<org_id>     "" while open or breached: overdue queries
+//   due-by-org/<org_id>/<effective date>/<referral_id>  "" while open (not breached): what
+//                                        an organization has due, by date
 //   timer/<at micros>/<referral_id>/<org_id>/<kind>/<days>  "" : the timers (domain TimersFor)
 // Timers are kept equal to TimersFor(deadline, policy, calendar) whenever any of the three
 // changes, so they live in RocksDB, not in memory.
@@ -23,6 +25,7 @@ namespace remiss::deadlines {
 std::string DeadlineKey(absl::string_view referral_id, absl::string_view org_id);
 std::string DeadlinePrefix(absl::string_view referral_id);  // "dl/<referral_id>/"
 std::string OpenPrefix(absl::string_view org_id);            // "open/<org_id>/"
+std::string DueByOrgPrefix(absl::string_view org_id);        // "due-by-org/<org_id>/"
 std::string DeadlineStream(absl::string_view referral_id, absl::string_view org_id);
 std::string CalendarStream(absl::string_view org_id);
 std::string PolicyStream(absl::string_view referral_id);
@@ -41,6 +44,8 @@ constexpr absl::string_view kDuePrefix = "due/";
 std::string TimerKeyBound(absl::Time t);
 // Parses a due/ key's referral and org.
 std::optional<std::pair<std::string, std::string>> ParseDueKey(absl::string_view key);
+// Parses the referral id out of a due-by-org/ key of the organization `org_id`.
+std::optional<std::string> ParseDueByOrgKey(absl::string_view key, absl::string_view org_id);
 
 std::optional<remiss::v1::Deadline> LoadDeadline(core::ProjectionTx& tx,
                                                  absl::string_view referral_id,
