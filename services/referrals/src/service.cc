@@ -174,13 +174,12 @@ Reactor* ReferralGrpcService::ListReferrals(Ctx* ctx, const remiss::v1::ListRefe
   const int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
   const std::string start_after =
       request->page_token().empty() ? std::string() : ReferralKey(request->page_token());
-  const std::string year = request->year() == 0 ? "" : absl::StrCat(" ", request->year(), "/");
   bool more = false;
   store_->ScanProjections("ref/", start_after, [&](absl::string_view, absl::string_view value) {
     remiss::v1::Referral r;
     if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
     if (request->status() != remiss::v1::REFERRAL_STATUS_UNSPECIFIED && r.status() != request->status()) return true;
-    if (!year.empty() && r.case_number().find(year) == std::string::npos) return true;
+    if (request->year() != 0 && r.year() != request->year()) return true;
     if (!request->sender_org_id().empty() && r.sender_org_id() != request->sender_org_id()) return true;
     if (response->referrals_size() == page_size) {
       more = true;
