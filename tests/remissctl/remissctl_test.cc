@@ -166,7 +166,7 @@ TEST_F(RemissctlTest, RecordShowsSwedishTimes) {
 }
 
 TEST_F(RemissctlTest, BadCaseNumberIsRefusedWithASentence) {
-  Result r = Run({"referral", "create", "KS 19/1939", "Fel", "ks"});
+  Result r = Run({"referral", "create", "KS 2019/1939;", "Fel", "ks"});
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_NE(r.err.find("remissctl: the server refused: case_number"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(invalid argument)"), std::string::npos) << r.err;
