@@ -561,6 +561,7 @@ TEST_F(ReferralsDomainTest, CreateAcceptsEveryRealCaseNumberFormatAndDerivesItsI
                            Want{"2019-001939", "2019-001939", 2019},
                            Want{"RS 19/123", "rs-19-123", 2020}}) {
     auto cmd = Parse<CreateReferralRequest>(kCreateSeed);
+    cmd.set_command_id(absl::StrCat("create-", want.id));
     cmd.set_case_number(std::string(want.case_number));
     absl::StatusOr<Events> events = Decide(cmd, nullptr, ctx_);  // ctx_ is 2020-12-01
     ASSERT_TRUE(events.ok()) << want.case_number << ": " << events.status();
@@ -578,6 +579,7 @@ TEST_F(ReferralsDomainTest, CreateWithACaseNumberDifferingOnlyInPunctuationIsRef
   Referral state = Given({Drafted()});  // KS 2019/1939, id ks-2019-1939
   for (absl::string_view other : {"KS 2019-1939", "ks 2019/1939", "KS-2019-1939", "KS 2019.1939"}) {
     auto cmd = Parse<CreateReferralRequest>(kCreateSeed);
+    cmd.set_command_id(absl::StrCat("create-collision-", other));
     cmd.set_case_number(std::string(other));
     ASSERT_EQ(ReferralIdForCaseNumber(other), "ks-2019-1939");
     EXPECT_TRUE(Refused(Decide(cmd, &state, ctx_), absl::StatusCode::kAlreadyExists,
@@ -871,10 +873,12 @@ TEST_F(ReferralsDomainTest, AddAddresseeBeyondTheCapOfARoundIsRefused) {
   std::vector<ReferralEvent> events = {Drafted()};
   for (int i = 1; i < 1000; ++i) events.push_back(AddresseeAdded(absl::StrCat("org-", i)));
   Referral state = Given(events);
-  EXPECT_TRUE(Decide(AddAddressee("socialnamnden"), &state, ctx_).ok());  // the 1000th
+  auto add = AddAddressee("socialnamnden");
+  add.set_command_id("add-the-1000th");
+  EXPECT_TRUE(Decide(add, &state, ctx_).ok());
   state = Given(Plus(events, {AddresseeAdded("bromma-sdn")}));
-  EXPECT_TRUE(InvalidArgument(Decide(AddAddressee("socialnamnden"), &state, ctx_), "addressees",
-                              "at most 1000"));
+  add.set_command_id("add-the-1001st");
+  EXPECT_TRUE(InvalidArgument(Decide(add, &state, ctx_), "addressees", "at most 1000"));
 }
 
 TEST_F(ReferralsDomainTest, AddAddresseeAfterCloseOrWithdrawIsRefused) {
