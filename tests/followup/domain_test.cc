@@ -9,12 +9,14 @@
 #include "remiss/followup/domain.h"
 
 #include <algorithm>
+#include <optional>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -27,6 +29,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "remiss/views/response_view.h"
 #include "tests/support/domain_assertions.h"
 
 namespace remiss::followup {
@@ -887,6 +890,7 @@ TEST(BuildBoard, BrommaSubmittedPositiveOnTime) {
     org_id: "bromma-sdn"
     org_name: "Bromma stadsdelsnämnd"
     stage: "submitted"
+    answered: true
     diary_number: "BRO 2020/440"
     case_officer: "Sara Lind"
     stated_deadline: "2021-02-26"
@@ -1157,8 +1161,45 @@ TEST(BuildCompilation, ReservationsAndSpecialStatementsByParty) {
 
 TEST(BuildCompilation, NotAnswered) {
   Compilation c = BuildCompilation(TrygghetsprogramRound());
-  // Asked and not submitted: declining is no answer.
-  EXPECT_THAT(c.not_answered(), ElementsAre(kHasselby, kKyrkogard, kSpanga));
+  // Asked and not answered ("ej inkommit"): kyrkogårdsnämnden declined, which is an answer.
+  EXPECT_THAT(c.not_answered(), ElementsAre(kHasselby, kSpanga));
+}
+
+// DOMAIN.md: "Ej inkommit" is no answer AND no declaration that the body declines; a body
+// that declines has answered. The board, its totals, the compilation and the organization's
+// view all say so for kyrkogårdsnämnden (declined), hässelby (drafted) and spånga (awaiting).
+TEST(NotAnswered, BoardCompilationAndOrganizationViewAgreeOnADeclinedBody) {
+  RoundRecords round = TrygghetsprogramRound();
+  StatusBoard board = BuildBoard(round, kToday);
+  Compilation compilation = BuildCompilation(round);
+  for (absl::string_view org : {kKyrkogard, kHasselby, kSpanga, kBromma}) {
+    const bool on_board_list = absl::c_linear_search(board.not_answered(), org);
+    const bool in_compilation = absl::c_linear_search(compilation.not_answered(), org);
+    std::optional<remiss::v1::OrganizationItem> item = BuildOrganizationItem(round, org, kToday);
+    ASSERT_TRUE(item.has_value()) << org;
+    EXPECT_EQ(on_board_list, in_compilation) << org;
+    EXPECT_EQ(RowOf(board, org)->answered(), !on_board_list) << org;
+    EXPECT_EQ(item->row().answered(), !on_board_list) << org;
+  }
+  EXPECT_TRUE(RowOf(board, kKyrkogard)->answered());
+  EXPECT_EQ(RowOf(board, kKyrkogard)->stage(), "declined");
+  EXPECT_FALSE(absl::c_linear_search(compilation.not_answered(), kKyrkogard));
+  // The one definition, by stage.
+  EXPECT_TRUE(views::HasAnswered(remiss::v1::RESPONSE_STAGE_DECLINED));
+  EXPECT_TRUE(views::HasAnswered(remiss::v1::RESPONSE_STAGE_SUBMITTED));
+  EXPECT_FALSE(views::HasAnswered(remiss::v1::RESPONSE_STAGE_DECIDED));
+  EXPECT_FALSE(views::HasAnswered(remiss::v1::RESPONSE_STAGE_AWAITING));
+}
+
+TEST(BuildOrganizationItem, TheRoundAndTheOrganizationsRowOfTheBoard) {
+  RoundRecords round = TrygghetsprogramRound();
+  std::optional<remiss::v1::OrganizationItem> item =
+      BuildOrganizationItem(round, kBromma, kToday);
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(item->case_number(), round.terms.case_number());
+  EXPECT_EQ(item->title(), round.terms.title());
+  EXPECT_TRUE(ProtoIs(item->row(), *RowOf(BuildBoard(round, kToday), kBromma)));
+  EXPECT_FALSE(BuildOrganizationItem(round, "polisregion-stockholm", kToday).has_value());
 }
 
 TEST(BuildCompilation, EmptyRound) {

@@ -3,6 +3,10 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "tests/support/health.h"
 #include "tests/support/paging.h"
 #include "tests/support/remiss_server.h"
@@ -166,7 +170,7 @@ TEST_F(ReferralsGrpcTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
 
   CreateReferralRequest bad_case;
   bad_case.set_command_id("bad-1");
-  bad_case.set_case_number("KS2019-1939");
+  bad_case.set_case_number("KS 2019/1939;");
   bad_case.set_title("x");
   bad_case.set_sender_org_id("ks");
   CommandResult result;
@@ -212,6 +216,92 @@ TEST_F(ReferralsGrpcTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
 
   EXPECT_EQ(Digest().sha256(), before.sha256());
   EXPECT_EQ(Digest().log_position(), before.log_position());
+}
+
+TEST_F(ReferralsGrpcTest, ACaseNumberDifferingOnlyInPunctuationIsRefusedNotMerged) {
+  DraftTheSafetyProgram();
+  const ProjectionDigest before = Digest();
+  for (const char* other : {"KS 2019-1939", "ks 2019/1939", "KS-2019-1939"}) {
+    CreateReferralRequest create;
+    create.set_command_id(std::string("collide-") + other);
+    create.set_case_number(other);
+    create.set_title("Ett annat ärende");
+    create.set_sender_org_id("ks");
+    CommandResult result;
+    grpc::Status s = Call(&ReferralService::Stub::CreateReferral, create, &result);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << other;
+    EXPECT_EQ(s.error_message().rfind("case_number: ", 0), 0u) << s.error_message();
+    EXPECT_NE(s.error_message().find("\"KS 2019/1939\""), std::string::npos) << s.error_message();
+  }
+  // Nothing recorded, and the round is found by its id and case number as before.
+  EXPECT_EQ(Digest().sha256(), before.sha256());
+  EXPECT_EQ(Get("ks-2019-1939").case_number(), "KS 2019/1939");
+  EXPECT_EQ(Get("KS 2019/1939").title(), "Stockholms stads trygghetsprogram 2020-2023");
+}
+
+TEST_F(ReferralsGrpcTest, AMinistrySendsARoundWithItsOwnCaseNumbersAndTheYearFilterFindsIt) {
+  Register("fi", "Finansdepartementet", ORGANIZATION_KIND_DEPARTEMENT, "Fi");
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS");
+  Register("region-sthlm", "Region Stockholm", ORGANIZATION_KIND_REGION, "RS");
+  Register("msb", "Myndigheten för samhällsskydd och beredskap", ORGANIZATION_KIND_MYNDIGHET, "");
+  Register("exergi", "Stockholm Exergi AB", ORGANIZATION_KIND_BOLAG, "");
+  Register("pro", "PRO Stockholm", ORGANIZATION_KIND_FORENING, "");
+  Register("stiftelse", "Stiftelsen", ORGANIZATION_KIND_OVRIG, "");
+  GetOrganizationRequest get_fi;
+  get_fi.set_org_id("fi");
+  Organization fi;
+  ASSERT_TRUE(Call(&ReferralService::Stub::GetOrganization, get_fi, &fi).ok());
+  EXPECT_EQ(fi.kind(), ORGANIZATION_KIND_DEPARTEMENT);
+  EXPECT_EQ(fi.diary_prefix(), "Fi");
+
+  struct Round {
+    const char* case_number;
+    const char* sender;
+    const char* id;
+    int year;
+  };
+  const Round rounds[] = {{"Fi2020/01234/S3", "fi", "fi2020-01234-s3", 2020},
+                          {"N2015/06917/PUB", "fi", "n2015-06917-pub", 2015},
+                          {"Dnr 1.2.3-456/2020", "msb", "dnr-1-2-3-456-2020", 2020},
+                          {"2019-001939", "region-sthlm", "2019-001939", 2019},
+                          {"KS2019/1939", "ks", "ks2019-1939", 2019}};
+  for (const Round& round : rounds) {
+    CreateReferralRequest create;
+    create.set_command_id(std::string("create-") + round.id);
+    create.set_case_number(round.case_number);
+    create.set_title("Remiss");
+    create.set_sender_org_id(round.sender);
+    EXPECT_EQ(Ok(&ReferralService::Stub::CreateReferral, create).id(), round.id);
+    Referral got = Get(round.case_number);
+    EXPECT_EQ(got.referral_id(), round.id);
+    EXPECT_EQ(got.case_number(), round.case_number);
+    EXPECT_EQ(got.year(), round.year);
+  }
+  // The ministry addresses the city's KS, which answers rounds as well as sending them.
+  AddAddresseeRequest add;
+  add.set_command_id("fi-add-ks");
+  add.set_referral_id("Fi2020/01234/S3");
+  add.set_org_id("ks");
+  Ok(&ReferralService::Stub::AddAddressee, add);
+  SetDeadlineRequest deadline;
+  deadline.set_command_id("fi-deadline");
+  deadline.set_referral_id("fi2020-01234-s3");
+  deadline.set_deadline("2021-01-29");
+  Ok(&ReferralService::Stub::SetDeadline, deadline);
+  IssueReferralRequest issue;
+  issue.set_command_id("fi-issue");
+  issue.set_referral_id("FI2020-01234-S3");
+  Ok(&ReferralService::Stub::IssueReferral, issue);
+  EXPECT_EQ(Get("fi2020-01234-s3").status(), REFERRAL_STATUS_ISSUED);
+
+  ListReferralsRequest in2020;
+  in2020.set_year(2020);
+  ListReferralsResponse out;
+  ASSERT_TRUE(Call(&ReferralService::Stub::ListReferrals, in2020, &out).ok());
+  std::vector<std::string> seen;
+  for (const auto& r : out.referrals()) seen.push_back(r.case_number());
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"Dnr 1.2.3-456/2020", "Fi2020/01234/S3"}));
 }
 
 TEST_F(ReferralsGrpcTest, ARetriedCommandIsRecordedOnce) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -165,7 +166,7 @@ TEST_F(RemissctlTest, RecordShowsSwedishTimes) {
 }
 
 TEST_F(RemissctlTest, BadCaseNumberIsRefusedWithASentence) {
-  Result r = Run({"referral", "create", "KS 19/1939", "Fel", "ks"});
+  Result r = Run({"referral", "create", "KS 2019/1939;", "Fel", "ks"});
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_NE(r.err.find("remissctl: the server refused: case_number"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(invalid argument)"), std::string::npos) << r.err;
@@ -186,6 +187,39 @@ TEST_F(RemissctlTest, UsageErrorsExitTwo) {
   Result bad = Run({"org", "list", "--kind", "castle"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("stadsdelsnamnd"), std::string::npos) << bad.err;
+}
+
+TEST_F(RemissctlTest, AMinistryIsRegisteredSendsARoundAndItsKindReadsInSwedish) {
+  Result reg = Run({"org", "register", "fi", "Finansdepartementet", "--kind", "departement",
+                    "--diary-prefix", "Fi", "--command-id", "kinds-1"});
+  ASSERT_EQ(reg.code, 0) << reg.err;
+  for (const auto& [id, name, kind] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"region-sthlm", "Region Stockholm", "region"},
+           {"msb", "Myndigheten för samhällsskydd och beredskap", "myndighet"},
+           {"stockholm-exergi", "Stockholm Exergi AB", "bolag"},
+           {"pro-sthlm", "PRO Stockholm", "forening"},
+           {"ovrig-1", "Stiftelsen Stockholm", "ovrig"}}) {
+    Result r = Run({"org", "register", id, name, "--kind", kind, "--command-id", "kinds-" + id});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  Result show = Run({"org", "show", "fi"});
+  EXPECT_NE(show.out.find("kind: departement"), std::string::npos) << show.out;
+  Result list = Run({"org", "list"});
+  for (const char* word : {"departement", "region", "myndighet", "bolag", "förening", "övrig",
+                           "stadsdelsnämnd", "kommunstyrelse"}) {
+    EXPECT_NE(list.out.find(word), std::string::npos) << word << "\n" << list.out;
+  }
+  // The ministry sends a state remiss, with its own case number format, to the city's KS.
+  Result create = Run({"referral", "create", "Fi2020/01234/S3", "Remiss av promemorian", "fi",
+                       "--command-id", "kinds-create"});
+  ASSERT_EQ(create.code, 0) << create.err;
+  Result add = Run({"referral", "add-addressee", "fi2020-01234-s3", "ks", "--command-id",
+                    "kinds-add"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  Result shown = Run({"referral", "show", "Fi2020/01234/S3"});
+  EXPECT_EQ(shown.code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("Fi2020/01234/S3"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("year: 2020"), std::string::npos) << shown.out;
 }
 
 TEST_F(RemissctlTest, UnreachableServerExitsFive) {

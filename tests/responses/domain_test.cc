@@ -1040,7 +1040,7 @@ TEST_F(ResponsesDomainTest, NoCommandButACorrectionOnAWithdrawnOrClosedRound) {
 
 TEST_F(ResponsesDomainTest, BadInputIsReportedBeforeTheSubject) {
   auto cmd = RegisterSoder();
-  cmd.set_diary_number("x");
+  cmd.set_diary_number("x");  // no digit
   EXPECT_TRUE(InvalidArgument(Decide(cmd, Subject{nullptr, nullptr}, ctx_), "diary_number"));
   auto statement = RecordSoderStatement();
   statement.mutable_statement()->clear_summary();
@@ -1154,8 +1154,11 @@ TEST_F(ResponsesDomainTest, RegisterAcceptsTheDiaryNumbersBoardsUse) {
   Response soder = Given(terms_, kSoder, {});
   for (absl::string_view good :
        {"BRO 2020/440", "HV 2020/786", "Dnr HV 2020/786", "KYR 2023/123", "SÖ 2021/1",
-        "ÅÄÖ 2021/1234567", "ABCDEFGH 2000/0", "Dnr ABCDEFGH 2020/1"}) {
+        "ÅÄÖ 2021/1234567", "ABCDEFGH 2000/0", "Dnr ABCDEFGH 2020/1", "BRO2020/440",
+        "bro 2020/440", "BRO 2020-440", "Dnr 1.2.3-456/2020", "2019-001939", "N2015/06917/PUB",
+        "DNR HV 2020/786", "BRO 2020/440/1"}) {
     auto cmd = RegisterSoder();
+    cmd.set_command_id(absl::StrCat("register-", good));
     cmd.set_diary_number(std::string(good));
     EXPECT_TRUE(OneEvent(Decide(cmd, For(soder), ctx_))) << good;
   }
@@ -1164,19 +1167,17 @@ TEST_F(ResponsesDomainTest, RegisterAcceptsTheDiaryNumbersBoardsUse) {
 TEST_F(ResponsesDomainTest, RegisterRefusesWhatIsNoDiaryNumber) {
   Response soder = Given(terms_, kSoder, {});
   for (absl::string_view bad :
-       {"x", "bro 2020/440", "BRO 20/440", "BRO2020/440", "BRO 2020/", "BRO 2020/12345678",
-        "ABCDEFGHI 2020/1", "BRO  2020/440", " BRO 2020/440", "BRO 2020/440 ", "BRO 2020-440",
-        "BRO 2020/44a", "Bro 2020/440", "DNR HV 2020/786", "dnr HV 2020/786", "Dnr  HV 2020/786",
-        "Dnr 2020/786", "é 2020/1", "BRO 2020/440/1", "BRO 02020/440"}) {
+       {"x", "Dnr HV", " BRO 2020/440", "BRO 2020/440 ", "BRO 2020/440;", "BRO <2020>",
+        "BRO 2020/440\n", "€ 2020/1"}) {
     auto cmd = RegisterSoder();
+    cmd.set_command_id(absl::StrCat("register-bad-", bad));
     cmd.set_diary_number(std::string(bad));
-    EXPECT_TRUE(InvalidArgument(Decide(cmd, For(soder), ctx_), "diary_number",
-                                absl::StrCat("must look like \"BRO 2020/440\"")))
+    EXPECT_TRUE(InvalidArgument(Decide(cmd, For(soder), ctx_), "diary_number"))
         << "\"" << bad << "\"";
-    EXPECT_THAT(std::string(Decide(cmd, For(soder), ctx_).status().message()),
-                HasSubstr(absl::StrCat("(got \"", bad, "\")")));
   }
   auto cmd = RegisterSoder();
+  cmd.set_diary_number("BRO 2020/" + std::string(60, '4'));
+  EXPECT_TRUE(InvalidArgument(Decide(cmd, For(soder), ctx_), "diary_number", "at most 64"));
   cmd.clear_diary_number();
   EXPECT_TRUE(InvalidArgument(Decide(cmd, For(soder), ctx_), "diary_number", "is required"));
 }
@@ -1336,6 +1337,39 @@ TEST_F(ResponsesDomainTest, RecordConsultationRefusesBadInput) {
 TEST_F(ResponsesDomainTest, RecordSodermalmsStatement) {
   Response soder = Given(terms_, kSoder, SoderPreparingStream());
   EXPECT_TRUE(EventsAre(Decide(RecordSoderStatement(), For(soder), ctx_), {SoderDrafted()}));
+}
+
+TEST_F(ResponsesDomainTest, RepeatedFieldsOverTheirCapsAreRefusedNamingTheField) {
+  Response soder = Given(terms_, kSoder, SoderPreparingStream());
+  auto statement = RecordSoderStatement();
+  statement.set_command_id("statement-remarks-cap");
+  statement.mutable_statement()->set_standpoint(remiss::v1::STANDPOINT_POSITIVE_WITH_REMARKS);
+  for (int i = 0; i < 200; ++i) {
+    auto* remark = statement.mutable_statement()->add_remarks();
+    remark->set_topic("struktur");
+    remark->set_text(absl::StrCat("Anmärkning ", i + 1, "."));
+  }
+  EXPECT_TRUE(OneEvent(Decide(statement, For(soder), ctx_)));  // 200 or more: the cap
+  statement.mutable_statement()->add_remarks()->set_topic("struktur");
+  EXPECT_TRUE(InvalidArgument(Decide(statement, For(soder), ctx_), "statement.remarks",
+                              "at most 200 items"));
+
+  auto proposed = RecordSoderStatement();
+  proposed.set_command_id("statement-proposed-cap");
+  for (int i = 0; i < 51; ++i) proposed.mutable_statement()->add_proposed_decision("Att-sats.");
+  EXPECT_TRUE(InvalidArgument(Decide(proposed, For(soder), ctx_),
+                              "statement.proposed_decision", "at most 50 items"));
+
+  auto documents = RecordSoderStatement();
+  documents.set_command_id("statement-documents-cap");
+  for (int i = 0; i < 101; ++i) {
+    auto* doc = documents.mutable_statement()->add_documents();
+    doc->set_id(absl::StrCat("bilaga-x", i));
+    doc->set_title("Bilaga");
+    doc->set_uri("diarium://x");
+  }
+  EXPECT_TRUE(InvalidArgument(Decide(documents, For(soder), ctx_), "statement.documents",
+                              "at most 100 items"));
 }
 
 TEST_F(ResponsesDomainTest, RecordStatementLowerCasesTheDigest) {
@@ -1792,9 +1826,9 @@ TEST_F(ResponsesDomainTest, CorrectFactRefusesBadInput) {
   EXPECT_TRUE(InvalidArgument(Decide(cmd, For(soder), At(stream, 1), ctx_), "replacement"));
   // The replacement meets its own command's rules, named where it sits in the request.
   cmd = CorrectSoderRegistration();
-  cmd.mutable_registered()->set_diary_number("SÖ 20/1052");
+  cmd.mutable_registered()->set_diary_number("SÖ 20/1052;");
   EXPECT_TRUE(InvalidArgument(Decide(cmd, For(soder), At(stream, 1), ctx_),
-                              "registered.diary_number", "must look like \"BRO 2020/440\""));
+                              "registered.diary_number", "(got \"SÖ 20/1052;\")"));
   cmd = CorrectSoderRegistration();
   cmd.mutable_registered()->set_registered_on("2021-03-01");
   EXPECT_TRUE(InvalidArgument(Decide(cmd, For(soder), At(stream, 1), ctx_),

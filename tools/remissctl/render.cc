@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "remiss/v1/referrals_events.pb.h"
 #include "tools/remissctl/request_builder.h"
 #include "tools/remissctl/swedish_time.h"
 
@@ -26,6 +27,26 @@ size_t Width(const std::string& s) {  // UTF-8 code points
 }
 
 std::string Label(const std::string& field) { return absl::StrReplaceAll(field, {{"_", " "}}); }
+
+// An organization's kind as a Swedish reader says it ("stadsdelsnämnd", "departement",
+// "förening"); on the command line the ASCII name is typed (--kind forening).
+std::string OrganizationKindWords(int kind) {
+  switch (kind) {
+    case remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND: return "stadsdelsnämnd";
+    case remiss::v1::ORGANIZATION_KIND_FACKNAMND: return "facknämnd";
+    case remiss::v1::ORGANIZATION_KIND_BOLAGSSTYRELSE: return "bolagsstyrelse";
+    case remiss::v1::ORGANIZATION_KIND_RAD: return "råd";
+    case remiss::v1::ORGANIZATION_KIND_EXTERN: return "extern";
+    case remiss::v1::ORGANIZATION_KIND_KOMMUNSTYRELSE: return "kommunstyrelse";
+    case remiss::v1::ORGANIZATION_KIND_DEPARTEMENT: return "departement";
+    case remiss::v1::ORGANIZATION_KIND_REGION: return "region";
+    case remiss::v1::ORGANIZATION_KIND_MYNDIGHET: return "myndighet";
+    case remiss::v1::ORGANIZATION_KIND_BOLAG: return "bolag";
+    case remiss::v1::ORGANIZATION_KIND_FORENING: return "förening";
+    case remiss::v1::ORGANIZATION_KIND_OVRIG: return "övrig";
+    default: return "";
+  }
+}
 
 std::string ScalarText(const Message& m, const FieldDescriptor* f, int index) {
   const Reflection* r = m.GetReflection();
@@ -49,7 +70,12 @@ std::string ScalarText(const Message& m, const FieldDescriptor* f, int index) {
       return absl::StrCat(rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
     case FieldDescriptor::CPPTYPE_ENUM: {
       auto* v = rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f);
-      return v->number() == 0 ? "" : absl::StrReplaceAll(ShortEnumName(v), {{"-", " "}});
+      if (v->number() == 0) return "";
+      if (f->enum_type() == remiss::v1::OrganizationKind_descriptor()) {
+        std::string words = OrganizationKindWords(v->number());
+        if (!words.empty()) return words;
+      }
+      return absl::StrReplaceAll(ShortEnumName(v), {{"-", " "}});
     }
     case FieldDescriptor::CPPTYPE_MESSAGE: {
       const Message& sub = rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f);

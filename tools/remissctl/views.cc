@@ -15,10 +15,12 @@ namespace {
 
 using google::protobuf::Message;
 
-bool Answered(const std::string& stage) { return stage == "submitted" || stage == "declined"; }
+// Whether the row's body has answered: the server's one definition (BoardRow.answered, from
+// remiss::views::HasAnswered: submitted or declined), never recomputed here.
+bool Answered(const remiss::v1::BoardRow& r) { return r.answered(); }
 
 bool Overdue(const remiss::v1::BoardRow& r) {
-  return !Answered(r.stage()) && (r.days_left() < 0 || r.deadline_outcome().rfind("breached", 0) == 0);
+  return !Answered(r) && (r.days_left() < 0 || r.deadline_outcome().rfind("breached", 0) == 0);
 }
 
 std::string Flags(const remiss::v1::BoardRow& r) {
@@ -48,7 +50,7 @@ std::vector<std::string> RowCells(const remiss::v1::BoardRow& r) {
           r.stage(),
           r.diary_number(),
           deadline,
-          Answered(r.stage()) ? "" : absl::StrCat(r.days_left()),
+          Answered(r) ? "" : absl::StrCat(r.days_left()),
           r.standpoint(),
           SwedishDateTime(r.submitted_at()),
           Flags(r)};

@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "remiss/core/civil_date.h"
+#include "remiss/core/limits.h"
 #include "remiss/core/timestamps.h"
 #include "remiss/core/validation.h"
 #include "remiss/deadlines/calendar.h"
@@ -42,11 +43,11 @@ using remiss::v1::RequestedAnswer;
 using remiss::v1::ResponseEvent;
 using remiss::v1::RoundTermsRecorded;
 
-constexpr size_t kMaxIdLength = 64;
-constexpr size_t kMaxReasonLength = 4000;
-constexpr size_t kMaxNoteLength = 4000;
+constexpr size_t kMaxIdLength = core::limits::kId;
+constexpr size_t kMaxReasonLength = core::limits::kReason;
+constexpr size_t kMaxNoteLength = core::limits::kNote;
 constexpr int32_t kMaxReminderDays = 365;
-constexpr int kMaxMeetingDates = 500;
+constexpr int kMaxMeetingDates = core::limits::kMeetingDates;
 constexpr int kReminderHour = 8;  // reminders go out at 08:00 Stockholm time
 
 using core::DateAfterToday;
@@ -569,6 +570,8 @@ absl::StatusOr<Events> Decide(const remiss::v1::DecideExtensionRequest& cmd,
 
 absl::StatusOr<Events> Decide(const remiss::v1::SetReminderPolicyRequest& cmd) {
   REMISS_RETURN_IF_ERROR(RequiredId("referral_id", cmd.referral_id()));
+  REMISS_RETURN_IF_ERROR(
+      core::MaxCount("days_before", cmd.days_before_size(), core::limits::kReminderOffsets));
   std::set<int32_t> seen;
   for (int i = 0; i < cmd.days_before_size(); ++i) {
     int32_t days = cmd.days_before(i);

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/util/time_util.h"
 #include "remiss/core/civil_date.h"
+#include "remiss/core/limits.h"
 #include "remiss/core/timestamps.h"
 #include "remiss/core/validation.h"
 #include "remiss/views/deadline_view.h"
@@ -45,11 +46,11 @@ using remiss::v1::ResponseStage;
 using remiss::v1::RoundTermsRecorded;
 using remiss::v1::Standpoint;
 
-constexpr size_t kMaxIdLength = 64;
-constexpr size_t kMaxNameLength = 200;        // decided_by, decision_reference
-constexpr size_t kMaxSummaryLength = 2000;    // an outcome's summary, an action's description
-constexpr size_t kMaxNoteLength = 4000;       // a freeze's or a report's note
-constexpr size_t kMaxFeedbackLength = 10000;  // återkoppling can run to a page
+constexpr size_t kMaxIdLength = core::limits::kId;
+constexpr size_t kMaxNameLength = core::limits::kName;  // decided_by, decision_reference
+constexpr size_t kMaxSummaryLength = core::limits::kOutcomeSummary;  // outcome, action
+constexpr size_t kMaxNoteLength = core::limits::kNote;  // a freeze's or a report's note
+constexpr size_t kMaxFeedbackLength = core::limits::kFeedback;
 
 using core::Invalid;
 using core::MaxLength;
@@ -149,11 +150,6 @@ template <typename Map>
 const typename Map::mapped_type* Find(const Map& map, const std::string& key) {
   auto it = map.find(key);
   return it == map.end() ? nullptr : &it->second;
-}
-
-bool Answered(ResponseStage stage) {
-  return stage == remiss::v1::RESPONSE_STAGE_SUBMITTED ||
-         stage == remiss::v1::RESPONSE_STAGE_DECLINED;
 }
 
 std::optional<absl::CivilDay> DateOf(absl::string_view text) {
@@ -300,6 +296,7 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
     const ResponseStage stage =
         response != nullptr ? StageOf(*response) : remiss::v1::RESPONSE_STAGE_AWAITING;
     row->set_stage(std::string(views::StageWords(stage)));
+    row->set_answered(views::HasAnswered(stage));
     if (response != nullptr) {
       row->set_diary_number(response->diary_number());
       row->set_case_officer(response->case_officer().name());
@@ -311,7 +308,7 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
                                                               : asked->stated_deadline());
     const bool scheduled = deadline != nullptr && !deadline->effective_date().empty();
     row->set_effective_deadline(scheduled ? deadline->effective_date() : row->stated_deadline());
-    if (!Answered(stage)) {
+    if (!views::HasAnswered(stage)) {
       if (std::optional<absl::CivilDay> due = DateOf(row->effective_deadline())) {
         row->set_days_left(static_cast<int32_t>(*due - today));
       }
@@ -328,7 +325,7 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
       // A board that has answered or declined is no longer at risk of missing anything.
       row->set_at_risk(!deadline->at_risk_for().empty() &&
                        deadline->at_risk_for() == row->effective_deadline() &&
-                       !deadline->decided() && !Answered(stage));
+                       !deadline->decided() && !views::HasAnswered(stage));
     }
 
     if (feedback != nullptr) row->set_feedback(*feedback);
@@ -344,9 +341,25 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
     if (stage == remiss::v1::RESPONSE_STAGE_SUBMITTED && !row->standpoint().empty()) {
       (*board.mutable_by_standpoint())[row->standpoint()] += 1;
     }
-    if (!Answered(stage)) board.add_not_answered(org_id);
+    if (!views::HasAnswered(stage)) board.add_not_answered(org_id);
   }
   return board;
+}
+
+std::optional<remiss::v1::OrganizationItem> BuildOrganizationItem(const RoundRecords& round,
+                                                                  absl::string_view org_id,
+                                                                  absl::CivilDay today) {
+  remiss::v1::StatusBoard board = BuildBoard(round, today);
+  for (BoardRow& row : *board.mutable_rows()) {
+    if (row.org_id() != org_id) continue;
+    remiss::v1::OrganizationItem item;
+    item.set_referral_id(round.terms.referral_id());
+    item.set_case_number(round.terms.case_number());
+    item.set_title(round.terms.title());
+    *item.mutable_row() = std::move(row);
+    return item;
+  }
+  return std::nullopt;
 }
 
 Compilation BuildCompilation(const RoundRecords& round) {
@@ -406,9 +419,9 @@ Compilation BuildCompilation(const RoundRecords& round) {
   }
   for (const auto& [org_id, asked] : AskedAddressees(terms)) {
     const Response* response = Find(round.responses, org_id);
-    if (response == nullptr || StageOf(*response) != remiss::v1::RESPONSE_STAGE_SUBMITTED) {
-      compilation.add_not_answered(org_id);
-    }
+    const ResponseStage stage =
+        response != nullptr ? StageOf(*response) : remiss::v1::RESPONSE_STAGE_AWAITING;
+    if (!views::HasAnswered(stage)) compilation.add_not_answered(org_id);
   }
   return compilation;
 }

@@ -38,13 +38,6 @@ absl::StatusOr<Events> DecideFor(const remiss::v1::ReportActionDoneRequest& r, c
   return Decide(r, round, core::StockholmDate(tx.Now()));
 }
 
-std::optional<remiss::v1::BoardRow> RowOf(const remiss::v1::StatusBoard& board, const std::string& org_id) {
-  for (const auto& row : board.rows()) {
-    if (row.org_id() == org_id) return row;
-  }
-  return std::nullopt;
-}
-
 absl::Status UnknownRound(const std::string& referral_id) {
   return absl::NotFoundError(absl::StrCat("referral_id: round ", referral_id,
                                           " is not known to the followup service (not issued yet, "
@@ -122,13 +115,8 @@ Reactor* FollowupGrpcService::GetOrganizationView(Ctx* ctx,
     const std::string referral_id(key.substr(prefix.size()));
     auto round = LoadRound(reader, referral_id);
     if (!round) return std::nullopt;
-    auto row = RowOf(BuildBoard(*round, today), org_id);
-    if (!row) return std::nullopt;
-    remiss::v1::OrganizationItem item;
-    item.set_referral_id(referral_id);
-    item.set_case_number(round->terms.case_number());
-    item.set_title(round->terms.title());
-    *item.mutable_row() = std::move(*row);
+    auto item = BuildOrganizationItem(*round, org_id, today);
+    if (item) item->set_referral_id(referral_id);
     return item;
   };
   // By referral id, which orders rounds as their case numbers do.

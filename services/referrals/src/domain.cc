@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "remiss/core/civil_date.h"
 #include "remiss/core/ids.h"
+#include "remiss/core/limits.h"
 #include "remiss/core/timestamps.h"
 #include "remiss/core/validation.h"
 
@@ -31,11 +32,10 @@ using remiss::v1::Referral;
 using remiss::v1::ReferralEvent;
 using remiss::v1::ReferralStatus;
 
-constexpr size_t kMaxNameLength = 200;
-constexpr size_t kMaxTitleLength = 300;
-constexpr size_t kMaxSummaryLength = 20000;
-constexpr size_t kMaxReasonLength = 2000;
-constexpr size_t kMaxPhoneLength = 50;
+constexpr size_t kMaxNameLength = core::limits::kName;
+constexpr size_t kMaxTitleLength = core::limits::kTitle;
+constexpr size_t kMaxSummaryLength = core::limits::kSummary;
+constexpr size_t kMaxReasonLength = core::limits::kReason;
 
 using core::DateAfterToday;
 using core::Invalid;
@@ -49,8 +49,9 @@ using core::ToTimestamp;
 
 absl::Status ValidateDiaryPrefix(absl::string_view field, absl::string_view value) {
   if (value.empty() || core::IsDiaryPrefix(value)) return absl::OkStatus();
-  return Invalid(field, absl::StrCat("must be 1-", core::kMaxDiaryPrefixLetters,
-                                     " capital letters A-Z, Å, Ä, Ö (got \"", value, "\")"));
+  return Invalid(field, absl::StrCat("must be 1-", core::limits::kDiaryPrefixLetters,
+                                     " letters A-Z, Å, Ä, Ö in either case (got \"", value,
+                                     "\")"));
 }
 
 // Whether a stored "YYYY-MM-DD" lies after today. Stored dates were validated on the way in;
@@ -206,16 +207,12 @@ std::string ReferralIdForCaseNumber(absl::string_view case_number) {
 }
 
 absl::Status ValidateCaseNumber(absl::string_view field, absl::string_view value) {
-  auto bad = [&] {
-    return Invalid(field, absl::StrCat("must look like \"KS 2019/1939\": 1-",
-                                       core::kMaxDiaryPrefixLetters,
-                                       " capital letters, a space, a four-digit year, '/' and "
-                                       "a serial of 1-7 digits (got \"",
-                                       value, "\")"));
-  };
-  if (value.empty()) return Invalid(field, "is required");
-  if (!core::IsDiaryNumber(value)) return bad();
-  return absl::OkStatus();
+  return core::ValidateDiaryNumber(field, value);
+}
+
+int RoundYear(absl::string_view case_number, absl::CivilDay created_on) {
+  const int year = core::DiaryNumberYear(case_number);
+  return year != 0 ? year : static_cast<int>(created_on.year());
 }
 
 absl::Status ValidateOrgId(absl::string_view field, absl::string_view value) {
@@ -306,10 +303,18 @@ absl::StatusOr<Events> Decide(const remiss::v1::CreateReferralRequest& cmd, cons
   const auto& contact = cmd.contact();
   REMISS_RETURN_IF_ERROR(MaxLength("contact.name", contact.name(), kMaxNameLength));
   REMISS_RETURN_IF_ERROR(core::ValidateEmail("contact.email", contact.email()));
-  REMISS_RETURN_IF_ERROR(MaxLength("contact.phone", contact.phone(), kMaxPhoneLength));
+  REMISS_RETURN_IF_ERROR(core::ValidatePhone("contact.phone", contact.phone()));
 
   std::string referral_id = ReferralIdForCaseNumber(cmd.case_number());
   if (state != nullptr) {
+    if (state->case_number() != cmd.case_number()) {
+      // Case numbers that differ only in case or punctuation give one id: refused, not merged.
+      return absl::AlreadyExistsError(absl::StrCat(
+          "case_number: \"", cmd.case_number(), "\" gives the id \"", referral_id,
+          "\", which already belongs to the round with case number \"", state->case_number(),
+          "\"; a round whose case number differs only in case or punctuation cannot be told "
+          "apart from it"));
+    }
     return absl::AlreadyExistsError(absl::StrCat("case_number: a round for ", cmd.case_number(),
                                                  " already exists (\"", referral_id, "\")"));
   }
@@ -323,6 +328,7 @@ absl::StatusOr<Events> Decide(const remiss::v1::CreateReferralRequest& cmd, cons
   e->set_summary(cmd.summary());
   e->set_sender_org_id(cmd.sender_org_id());
   if (cmd.has_contact()) *e->mutable_contact() = cmd.contact();
+  e->set_year(RoundYear(cmd.case_number(), ctx.today));
   return One(std::move(event));
 }
 
@@ -338,6 +344,11 @@ absl::StatusOr<Events> Decide(const remiss::v1::AttachDocumentRequest& cmd, cons
                                        {remiss::v1::REFERRAL_STATUS_DRAFT,
                                         remiss::v1::REFERRAL_STATUS_ISSUED},
                                        "a document can be attached"));
+  if (state->documents_size() >= core::limits::kDocuments) {
+    return Invalid("documents", absl::StrCat("a round has at most ", core::limits::kDocuments,
+                                             " documents; this one has ",
+                                             state->documents_size()));
+  }
   for (const auto& existing : state->documents()) {
     if (existing.id() == doc.id()) {
       return absl::AlreadyExistsError(absl::StrCat(
@@ -372,6 +383,12 @@ absl::StatusOr<Events> Decide(const remiss::v1::AddAddresseeRequest& cmd, const 
   if (FindAddressee(*state, cmd.org_id()) != nullptr) {
     return absl::AlreadyExistsError(
         absl::StrCat("org_id: \"", cmd.org_id(), "\" is already an addressee of the round"));
+  }
+  if (state->addressees_size() >= core::limits::kAddresseesPerRound) {
+    return Invalid("addressees", absl::StrCat("a round has at most ",
+                                              core::limits::kAddresseesPerRound,
+                                              " addressees; this one has ",
+                                              state->addressees_size()));
   }
   // Once issued, a new addressee must still have time to answer. A draft is checked at issue.
   if (state->status() == remiss::v1::REFERRAL_STATUS_ISSUED) {
@@ -616,6 +633,10 @@ void Evolve(Referral& state, const ReferralEvent& event, absl::Time recorded_at)
       if (e.has_contact()) *state.mutable_contact() = e.contact();
       state.set_status(remiss::v1::REFERRAL_STATUS_DRAFT);
       *state.mutable_created_at() = ToTimestamp(recorded_at);
+      // Events from before the year was recorded: derived the same way, from the recording.
+      state.set_year(e.year() != 0 ? e.year()
+                                   : RoundYear(e.case_number(),
+                                               core::StockholmDate(recorded_at)));
       break;
     }
     case ReferralEvent::kDocumentAttached:

@@ -177,14 +177,13 @@ Reactor* ReferralGrpcService::ListReferrals(Ctx* ctx, const remiss::v1::ListRefe
        .prefix = ReferralKey("")},
       request->page_size(), request->page_token());
   if (!page.ok()) return core::FinishCall(ctx, page.status());
-  const std::string year = request->year() == 0 ? "" : absl::StrCat(" ", request->year(), "/");
   auto row_of = [&](absl::string_view, absl::string_view value) -> std::optional<remiss::v1::Referral> {
     remiss::v1::Referral r;
     if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) return std::nullopt;
     if (request->status() != remiss::v1::REFERRAL_STATUS_UNSPECIFIED && r.status() != request->status()) {
       return std::nullopt;
     }
-    if (!year.empty() && r.case_number().find(year) == std::string::npos) return std::nullopt;
+    if (request->year() != 0 && r.year() != request->year()) return std::nullopt;
     if (!request->sender_org_id().empty() && r.sender_org_id() != request->sender_org_id()) return std::nullopt;
     return r;
   };

@@ -246,6 +246,11 @@ ResponseStage StageOf(const Response& r) {
                                                              : r.stage();
 }
 
+bool HasAnswered(ResponseStage stage) {
+  return stage == remiss::v1::RESPONSE_STAGE_SUBMITTED ||
+         stage == remiss::v1::RESPONSE_STAGE_DECLINED;
+}
+
 absl::string_view StageWords(ResponseStage stage) {
   switch (stage) {
     case remiss::v1::RESPONSE_STAGE_REGISTERED:

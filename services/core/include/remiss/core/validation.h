@@ -40,10 +40,6 @@ namespace remiss::core {
 // One or more ASCII digits and nothing else.
 [[nodiscard]] bool IsAsciiDigits(absl::string_view s);
 
-// Counts the capital letters A-Z, Å, Ä, Ö (UTF-8) that make up all of `s`; -1 when `s` holds
-// anything else.
-[[nodiscard]] int CapitalLetterCount(absl::string_view s);
-
 // ---- fields ----
 
 // Not empty ("is required").
@@ -65,15 +61,29 @@ namespace remiss::core {
                                                             absl::string_view value,
                                                             absl::CivilDay today);
 
+// Optional: when given, limits::kMinPhone-kMaxPhone characters of digits, spaces, '+' and
+// '-', with at least one digit ("08-508 301 98").
+[[nodiscard]] absl::Status ValidatePhone(absl::string_view field, absl::string_view value);
+
+// At most `max` items in a repeated field: "<field>: at most <max> items (got <n>)".
+[[nodiscard]] absl::Status MaxCount(absl::string_view field, int count, int max);
+
 // ---- diary numbers (diarienummer) ----
 
-inline constexpr size_t kMaxDiaryPrefixLetters = 8;
-
-// The letters of a diary number: 1-8 capital letters A-Z, Å, Ä, Ö ("KS", "BRO").
+// The letters of a diary number: 1-8 letters A-Z, a-z, Å, Ä, Ö, å, ä, ö ("KS", "BRO", "Fi").
 [[nodiscard]] bool IsDiaryPrefix(absl::string_view s);
 
-// "KS 2019/1939": a diary prefix, a space, a four-digit year, '/' and a serial of 1-7 digits.
-[[nodiscard]] bool IsDiaryNumber(absl::string_view value);
+// A case number or diary number as organizations really write it: "KS 2019/1939",
+// "KS2019/1939", "N2015/06917/PUB", "Dnr 1.2.3-456/2020", "2019-001939", "Dnr HV 2020/786".
+// Not blank, at most limits::kDiaryNumber characters, at least one digit, no space at either
+// end, and only letters (Swedish and other Latin ones), digits, spaces and the punctuation
+// / - . : _ ( ) , + #. The error names `field` and quotes the value escaped.
+[[nodiscard]] absl::Status ValidateDiaryNumber(absl::string_view field, absl::string_view value);
+
+// The year a diary number names, whatever its format: its first run of exactly four digits
+// that lies within 1900-2999 ("N2015/06917/PUB" -> 2015, "Dnr 1.2.3-456/2020" -> 2020); 0 when
+// it has none.
+[[nodiscard]] int DiaryNumberYear(absl::string_view value);
 
 // ---- documents ----
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "remiss/v1/deadlines.pb.h"
@@ -75,6 +76,7 @@ struct RoundRecords {
 // The status board of a round on `today` (Stockholm): one row per addressee asked to answer
 // (the terms' addressees with answer REQUIRED or UNSPECIFIED), sorted by org id:
 //   stage: the answer's stage in lower case words ("awaiting" when nothing is recorded);
+//   answered: views::HasAnswered (submitted or declined; false is "ej inkommit");
 //   stated_deadline from the terms; effective_deadline from the deadline summary (the stated
 //   one until the deadlines service has scheduled it); days_left = effective - today while
 //   not submitted or declined (0 once answered); extension: the latest extension's state
@@ -84,16 +86,23 @@ struct RoundRecords {
 //   the effective date and not decided; feedback; actions of that org, each with overdue =
 //   not done and due before today.
 // Totals: by_stage (stage -> count), by_standpoint (standpoint -> count, answered rows
-// only, key "" not counted); not_answered: org ids of rows neither submitted nor declined.
+// only, key "" not counted); not_answered: org ids of rows not answered (views::HasAnswered).
 // status: "issued", "closed" or "withdrawn" from the terms' state.
 [[nodiscard]] remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay today);
+
+// One round as an organization's view shows it: the round's id, case number and title, and
+// the organization's row of the status board on `today` (so "answered" and every other word
+// are the board's own). nullopt when the round does not ask `org_id` to answer.
+[[nodiscard]] std::optional<remiss::v1::OrganizationItem> BuildOrganizationItem(
+    const RoundRecords& round, absl::string_view org_id, absl::CivilDay today);
 
 // The compilation from the submitted answers: answers (org, name, standpoint enum name,
 // the statement's summary, decided_by "board § N, YYYY-MM-DD" or "delegation, YYYY-MM-DD",
 // submitted_at RFC 3339 UTC), standpoint counts (enum names), remarks grouped by topic
 // (topics sorted; remarks in org id order), reservations and special statements of the
 // board decisions grouped by party (kind "reservation" / "special statement"; a statement
-// of several parties appears under each), not_answered (asked, not submitted).
+// of several parties appears under each), not_answered (asked and not answered in the sense
+// of views::HasAnswered: a body that declined has answered, as on the status board).
 [[nodiscard]] remiss::v1::Compilation BuildCompilation(const RoundRecords& round);
 
 // ---- KS's commands (round: nullptr when the round is not known here) ----

@@ -2,7 +2,7 @@
 // referral round and a command, decide which events happen (or why not); evolve the state
 // by one event. No I/O, no clock: what a decision needs from outside comes in a
 // DecisionContext. Errors are absl::Status with the gRPC-style code and a message that
-// starts with the offending field: "case_number: must look like \"KS 2019/1939\"".
+// starts with the offending field: "case_number: must contain at least one digit ...".
 #pragma once
 
 #include <functional>
@@ -33,11 +33,16 @@ struct DecisionContext {
 
 // ---- ids and validation ----
 
-// "KS 2019/1939" -> "ks-2019-1939". Expects a valid case number.
+// "KS 2019/1939" -> "ks-2019-1939", "N2015/06917/PUB" -> "n2015-06917-pub"
+// (core::NormalizeReferralId). Expects a valid case number.
 [[nodiscard]] std::string ReferralIdForCaseNumber(absl::string_view case_number);
-// A case number: a diary prefix of 1-8 capital letters (Å, Ä, Ö allowed), a space, a
-// four-digit year, '/', a serial of 1-7 digits. The error names `field`.
+// A case number as the sender's diary writes it (core::ValidateDiaryNumber): "KS 2019/1939",
+// "KS2019/1939", "N2015/06917/PUB", "Dnr 1.2.3-456/2020", "2019-001939". The error names
+// `field`.
 [[nodiscard]] absl::Status ValidateCaseNumber(absl::string_view field, absl::string_view value);
+// The year a round belongs to, whatever its case number's format: the case number's first
+// four-digit group within 1900-2999, else the year of `created_on`.
+[[nodiscard]] int RoundYear(absl::string_view case_number, absl::CivilDay created_on);
 // An organization id: 2-64 characters of a-z, 0-9 and '-', not starting or ending with '-'.
 [[nodiscard]] absl::Status ValidateOrgId(absl::string_view field, absl::string_view value);
 

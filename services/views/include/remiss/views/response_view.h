@@ -23,6 +23,12 @@ void EvolveResponse(remiss::v1::Response& state, const remiss::v1::ResponseEvent
 // The response's stage; AWAITING for a view nothing has been recorded in yet.
 [[nodiscard]] remiss::v1::ResponseStage StageOf(const remiss::v1::Response& r);
 
+// Whether the body has answered: it submitted its answer, or declared that it declines
+// (avstår; a body that declines HAS answered). Its negation is "ej inkommit" (not received).
+// The one definition that the status board, the compilation, the organization view, their
+// totals and remissctl use.
+[[nodiscard]] bool HasAnswered(remiss::v1::ResponseStage stage);
+
 // A stage in words, as the status board shows it: "awaiting", "registered", "in preparation",
 // "drafted", "attested", "decided", "submitted", "declined" ("awaiting" for anything else).
 [[nodiscard]] absl::string_view StageWords(remiss::v1::ResponseStage stage);
