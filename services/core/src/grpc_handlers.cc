@@ -5,7 +5,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
-#include "remiss/core/byte_budget.h"
+#include "remiss/core/limits.h"
 #include "remiss/core/grpc_status.h"
 #include "remiss/core/message_checks.h"
 #include "remiss/core/service_host.h"
@@ -24,7 +24,7 @@ absl::Status CheckCommandId(const google::protobuf::Message& request, std::strin
                    "is required: choose one per command (a UUID, or your system's own unique "
                    "number) and send the same one again only to retry that command");
   }
-  REMISS_RETURN_IF_ERROR(MaxLength("command_id", *command_id, kMaxCommandIdLength));
+  REMISS_RETURN_IF_ERROR(MaxLength("command_id", *command_id, limits::kCommandId));
   return CheckText("command_id", *command_id, /*multiline=*/false);
 }
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "remiss/core/byte_budget.h"
+#include "remiss/core/limits.h"
 #include "remiss/v1/options.pb.h"
 
 namespace remiss::core {
@@ -83,9 +83,9 @@ absl::Status CheckMessage(const Message& m, absl::string_view prefix) {
     const std::string path = Path(prefix, f);
     if (f->is_repeated()) {
       const int n = r->FieldSize(m, f);
-      if (n > kMaxRepeatedItems) {
+      if (n > limits::kRepeatedItems) {
         return absl::InvalidArgumentError(absl::StrCat(
-            path, ": at most ", kMaxRepeatedItems, " items (got ", n, ")"));
+            path, ": at most ", limits::kRepeatedItems, " items (got ", n, ")"));
       }
       for (int i = 0; i < n; ++i) {
         const std::string item = absl::StrCat(path, "[", i, "]");

@@ -1,8 +1,8 @@
 #include "remiss/core/validation.h"
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "remiss/core/message_checks.h"
 #include "remiss/core/civil_date.h"
 #include "remiss/core/limits.h"
 
@@ -154,8 +154,7 @@ absl::Status ValidatePhone(absl::string_view field, absl::string_view value) {
   if (!ok || !digit) {
     return Invalid(field, absl::StrCat("must be ", limits::kMinPhone, "-", limits::kMaxPhone,
                                        " characters of digits, spaces, '+' and '-', like "
-                                       "\"08-508 301 98\" (got \"",
-                                       absl::Utf8SafeCHexEscape(value), "\")"));
+                                       "\"08-508 301 98\" (got ", Quote(value), ")"));
   }
   return absl::OkStatus();
 }
@@ -185,8 +184,7 @@ absl::Status ValidateDiaryNumber(absl::string_view field, absl::string_view valu
   if (IsBlank(value)) return Invalid(field, "is required");
   REMISS_RETURN_IF_ERROR(MaxLength(field, value, limits::kDiaryNumber));
   if (value.front() == ' ' || value.back() == ' ') {
-    return Invalid(field, absl::StrCat("must not start or end with a space (got \"",
-                                       absl::Utf8SafeCHexEscape(value), "\")"));
+    return Invalid(field, absl::StrCat("must not start or end with a space (got ", Quote(value), ")"));
   }
   bool digit = false;
   for (absl::string_view rest = value; !rest.empty();) {
@@ -196,16 +194,14 @@ absl::Status ValidateDiaryNumber(absl::string_view field, absl::string_view valu
     if (n == 0) {
       return Invalid(field, absl::StrCat("must be letters, digits, spaces and / - . : _ ( ) , + #"
                                          " as the diary writes it, like \"KS 2019/1939\" or "
-                                         "\"N2015/06917/PUB\" (got \"",
-                                         absl::Utf8SafeCHexEscape(value), "\")"));
+                                         "\"N2015/06917/PUB\" (got ", Quote(value), ")"));
     }
     digit = digit || absl::ascii_isdigit(c);
     rest.remove_prefix(n);
   }
   if (!digit) {
     return Invalid(field, absl::StrCat("must contain at least one digit, like \"KS 2019/1939\" "
-                                       "(got \"",
-                                       absl::Utf8SafeCHexEscape(value), "\")"));
+                                       "(got ", Quote(value), ")"));
   }
   return absl::OkStatus();
 }

@@ -22,11 +22,6 @@ inline constexpr int kDefaultMaxRequestBytes = 4 << 20;  // 4 MiB
 // topics' max.message.bytes to the same.
 inline constexpr int kProducerMaxMessageBytes = 4 << 20;  // 4 MiB
 
-// Any repeated field of a command, at most (domains set lower caps where they mean one).
-inline constexpr int kMaxRepeatedItems = 1000;
-// A command_id: 1-128 characters.
-inline constexpr size_t kMaxCommandIdLength = 128;
-
 static_assert(kMaxCommandEventBytes < kMaxEventBytes);
 static_assert(kMaxEventBytes + (64 << 10) < static_cast<size_t>(kProducerMaxMessageBytes));
 static_assert(kMaxCommandEventBytes < static_cast<size_t>(kDefaultMaxRequestBytes));

@@ -10,6 +10,7 @@ namespace remiss::core::limits {
 
 // ---- texts (characters) ----
 
+inline constexpr size_t kCommandId = 128;     // a client's command_id
 inline constexpr size_t kId = 64;             // ids: org, person, proposal, action, document
 inline constexpr size_t kName = 200;          // a person's or a body's name, a title, a topic
 inline constexpr size_t kTitle = 300;         // a round's or a document's title
@@ -43,5 +44,8 @@ inline constexpr int kMembers = 100;                // members named in one rese
 inline constexpr int kParties = 20;                 // parties named in one reservation/statement
 inline constexpr int kMeetingDates = 500;           // a board's meeting calendar
 inline constexpr int kReminderOffsets = 20;         // days of one reminder policy
+// Any repeated field of any command, at most: core's CheckRequest enforces it for fields
+// the domains give no cap of their own.
+inline constexpr int kRepeatedItems = 1000;
 
 }  // namespace remiss::core::limits

@@ -1,7 +1,7 @@
 // Checks every command's request the same way before any domain sees it, by walking the
 // message with protobuf reflection: every string is valid UTF-8 with no C0/C1 control
 // characters (tab and newline only in fields marked (remiss.v1.long_text)) and no
-// bidirectional overrides or isolates; every repeated field has at most kMaxRepeatedItems
+// bidirectional overrides or isolates; every repeated field has at most limits::kRepeatedItems
 // items. Refusals are INVALID_ARGUMENT naming the field path ("statement.remarks[2].text")
 // and quoting the input escaped, never raw. Pure functions; thread-safe.
 #pragma once
