@@ -72,7 +72,7 @@ class DeadlinesTest : public ::testing::Test {
   void Start() {
     auto feed = std::make_unique<GatedFeed>(responses_.get());
     feed_ = feed.get();
-    auto m = deadlines::DeadlinesModule::Open(dir_.path(), &clock_, "", std::move(feed));
+    auto m = deadlines::DeadlinesModule::Open({.data_dir = dir_.path(), .clock = &clock_}, std::move(feed));
     ASSERT_TRUE(m.ok()) << m.status();
     module_ = std::move(*m);
     host_ = std::make_unique<core::ServiceHost>("127.0.0.1:0", 4 << 20, &clock_);

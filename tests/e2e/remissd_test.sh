@@ -48,7 +48,7 @@ deadline=$(date -u -d '+30 days' +%F)
 ok $R/SetDeadline "{\"command_id\":\"r3\",\"referral_id\":\"KS 2019/1939\",\"deadline\":\"$deadline\"}" >/dev/null
 ok $R/IssueReferral '{"command_id":"r4","referral_id":"ks-2019-1939"}' >/dev/null
 
-refused $R/CreateReferral '{"command_id":"bad1","case_number":"2019/1939","title":"x","sender_org_id":"ks"}' InvalidArgument case_number
+refused $R/CreateReferral '{"command_id":"bad1","case_number":"Kommunstyrelsen","title":"x","sender_org_id":"ks"}' InvalidArgument case_number
 refused $R/AddAddressee '{"command_id":"bad2","referral_id":"ks-2019-1939","org_id":"nobody"}' NotFound org_id
 refused $R/IssueReferral '{"command_id":"bad3","referral_id":"ks-2019-1939"}' FailedPrecondition status
 

@@ -23,22 +23,22 @@ using namespace remiss::v1;
 class FollowupServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto referrals = referrals::ReferralsModule::Open(dir_.path(), &clock_, "");
+    auto referrals = referrals::ReferralsModule::Open({.data_dir = dir_.path(), .clock = &clock_});
     ASSERT_TRUE(referrals.ok()) << referrals.status();
     referrals_ = std::move(*referrals);
-    auto responses = responses::ResponsesModule::Open(
-        dir_.path(), &clock_, "", std::make_unique<core::LocalFeed>(&referrals_->store()));
+    auto responses = responses::ResponsesModule::Open({.data_dir = dir_.path(), .clock = &clock_},
+        std::make_unique<core::LocalFeed>(&referrals_->store()));
     ASSERT_TRUE(responses.ok()) << responses.status();
     responses_ = std::move(*responses);
-    auto deadlines = deadlines::DeadlinesModule::Open(
-        dir_.path(), &clock_, "", std::make_unique<core::LocalFeed>(&responses_->store()));
+    auto deadlines = deadlines::DeadlinesModule::Open({.data_dir = dir_.path(), .clock = &clock_},
+        std::make_unique<core::LocalFeed>(&responses_->store()));
     ASSERT_TRUE(deadlines.ok()) << deadlines.status();
     deadlines_ = std::move(*deadlines);
     std::vector<std::unique_ptr<core::Feed>> observed;
     observed.push_back(std::make_unique<core::LocalFeed>(&referrals_->store()));
     observed.push_back(std::make_unique<core::LocalFeed>(&responses_->store()));
     observed.push_back(std::make_unique<core::LocalFeed>(&deadlines_->store()));
-    auto followup = followup::FollowupModule::Open(dir_.path(), &clock_, "", std::move(observed));
+    auto followup = followup::FollowupModule::Open({.data_dir = dir_.path(), .clock = &clock_}, std::move(observed));
     ASSERT_TRUE(followup.ok()) << followup.status();
     followup_ = std::move(*followup);
     host_ = std::make_unique<core::ServiceHost>("127.0.0.1:0", 4 << 20, &clock_);

@@ -93,16 +93,16 @@ class ByteBudgetKafkaTest : public ::testing::Test {
     }
     FAIL() << "the responses service never heard of the round";
   }
-  // Sends `make(n)` for n from 30 down until the server accepts it: every larger one must be
+  // Sends `make(n)` for n from 20 down until the server accepts it: every larger one must be
   // refused for its size alone (and changes nothing), so the accepted one is the largest
   // valid command of its kind, to one step of n.
   template <typename Request>
   CommandResult Largest(auto method, const std::function<Request(int)>& make) {
-    for (int n = 30; n > 0; --n) {
+    for (int n = 20; n > 0; --n) {
       CommandResult result;
       grpc::Status s = Responses(method, make(n), &result);
       if (s.ok()) {
-        EXPECT_LT(n, 30) << "the largest size tried was accepted: try larger ones";
+        EXPECT_LT(n, 20) << "the largest size tried was accepted: try larger ones";
         return result;
       }
       EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
@@ -180,12 +180,20 @@ TEST_F(ByteBudgetKafkaTest, TheLargestValidCommandsAreRecordedAndPublished) {
         p->set_proposed_by("förvaltningen");
         p->set_text(Text(kText));
         d->set_winning_proposal("forvaltningen");
+        // Reservations up to their cap (50), then special statements: together past 1 MiB.
         for (int i = 0; i < n * 5; ++i) {
-          Reservation* res = d->add_reservations();
-          res->add_parties("S");
-          res->add_members("Ledamot");
-          res->set_in_favour_of("forvaltningen");
-          res->set_text(Text(kItem));
+          if (i < 50) {
+            Reservation* res = d->add_reservations();
+            res->add_parties("S");
+            res->add_members("Ledamot");
+            res->set_in_favour_of("forvaltningen");
+            res->set_text(Text(kItem));
+          } else {
+            SpecialStatement* st = d->add_special_statements();
+            st->add_parties("V");
+            st->add_members("Ledamot");
+            st->set_text(Text(kItem));
+          }
         }
         d->mutable_justering()->set_kind(JUSTERING_KIND_IMMEDIATE);
         return r;

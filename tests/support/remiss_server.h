@@ -38,7 +38,7 @@ class RemissServer {
   ::testing::AssertionResult Start() {
     host_ = std::make_unique<core::ServiceHost>("127.0.0.1:0", 4 << 20);
     if (options_.referrals) {
-      auto m = referrals::ReferralsModule::Open(data_dir_, clock_, options_.brokers);
+      auto m = referrals::ReferralsModule::Open(settings());
       if (!m.ok()) return ::testing::AssertionFailure() << m.status();
       referrals_module_ = std::move(*m);
       referrals_module_->Host(*host_);
@@ -54,7 +54,7 @@ class RemissServer {
         if (!kafka.ok()) return ::testing::AssertionFailure() << kafka.status();
         feed = std::move(*kafka);
       }
-      auto m = responses::ResponsesModule::Open(data_dir_, clock_, options_.brokers, std::move(feed));
+      auto m = responses::ResponsesModule::Open(settings(), std::move(feed));
       if (!m.ok()) return ::testing::AssertionFailure() << m.status();
       responses_module_ = std::move(*m);
       responses_module_->Host(*host_);
@@ -66,6 +66,10 @@ class RemissServer {
     responses_ = remiss::v1::ResponseService::NewStub(channel_);
     admin_ = remiss::v1::AdminService::NewStub(channel_);
     return ::testing::AssertionSuccess();
+  }
+
+  core::ModuleSettings settings() const {
+    return {.data_dir = data_dir_, .clock = clock_, .kafka_brokers = options_.brokers};
   }
 
   void Stop() {

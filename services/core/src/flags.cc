@@ -42,6 +42,12 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
             "--manual-clock: must be an RFC 3339 time such as 2021-02-01T09:00:00+01:00 (", err, ")"));
       }
       flags.manual_clock = t;
+    } else if (name == "command-retention-days") {
+      if (!absl::SimpleAtoi(value, &flags.command_retention_days) ||
+          flags.command_retention_days < 30 || flags.command_retention_days > 36500) {
+        return absl::InvalidArgumentError(
+            "--command-retention-days: must be a number of days from 30 to 36500");
+      }
     } else if (name == "max-message-bytes") {
       if (!absl::SimpleAtoi(value, &flags.max_message_bytes) || flags.max_message_bytes < 1024) {
         return absl::InvalidArgumentError("--max-message-bytes: must be a number of at least 1024");
@@ -61,6 +67,8 @@ std::string ServerFlagsHelp() {
          "  --kafka-brokers LIST      publish every event to Kafka, e.g. 127.0.0.1:9092\n"
          "                            (default: none, the embedded mode)\n"
          "  --max-message-bytes N     the largest request accepted (default 4194304)\n"
+         "  --command-retention-days N  how long a command_id is remembered, so that a retry\n"
+         "                            gets the first result (default 30, at least 30)\n"
          "  --manual-clock TIME       run on a manual clock from TIME (RFC 3339), moved only through\n"
          "                            AdminService/SetClock; for demonstrations and tests\n";
 }

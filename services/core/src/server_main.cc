@@ -6,6 +6,13 @@
 
 namespace remiss::core {
 
+ModuleSettings SettingsFor(const ServerFlags& flags, const Clock* clock) {
+  return {.data_dir = flags.data_dir,
+          .clock = clock,
+          .kafka_brokers = flags.kafka_brokers,
+          .command_retention = absl::Hours(24) * flags.command_retention_days};
+}
+
 int ServerMain(int argc, char** argv, const std::string& program, const std::string& about,
                const OpenModules& open) {
   auto flags = ParseServerFlags(argc, argv);

@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
                                                  .group_id = "remiss-deadlines",
                                                  .sources = {"responses"}});
         if (!feed.ok()) return feed.status();
-        auto m = remiss::deadlines::DeadlinesModule::Open(flags.data_dir, clock,
-                                                          flags.kafka_brokers, std::move(*feed));
+        auto m = remiss::deadlines::DeadlinesModule::Open(remiss::core::SettingsFor(flags, clock),
+                                                          std::move(*feed));
         if (!m.ok()) return m.status();
         remiss::core::Modules modules;
         modules.push_back(std::move(*m));

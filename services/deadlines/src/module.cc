@@ -22,19 +22,20 @@ absl::Status UpgradeProjections(core::EventStore& store) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DeadlinesModule>> DeadlinesModule::Open(
-    const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
+    const core::ModuleSettings& settings,
     std::unique_ptr<core::Feed> responses_feed) {
   std::unique_ptr<DeadlinesModule> m(new DeadlinesModule());
-  auto store = core::EventStore::Open({.path = data_dir + "/deadlines",
+  auto store = core::EventStore::Open({.path = settings.data_dir + "/deadlines",
                                        .source = "deadlines",
-                                       .clock = clock,
-                                       .projector = &m->projector_});
+                                       .clock = settings.clock,
+                                       .projector = &m->projector_,
+                                       .command_retention = settings.command_retention});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = UpgradeProjections(*m->store_); !s.ok()) return s;
   m->service_ = std::make_unique<DeadlineGrpcService>(m->store_.get());
-  if (!kafka_brokers.empty()) {
-    auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});
+  if (!settings.kafka_brokers.empty()) {
+    auto relay = core::Relay::Start(m->store_.get(), {.brokers = settings.kafka_brokers});
     if (!relay.ok()) return relay.status();
     m->relay_ = std::move(*relay);
   }

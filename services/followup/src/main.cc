@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
         if (!feed.ok()) return feed.status();
         std::vector<std::unique_ptr<remiss::core::Feed>> feeds;
         feeds.push_back(std::move(*feed));
-        auto m = remiss::followup::FollowupModule::Open(flags.data_dir, clock, flags.kafka_brokers,
+        auto m = remiss::followup::FollowupModule::Open(remiss::core::SettingsFor(flags, clock),
                                                         std::move(feeds));
         if (!m.ok()) return m.status();
         remiss::core::Modules modules;

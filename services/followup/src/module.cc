@@ -5,18 +5,19 @@
 namespace remiss::followup {
 
 absl::StatusOr<std::unique_ptr<FollowupModule>> FollowupModule::Open(
-    const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
+    const core::ModuleSettings& settings,
     std::vector<std::unique_ptr<core::Feed>> feeds) {
   std::unique_ptr<FollowupModule> m(new FollowupModule());
-  auto store = core::EventStore::Open({.path = data_dir + "/followup",
+  auto store = core::EventStore::Open({.path = settings.data_dir + "/followup",
                                        .source = "followup",
-                                       .clock = clock,
-                                       .projector = &m->projector_});
+                                       .clock = settings.clock,
+                                       .projector = &m->projector_,
+                                       .command_retention = settings.command_retention});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   m->service_ = std::make_unique<FollowupGrpcService>(m->store_.get());
-  if (!kafka_brokers.empty()) {
-    auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});
+  if (!settings.kafka_brokers.empty()) {
+    auto relay = core::Relay::Start(m->store_.get(), {.brokers = settings.kafka_brokers});
     if (!relay.ok()) return relay.status();
     m->relay_ = std::move(*relay);
   }

@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
       "The referrals service: organizations and referral rounds (remisser).",
       [](const remiss::core::ServerFlags& flags,
          const remiss::core::Clock* clock) -> absl::StatusOr<remiss::core::Modules> {
-        auto m = remiss::referrals::ReferralsModule::Open(flags.data_dir, clock, flags.kafka_brokers);
+        auto m = remiss::referrals::ReferralsModule::Open(remiss::core::SettingsFor(flags, clock));
         if (!m.ok()) return m.status();
         remiss::core::Modules modules;
         modules.push_back(std::move(*m));

@@ -3,17 +3,18 @@
 namespace remiss::referrals {
 
 absl::StatusOr<std::unique_ptr<ReferralsModule>> ReferralsModule::Open(
-    const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers) {
+    const core::ModuleSettings& settings) {
   std::unique_ptr<ReferralsModule> m(new ReferralsModule());
-  auto store = core::EventStore::Open({.path = data_dir + "/referrals",
+  auto store = core::EventStore::Open({.path = settings.data_dir + "/referrals",
                                        .source = "referrals",
-                                       .clock = clock,
-                                       .projector = &m->projector_});
+                                       .clock = settings.clock,
+                                       .projector = &m->projector_,
+                                       .command_retention = settings.command_retention});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   m->service_ = std::make_unique<ReferralGrpcService>(m->store_.get());
-  if (!kafka_brokers.empty()) {
-    auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});
+  if (!settings.kafka_brokers.empty()) {
+    auto relay = core::Relay::Start(m->store_.get(), {.brokers = settings.kafka_brokers});
     if (!relay.ok()) return relay.status();
     m->relay_ = std::move(*relay);
   }

@@ -17,23 +17,22 @@ int main(int argc, char** argv) {
       [](const remiss::core::ServerFlags& flags,
          const remiss::core::Clock* clock) -> absl::StatusOr<remiss::core::Modules> {
         remiss::core::Modules modules;
-        auto referrals =
-            remiss::referrals::ReferralsModule::Open(flags.data_dir, clock, flags.kafka_brokers);
+        const remiss::core::ModuleSettings settings = remiss::core::SettingsFor(flags, clock);
+        auto referrals = remiss::referrals::ReferralsModule::Open(settings);
         if (!referrals.ok()) return referrals.status();
         auto responses = remiss::responses::ResponsesModule::Open(
-            flags.data_dir, clock, flags.kafka_brokers,
+            settings,
             std::make_unique<remiss::core::LocalFeed>(&(*referrals)->store()));
         if (!responses.ok()) return responses.status();
         auto deadlines = remiss::deadlines::DeadlinesModule::Open(
-            flags.data_dir, clock, flags.kafka_brokers,
+            settings,
             std::make_unique<remiss::core::LocalFeed>(&(*responses)->store()));
         if (!deadlines.ok()) return deadlines.status();
         std::vector<std::unique_ptr<remiss::core::Feed>> observed;
         observed.push_back(std::make_unique<remiss::core::LocalFeed>(&(*referrals)->store()));
         observed.push_back(std::make_unique<remiss::core::LocalFeed>(&(*responses)->store()));
         observed.push_back(std::make_unique<remiss::core::LocalFeed>(&(*deadlines)->store()));
-        auto followup = remiss::followup::FollowupModule::Open(flags.data_dir, clock,
-                                                               flags.kafka_brokers, std::move(observed));
+        auto followup = remiss::followup::FollowupModule::Open(settings, std::move(observed));
         if (!followup.ok()) return followup.status();
         modules.push_back(std::move(*referrals));
         modules.push_back(std::move(*responses));

@@ -5,18 +5,19 @@
 namespace remiss::responses {
 
 absl::StatusOr<std::unique_ptr<ResponsesModule>> ResponsesModule::Open(
-    const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
+    const core::ModuleSettings& settings,
     std::unique_ptr<core::Feed> referrals_feed) {
   std::unique_ptr<ResponsesModule> m(new ResponsesModule());
-  auto store = core::EventStore::Open({.path = data_dir + "/responses",
+  auto store = core::EventStore::Open({.path = settings.data_dir + "/responses",
                                        .source = "responses",
-                                       .clock = clock,
-                                       .projector = &m->projector_});
+                                       .clock = settings.clock,
+                                       .projector = &m->projector_,
+                                       .command_retention = settings.command_retention});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   m->service_ = std::make_unique<ResponseGrpcService>(m->store_.get());
-  if (!kafka_brokers.empty()) {
-    auto relay = core::Relay::Start(m->store_.get(), {.brokers = kafka_brokers});
+  if (!settings.kafka_brokers.empty()) {
+    auto relay = core::Relay::Start(m->store_.get(), {.brokers = settings.kafka_brokers});
     if (!relay.ok()) return relay.status();
     m->relay_ = std::move(*relay);
   }

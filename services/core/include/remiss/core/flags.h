@@ -21,6 +21,7 @@ struct ServerFlags {
   // Run on a manual clock starting here (RFC 3339, e.g. 2021-02-01T09:00:00+01:00), moved
   // forward only through the admin service's SetClock; unset: the system clock.
   std::optional<absl::Time> manual_clock;
+  int command_retention_days = 30;  // how long command records are kept (at least 30)
   bool help = false;
 };
 

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "remiss/core/clock.h"
 #include "remiss/core/flags.h"
+#include "remiss/core/module_settings.h"
 #include "remiss/core/service_host.h"
 
 namespace remiss::core {
@@ -24,6 +25,9 @@ class ServiceModule {
 };
 
 using Modules = std::vector<std::unique_ptr<ServiceModule>>;
+
+// The settings every module of this server opens with, from its flags.
+[[nodiscard]] ModuleSettings SettingsFor(const ServerFlags& flags, const Clock* clock);
 using OpenModules = std::function<absl::StatusOr<Modules>(const ServerFlags&, const Clock*)>;
 
 // Returns the process's exit code.

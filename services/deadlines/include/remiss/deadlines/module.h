@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "remiss/core/module_settings.h"
 #include "remiss/core/event_store.h"
 #include "remiss/core/feed.h"
 #include "remiss/core/relay.h"
@@ -21,7 +22,7 @@ namespace remiss::deadlines {
 class DeadlinesModule final : public core::ServiceModule {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<DeadlinesModule>> Open(
-      const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
+      const core::ModuleSettings& settings,
       std::unique_ptr<core::Feed> responses_feed);
   ~DeadlinesModule() override;
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "remiss/core/module_settings.h"
 #include "remiss/core/clock.h"
 #include "remiss/core/event_store.h"
 #include "remiss/core/relay.h"
@@ -19,7 +20,7 @@ namespace remiss::referrals {
 class ReferralsModule final : public core::ServiceModule {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ReferralsModule>> Open(
-      const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers);
+      const core::ModuleSettings& settings);
   ~ReferralsModule() override;
 
   // Registers the gRPC service and the module's admin and health details.

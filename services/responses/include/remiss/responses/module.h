@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "remiss/core/module_settings.h"
 #include "remiss/core/clock.h"
 #include "remiss/core/event_store.h"
 #include "remiss/core/feed.h"
@@ -21,7 +22,7 @@ namespace remiss::responses {
 class ResponsesModule final : public core::ServiceModule {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ResponsesModule>> Open(
-      const std::string& data_dir, const core::Clock* clock, const std::string& kafka_brokers,
+      const core::ModuleSettings& settings,
       std::unique_ptr<core::Feed> referrals_feed);
   ~ResponsesModule() override;
 

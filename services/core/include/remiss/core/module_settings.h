@@ -1,0 +1,21 @@
+// What every service module is opened with: where its store lives, its clock, whether it
+// publishes to Kafka, and how long it keeps command records. One struct, so that a new
+// setting reaches every service without changing each module's signature. Plain data.
+#pragma once
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "remiss/core/clock.h"
+
+namespace remiss::core {
+
+struct ModuleSettings {
+  std::string data_dir;           // the service keeps its RocksDB in data_dir/<service>
+  const Clock* clock = nullptr;   // not owned; outlives the module
+  std::string kafka_brokers;      // empty: no relay (the embedded default)
+  // How long a command_id's record is kept (a retry within it is recognised), >= 30 days.
+  absl::Duration command_retention = absl::Hours(24 * 30);
+};
+
+}  // namespace remiss::core
