@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "remiss/core/byte_budget.h"
 #include "remiss/core/event_store.h"
+#include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {
@@ -18,14 +19,7 @@ namespace {
 
 using remiss::v1::EventEnvelope;
 
-EventEnvelope Registered(const std::string& org_id, const std::string& name = "Bromma") {
-  EventEnvelope e;
-  e.set_partition_key(org_id);
-  auto* r = e.mutable_referrals()->mutable_organization_registered();
-  r->set_org_id(org_id);
-  r->set_name(name);
-  return e;
-}
+using remiss::testing::Registered;
 
 CommandMeta Command(const std::string& org, const std::string& id, const std::string& fingerprint) {
   CommandMeta meta;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/keys.h"
+#include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {
@@ -14,14 +15,7 @@ namespace {
 
 using remiss::v1::EventEnvelope;
 
-EventEnvelope Registered(const std::string& org_id, const std::string& name = "Bromma") {
-  EventEnvelope e;
-  e.set_partition_key(org_id);
-  auto* r = e.mutable_referrals()->mutable_organization_registered();
-  r->set_org_id(org_id);
-  r->set_name(name);
-  return e;
-}
+using remiss::testing::Registered;
 
 // Counts events per stream and in all, as a projection.
 class CountingProjector : public Projector {

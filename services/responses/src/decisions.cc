@@ -30,44 +30,10 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "preconditions.h"
 #include "validation.h"
+#include "domain_names.h"
 
 namespace remiss::responses {
 
-using remiss::v1::AnswerKind;
-using remiss::v1::Attestation;
-using remiss::v1::BoardDecision;
-using remiss::v1::CaseOfficer;
-using remiss::v1::Consultation;
-using remiss::v1::DelegationDecision;
-using remiss::v1::Document;
-using remiss::v1::FactCorrected;
-using remiss::v1::ReferralEvent;
-using remiss::v1::RequestedAnswer;
-using remiss::v1::Response;
-using remiss::v1::ResponseEvent;
-using remiss::v1::ResponseStage;
-using remiss::v1::RoundState;
-using remiss::v1::RoundTermsRecorded;
-using remiss::v1::Statement;
-
-constexpr size_t kMaxIdLength = core::limits::kId;
-constexpr size_t kMaxNameLength = core::limits::kName;
-constexpr size_t kMaxPartyLength = core::limits::kParty;
-constexpr size_t kMaxReasonLength = core::limits::kReason;
-constexpr size_t kMaxNoteLength = core::limits::kNote;
-constexpr size_t kMaxItemLength = core::limits::kItem;
-constexpr size_t kMaxLongText = core::limits::kLongText;
-constexpr size_t kMaxParagraphDigits = core::limits::kParagraphDigits;
-
-using core::Invalid;
-using core::IsAsciiDigits;
-using core::IsBlank;
-using core::Item;
-using core::MaxLength;
-using core::Required;
-using core::RequiredText;
-using core::ToTimestamp;
-using views::StageOf;
 using namespace internal;  // NOLINT: the domain's own private helpers
 
 // ---- one board's answer ----

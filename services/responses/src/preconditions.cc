@@ -16,28 +16,9 @@
 #include "remiss/core/validation.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "remiss/views/response_view.h"
+#include "domain_names.h"
 
 namespace remiss::responses::internal {
-
-using remiss::v1::AnswerKind;
-using remiss::v1::Attestation;
-using remiss::v1::BoardDecision;
-using remiss::v1::CaseOfficer;
-using remiss::v1::Consultation;
-using remiss::v1::DelegationDecision;
-using remiss::v1::Document;
-using remiss::v1::FactCorrected;
-using remiss::v1::ReferralEvent;
-using remiss::v1::RequestedAnswer;
-using remiss::v1::Response;
-using remiss::v1::ResponseEvent;
-using remiss::v1::ResponseStage;
-using remiss::v1::RoundState;
-using remiss::v1::RoundTermsRecorded;
-using remiss::v1::Statement;
-
-using core::Required;
-using views::StageOf;
 
 namespace {
 
