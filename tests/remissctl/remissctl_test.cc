@@ -323,9 +323,16 @@ TEST_F(RemissctlTest, RetryWithTheSameCommandIdRecordsNothingNew) {
   Result b = Run({"org", "register", "hv-sdn", "Hässelby-Vällingby stadsdelsnämnd", "--kind",
                   "stadsdelsnamnd", "--diary-prefix", "HV", "--command-id", "retry-1"});
   EXPECT_EQ(b.code, 0) << b.err;
-  EXPECT_EQ(b.out, a.out);  // the first result, again
+  EXPECT_EQ(a.out.find("repeated"), std::string::npos) << a.out;
+  EXPECT_NE(b.out.find("(repeated: "), std::string::npos) << b.out;  // the first result, again
   Result show = Run({"org", "show", "hv-sdn"});
   EXPECT_NE(show.out.find("version: 1"), std::string::npos) << show.out;
+  // The same id for another command is refused, naming the first; nothing is recorded.
+  Result c = Run({"org", "register", "idrottsnamnden", "Idrottsnämnden", "--kind", "facknamnd",
+                  "--command-id", "retry-1"});
+  EXPECT_NE(c.code, 0) << c.out;
+  EXPECT_NE(c.err.find("command_id: \"retry-1\" was already used"), std::string::npos) << c.err;
+  EXPECT_EQ(Run({"org", "show", "idrottsnamnden"}).code, 3);
 }
 
 TEST_F(RemissctlTest, OverdueAfterTheDeadlineIsMarked) {

@@ -195,7 +195,9 @@ void PrintCommandResult(std::ostream& out, const Message& m) {
   std::string version = FieldText(m, "stream_version");
   std::string first = FieldText(m, "first_position"), last = FieldText(m, "last_position");
   out << "ok: " << (id.empty() ? FieldText(m, "stream_id") : id) << " at version " << version;
-  if (first == "0" && last == "0") {
+  if (FieldText(m, "repeated") == "yes") {
+    out << " (repeated: this command_id was done before; its first result, nothing new recorded)\n";
+  } else if (first == "0" && last == "0") {
     out << " (nothing new recorded)\n";
   } else if (first == last) {
     out << " (event " << first << ")\n";
