@@ -172,6 +172,20 @@ TEST_F(RemissctlTest, BadCaseNumberIsRefusedWithASentence) {
   EXPECT_NE(r.err.find("(invalid argument)"), std::string::npos) << r.err;
 }
 
+TEST_F(RemissctlTest, RebuildRunsInTheBackgroundAndEndsWithTheSameDigest) {
+  Result before = Run({"digest", "referrals"});
+  ASSERT_EQ(before.code, 0) << before.err;
+  Result rebuilt = Run({"rebuild", "referrals"});
+  ASSERT_EQ(rebuilt.code, 0) << rebuilt.err;
+  const auto sha = [](const std::string& out) {
+    auto p = out.find("sha256: ");
+    return p == std::string::npos ? std::string("?") : out.substr(p + 8, 64);
+  };
+  EXPECT_EQ(sha(rebuilt.out), sha(before.out)) << rebuilt.out << before.out;
+  Result positions = Run({"positions", "--json"});
+  EXPECT_NE(positions.out.find("\"rebuild\""), std::string::npos) << positions.out;
+}
+
 TEST_F(RemissctlTest, UnknownRoundIsNotFound) {
   Result r = Run({"board", "KS 2000/1"});
   EXPECT_EQ(r.code, 3) << r.out << r.err;

@@ -215,7 +215,8 @@ std::vector<Command> Build() {
                   "remissctl chain \"KS 2023/739\"", View::kRecord));
   // ---- operators ----
   t.push_back(Cmd("rebuild", kAdm, "RebuildProjections", {"service"}, 0,
-                  "rebuild projections from the event log (service: referrals, responses, deadlines, followup)",
+                  "rebuild projections from the event log in the background, with a progress bar "
+                  "(service: referrals, responses, deadlines, followup)",
                   "remissctl rebuild followup", View::kRecord));
   t.push_back(Cmd("digest", kAdm, "GetProjectionDigest", {"service"}, 0,
                   "a digest of the projections (compare before and after rebuild)",

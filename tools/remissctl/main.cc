@@ -15,6 +15,7 @@
 #include "tools/remissctl/errors.h"
 #include "tools/remissctl/help.h"
 #include "tools/remissctl/options.h"
+#include "tools/remissctl/rebuild.h"
 #include "tools/remissctl/render.h"
 #include "tools/remissctl/request_builder.h"
 #include "tools/remissctl/rpc.h"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
       return o.help ? kOk : kUsage;
     }
     if (args[0] == "demo") return RunDemo(o, {args.begin() + 1, args.end()});
+    if (args[0] == "rebuild") return RunRebuild(o, {args.begin() + 1, args.end()});
     size_t n = 0;
     const Command* cmd = FindCommand(args, &n);
     if (!cmd && args[0] == "org" && args.size() >= 2 && args[1].rfind("-", 0) != 0) {

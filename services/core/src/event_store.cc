@@ -14,6 +14,8 @@
 #include "remiss/core/byte_budget.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/message_checks.h"
+#include "remiss/core/validation.h"
+#include "projection_fold.h"
 #include "remiss/core/timestamps.h"
 #include "rocksdb/db.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
@@ -30,7 +32,15 @@ using remiss::v1::EventEnvelope;
 constexpr const char* kEvents = "events";
 constexpr const char* kStreams = "streams";
 constexpr const char* kCommands = "commands";
+// Two projection column families: the active one answers queries and takes the live
+// projection changes; the other is where a rebuild folds the log (the shadow) before the
+// two swap. meta "m/projections/active" names the active one ("a" or "b"; absent: "a").
 constexpr const char* kProjections = "projections";
+constexpr const char* kProjectionsB = "projections_b";
+constexpr absl::string_view kActiveKey = "m/projections/active";
+// While a rebuild runs: which column family it folds into, and how far it is.
+constexpr absl::string_view kRebuildTargetKey = "m/rebuild/target";
+constexpr absl::string_view kRebuildCursorKey = "m/rebuild/position";
 constexpr const char* kMeta = "meta";
 
 rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
@@ -159,6 +169,9 @@ class EventStore::Impl {
   explicit Impl(EventStoreOptions options) : options_(std::move(options)) {}
 
   ~Impl() {
+    // A rebuild stops between chunks; its persisted position lets the next Open resume it.
+    rebuild_stop_ = true;
+    if (rebuilder_.joinable()) rebuilder_.join();
     {
       absl::MutexLock lock(&queue_mu_);
       stopping_ = true;
@@ -181,7 +194,7 @@ class EventStore::Impl {
     cf_options.write_buffer_size = 16 << 20;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEvents, kStreams,
-                             kCommands, kProjections, kMeta}) {
+                             kCommands, kProjections, kMeta, kProjectionsB}) {
       cfs.emplace_back(name, cf_options);
     }
     rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db_);
@@ -195,13 +208,36 @@ class EventStore::Impl {
     events_ = handles_[1];
     streams_ = handles_[2];
     commands_ = handles_[3];
-    projections_ = handles_[4];
+    projections_[0] = handles_[4];
     meta_ = handles_[5];
+    projections_[1] = handles_[6];
+    auto active = Get(meta_, kActiveKey);
+    active_index_ = active == "b" ? 1 : 0;
+    active_.store(projections_[active_index_]);
 
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
     it->SeekToLast();
     last_position_.store(it->Valid() ? DecodeU64(ToView(it->key())) : 0);
     writer_ = std::thread([this] { WriterLoop(); });
+    // A rebuild cut short (a crash, a stop) goes on from where it was.
+    if (Get(meta_, kRebuildTargetKey).has_value()) return StartRebuild();
+    return absl::OkStatus();
+  }
+
+  rocksdb::ColumnFamilyHandle* active() const { return active_.load(); }
+
+  absl::Status StartRebuild() ABSL_LOCKS_EXCLUDED(rebuild_mu_);
+  RebuildProgress Rebuild() const ABSL_LOCKS_EXCLUDED(rebuild_mu_) {
+    absl::MutexLock lock(&rebuild_mu_);
+    RebuildProgress p = rebuild_;
+    p.target = last_position();
+    return p;
+  }
+  absl::Status WaitForRebuild() ABSL_LOCKS_EXCLUDED(rebuild_mu_) {
+    absl::MutexLock lock(&rebuild_mu_);
+    rebuild_mu_.Await(absl::Condition(
+        +[](RebuildProgress* r) { return !r->running; }, &rebuild_));
+    if (!rebuild_.error.empty()) return absl::UnavailableError(rebuild_.error);
     return absl::OkStatus();
   }
 
@@ -260,12 +296,21 @@ class EventStore::Impl {
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
   rocksdb::ColumnFamilyHandle* streams_ = nullptr;
   rocksdb::ColumnFamilyHandle* commands_ = nullptr;
-  rocksdb::ColumnFamilyHandle* projections_ = nullptr;
+  rocksdb::ColumnFamilyHandle* projections_[2] = {nullptr, nullptr};
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
 
  private:
   void WriterLoop();
   void CommitGroup(std::vector<Pending>& group, absl::Time now);
+  void RunRebuild();
+
+  // The active projections; changed only by a rebuild's swap, on the writer thread.
+  std::atomic<rocksdb::ColumnFamilyHandle*> active_{nullptr};
+  int active_index_ = 0;  // writer thread (and Open)
+  mutable absl::Mutex rebuild_mu_;
+  RebuildProgress rebuild_ ABSL_GUARDED_BY(rebuild_mu_);
+  std::atomic<bool> rebuild_stop_{false};
+  std::thread rebuilder_;
   // Stages the deletion of command records that expired before `now` (a bounded number per
   // call, oldest first), at most once a minute of the store's clock.
   void PruneCommandRecords(rocksdb::WriteBatchWithIndex& batch, absl::Time now);
@@ -326,19 +371,18 @@ class EventStore::Impl::TxImpl final : public Tx {
       : store_(store), batch_(batch), next_position_(next_position), meta_(meta), now_(now) {}
 
   std::optional<std::string> Get(absl::string_view key) override {
-    return Read(store_->projections_, key);
+    return Read(store_->active(), key);
   }
   void Put(absl::string_view key, absl::string_view value) override {
-    batch_->Put(store_->projections_, ToSlice(key), ToSlice(value));
+    batch_->Put(store_->active(), ToSlice(key), ToSlice(value));
   }
   void Delete(absl::string_view key) override {
-    batch_->Delete(store_->projections_, ToSlice(key));
+    batch_->Delete(store_->active(), ToSlice(key));
   }
   void Scan(absl::string_view prefix,
             const std::function<bool(absl::string_view, absl::string_view)>& fn) override {
     std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(
-        store_->projections_,
-        store_->db_->NewIterator(rocksdb::ReadOptions(), store_->projections_)));
+        store_->active(), store_->db_->NewIterator(rocksdb::ReadOptions(), store_->active())));
     for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix));
          it->Next()) {
       if (!fn(ToView(it->key()), ToView(it->value()))) break;
@@ -647,14 +691,14 @@ absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadStream(absl::string_v
 }
 
 std::optional<std::string> EventStore::GetProjection(absl::string_view key) const {
-  return impl_->Get(impl_->projections_, key);
+  return impl_->Get(impl_->active(), key);
 }
 
 void EventStore::ScanProjections(
     absl::string_view prefix, absl::string_view start_after,
     const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->projections_));
+      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->active()));
   std::string start = std::string(start_after > prefix ? start_after : prefix);
   for (it->Seek(start); it->Valid() && it->key().starts_with(ToSlice(prefix)); it->Next()) {
     if (!start_after.empty() && ToView(it->key()) <= start_after) continue;
@@ -712,7 +756,7 @@ Digest EventStore::ProjectionDigest() const {
   digest.log_position = LastPosition();  // projections are committed with their events
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->projections_));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->active()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     for (const rocksdb::Slice& part : {it->key(), it->value()}) {
       std::string len = EncodeU64(part.size());
@@ -730,38 +774,94 @@ Digest EventStore::ProjectionDigest() const {
   return digest;
 }
 
+absl::Status EventStore::StartRebuild() { return impl_->StartRebuild(); }
+RebuildProgress EventStore::Rebuild() const { return impl_->Rebuild(); }
+
 absl::StatusOr<Digest> EventStore::RebuildProjections() {
-  Projector* projector = impl_->options().projector;
-  absl::Notification finished;
-  absl::StatusOr<CommitResult> result;
-  impl_->Submit(Impl::Pending{
-      CommandMeta{},
-      [this, projector](Tx& tx) -> absl::Status {
-        // Alone in its group: the database is everything there is.
-        std::unique_ptr<rocksdb::Iterator> it(
-            impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->projections_));
-        for (it->SeekToFirst(); it->Valid(); it->Next()) tx.Delete(ToView(it->key()));
-        if (projector == nullptr) return absl::OkStatus();
-        constexpr size_t kChunk = 1024;
-        for (uint64_t from = 1;;) {
-          auto events = impl_->ReadLog(from, kChunk);
-          if (!events.ok()) return events.status();
-          for (const EventEnvelope& e : *events) {
-            absl::Status s = projector->Apply(e, tx);
-            if (!s.ok()) return s;
-          }
-          if (events->size() < kChunk) return absl::OkStatus();
-          from = events->back().position() + 1;
-        }
-      },
-      [&](absl::StatusOr<CommitResult> r) {
-        result = std::move(r);
-        finished.Notify();
-      },
-      /*exclusive=*/true});
-  finished.WaitForNotification();
-  if (!result.ok()) return result.status();
+  if (absl::Status s = impl_->StartRebuild(); !s.ok()) return s;
+  if (absl::Status s = impl_->WaitForRebuild(); !s.ok()) return s;
   return ProjectionDigest();
+}
+
+absl::Status EventStore::Impl::StartRebuild() {
+  absl::MutexLock lock(&rebuild_mu_);
+  if (rebuild_.running) return absl::OkStatus();
+  if (rebuilder_.joinable()) rebuilder_.join();  // the last one, finished
+  rebuild_ = RebuildProgress();
+  rebuild_.running = true;
+  rebuilder_ = std::thread([this] { RunRebuild(); });
+  return absl::OkStatus();
+}
+
+// On the rebuilder thread: fold the log into the inactive column family while the writer
+// goes on, then let the writer fold the last few events and swap, alone.
+void EventStore::Impl::RunRebuild() {
+  const absl::Time started = absl::Now();
+  auto finish = [this](absl::Status s) {
+    absl::MutexLock lock(&rebuild_mu_);
+    rebuild_.running = false;
+    rebuild_.error = s.ok() ? "" : std::string(s.message());
+    if (!s.ok()) std::fprintf(stderr, "%s: rebuild: %s\n", options_.source.c_str(), rebuild_.error.c_str());
+  };
+  const int target_index = 1 - active_index_;
+  internal::FoldTarget target{.db = db_, .events = events_, .projections = projections_[target_index],
+                              .meta = meta_, .cursor_key = std::string(kRebuildCursorKey),
+                              .projector = options_.projector,
+                              .chunk_events = options_.rebuild_chunk_events};
+  uint64_t folded = 0;
+  const std::string target_name = target_index == 1 ? "b" : "a";
+  if (Get(meta_, kRebuildTargetKey) == target_name) {
+    folded = DecodeU64(Get(meta_, kRebuildCursorKey).value_or(""));  // resuming
+  } else {
+    if (absl::Status s = internal::ClearColumnFamily(db_, target.projections); !s.ok()) return finish(s);
+    rocksdb::WriteBatch begin;
+    begin.Put(meta_, ToSlice(kRebuildTargetKey), target_name);
+    begin.Put(meta_, ToSlice(kRebuildCursorKey), EncodeU64(0));
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    if (absl::Status s = FromRocks(db_->Write(wo, &begin), "starting a rebuild"); !s.ok()) return finish(s);
+  }
+  const uint64_t resumed_at = folded;
+  auto note = [&](uint64_t position) {
+    absl::MutexLock lock(&rebuild_mu_);
+    rebuild_.position = position;
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
+    if (seconds > 0) rebuild_.events_per_second = static_cast<double>(position - resumed_at) / seconds;
+    return !rebuild_stop_.load();
+  };
+  // Catch up with the log in the background until little is left.
+  constexpr uint64_t kTail = 4096;
+  while (last_position() > folded + kTail) {
+    auto r = internal::FoldLog(target, folded + 1, last_position(), /*sync=*/false, note);
+    if (!r.ok()) return finish(r.status());
+    folded = *r;
+    if (rebuild_stop_) return finish(absl::CancelledError("stopped; it resumes at the next start"));
+  }
+  // The rest alone on the writer thread, then the swap, in one synced batch.
+  absl::Notification swapped;
+  absl::Status swap_status;
+  Submit(Pending{CommandMeta{},
+                 [&](Tx&) -> absl::Status {
+                   auto r = internal::FoldLog(target, folded + 1, last_position(), /*sync=*/false, note);
+                   if (!r.ok()) return r.status();
+                   rocksdb::WriteBatch swap;
+                   swap.Put(meta_, ToSlice(kActiveKey), target_name);
+                   swap.Delete(meta_, ToSlice(kRebuildTargetKey));
+                   swap.Delete(meta_, ToSlice(kRebuildCursorKey));
+                   rocksdb::WriteOptions wo;
+                   wo.sync = options_.sync;
+                   REMISS_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &swap), "swapping in the rebuilt projections"));
+                   active_index_ = target_index;
+                   active_.store(projections_[target_index]);
+                   return absl::OkStatus();
+                 },
+                 [&](absl::StatusOr<CommitResult> r) {
+                   swap_status = r.status();
+                   swapped.Notify();
+                 },
+                 /*exclusive=*/true});
+  swapped.WaitForNotification();
+  finish(swap_status);
 }
 
 }  // namespace remiss::core

@@ -103,6 +103,11 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
                                   remiss::v1::ProjectionDigest* response) override {
     const HostedModule* m = Find(request->service());
     if (m == nullptr) return NotFound(request->service());
+    if (request->background()) {
+      if (absl::Status s = m->store->StartRebuild(); !s.ok()) return ToGrpcStatus(s);
+      Fill(m->name, m->store->ProjectionDigest(), response);
+      return grpc::Status::OK;
+    }
     auto digest = m->store->RebuildProjections();
     if (!digest.ok()) return ToGrpcStatus(digest.status());
     Fill(m->name, *digest, response);
@@ -124,6 +129,12 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
           s->set_relay_error(std::string(health.message()));
         }
       }
+      const RebuildProgress rebuild = m.store->Rebuild();
+      s->mutable_rebuild()->set_running(rebuild.running);
+      s->mutable_rebuild()->set_position(rebuild.position);
+      s->mutable_rebuild()->set_target(rebuild.target);
+      s->mutable_rebuild()->set_events_per_second(rebuild.events_per_second);
+      s->mutable_rebuild()->set_error(rebuild.error);
       for (const auto& [source, partition, cursor] : m.store->FeedCursors()) {
         auto* f = s->add_feeds();
         f->set_source(source);

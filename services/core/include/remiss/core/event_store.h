@@ -113,6 +113,18 @@ struct EventStoreOptions {
   size_t max_queue = 10000;
   // How long a command record is kept (a retry after that is a new command), then pruned.
   absl::Duration command_retention = absl::Hours(24 * 30);
+  // A rebuild folds the log in chunks of at most this many events, each kept in memory until
+  // it is written with the position it reached: memory stays bounded by the chunk.
+  size_t rebuild_chunk_events = 131072;
+};
+
+// How far a rebuild of the projections is (EventStore::Rebuild).
+struct RebuildProgress {
+  bool running = false;
+  uint64_t position = 0;         // the last event folded into the shadow projections
+  uint64_t target = 0;           // the log's last position when last looked at
+  double events_per_second = 0;  // since this rebuild (or its resumption) started
+  std::string error;             // why the last rebuild failed; empty when it did not
 };
 
 struct Digest {
@@ -177,8 +189,14 @@ class EventStore {
   [[nodiscard]] size_t CommandRecordCount() const;
 
   [[nodiscard]] Digest ProjectionDigest() const;
-  // Discards every projection and folds the whole log through the projector again, on the
-  // writer thread, committed in one batch. Returns the new digest.
+  // Rebuilds every projection from the log in the background, in bounded memory: folds the
+  // log in chunks into a shadow set of projections (its position persisted with each chunk,
+  // so a rebuild cut short by a crash resumes at the next Open), catches up with the tail,
+  // then swaps the shadow in atomically on the writer thread. Commands are served all the
+  // while; queries answer from the old projections until the swap. OK if one is under way.
+  [[nodiscard]] absl::Status StartRebuild();
+  [[nodiscard]] RebuildProgress Rebuild() const;
+  // StartRebuild, then waits for it to finish. Returns the new digest.
   [[nodiscard]] absl::StatusOr<Digest> RebuildProjections();
 
  private:

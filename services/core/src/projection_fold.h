@@ -1,0 +1,40 @@
+// Folding a range of a store's log into one projections column family in bounded memory:
+// the events are read in position order and applied by the projector in chunks, each chunk
+// committed in its own WriteBatch together with the position it reached (so a fold that
+// stops part-way resumes from there). Used by EventStore's rebuild into its shadow
+// projections. Private to the core library; not thread-safe (one fold at a time per target).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "remiss/core/event_store.h"
+#include "rocksdb/db.h"
+
+namespace remiss::core::internal {
+
+struct FoldTarget {
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* events = nullptr;       // the log, keyed by position
+  rocksdb::ColumnFamilyHandle* projections = nullptr;  // where the fold writes
+  rocksdb::ColumnFamilyHandle* meta = nullptr;         // where the reached position goes
+  std::string cursor_key;                              // its key in `meta`
+  Projector* projector = nullptr;                      // may be null (nothing to fold)
+  size_t chunk_events = 131072;                        // events per committed batch, at most
+};
+
+// Folds the events at positions from..to (inclusive) into `target`. `progress` is called
+// after each chunk with the last position folded; returning false stops the fold (then the
+// result is the last position committed). `sync` fsyncs every chunk. Returns the last
+// position folded.
+[[nodiscard]] absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from,
+                                              uint64_t to, bool sync,
+                                              const std::function<bool(uint64_t)>& progress);
+
+// Deletes every key of `cf` (a range tombstone over the whole key space, then whatever sorts
+// after it).
+[[nodiscard]] absl::Status ClearColumnFamily(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf);
+
+}  // namespace remiss::core::internal

@@ -1,0 +1,174 @@
+// How fast a service's projections are rebuilt from its own log, and in how much memory,
+// against the limit of reading and parsing the same log with a plain RocksDB scan in the
+// same run. Builds a log of N referrals events (default 1,000,000: 10,000 organizations
+// registered, the rest updates of them), then times EventStore::RebuildProjections (the
+// background rebuild into shadow projections) and a plain scan+parse, and samples the
+// process's resident memory while each runs. Prints figures; asserts nothing.
+// Run: build/tools/remiss-bench-rebuild [events]
+#include <sys/resource.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "remiss/core/event_store.h"
+#include "remiss/referrals/projector.h"
+#include "rocksdb/db.h"
+
+namespace {
+
+using remiss::core::EventStore;
+
+long RssKiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
+// Samples RSS every 10 ms while alive; Peak() is the highest seen.
+class RssSampler {
+ public:
+  RssSampler() : thread_([this] {
+      while (!stop_) {
+        peak_ = std::max(peak_.load(), RssKiB());
+        absl::SleepFor(absl::Milliseconds(10));
+      }
+    }) {}
+  ~RssSampler() { Stop(); }
+  long Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return peak_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<long> peak_{0};
+  std::thread thread_;
+};
+
+remiss::v1::EventEnvelope OrgEvent(uint64_t i, uint64_t orgs) {
+  remiss::v1::EventEnvelope e;
+  const std::string id = absl::StrCat("org-", i % orgs);
+  e.set_partition_key(id);
+  if (i < orgs) {
+    auto* r = e.mutable_referrals()->mutable_organization_registered();
+    r->set_org_id(id);
+    r->set_name(absl::StrCat("Stadsdelsnämnd ", i));
+    r->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
+    r->set_diary_prefix("SDN");
+  } else {
+    auto* u = e.mutable_referrals()->mutable_organization_updated();
+    u->set_org_id(id);
+    u->set_name(absl::StrCat("Stadsdelsnämnd ", i));
+    u->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
+    u->set_diary_prefix("SDN");
+  }
+  return e;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const uint64_t events = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
+  const uint64_t orgs = 10'000;
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("remiss-bench-rebuild-", ::getpid());
+  std::filesystem::remove_all(dir);
+  remiss::core::SystemClock clock;
+  remiss::referrals::ReferralsProjector projector;
+  {
+    auto store = *EventStore::Open({.path = dir.string(), .source = "referrals", .clock = &clock,
+                                    .projector = &projector, .sync = false});
+    const absl::Time t0 = absl::Now();
+    constexpr uint64_t kPerTx = 1000;
+    for (uint64_t i = 0; i < events; i += kPerTx) {
+      auto r = store->Execute({}, [&](remiss::core::Tx& tx) -> absl::Status {
+        for (uint64_t k = i; k < std::min(events, i + kPerTx); ++k) {
+          auto e = OrgEvent(k, orgs);
+          const std::string stream = remiss::referrals::OrganizationStream(e.partition_key());
+          if (absl::Status s = tx.Append(stream, std::nullopt, {std::move(e)}); !s.ok()) return s;
+        }
+        return absl::OkStatus();
+      });
+      if (!r.ok()) {
+        std::fprintf(stderr, "building the log: %s\n", r.status().ToString().c_str());
+        return 1;
+      }
+    }
+    std::printf("log: %llu events built in %.1f s\n", static_cast<unsigned long long>(events),
+                absl::ToDoubleSeconds(absl::Now() - t0));
+  }
+
+  // A plain scan of the events column family, parsing each envelope: the limit.
+  double scan_rate = 0;
+  long scan_peak = 0;
+  {
+    rocksdb::DB* db = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    std::vector<std::string> names;
+    rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names);
+    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    if (!rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), cfs, &handles, &db).ok()) {
+      std::fprintf(stderr, "cannot open the store read-only\n");
+      return 1;
+    }
+    rocksdb::ColumnFamilyHandle* events_cf = nullptr;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "events") events_cf = handles[i];
+    }
+    RssSampler rss;
+    const absl::Time t0 = absl::Now();
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    ro.readahead_size = 2 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, events_cf));
+    uint64_t n = 0;
+    remiss::v1::EventEnvelope e;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) ++n;
+    }
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+    scan_peak = rss.Stop();
+    scan_rate = n / seconds;
+    it.reset();
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+    std::printf("plain scan+parse: %llu events in %.2f s = %.0f events/s, peak RSS %.0f MB\n",
+                static_cast<unsigned long long>(n), seconds, scan_rate, scan_peak / 1024.0);
+  }
+
+  // The rebuild, as an operator starts it.
+  {
+    auto store = *EventStore::Open({.path = dir.string(), .source = "referrals", .clock = &clock,
+                                    .projector = &projector, .sync = false});
+    const remiss::core::Digest live = store->ProjectionDigest();
+    const long rss_before = RssKiB();
+    RssSampler rss;
+    const absl::Time t0 = absl::Now();
+    auto rebuilt = store->RebuildProjections();
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+    const long peak = rss.Stop();
+    if (!rebuilt.ok()) {
+      std::fprintf(stderr, "rebuild: %s\n", rebuilt.status().ToString().c_str());
+      return 1;
+    }
+    const double rate = events / seconds;
+    std::printf("rebuild: %llu events in %.2f s = %.0f events/s; %.2fx the plain scan; RSS %.0f MB "
+                "before, peak %.0f MB during; digest %s the live one\n",
+                static_cast<unsigned long long>(events), seconds, rate, rate / scan_rate,
+                rss_before / 1024.0, peak / 1024.0,
+                rebuilt->sha256 == live.sha256 ? "equals" : "DIFFERS FROM");
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
