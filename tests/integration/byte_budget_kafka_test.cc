@@ -18,6 +18,7 @@ namespace {
 
 using namespace remiss::v1;
 using remiss::testing::RemissServer;
+using core::TopicDefinition;
 
 constexpr size_t kText = 99'000;  // within every long text's own limit (100,000 characters)
 constexpr size_t kItem = 10'000;  // an item's limit
@@ -125,6 +126,32 @@ class ByteBudgetKafkaTest : public ::testing::Test {
     return std::nullopt;
   }
 
+  static TopicDefinition Definition(const std::string& name) {
+    for (const TopicDefinition& t : core::BuiltinTopics()) {
+      if (t.name == name) return t;
+    }
+    return {.name = name};
+  }
+  // The referrals relay's error once it has one, with health NOT_SERVING (60 s at most).
+  std::string AwaitRelayError() {
+    std::string relay_error;
+    for (absl::Time until = absl::Now() + absl::Seconds(60); absl::Now() < until;) {
+      auto ctx = RemissServer::Context();
+      GetPositionsRequest req;
+      req.set_service("referrals");
+      Positions positions;
+      if (server_->admin().GetPositions(ctx.get(), req, &positions).ok()) {
+        relay_error = positions.services(0).relay_error();
+      }
+      if (!relay_error.empty() &&
+          remiss::testing::HealthStatus(server_->channel(), "remiss.v1.ReferralService") == 2) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    return relay_error;
+  }
+
   remiss::testing::KafkaBroker* broker_ = nullptr;
   remiss::testing::TempDir dir_;
   core::ManualClock clock_{absl::FromCivil(absl::CivilSecond(2020, 12, 1, 9, 0, 0), absl::UTCTimeZone())};
@@ -216,23 +243,40 @@ TEST_F(ByteBudgetKafkaTest, TheLargestValidCommandsAreRecordedAndPublished) {
   for (const auto& s : positions.services()) EXPECT_EQ(s.relay_error(), "") << s.service();
 }
 
+TEST_F(ByteBudgetKafkaTest, ATopicWhoseMessageLimitIsBelowTheBudgetIsRefusedAtStart) {
+  std::string error;
+  broker_ = remiss::testing::KafkaBroker::Shared(&error);
+  ASSERT_NE(broker_, nullptr) << error;
+  // Someone created the topic with Kafka's default message limit before the service started.
+  TopicDefinition small = Definition("remiss.referrals.events.v1");
+  small.config["max.message.bytes"] = "1048588";
+  ASSERT_TRUE(core::EnsureTopics(broker_->bootstrap(), {small}).ok());
+  StartServer();
+  const std::string relay_error = AwaitRelayError();
+  EXPECT_NE(relay_error.find("max.message.bytes is 1048588 but must be at least 4194304"),
+            std::string::npos)
+      << relay_error;
+  EXPECT_EQ(remiss::testing::HealthStatus(server_->channel(), "remiss.v1.ReferralService"), 2);
+}
+
 TEST_F(ByteBudgetKafkaTest, ARelayWhoseEventTheBrokerRefusesSaysSoInHealthAndPositions) {
   std::string error;
   broker_ = remiss::testing::KafkaBroker::Shared(&error);
   ASSERT_NE(broker_, nullptr) << error;
-  // Someone created the topic with a small message limit before the service first started.
-  ASSERT_TRUE(core::EnsureTopics(broker_->bootstrap(),
-                                 {{.name = "remiss.referrals.events.v1",
-                                   .partitions = 6,
-                                   .config = {{"max.message.bytes", "4000"}}}})
-                  .ok());
   StartServer();
   RegisterOrganizationRequest r;
   r.set_command_id("small");
   r.set_org_id("ks");
   r.set_name("Kommunstyrelsen");
   r.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
-  ASSERT_TRUE(Referrals(&ReferralService::Stub::RegisterOrganization, r).ok());
+  CommandResult small_result;
+  ASSERT_TRUE(Referrals(&ReferralService::Stub::RegisterOrganization, r, &small_result).ok());
+  ASSERT_TRUE(OnTopic("referrals", small_result.last_position()).has_value());
+  // The relay checked the topic and publishes; now an operator lowers its message limit.
+  TopicDefinition small = Definition("remiss.referrals.events.v1");
+  small.config["max.message.bytes"] = "4000";
+  ASSERT_TRUE(remiss::testing::AlterTopicConfig(broker_->bootstrap(), small.name, small.config).ok());
+
   CreateReferralRequest create;
   create.set_command_id("big");
   create.set_case_number("KS 2019/1939");
@@ -242,24 +286,13 @@ TEST_F(ByteBudgetKafkaTest, ARelayWhoseEventTheBrokerRefusesSaysSoInHealthAndPos
   CommandResult big;
   ASSERT_TRUE(Referrals(&ReferralService::Stub::CreateReferral, create, &big).ok());  // recorded
 
-  std::string relay_error;
-  int health = 0;
-  for (absl::Time until = absl::Now() + absl::Seconds(60); absl::Now() < until;) {
-    auto ctx = RemissServer::Context();
-    GetPositionsRequest req;
-    req.set_service("referrals");
-    Positions positions;
-    ASSERT_TRUE(server_->admin().GetPositions(ctx.get(), req, &positions).ok());
-    relay_error = positions.services(0).relay_error();
-    health = remiss::testing::HealthStatus(server_->channel(), "remiss.v1.ReferralService");
-    if (!relay_error.empty() && health == 2) break;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  // The broker refuses the batch that holds the large event, so the relay is stuck at the
-  // first position of it.
-  EXPECT_NE(relay_error.find("relay: stuck at position "), std::string::npos) << relay_error;
-  EXPECT_NE(relay_error.find("Message size too large"), std::string::npos) << relay_error;
-  EXPECT_EQ(health, 2) << "health should be NOT_SERVING while the relay cannot publish";
+  const std::string relay_error = AwaitRelayError();
+  EXPECT_NE(relay_error.find(absl::StrCat("relay: stuck at position ", big.last_position())),
+            std::string::npos)
+      << relay_error;
+  EXPECT_NE(relay_error.find("too large"), std::string::npos) << relay_error;
+  EXPECT_EQ(remiss::testing::HealthStatus(server_->channel(), "remiss.v1.ReferralService"), 2)
+      << "health should be NOT_SERVING while the relay cannot publish";
   // Commands are still recorded meanwhile: the outbox keeps them for when it can.
   RegisterOrganizationRequest later;
   later.set_command_id("later");

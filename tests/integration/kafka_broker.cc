@@ -304,4 +304,47 @@ absl::Status ProduceRaw(const std::string& brokers, const std::string& topic,
   return absl::OkStatus();
 }
 
+absl::Status AlterTopicConfig(const std::string& brokers, const std::string& topic,
+                              const std::map<std::string, std::string>& config) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (absl::Status s = SetAll(conf, {{"bootstrap.servers", brokers}}); !s.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return s;
+  }
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InternalError(errstr);
+  }
+  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  for (const auto& [key, value] : config) {
+    rd_kafka_ConfigResource_set_config(resource, key.c_str(), value.c_str());
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_AlterConfigs(rk, &resource, 1, nullptr, queue);
+  rd_kafka_ConfigResource_destroy(resource);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  absl::Status status = absl::OkStatus();
+  if (event == nullptr) {
+    status = absl::DeadlineExceededError("AlterConfigs: no answer");
+  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = absl::InternalError(absl::StrCat("AlterConfigs: ", rd_kafka_event_error_string(event)));
+  } else {
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** results =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event), &n);
+    for (size_t k = 0; k < n; ++k) {
+      if (rd_kafka_ConfigResource_error(results[k]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        status = absl::InternalError(absl::StrCat("AlterConfigs: ",
+                                                  rd_kafka_ConfigResource_error_string(results[k])));
+      }
+    }
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_destroy(rk);
+  return status;
+}
+
 }  // namespace remiss::testing

@@ -67,4 +67,10 @@ struct ConsumedMessage {
                                       const std::vector<std::pair<std::string, std::string>>&
                                           key_values);
 
+// Sets a topic's settings to `config` with the (non-incremental) AlterConfigs API: every
+// setting not named goes back to the broker's default. For tests that change a topic under a
+// running service.
+[[nodiscard]] absl::Status AlterTopicConfig(const std::string& brokers, const std::string& topic,
+                                            const std::map<std::string, std::string>& config);
+
 }  // namespace remiss::testing

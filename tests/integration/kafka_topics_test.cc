@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "remiss/core/kafka.h"
 #include "remiss/core/keys.h"
 
@@ -87,6 +88,53 @@ TEST(BuiltinTopics, DefineEverySourceWatermarkTopicCompactedInOnePartition) {
     EXPECT_EQ(it->partitions, 1) << name;
     EXPECT_EQ(it->config.at("cleanup.policy"), "compact") << name;
   }
+}
+
+}  // namespace
+}  // namespace remiss::core
+
+namespace remiss::core {
+namespace {
+
+TopicDefinition EventsTopic() {
+  for (const TopicDefinition& t : BuiltinTopics()) {
+    if (t.name == "remiss.responses.events.v1") return t;
+  }
+  return {};
+}
+
+TopicState AsDefined(const TopicDefinition& t) {
+  TopicState s{.partitions = t.partitions, .config = t.config};
+  s.config["segment.ms"] = "604800000";  // settings the definition leaves alone don't matter
+  return s;
+}
+
+TEST(CheckTopicKeepsHistory, ATopicAsDefinedOrSaferPasses) {
+  const TopicDefinition want = EventsTopic();
+  ASSERT_FALSE(want.name.empty());
+  EXPECT_TRUE(CheckTopicKeepsHistory(want, AsDefined(want)).ok());
+  TopicState production = AsDefined(want);
+  production.config["min.insync.replicas"] = "2";
+  production.config["max.message.bytes"] = "8388608";
+  EXPECT_TRUE(CheckTopicKeepsHistory(want, production).ok());
+}
+
+TEST(CheckTopicKeepsHistory, ATopicThatWouldLoseHistoryIsRefusedNamingTheSetting) {
+  const TopicDefinition want = EventsTopic();
+  const std::vector<std::pair<std::string, std::string>> losing = {
+      {"retention.ms", "604800000"}, {"retention.bytes", "1073741824"},
+      {"cleanup.policy", "compact"}, {"max.message.bytes", "1048588"}};
+  for (const auto& [key, value] : losing) {
+    TopicState have = AsDefined(want);
+    have.config[key] = value;
+    absl::Status s = CheckTopicKeepsHistory(want, have);
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << key;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(absl::StrCat(key, " is ", value))) << s;
+  }
+  TopicState fewer = AsDefined(want);
+  fewer.partitions = 3;
+  EXPECT_THAT(std::string(CheckTopicKeepsHistory(want, fewer).message()),
+              HasSubstr("the partition count is 3 but must be 6"));
 }
 
 }  // namespace

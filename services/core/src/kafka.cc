@@ -257,4 +257,97 @@ absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicDef
   return absl::OkStatus();
 }
 
+absl::Status CheckTopicKeepsHistory(const TopicDefinition& want, const TopicState& have) {
+  auto refuse = [&](absl::string_view setting, absl::string_view actual, absl::string_view needed) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "topic ", want.name, ": ", setting, " is ", actual, " but must be ", needed,
+        " (infra/kafka/topics.conf) or the topic does not keep the service's history; change "
+        "the topic's setting, or publish to another cluster"));
+  };
+  if (have.partitions != want.partitions) {
+    return refuse("the partition count", absl::StrCat(have.partitions), absl::StrCat(want.partitions));
+  }
+  auto number = [](const std::string& v) {
+    int64_t n = 0;
+    return absl::SimpleAtoi(v, &n) ? n : INT64_MIN;
+  };
+  for (const auto& [key, wanted] : want.config) {
+    auto it = have.config.find(key);
+    const std::string actual = it == have.config.end() ? "unknown" : it->second;
+    if (key == "retention.ms" || key == "retention.bytes" || key == "cleanup.policy") {
+      if (actual != wanted) return refuse(key, actual, wanted);
+    } else if (key == "min.insync.replicas" || key == "max.message.bytes") {
+      if (number(actual) < number(wanted)) return refuse(key, actual, absl::StrCat("at least ", wanted));
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// A topic's partition count and settings, as the brokers have them.
+absl::StatusOr<TopicState> DescribeTopic(rd_kafka_t* rk, const std::string& topic, absl::Time deadline) {
+  const int timeout_ms = static_cast<int>(
+      std::max<int64_t>(100, absl::ToInt64Milliseconds(deadline - absl::Now())));
+  TopicState state;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError(err, absl::StrCat("metadata of ", topic));
+  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    state.partitions = md->topics[0].partition_cnt;
+  }
+  rd_kafka_metadata_destroy(md);
+
+  char errstr[512];
+  std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> options(
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS));
+  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, errstr, sizeof errstr) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::InvalidArgumentError(absl::StrCat("kafka admin options: ", errstr));
+  }
+  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
+  rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
+  rd_kafka_ConfigResource_destroy(resource);
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(rd_kafka_queue_poll(queue.get(), timeout_ms + 1000));
+  if (event == nullptr) return absl::DeadlineExceededError("kafka DescribeConfigs: no result in time");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaError(rd_kafka_event_error(event.get()),
+                      absl::StrCat("kafka DescribeConfigs (", rd_kafka_event_error_string(event.get()), ")"));
+  }
+  const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(event.get());
+  size_t count = 0;
+  const rd_kafka_ConfigResource_t** resources =
+      result == nullptr ? nullptr : rd_kafka_DescribeConfigs_result_resources(result, &count);
+  for (size_t r = 0; r < count; ++r) {
+    if (rd_kafka_ConfigResource_error(resources[r]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return KafkaError(rd_kafka_ConfigResource_error(resources[r]), absl::StrCat("settings of ", topic));
+    }
+    size_t n = 0;
+    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(resources[r], &n);
+    for (size_t e = 0; e < n; ++e) {
+      const char* value = rd_kafka_ConfigEntry_value(entries[e]);
+      state.config[rd_kafka_ConfigEntry_name(entries[e])] = value == nullptr ? "" : value;
+    }
+  }
+  return state;
+}
+
+}  // namespace
+
+absl::Status VerifyTopics(const std::string& brokers, const std::vector<TopicDefinition>& topics,
+                          absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::StatusOr<KafkaPtr> rk = NewAdminClient(brokers);
+  if (!rk.ok()) return rk.status();
+  for (const TopicDefinition& t : topics) {
+    absl::StatusOr<TopicState> state = DescribeTopic(rk->get(), t.name, deadline);
+    if (!state.ok()) return absl::UnavailableError(state.status().message());
+    if (absl::Status s = CheckTopicKeepsHistory(t, *state); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace remiss::core

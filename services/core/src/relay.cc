@@ -31,6 +31,8 @@ constexpr absl::Duration kStopFlush = absl::Seconds(5);
 constexpr absl::Duration kSaveEvery = absl::Seconds(1);
 constexpr absl::Duration kRetryBackoff = absl::Seconds(1);
 constexpr absl::Duration kTopicAttempt = absl::Seconds(5);
+// How often a relay looks again at a topic that does not keep history.
+constexpr absl::Duration kTopicRecheck = absl::Seconds(10);
 // Watermarks go out about this often (never more often), while the relay is caught up.
 constexpr absl::Duration kWatermarkEvery = absl::Seconds(1);
 // How long one look at the events topic's end offsets may block the relay thread.
@@ -427,8 +429,29 @@ class KafkaRelay final : public Relay {
     return false;
   }
 
+  // Publishes nothing to a topic that would not keep the history (a finite retention, a
+  // compacted events topic, another partition count...): health says which setting, and the
+  // relay looks again every little while, for an operator may fix the topic.
+  void VerifyTopicKeepsHistory() {
+    const auto& topics = BuiltinTopics();
+    auto def = std::find_if(topics.begin(), topics.end(),
+                            [&](const TopicDefinition& t) { return t.name == topic_; });
+    if (def == topics.end()) return;
+    while (!stop_) {
+      absl::Status s = VerifyTopics(options_.brokers, {*def}, kTopicAttempt);
+      if (s.ok()) {
+        ClearProblem();
+        return;
+      }
+      LogOnce(s.ToString());
+      if (absl::IsFailedPrecondition(s)) NoteProblem(cursor_ + 1, std::string(s.message()));
+      Pause(absl::IsFailedPrecondition(s) ? kTopicRecheck : kRetryBackoff);
+    }
+  }
+
   void Run() {
     EnsureTopicsExist();
+    VerifyTopicKeepsHistory();
     if (publish_watermarks_ && !stop_) (void)LearnEndOffsets();  // else at the next watermark
     while (!stop_) {
       rd_kafka_poll(rk_, 0);
@@ -474,6 +497,11 @@ class KafkaRelay final : public Relay {
 
   void NoteProblem(uint64_t position, rd_kafka_resp_err_t err) {
     NoteProblem(position, absl::StrCat(rd_kafka_err2name(err), " (", rd_kafka_err2str(err), ")"));
+  }
+  void ClearProblem() {
+    absl::MutexLock lock(&problem_mu_);
+    problem_position_ = 0;
+    problem_.clear();
   }
   void NoteProblem(uint64_t position, std::string why) {
     absl::MutexLock lock(&problem_mu_);

@@ -31,4 +31,23 @@ struct TopicDefinition {
                                         const std::vector<TopicDefinition>& topics,
                                         absl::Duration timeout = absl::Seconds(30));
 
+// What a topic is on the broker: its partition count and its settings.
+struct TopicState {
+  int partitions = 0;
+  std::map<std::string, std::string> config;
+};
+
+// Whether an existing topic keeps the history its definition promises: the same partition
+// count (keys stay in their partitions), retention.ms / retention.bytes and cleanup.policy
+// as defined (a finite retention or compaction deletes events for good), min.insync.replicas
+// and max.message.bytes at least as defined. FAILED_PRECONDITION naming the first setting
+// that differs, with both values. Pure; thread-safe.
+[[nodiscard]] absl::Status CheckTopicKeepsHistory(const TopicDefinition& want, const TopicState& have);
+
+// Reads each topic's state from the brokers and checks it (CheckTopicKeepsHistory).
+// UNAVAILABLE when the brokers cannot tell in time.
+[[nodiscard]] absl::Status VerifyTopics(const std::string& brokers,
+                                        const std::vector<TopicDefinition>& topics,
+                                        absl::Duration timeout = absl::Seconds(30));
+
 }  // namespace remiss::core
