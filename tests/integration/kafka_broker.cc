@@ -347,4 +347,33 @@ absl::Status AlterTopicConfig(const std::string& brokers, const std::string& top
   return status;
 }
 
+absl::Status DeleteTopic(const std::string& brokers, const std::string& topic) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (absl::Status s = SetAll(conf, {{"bootstrap.servers", brokers}}); !s.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return s;
+  }
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InternalError(errstr);
+  }
+  rd_kafka_DeleteTopic_t* del = rd_kafka_DeleteTopic_new(topic.c_str());
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteTopics(rk, &del, 1, nullptr, queue);
+  rd_kafka_DeleteTopic_destroy(del);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  absl::Status status = absl::OkStatus();
+  if (event == nullptr) {
+    status = absl::DeadlineExceededError("DeleteTopics: no answer");
+  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = absl::InternalError(absl::StrCat("DeleteTopics: ", rd_kafka_event_error_string(event)));
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_destroy(rk);
+  return status;
+}
+
 }  // namespace remiss::testing

@@ -67,6 +67,9 @@ struct ConsumedMessage {
                                       const std::vector<std::pair<std::string, std::string>>&
                                           key_values);
 
+// Deletes a topic (a test's lost topic); waits for the broker's answer.
+[[nodiscard]] absl::Status DeleteTopic(const std::string& brokers, const std::string& topic);
+
 // Sets a topic's settings to `config` with the (non-incremental) AlterConfigs API: every
 // setting not named goes back to the broker's default. For tests that change a topic under a
 // running service.

@@ -1,5 +1,8 @@
 // ParseTopicDefinitions and the definitions compiled in from infra/kafka/topics.conf.
 #include <gmock/gmock.h>
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
@@ -135,6 +138,31 @@ TEST(CheckTopicKeepsHistory, ATopicThatWouldLoseHistoryIsRefusedNamingTheSetting
   fewer.partitions = 3;
   EXPECT_THAT(std::string(CheckTopicKeepsHistory(want, fewer).message()),
               HasSubstr("the partition count is 3 but must be 6"));
+}
+
+}  // namespace
+}  // namespace remiss::core
+
+namespace remiss::core {
+namespace {
+
+TEST(ProductionTopics, KeepAtLeastTheHistoryTheServicesCheckFor) {
+  std::ifstream in(std::string(REMISS_SOURCE_DIR) + "/infra/kafka/topics.production.conf");
+  ASSERT_TRUE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  auto production = ParseTopicDefinitions(text.str());
+  ASSERT_TRUE(production.ok()) << production.status();
+  ASSERT_EQ(production->size(), BuiltinTopics().size());
+  for (const TopicDefinition& want : BuiltinTopics()) {
+    auto have = std::find_if(production->begin(), production->end(),
+                             [&](const TopicDefinition& t) { return t.name == want.name; });
+    ASSERT_NE(have, production->end()) << want.name;
+    EXPECT_EQ(have->replication_factor, 3) << want.name;
+    EXPECT_EQ(have->config.at("min.insync.replicas"), "2") << want.name;
+    EXPECT_TRUE(CheckTopicKeepsHistory(want, {.partitions = have->partitions, .config = have->config}).ok())
+        << CheckTopicKeepsHistory(want, {.partitions = have->partitions, .config = have->config});
+  }
 }
 
 }  // namespace

@@ -218,6 +218,10 @@ std::vector<Command> Build() {
                   "rebuild projections from the event log in the background, with a progress bar "
                   "(service: referrals, responses, deadlines, followup)",
                   "remissctl rebuild followup", View::kRecord));
+  t.push_back(Cmd("republish", kAdm, "RepublishEvents", {"service"}, 1,
+                  "publish a service's whole log to its Kafka topic again (after the topic lost "
+                  "its history; positions says so in relay_error)",
+                  "remissctl republish referrals", View::kRecord));
   t.push_back(Cmd("digest", kAdm, "GetProjectionDigest", {"service"}, 0,
                   "a digest of the projections (compare before and after rebuild)",
                   "remissctl digest referrals", View::kRecord));

@@ -123,6 +123,8 @@ class KafkaRelay final : public Relay {
 
   uint64_t Cursor() const override { return cursor_; }
 
+  void Republish() override { republish_ = true; }
+
   absl::Status Health() const override {
     absl::MutexLock lock(&problem_mu_);
     if (problem_position_ == 0 || cursor_ >= problem_position_) return absl::OkStatus();
@@ -346,6 +348,17 @@ class KafkaRelay final : public Relay {
     while (!stop_ && absl::Now() < until) rd_kafka_poll(rk_, 100);
   }
 
+  // An operator's Republish: everything again from position 1, once what is in flight is in.
+  void StartOver() {
+    while (in_flight_ > 0 && !stop_) rd_kafka_poll(rk_, 100);
+    cursor_ = 0;
+    ahead_.clear();
+    SaveCursor(/*force=*/true);
+    ClearProblem();
+    Rewind();
+    Log("publishing the whole log again from position 1");
+  }
+
   // Sends again everything after the cursor.
   void Rewind() {
     next_ = cursor_ + 1;
@@ -449,12 +462,64 @@ class KafkaRelay final : public Relay {
     }
   }
 
+  // How many events the topic holds now, over all partitions (-1 when the brokers cannot say).
+  int64_t TopicCount() {
+    const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(kEndOffsetsTimeout));
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic_.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, rkt, &md, timeout_ms);
+    rd_kafka_topic_destroy(rkt);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return -1;
+    std::vector<int32_t> partitions;
+    if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < md->topics[0].partition_cnt; ++i) partitions.push_back(md->topics[0].partitions[i].id);
+    }
+    rd_kafka_metadata_destroy(md);
+    if (partitions.empty()) return -1;
+    int64_t count = 0;
+    for (int32_t p : partitions) {
+      int64_t low = 0, high = 0;
+      if (rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), p, &low, &high, timeout_ms) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return -1;
+      }
+      count += high - low;
+    }
+    return count;
+  }
+
+  // A topic that holds fewer events than the relay's cursor has lost history (deleted and
+  // made again, a new cluster): publishing on from the cursor would hide the loss from every
+  // consumer that starts from the beginning. The relay says so and waits for an operator's
+  // Republish (or for the topic to come back).
+  void CheckTopicHoldsTheCursor() {
+    while (!stop_ && !republish_) {
+      const int64_t count = TopicCount();
+      const uint64_t cursor = cursor_;
+      if (count < 0) {
+        LogOnce(absl::StrCat("cannot count the events of ", topic_, " yet (retrying)"));
+        Pause(kRetryBackoff);
+        continue;
+      }
+      if (static_cast<uint64_t>(count) >= cursor) return;
+      const std::string why = absl::StrCat(
+          "the topic holds ", count, " events but this relay had published ", cursor,
+          ": the topic lost history; `remissctl republish ", store_->source(),
+          "` publishes the whole log again");
+      LogOnce(why);
+      NoteProblem(cursor + 1, why);
+      Pause(kTopicRecheck);
+    }
+  }
+
   void Run() {
     EnsureTopicsExist();
     VerifyTopicKeepsHistory();
+    CheckTopicHoldsTheCursor();
     if (publish_watermarks_ && !stop_) (void)LearnEndOffsets();  // else at the next watermark
     while (!stop_) {
       rd_kafka_poll(rk_, 0);
+      if (republish_.exchange(false)) StartOver();
       SaveCursor(/*force=*/false);
       if (fatal_) {
         Renew();
@@ -528,6 +593,7 @@ class KafkaRelay final : public Relay {
 
   std::atomic<uint64_t> cursor_{0};  // highest contiguous confirmed position
   std::atomic<bool> stop_{false};
+  std::atomic<bool> republish_{false};  // an operator asked for the whole log again
 
   // The relay thread's state (Stop() takes it over after joining that thread).
   rd_kafka_t* rk_ = nullptr;

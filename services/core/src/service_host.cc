@@ -114,6 +114,24 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status RepublishEvents(grpc::ServerContext* ctx, const remiss::v1::RepublishEventsRequest* request,
+                               remiss::v1::Positions* response) override {
+    if (request->service().empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "service: is required");
+    }
+    const HostedModule* m = Find(request->service());
+    if (m == nullptr) return NotFound(request->service());
+    if (m->relay == nullptr) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          absl::StrCat("service: ", m->name, " publishes to no Kafka here"));
+    }
+    std::cerr << m->name << ": an operator asked to publish the whole log again\n";
+    m->relay->Republish();
+    remiss::v1::GetPositionsRequest positions;
+    positions.set_service(m->name);
+    return GetPositions(ctx, &positions, response);
+  }
+
   grpc::Status GetPositions(grpc::ServerContext*, const remiss::v1::GetPositionsRequest* request,
                             remiss::v1::Positions* response) override {
     for (const HostedModule& m : *modules_) {

@@ -41,6 +41,8 @@ class Relay {
   // UNAVAILABLE naming the position and the reason while the relay cannot publish the event
   // after its cursor (say the broker refuses it); OK once that event went through.
   [[nodiscard]] virtual absl::Status Health() const = 0;
+  // Sends the whole log again from position 1 (an operator's answer to a lost topic).
+  virtual void Republish() = 0;
 };
 
 }  // namespace remiss::core

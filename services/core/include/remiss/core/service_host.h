@@ -26,7 +26,7 @@ struct HostedModule {
   std::string name;                 // "referrals"
   std::string grpc_service;         // "remiss.v1.ReferralService", for health
   EventStore* store = nullptr;
-  const Relay* relay = nullptr;     // null when not publishing to Kafka
+  Relay* relay = nullptr;           // null when not publishing to Kafka
   std::vector<const Feed*> feeds;   // what it consumes
 };
 
