@@ -40,6 +40,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     while (!modules->empty()) modules->pop_back();
   };
   ServiceHost host(flags->listen, flags->max_message_bytes, manual_clock.get(), clock);
+  host.UseTls(flags->tls);
   for (auto& m : *modules) m->Host(host);
   if (absl::Status s = host.Start(); !s.ok()) {
     std::cerr << program << ": " << s.message() << "\n";
@@ -51,6 +52,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   std::cout << program << " listening on " << listen << ":" << host.port() << " (data in "
             << flags->data_dir << ", Kafka: "
             << (flags->kafka_brokers.empty() ? "off" : flags->kafka_brokers)
+            << (flags->tls.enabled() ? ", mutual TLS" : ", PLAINTEXT")
             << (manual_clock ? ", manual clock at " + absl::FormatTime(clock->Now()) : "") << ")"
             << std::endl;
   int signal = AwaitShutdownSignal();
