@@ -48,6 +48,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
         return absl::InvalidArgumentError(
             "--command-retention-days: must be a number of days from 30 to 36500");
       }
+    } else if (name == "kafka-properties") {
+      flags.kafka_properties = value;
     } else if (name == "tls-cert") {
       flags.tls.cert_file = value;
     } else if (name == "tls-key") {
@@ -74,6 +76,8 @@ std::string ServerFlagsHelp() {
          "  --data-dir DIR            where the RocksDB stores live (default ./remiss-data)\n"
          "  --kafka-brokers LIST      publish every event to Kafka, e.g. 127.0.0.1:9092\n"
          "                            (default: none, the embedded mode)\n"
+         "  --kafka-properties FILE   librdkafka security settings for every Kafka client\n"
+         "                            (security.protocol, ssl.*, sasl.*: TLS, SASL/SCRAM)\n"
          "  --max-message-bytes N     the largest request accepted (default 4194304)\n"
          "  --command-retention-days N  how long a command_id is remembered, so that a retry\n"
          "                            gets the first result (default 30, at least 30)\n"

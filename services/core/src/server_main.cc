@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/kafka_properties.h"
 
 namespace remiss::core {
 
@@ -23,6 +24,14 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   if (flags->help) {
     std::cout << "usage: " << program << " [flags]\n" << about << "\n\n" << ServerFlagsHelp();
     return 0;
+  }
+  if (!flags->kafka_properties.empty()) {
+    auto properties = ReadKafkaProperties(flags->kafka_properties);
+    if (!properties.ok()) {
+      std::cerr << program << ": " << properties.status().message() << "\n";
+      return 2;
+    }
+    SetKafkaClientProperties(std::move(*properties));
   }
   BlockShutdownSignals();
   SystemClock system_clock;

@@ -217,11 +217,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServiceHost::Credential
         "--listen: refusing to serve plaintext on ", listen_,
         ", which is not loopback; give --tls-cert, --tls-key and --tls-ca (see tools/pki.sh)"));
   }
-  std::cerr << "WARNING: PLAINTEXT development listener on " << listen_
-            << ": no TLS, callers name themselves in x-remiss-* metadata and no policy is "
-               "checked. Loopback only; serve --tls-cert/--tls-key/--tls-ca anywhere else.\n";
   return grpc::InsecureServerCredentials();
 }
+
 void ServiceHost::AddModule(HostedModule module) { modules_.push_back(std::move(module)); }
 
 absl::Status ServiceHost::Start() {
@@ -249,6 +247,11 @@ absl::Status ServiceHost::Start() {
     return absl::UnavailableError(absl::StrCat(
         "--listen: cannot serve on ", listen_,
         " (the port is taken by another process, or the address is not this machine's)"));
+  }
+  if (!tls_.enabled()) {  // said once the server runs, so that a failed start stays one line
+    std::cerr << "WARNING: PLAINTEXT development listener on " << listen_
+              << ": no TLS; callers name themselves in x-remiss-* metadata and no policy is "
+                 "checked. Loopback only: serve --tls-cert/--tls-key/--tls-ca anywhere else.\n";
   }
   auto* health = server_->GetHealthCheckService();
   for (const HostedModule& m : modules_) health->SetServingStatus(m.grpc_service, true);
