@@ -9,8 +9,10 @@
 //   by kommunfullmäktige, fed back and followed up;
 //   KS 2023/739 "Stockholms stads trygghetsprogram 2024-2027" (deadline 2023-12-20), the
 //   revision, answered by kyrkogårdsnämnden (002) and two of the earlier boards.
-// The same scenario runs twice: in one remissd process, and as the four services' own
-// processes over a real Kafka broker. What KS sees at the end (status boards, compilations,
+// The same scenario runs twice: in one remissd process (plaintext, loopback development), and
+// as the four services' own processes over a real Kafka broker, under mutual TLS with each
+// actor presenting its own tools/pki.sh certificate (KS's staff ks, each board its own, the
+// clock operator). What KS sees at the end (status boards, compilations,
 // every organization's view, the revision chain) must be identical in both runs, and must say
 // what the documents say.
 //
