@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates tzdata
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librdkafka-dev librocksdb-dev libssl-dev
+  librdkafka-dev librocksdb-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev libhowardhinnant-date-dev libabsl-dev
 )
