@@ -13,6 +13,9 @@ packages=(
 if [ "${1:-}" = "--with-kafka" ]; then
   packages+=(openjdk-17-jre-headless maven)
 fi
+if [ "${1:-}" = "--with-fuzz" ]; then  # libFuzzer targets (tests/fuzz)
+  packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

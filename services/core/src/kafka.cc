@@ -238,7 +238,7 @@ absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicDef
         continue;
       }
       auto def = std::find_if(pending.begin(), pending.end(),
-                              [&](const TopicDefinition& t) { return t.name == name; });
+                              [&name = name](const TopicDefinition& t) { return t.name == name; });
       // A broker that does not take -1 (the broker's default, KIP-464, Kafka >= 2.4): on a
       // one-broker cluster 1 is the only possible factor.
       if (!fell_back && def != pending.end() && def->replication_factor == -1 &&
