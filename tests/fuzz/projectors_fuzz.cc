@@ -3,6 +3,8 @@
 // service's projector into an in-memory projection. A projector may refuse an event; it must never crash or trip a sanitizer.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <cstdint>
 #include <string>
 
@@ -12,6 +14,12 @@
 #include "remiss/responses/projector.h"
 #include "remiss/v1/envelope.pb.h"
 #include "tests/fuzz/memory_tx.h"
+
+// Quiet: protobuf logs every string field with invalid UTF-8 it refuses to parse.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
