@@ -6,12 +6,15 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates tzdata
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librdkafka-dev librocksdb-dev libssl-dev
+  librdkafka-dev librocksdb-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev libhowardhinnant-date-dev libabsl-dev
 )
 if [ "${1:-}" = "--with-kafka" ]; then
   packages+=(openjdk-17-jre-headless maven)
+fi
+if [ "${1:-}" = "--with-fuzz" ]; then  # libFuzzer targets (tests/fuzz)
+  packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 fi
 
 missing=()

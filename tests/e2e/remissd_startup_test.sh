@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# remissd fails clearly at start: a taken port, a data directory in use by another process
-# and an unreadable flag each end with one line naming the cause and a non-zero exit, never
+# remissd fails clearly at start: a taken port, a data directory in use by another process,
+# plaintext off loopback, unreadable TLS files and an unreadable flag each end with one line naming the cause and a non-zero exit, never
 # a crash; and one address is one server (no port reuse).
 # usage: remissd_startup_test.sh <remissd binary>
 set -euo pipefail
@@ -43,5 +43,7 @@ expect_refusal data-dir-in-use "--data-dir: .* is in use by another process" --l
 expect_refusal unreadable-flag "--max-message-bytes: must be a number" --max-message-bytes lots --data-dir "$dir/c"
 expect_refusal unknown-flag "--colour: unknown flag" --colour red --data-dir "$dir/c"
 expect_refusal bad-clock "--manual-clock: must be an RFC 3339 time" --manual-clock yesterday --data-dir "$dir/c"
+expect_refusal plaintext-off-loopback "--listen: refusing to serve plaintext on 0.0.0.0:0" --listen 0.0.0.0:0 --data-dir "$dir/c"
+expect_refusal tls-unreadable "--tls-cert: cannot read /nonexistent/server.pem" --listen 0.0.0.0:0 --tls-cert /nonexistent/server.pem --tls-key /nonexistent/server.key --tls-ca /nonexistent/ca.pem --data-dir "$dir/c"
 kill -0 "$pid" 2>/dev/null || fail "the first remissd died"
 echo "1 passed, 0 failed"

@@ -9,8 +9,10 @@
 //   by kommunfullmäktige, fed back and followed up;
 //   KS 2023/739 "Stockholms stads trygghetsprogram 2024-2027" (deadline 2023-12-20), the
 //   revision, answered by kyrkogårdsnämnden (002) and two of the earlier boards.
-// The same scenario runs twice: in one remissd process, and as the four services' own
-// processes over a real Kafka broker. What KS sees at the end (status boards, compilations,
+// The same scenario runs twice: in one remissd process (plaintext, loopback development), and
+// as the four services' own processes over a real Kafka broker, under mutual TLS with each
+// actor presenting its own tools/pki.sh certificate (KS's staff ks, each board its own, the
+// clock operator). What KS sees at the end (status boards, compilations,
 // every organization's view, the revision chain) must be identical in both runs, and must say
 // what the documents say.
 //
@@ -213,7 +215,14 @@ std::map<std::string, V> AsMap(const google::protobuf::Map<std::string, V>& map)
 // The servers: the services in one remissd, or as four processes over Kafka.
 // =====================================================================================
 
-enum class Mode { kOneProcess, kOverKafka };
+enum class Mode { kOneProcess, kOverKafka };  // over Kafka also under mutual TLS
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 std::string ModeName(Mode mode) {
   return mode == Mode::kOneProcess ? "one remissd process" : "four processes over Kafka";
@@ -228,6 +237,10 @@ class Servers {
   Servers(Mode mode, const std::string& dir, const std::string& brokers, std::string run)
       : mode_(mode) {
     std::filesystem::create_directories(dir);
+    if (mode == Mode::kOverKafka) {  // the development PKI of tools/pki.sh
+      const std::string pki = absl::StrCat(REMISS_SOURCE_DIR, "/tools/pki.sh ", dir, "/pki >/dev/null");
+      EXPECT_EQ(std::system(pki.c_str()), 0) << pki;
+    }
     struct Spec {
       const char* name;
       const char* binary;
@@ -249,6 +262,10 @@ class Servers {
         args.push_back("--kafka-brokers");
         args.push_back(brokers);
       }
+      if (mode == Mode::kOverKafka) {  // and under mutual TLS, every caller with its certificate
+        args.insert(args.end(), {"--tls-cert", dir + "/pki/server.pem", "--tls-key",
+                                 dir + "/pki/server.key", "--tls-ca", dir + "/pki/ca.pem"});
+      }
       processes_.push_back(std::make_unique<Process>(spec.name, args,
                                                      absl::StrCat(dir, "/", spec.name, ".log")));
     }
@@ -259,6 +276,15 @@ class Servers {
     auto address = [&](int i) { return addresses[mode == Mode::kOneProcess ? 0 : i]; };
     ScenarioOptions options;
     options.casualties = [this] { return Casualties(); };
+    if (mode == Mode::kOverKafka) {
+      options.credentials = [dir](const std::string& name) {
+        grpc::SslCredentialsOptions ssl;
+        ssl.pem_root_certs = ReadFile(dir + "/pki/ca.pem");
+        ssl.pem_cert_chain = ReadFile(absl::StrCat(dir, "/pki/", name, ".pem"));
+        ssl.pem_private_key = ReadFile(absl::StrCat(dir, "/pki/", name, ".key"));
+        return grpc::SslCredentials(ssl);
+      };
+    }
     // The board the day after the first round's deadline: socialnämnden breached, Skärholmen
     // within its extension.
     options.after_the_deadline = [run](const StatusBoard& after) {

@@ -27,6 +27,7 @@ struct ServerOptions {
   bool referrals = true;
   bool responses = false;
   std::string brokers;  // publish to Kafka; without referrals, responses follows over it
+  core::TlsSettings tls;  // mutual TLS (then channel() and the stubs are not usable: plaintext)
 };
 
 class RemissServer {
@@ -37,6 +38,7 @@ class RemissServer {
 
   ::testing::AssertionResult Start() {
     host_ = std::make_unique<core::ServiceHost>("127.0.0.1:0", 4 << 20);
+    host_->UseTls(options_.tls);
     if (options_.referrals) {
       auto m = referrals::ReferralsModule::Open(settings());
       if (!m.ok()) return ::testing::AssertionFailure() << m.status();
@@ -83,6 +85,7 @@ class RemissServer {
   remiss::v1::ResponseService::Stub& responses() { return *responses_; }
   remiss::v1::AdminService::Stub& admin() { return *admin_; }
   grpc::Channel& channel() { return *channel_; }
+  int port() const { return host_->port(); }
   std::shared_ptr<grpc::Channel> channel_ptr() { return channel_; }
   referrals::ReferralsModule& referrals_module() { return *referrals_module_; }
   responses::ResponsesModule& responses_module() { return *responses_module_; }

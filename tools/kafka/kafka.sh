@@ -16,6 +16,9 @@
 #                              crashed test leaves no broker behind)
 #   REMISS_KAFKA_START_TIMEOUT seconds to wait for the broker to accept connections (60)
 #   REMISS_KAFKA_STOP_TIMEOUT  seconds to wait after SIGTERM before SIGKILL (30)
+#   REMISS_KAFKA_TLS_DIR       a tools/pki.sh directory with ca.pem and kafka.pem/kafka.key
+#                              (tools/pki.sh server DIR kafka 127.0.0.1): a fresh broker then
+#                              also has a mutual-TLS listener, written to DIR/bootstrap_tls
 #   JAVA                       the java binary (default: java on PATH)
 set -euo pipefail
 
@@ -147,6 +150,24 @@ num.io.threads=2
 num.recovery.threads.per.data.dir=1
 log.retention.hours=-1
 EOF
+  if [[ -n "${REMISS_KAFKA_TLS_DIR:-}" ]]; then
+    local sport tls="$REMISS_KAFKA_TLS_DIR"
+    sport=$(free_port "$cport")
+    while [[ "$sport" == "$port" ]]; do sport=$(free_port "$cport"); done
+    cat "$tls/kafka.key" "$tls/kafka.pem" >"$dir/keystore.pem"
+    sed -i -e "s|^listeners=.*|listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SSL://127.0.0.1:$sport|" \
+      -e "s|^advertised.listeners=.*|advertised.listeners=PLAINTEXT://127.0.0.1:$port,SSL://127.0.0.1:$sport|" \
+      -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL|" \
+      "$dir/server.properties"
+    cat >>"$dir/server.properties" <<EOF
+listener.name.ssl.ssl.keystore.type=PEM
+listener.name.ssl.ssl.keystore.location=$dir/keystore.pem
+listener.name.ssl.ssl.truststore.type=PEM
+listener.name.ssl.ssl.truststore.location=$tls/ca.pem
+listener.name.ssl.ssl.client.auth=required
+EOF
+    echo "127.0.0.1:$sport" >"$dir/bootstrap_tls"
+  fi
   cat >"$dir/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender

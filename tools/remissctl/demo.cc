@@ -10,6 +10,7 @@
 #include "tools/remissctl/errors.h"
 #include "tools/remissctl/rpc.h"
 #include "tools/remissctl/runner.h"
+#include "tools/remissctl/tls.h"
 #include "tools/seed/seed_scenario.h"
 
 namespace remissctl {
@@ -23,6 +24,9 @@ constexpr char kHelp[] =
     "The server must run on a manual clock at the scenario's start, with a fresh data dir:\n"
     "  remissd --manual-clock 2020-12-01T09:00:00+01:00 --data-dir /tmp/demo\n"
     "  remissctl demo\n"
+    "Under mutual TLS, give a tools/pki.sh directory: each actor presents its own certificate\n"
+    "(KS's staff ks, each board its own, the clock operator):\n"
+    "  remissctl --pki ~/.cache/remiss/pki --server localhost:50051 demo\n"
     "\n"
     "Exit codes: 0 loaded; 2 the server is not on a manual clock; 4 its clock is already past\n"
     "the start (load into a fresh data dir); 5 the server cannot be reached; 1 a step failed.\n";
@@ -38,6 +42,13 @@ int RunDemo(const Options& o, const std::vector<std::string>& args) {
     throw UsageError(absl::StrCat("remissctl demo takes no arguments; \"", args[0],
                                   "\" is one too many"));
   }
+  if (!o.ca.empty() && o.pki.empty()) {
+    throw UsageError("remissctl demo under TLS plays KS and every board, each with its own "
+                     "certificate: give --pki DIR (made by tools/pki.sh), not --cert");
+  }
+  // Admin calls as the operator, queries as KS; plaintext when there is no PKI.
+  const Options admin = o.pki.empty() ? o : WithPkiIdentity(o, "operator");
+  const Options ks = o.pki.empty() ? o : WithPkiIdentity(o, "ks");
   const absl::Time start = remiss::seed::At(remiss::seed::kStart);
   const absl::TimeZone& tz = remiss::seed::Stockholm();
 
@@ -46,7 +57,7 @@ int RunDemo(const Options& o, const std::vector<std::string>& args) {
   std::string where;
   for (const auto& [name, address] : AllAddresses(o)) {
     remiss::v1::ClockState clock;
-    Call(o, address, "remiss.v1.AdminService", "GetClock", remiss::v1::GetClockRequest(), &clock);
+    Call(admin, address, "remiss.v1.AdminService", "GetClock", remiss::v1::GetClockRequest(), &clock);
     if (!clock.manual()) {
       std::cerr << "remissctl: the server at " << address
                 << " runs on the system clock; the demo moves the clock through 2020-2023, so "
@@ -73,6 +84,11 @@ int RunDemo(const Options& o, const std::vector<std::string>& args) {
   const absl::Time began = absl::Now();
   remiss::seed::ScenarioOptions options;
   options.progress = [](const std::string& line) { std::cout << "  " << line << std::endl; };
+  if (!o.pki.empty()) {
+    options.credentials = [o](const std::string& name) {
+      return ChannelCredentialsFor(WithPkiIdentity(o, name));
+    };
+  }
   remiss::seed::Cluster cluster(
       remiss::seed::Addresses{AddressFor(o, "referrals"), AddressFor(o, "responses"),
                               AddressFor(o, "deadlines"), AddressFor(o, "followup")},
@@ -91,7 +107,7 @@ int RunDemo(const Options& o, const std::vector<std::string>& args) {
   size_t n = 0;
   const Command* cmd = FindCommand(board, &n);
   if (!cmd) throw std::runtime_error("remissctl has no board command");
-  int code = RunCommand(o, *cmd, {board.begin() + n, board.end()}, std::cout);
+  int code = RunCommand(ks, *cmd, {board.begin() + n, board.end()}, std::cout);
   std::cout << "\nLook around:\n"
                "  remissctl board KS-2019-1939     the first round, six answers, one late\n"
                "  remissctl org bromma-sdn         what Bromma answered, in both rounds\n"

@@ -23,10 +23,16 @@ constexpr char kGlobal[] = R"(Global options (anywhere on the line):
                          command again with the same id is safe
   --timeout SECONDS      every call's deadline (default 10)
   --as-org ID, --as-role ROLE, --as-person ID
-                         who is calling (env REMISS_AS_ORG, ...; ids, never names)
+                         who is calling (env REMISS_AS_ORG, ...; ids, never names), on a
+                         plaintext loopback server only; under TLS the certificate says
+  --ca FILE, --cert FILE, --key FILE
+                         mutual TLS: the CA, this caller's certificate and key (PEM; env
+                         REMISS_CA, REMISS_CERT, REMISS_KEY); no --ca: plaintext
+  --pki DIR              a tools/pki.sh directory (env REMISS_PKI): its ca.pem, and for
+                         `demo` the certificate of each actor (ks, boards, operator)
 
 Exit codes: 0 ok, 2 usage error, 3 not found, 4 refused (invalid argument, failed
-precondition, already exists, aborted), 5 unavailable or deadline exceeded, 1 other.
+precondition, already exists, aborted, permission denied, unauthenticated), 5 unavailable or deadline exceeded, 1 other.
 )";
 
 void Line(std::ostream& out, const Command& c) {

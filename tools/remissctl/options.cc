@@ -34,6 +34,10 @@ Options ParseGlobalOptions(std::vector<std::string>* args) {
   FromEnv("REMISS_AS_ORG", &o.as_org);
   FromEnv("REMISS_AS_ROLE", &o.as_role);
   FromEnv("REMISS_AS_PERSON", &o.as_person);
+  FromEnv("REMISS_CA", &o.ca);
+  FromEnv("REMISS_CERT", &o.cert);
+  FromEnv("REMISS_KEY", &o.key);
+  FromEnv("REMISS_PKI", &o.pki);
 
   struct Str { const char* flag; std::string* out; };
   std::string timeout;
@@ -42,7 +46,8 @@ Options ParseGlobalOptions(std::vector<std::string>* args) {
       {"--server", &o.server},       {"--referrals", &o.referrals}, {"--responses", &o.responses},
       {"--deadlines", &o.deadlines}, {"--followup", &o.followup},   {"--timeout", &timeout},
       {"--command-id", &o.command_id}, {"--as-org", &o.as_org},     {"--as-role", &o.as_role},
-      {"--as-person", &o.as_person}};
+      {"--as-person", &o.as_person}, {"--ca", &o.ca},               {"--cert", &o.cert},
+      {"--key", &o.key},             {"--pki", &o.pki}};
 
   std::vector<std::string> rest;
   for (size_t i = 0; i < args->size(); ++i) {
@@ -75,6 +80,7 @@ Options ParseGlobalOptions(std::vector<std::string>* args) {
   if (!timeout.empty() && (!absl::SimpleAtod(timeout, &o.timeout_seconds) || o.timeout_seconds <= 0)) {
     throw UsageError(absl::StrCat("--timeout: \"", timeout, "\" is not a number of seconds"));
   }
+  if (!o.pki.empty() && o.ca.empty()) o.ca = o.pki + "/ca.pem";
   *args = rest;
   return o;
 }

@@ -14,6 +14,10 @@ struct Options {
   std::string command_id;                   // --command-id
   std::vector<std::string> files;           // --file
   std::string as_org, as_role, as_person;   // --as-org ... (metadata x-remiss-org ...)
+  // Mutual TLS (PEM files): --ca, --cert, --key (REMISS_CA, REMISS_CERT, REMISS_KEY); --pki DIR
+  // (REMISS_PKI), a tools/pki.sh directory: its ca.pem unless --ca, and for `demo` one
+  // certificate per actor. No CA: plaintext, for a loopback development server.
+  std::string ca, cert, key, pki;
   bool help = false;
 };
 

@@ -17,6 +17,7 @@
 #include "remiss/v1/referrals.pb.h"
 #include "remiss/v1/responses.pb.h"
 #include "tools/remissctl/errors.h"
+#include "tools/remissctl/tls.h"
 
 namespace remissctl {
 namespace {
@@ -64,8 +65,8 @@ void Call(const Options& o, const std::string& address, const std::string& servi
           const std::string& method, const google::protobuf::Message& request,
           google::protobuf::Message* response) {
   static std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
-  auto& channel = channels[address];
-  if (!channel) channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto& channel = channels[absl::StrCat(address, "\n", o.ca, "\n", o.cert)];
+  if (!channel) channel = grpc::CreateChannel(address, ChannelCredentialsFor(o));
   std::string target = absl::StrCat(ServiceLabel(service), " at ", address);
 
   std::string bytes;

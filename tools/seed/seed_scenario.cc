@@ -54,19 +54,29 @@ const BoardRow& RowOf(const StatusBoard& board, absl::string_view org_id) {
 // =====================================================================================
 
 Cluster::Cluster(const Addresses& a, ScenarioOptions options, absl::Time now)
-    : options_(std::move(options)), now_(now) {
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+    : addresses_(a), options_(std::move(options)), now_(now) {
+  std::set<std::string> seen;
   for (const std::string* address : {&a.referrals, &a.responses, &a.deadlines, &a.followup}) {
-    if (channels.count(*address)) continue;
-    auto channel = grpc::CreateChannel(*address, grpc::InsecureChannelCredentials());
-    channels[*address] = channel;
-    servers_.push_back({*address, AdminService::NewStub(channel)});
+    if (!seen.insert(*address).second) continue;
+    servers_.push_back({*address, AdminService::NewStub(ChannelFor(*address, "operator"))});
   }
   one_process_ = servers_.size() == 1;
-  referrals_ = ReferralService::NewStub(channels[a.referrals]);
-  responses_ = ResponseService::NewStub(channels[a.responses]);
-  deadlines_ = DeadlineService::NewStub(channels[a.deadlines]);
-  followup_ = FollowupService::NewStub(channels[a.followup]);
+  // Queries and KS's commands; a board's commands go through StubFor with its own certificate.
+  referrals_ = ReferralService::NewStub(ChannelFor(a.referrals, "ks"));
+  responses_ = ResponseService::NewStub(ChannelFor(a.responses, "ks"));
+  deadlines_ = DeadlineService::NewStub(ChannelFor(a.deadlines, "ks"));
+  followup_ = FollowupService::NewStub(ChannelFor(a.followup, "ks"));
+}
+
+std::shared_ptr<grpc::Channel> Cluster::ChannelFor(const std::string& address,
+                                                   const std::string& cert) {
+  const std::string name = options_.credentials ? cert : "";
+  auto& channel = channels_[{address, name}];
+  if (channel == nullptr) {
+    channel = grpc::CreateChannel(address, options_.credentials ? options_.credentials(name)
+                                                                : grpc::InsecureChannelCredentials());
+  }
+  return channel;
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, ClockState>>> Cluster::Clocks() {
@@ -250,8 +260,10 @@ CommandResult Command(Cluster& cluster, const Who& who, Stub& stub,
                       Request request, absl::string_view what) {
   request.set_command_id(cluster.NextCommandId(what));
   CommandResult result;
+  std::unique_ptr<Stub> own = cluster.StubFor<Stub>(who);  // under mTLS: who's certificate
+  Stub& caller = own ? *own : stub;
   grpc::Status s =
-      Call(who, [&](grpc::ClientContext* ctx) { return (stub.*method)(ctx, request, &result); });
+      Call(who, [&](grpc::ClientContext* ctx) { return (caller.*method)(ctx, request, &result); });
   if (!s.ok()) {
     Fail(absl::StrCat(what, " by ", who.org, " was refused: ", Describe(s), cluster.Casualties()));
   }

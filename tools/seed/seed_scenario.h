@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <map>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -92,6 +94,10 @@ struct ScenarioOptions {
   // Called with KS's status board of KS 2019/1939 the day after its deadline (socialnämnden
   // breached, Skärholmen within its extension), for a caller that checks it.
   std::function<void(const StatusBoard&)> after_the_deadline;
+  // Mutual TLS: the channel credentials that present the certificate `name` (tools/pki.sh's
+  // names: "ks" for KS's staff, a board's org id for its officers, "operator" for the admin
+  // service). Unset: plaintext, and callers name themselves in metadata (loopback development).
+  std::function<std::shared_ptr<grpc::ChannelCredentials>(const std::string& name)> credentials;
 };
 
 // Thrown inside the scenario's steps; the Play functions turn it into a Status.
@@ -153,7 +159,29 @@ class Cluster {
 
   const ScenarioOptions& options() const { return options_; }
 
+  // Under mutual TLS, a stub of `Stub`'s service that presents the certificate of `who` (KS's
+  // for KS's staff, the board's own for its officers); null in plaintext.
+  template <typename Stub>
+  std::unique_ptr<Stub> StubFor(const Who& who) {
+    if (!options_.credentials) return nullptr;
+    const std::string cert = who.org == "ks" ? "ks" : who.org;
+    if constexpr (std::is_same_v<Stub, ReferralService::Stub>) {
+      return ReferralService::NewStub(ChannelFor(addresses_.referrals, cert));
+    } else if constexpr (std::is_same_v<Stub, ResponseService::Stub>) {
+      return ResponseService::NewStub(ChannelFor(addresses_.responses, cert));
+    } else if constexpr (std::is_same_v<Stub, DeadlineService::Stub>) {
+      return DeadlineService::NewStub(ChannelFor(addresses_.deadlines, cert));
+    } else {
+      return FollowupService::NewStub(ChannelFor(addresses_.followup, cert));
+    }
+  }
+
  private:
+  // One channel per (address, certificate); plaintext when no credentials are set.
+  std::shared_ptr<grpc::Channel> ChannelFor(const std::string& address, const std::string& cert);
+
+  Addresses addresses_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<grpc::Channel>> channels_;
   struct Server {
     std::string address;
     std::unique_ptr<AdminService::Stub> admin;

@@ -48,6 +48,16 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
         return absl::InvalidArgumentError(
             "--command-retention-days: must be a number of days from 30 to 36500");
       }
+    } else if (name == "kafka-properties") {
+      flags.kafka_properties = value;
+    } else if (name == "tls-cert") {
+      flags.tls.cert_file = value;
+    } else if (name == "tls-key") {
+      flags.tls.key_file = value;
+    } else if (name == "tls-ca") {
+      flags.tls.ca_file = value;
+    } else if (name == "trust-domain") {
+      flags.tls.trust_domain = value;
     } else if (name == "max-message-bytes") {
       if (!absl::SimpleAtoi(value, &flags.max_message_bytes) || flags.max_message_bytes < 1024) {
         return absl::InvalidArgumentError("--max-message-bytes: must be a number of at least 1024");
@@ -66,9 +76,17 @@ std::string ServerFlagsHelp() {
          "  --data-dir DIR            where the RocksDB stores live (default ./remiss-data)\n"
          "  --kafka-brokers LIST      publish every event to Kafka, e.g. 127.0.0.1:9092\n"
          "                            (default: none, the embedded mode)\n"
+         "  --kafka-properties FILE   librdkafka security settings for every Kafka client\n"
+         "                            (security.protocol, ssl.*, sasl.*: TLS, SASL/SCRAM)\n"
          "  --max-message-bytes N     the largest request accepted (default 4194304)\n"
          "  --command-retention-days N  how long a command_id is remembered, so that a retry\n"
          "                            gets the first result (default 30, at least 30)\n"
+         "  --tls-cert FILE, --tls-key FILE, --tls-ca FILE\n"
+         "                            serve mutual TLS: this server's certificate chain and key,\n"
+         "                            and the CA that issues callers' certificates (PEM; reloaded\n"
+         "                            when they change). Required on any address but loopback\n"
+         "  --trust-domain NAME       the SPIFFE trust domain of callers' certificates\n"
+         "                            (default remiss.local; see tools/pki.sh)\n"
          "  --manual-clock TIME       run on a manual clock from TIME (RFC 3339), moved only through\n"
          "                            AdminService/SetClock; for demonstrations and tests\n";
 }

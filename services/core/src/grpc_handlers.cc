@@ -5,7 +5,10 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include "remiss/core/auth_gate.h"
+#include "remiss/core/caller.h"
 #include "remiss/core/limits.h"
+#include "remiss/core/policy.h"
 #include "remiss/core/grpc_status.h"
 #include "remiss/core/message_checks.h"
 #include "remiss/core/service_host.h"
@@ -26,6 +29,18 @@ absl::Status CheckCommandId(const google::protobuf::Message& request, std::strin
   }
   REMISS_RETURN_IF_ERROR(MaxLength("command_id", *command_id, limits::kCommandId));
   return CheckText("command_id", *command_id, /*multiline=*/false);
+}
+
+// The policy's second half (the AuthGate checked the role before the handler): a certified
+// board acts only for its own organization. Checked before anything else in the command.
+absl::Status CheckActsForItself(const grpc::CallbackServerContext& ctx,
+                                const google::protobuf::Message& request) {
+  const Caller caller = CallerOf(ctx);
+  if (!caller.certified) return absl::OkStatus();  // plaintext loopback development
+  const std::string field = OwnOrganizationField(request.GetDescriptor()->full_name());
+  absl::Status s = CheckOwnOrganization(caller, field, request);
+  if (!s.ok()) RecordRefusal(request.GetDescriptor()->full_name(), caller, s);
+  return s;
 }
 
 absl::Time DeadlineOf(const grpc::CallbackServerContext& ctx) {
@@ -65,6 +80,7 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
 grpc::ServerUnaryReactor* RunCommand(EventStore* store, grpc::CallbackServerContext* ctx,
                                      const google::protobuf::Message& request, const std::string& id,
                                      EventStore::TxFn decide, remiss::v1::CommandResult* result) {
+  if (absl::Status s = CheckActsForItself(*ctx, request); !s.ok()) return FinishCall(ctx, s);
   std::string command_id;
   if (absl::Status s = CheckCommandId(request, &command_id); !s.ok()) return FinishCall(ctx, s);
   if (absl::Status s = CheckRequest(request); !s.ok()) return FinishCall(ctx, s);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "remiss/core/kafka_properties.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -75,6 +76,10 @@ absl::StatusOr<KafkaPtr> NewAdminClient(const std::string& brokers) {
       rd_kafka_conf_destroy(conf);
       return absl::InvalidArgumentError(absl::StrCat("kafka setting ", key, ": ", errstr));
     }
+  }
+  if (absl::Status s = ApplyKafkaClientProperties(conf); !s.ok()) {  // TLS, SASL
+    rd_kafka_conf_destroy(conf);
+    return s;
   }
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (rk == nullptr) {
@@ -233,7 +238,7 @@ absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicDef
         continue;
       }
       auto def = std::find_if(pending.begin(), pending.end(),
-                              [&](const TopicDefinition& t) { return t.name == name; });
+                              [&name = name](const TopicDefinition& t) { return t.name == name; });
       // A broker that does not take -1 (the broker's default, KIP-464, Kafka >= 2.4): on a
       // one-broker cluster 1 is the only possible factor.
       if (!fell_back && def != pending.end() && def->replication_factor == -1 &&

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/kafka_properties.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -146,6 +147,10 @@ class KafkaFeed final : public Feed {
     }
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_rebalance_cb(conf, &KafkaFeed::OnRebalance);
+    if (absl::Status s = ApplyKafkaClientProperties(conf); !s.ok()) {  // TLS, SASL
+      rd_kafka_conf_destroy(conf);
+      return s;
+    }
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (rk == nullptr) {
       rd_kafka_conf_destroy(conf);
@@ -178,6 +183,10 @@ class KafkaFeed final : public Feed {
         rd_kafka_conf_destroy(conf);
         return absl::InvalidArgumentError(absl::StrCat("kafka feed: setting ", key, ": ", errstr));
       }
+    }
+    if (absl::Status s = ApplyKafkaClientProperties(conf); !s.ok()) {  // TLS, SASL
+      rd_kafka_conf_destroy(conf);
+      return s;
     }
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (rk == nullptr) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/kafka_properties.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "remiss/core/byte_budget.h"
@@ -164,6 +165,10 @@ class KafkaRelay final : public Relay {
         rd_kafka_conf_destroy(conf);
         return absl::InvalidArgumentError(absl::StrCat("relay: kafka setting ", key, ": ", errstr));
       }
+    }
+    if (absl::Status s = ApplyKafkaClientProperties(conf); !s.ok()) {  // TLS, SASL
+      rd_kafka_conf_destroy(conf);
+      return s;
     }
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaRelay::OnDelivery);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/kafka_properties.h"
 
 namespace remiss::core {
 
@@ -24,6 +25,14 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     std::cout << "usage: " << program << " [flags]\n" << about << "\n\n" << ServerFlagsHelp();
     return 0;
   }
+  if (!flags->kafka_properties.empty()) {
+    auto properties = ReadKafkaProperties(flags->kafka_properties);
+    if (!properties.ok()) {
+      std::cerr << program << ": " << properties.status().message() << "\n";
+      return 2;
+    }
+    SetKafkaClientProperties(std::move(*properties));
+  }
   BlockShutdownSignals();
   SystemClock system_clock;
   std::unique_ptr<ManualClock> manual_clock;
@@ -40,6 +49,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     while (!modules->empty()) modules->pop_back();
   };
   ServiceHost host(flags->listen, flags->max_message_bytes, manual_clock.get(), clock);
+  host.UseTls(flags->tls);
   for (auto& m : *modules) m->Host(host);
   if (absl::Status s = host.Start(); !s.ok()) {
     std::cerr << program << ": " << s.message() << "\n";
@@ -51,6 +61,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   std::cout << program << " listening on " << listen << ":" << host.port() << " (data in "
             << flags->data_dir << ", Kafka: "
             << (flags->kafka_brokers.empty() ? "off" : flags->kafka_brokers)
+            << (flags->tls.enabled() ? ", mutual TLS" : ", PLAINTEXT")
             << (manual_clock ? ", manual clock at " + absl::FormatTime(clock->Now()) : "") << ")"
             << std::endl;
   int signal = AwaitShutdownSignal();

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "remiss/core/grpc_status.h"
 #include "grpc/health/v1/health.pb.h"
@@ -161,6 +162,7 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
         f->set_position(cursor.position);
       }
     }
+    response->set_refused_calls(RefusedCalls());
     if (response->services_size() == 0 && !request->service().empty()) {
       return NotFound(request->service());
     }
@@ -207,7 +209,46 @@ ServiceHost::ServiceHost(std::string listen, int max_message_bytes, ManualClock*
 
 ServiceHost::~ServiceHost() { Shutdown(absl::ZeroDuration()); }
 
-void ServiceHost::AddService(grpc::Service* service) { services_.push_back(service); }
+void ServiceHost::AddService(grpc::Service* service, ServicePolicy policy) {
+  services_.push_back(service);
+  policies_.push_back(std::move(policy));
+}
+
+// The table of every RPC served here, checked against the services' descriptors.
+absl::Status ServiceHost::BuildPolicy() {
+  std::vector<ServicePolicy> all = HostPolicies();
+  all.insert(all.end(), policies_.begin(), policies_.end());
+  for (const ServicePolicy& p : all) table_.Add(p);
+  std::vector<std::string> problems;
+  for (const ServicePolicy& p : all) {
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(p.service);
+    if (service == nullptr) {
+      problems.push_back(absl::StrCat(p.service, ": no such service is linked in"));
+      continue;
+    }
+    for (std::string& problem : table_.Problems(*service)) problems.push_back(std::move(problem));
+    RegisterOwnOrganizationRules(*service, table_);
+  }
+  if (!problems.empty()) {
+    return absl::InternalError(absl::StrCat("policy: ", absl::StrJoin(problems, "; ")));
+  }
+  return absl::OkStatus();
+}
+
+// Mutual TLS with the gate, or plaintext on loopback (said loudly), never plaintext elsewhere.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServiceHost::Credentials() const {
+  if (tls_.enabled()) {
+    return MutualTlsCredentials(tls_, std::make_shared<AuthGate>(&table_, tls_.trust_domain));
+  }
+  if (!IsLoopbackAddress(listen_)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--listen: refusing to serve plaintext on ", listen_,
+        ", which is not loopback; give --tls-cert, --tls-key and --tls-ca (see tools/pki.sh)"));
+  }
+  return grpc::InsecureServerCredentials();
+}
+
 void ServiceHost::AddModule(HostedModule module) { modules_.push_back(std::move(module)); }
 
 absl::Status ServiceHost::Start() {
@@ -216,11 +257,14 @@ absl::Status ServiceHost::Start() {
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   admin_ = std::make_unique<Admin>(&modules_, manual_clock_, clock_);
+  if (absl::Status s = BuildPolicy(); !s.ok()) return s;
+  auto credentials = Credentials();
+  if (!credentials.ok()) return credentials.status();
   grpc::ServerBuilder builder;
   // One address, one server: without this a second server could bind the same port and the
   // two would answer in turn.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(listen_, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(listen_, *credentials, &port_);
   builder.SetMaxReceiveMessageSize(max_message_bytes_);
   builder.SetMaxSendMessageSize(4 * max_message_bytes_);
   for (grpc::Service* s : services_) builder.RegisterService(s);
@@ -232,6 +276,11 @@ absl::Status ServiceHost::Start() {
     return absl::UnavailableError(absl::StrCat(
         "--listen: cannot serve on ", listen_,
         " (the port is taken by another process, or the address is not this machine's)"));
+  }
+  if (!tls_.enabled()) {  // said once the server runs, so that a failed start stays one line
+    std::cerr << "WARNING: PLAINTEXT development listener on " << listen_
+              << ": no TLS; callers name themselves in x-remiss-* metadata and no policy is "
+                 "checked. Loopback only: serve --tls-cert/--tls-key/--tls-ca anywhere else.\n";
   }
   auto* health = server_->GetHealthCheckService();
   for (const HostedModule& m : modules_) health->SetServingStatus(m.grpc_service, true);
@@ -306,9 +355,10 @@ CommandMeta MetaFromCall(const grpc::ServerContextBase& context, const std::stri
     auto it = md.find(key);
     return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
   };
-  meta.actor.set_org_id(get("x-remiss-org"));
-  meta.actor.set_role(get("x-remiss-role"));
-  meta.actor.set_person_id(get("x-remiss-person"));
+  const Caller caller = CallerOf(context);
+  meta.actor.set_org_id(caller.org_id);
+  meta.actor.set_role(caller.role);
+  meta.actor.set_person_id(caller.person_id);
   meta.traceparent = get("traceparent");
   meta.correlation_id = get("x-correlation-id");
   return meta;

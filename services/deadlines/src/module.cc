@@ -1,5 +1,7 @@
 #include "remiss/deadlines/module.h"
 
+#include "remiss/deadlines/policy.h"
+
 #include "remiss/deadlines/reactions.h"
 
 namespace remiss::deadlines {
@@ -54,7 +56,7 @@ DeadlinesModule::~DeadlinesModule() {
 }
 
 void DeadlinesModule::Host(core::ServiceHost& host) {
-  host.AddService(service_.get());
+  host.AddService(service_.get(), DeadlineServicePolicy());
   host.AddModule({.name = "deadlines",
                   .grpc_service = "remiss.v1.DeadlineService",
                   .store = store_.get(),

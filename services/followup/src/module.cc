@@ -1,5 +1,7 @@
 #include "remiss/followup/module.h"
 
+#include "remiss/followup/policy.h"
+
 #include "remiss/followup/observer.h"
 
 namespace remiss::followup {
@@ -35,7 +37,7 @@ FollowupModule::~FollowupModule() {
 }
 
 void FollowupModule::Host(core::ServiceHost& host) {
-  host.AddService(service_.get());
+  host.AddService(service_.get(), FollowupServicePolicy());
   std::vector<const core::Feed*> feeds;
   for (const auto& f : feeds_) feeds.push_back(f.get());
   host.AddModule({.name = "followup",

@@ -1,5 +1,7 @@
 #include "remiss/referrals/module.h"
 
+#include "remiss/referrals/policy.h"
+
 namespace remiss::referrals {
 
 absl::StatusOr<std::unique_ptr<ReferralsModule>> ReferralsModule::Open(
@@ -26,7 +28,7 @@ ReferralsModule::~ReferralsModule() {
 }
 
 void ReferralsModule::Host(core::ServiceHost& host) {
-  host.AddService(service_.get());
+  host.AddService(service_.get(), ReferralServicePolicy());
   host.AddModule({.name = "referrals",
                   .grpc_service = "remiss.v1.ReferralService",
                   .store = store_.get(),

@@ -1,5 +1,7 @@
 #include "remiss/responses/module.h"
 
+#include "remiss/responses/policy.h"
+
 #include "remiss/responses/referrals_follower.h"
 
 namespace remiss::responses {
@@ -33,7 +35,7 @@ ResponsesModule::~ResponsesModule() {
 }
 
 void ResponsesModule::Host(core::ServiceHost& host) {
-  host.AddService(service_.get());
+  host.AddService(service_.get(), ResponseServicePolicy());
   host.AddModule({.name = "responses",
                   .grpc_service = "remiss.v1.ResponseService",
                   .store = store_.get(),

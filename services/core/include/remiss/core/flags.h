@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 
 #include "absl/status/statusor.h"
+#include "remiss/core/auth_gate.h"
 #include "remiss/core/byte_budget.h"
 
 namespace remiss::core {
@@ -17,11 +18,13 @@ struct ServerFlags {
   std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
   std::string data_dir = "./remiss-data";  // each service keeps its RocksDB below it
   std::string kafka_brokers;               // empty: no Kafka (the embedded default)
+  std::string kafka_properties;            // a librdkafka properties file: TLS/SASL settings
   int max_message_bytes = kDefaultMaxRequestBytes;  // the largest request a server accepts
   // Run on a manual clock starting here (RFC 3339, e.g. 2021-02-01T09:00:00+01:00), moved
   // forward only through the admin service's SetClock; unset: the system clock.
   std::optional<absl::Time> manual_clock;
-  int command_retention_days = 30;  // how long command records are kept (at least 30)
+  int command_retention_days = 30;
+  TlsSettings tls;  // --tls-cert/--tls-key/--tls-ca/--trust-domain; none: plaintext, loopback only  // how long command records are kept (at least 30)
   bool help = false;
 };
 

@@ -1,6 +1,7 @@
 // Runs one or more services' gRPC APIs on one address, with what every remiss server has:
 // grpc.health.v1 health, server reflection, the admin service (digest, rebuild, positions),
-// bounded message sizes, and a watchdog that marks a service NOT_SERVING when one of its
+// bounded message sizes, mutual TLS with one policy per service checked before any handler
+// (plaintext only on loopback, for development), and a watchdog that marks a service NOT_SERVING when one of its
 // feeds has stopped on an error. Thread-safe after Start(); services and modules must
 // outlive the host.
 #pragma once
@@ -14,9 +15,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "remiss/core/auth_gate.h"
 #include "remiss/core/clock.h"
 #include "remiss/core/event_store.h"
 #include "remiss/core/feed.h"
+#include "remiss/core/policy.h"
 #include "remiss/core/relay.h"
 
 namespace remiss::core {
@@ -37,7 +41,11 @@ class ServiceHost {
               const Clock* clock = nullptr);
   ~ServiceHost();
 
-  void AddService(grpc::Service* service);
+  // A service and its policy: a rule for every one of its RPCs (Start refuses otherwise).
+  void AddService(grpc::Service* service, ServicePolicy policy);
+  // Serve mutual TLS (before Start). Without it the host serves plaintext, and only on a
+  // loopback address: development, where callers name themselves in metadata.
+  void UseTls(TlsSettings tls) { tls_ = std::move(tls); }
   void AddModule(HostedModule module);
 
   // Binds and starts serving. The bound port is then port().
@@ -49,6 +57,8 @@ class ServiceHost {
  private:
   class Admin;
   void Watch();
+  [[nodiscard]] absl::Status BuildPolicy();
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials() const;
 
   std::string listen_;
   int max_message_bytes_;
@@ -56,6 +66,9 @@ class ServiceHost {
   const Clock* clock_;
   int port_ = 0;
   std::vector<grpc::Service*> services_;
+  std::vector<ServicePolicy> policies_;
+  TlsSettings tls_;
+  PolicyTable table_;
   std::vector<HostedModule> modules_;
   std::unique_ptr<Admin> admin_;
   std::unique_ptr<grpc::Server> server_;
@@ -68,9 +81,9 @@ class ServiceHost {
 void BlockShutdownSignals();
 int AwaitShutdownSignal();
 
-// The command's meta from a call: command id, the caller's identity (for now from the
-// metadata x-remiss-org, x-remiss-role, x-remiss-person; later from its certificate),
-// traceparent and x-correlation-id.
+// The command's meta from a call: command id, the caller's identity (CallerOf: its verified
+// certificate on TLS, the metadata x-remiss-org/-role/-person on a plaintext loopback
+// listener), traceparent and x-correlation-id.
 [[nodiscard]] CommandMeta MetaFromCall(const grpc::ServerContextBase& context,
                                        const std::string& command_id);
 

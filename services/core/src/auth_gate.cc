@@ -1,0 +1,114 @@
+#include "remiss/core/auth_gate.h"
+
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "remiss/core/grpc_status.h"
+#include "remiss/core/message_checks.h"
+
+namespace remiss::core {
+namespace {
+
+std::atomic<uint64_t> refused_calls{0};
+
+absl::Mutex own_org_mu;
+std::map<std::string, std::string, std::less<>>& OwnOrgRules() ABSL_EXCLUSIVE_LOCKS_REQUIRED(own_org_mu) {
+  static auto* rules = new std::map<std::string, std::string, std::less<>>();
+  return *rules;
+}
+
+grpc::Status Refuse(absl::string_view rpc, const Caller& caller, const absl::Status& reason) {
+  RecordRefusal(rpc, caller, reason);
+  return ToGrpcStatus(reason);
+}
+
+absl::Status Readable(const std::string& flag, const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": is required with TLS"));
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+uint64_t RefusedCalls() { return refused_calls.load(); }
+
+void RecordRefusal(absl::string_view rpc, const Caller& caller, const absl::Status& reason) {
+  refused_calls.fetch_add(1);
+  std::cerr << absl::StrCat("{\"event\":\"refused\",\"code\":\"",
+                            absl::StatusCodeToString(reason.code()), "\",\"rpc\":", Quote(rpc),
+                            ",\"caller\":", Quote(caller.Describe()),
+                            ",\"reason\":", Quote(reason.message(), 300), "}\n");
+}
+
+grpc::Status AuthGate::Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
+                               OutputMetadata* consumed, OutputMetadata*) {
+  std::string rpc;
+  if (auto it = auth_metadata.find(":path"); it != auth_metadata.end()) {
+    rpc.assign(it->second.data(), it->second.size());
+  }
+  auto caller = CallerFromAuthContext(*context, trust_domain_);
+  if (!caller.ok()) return Refuse(rpc, Caller{}, caller.status());
+  if (absl::Status s = CheckRole(*caller, rpc, table_->Find(rpc)); !s.ok()) {
+    return Refuse(rpc, *caller, s);
+  }
+  for (const auto& [key, value] : auth_metadata) {
+    if (!absl::StartsWith(absl::string_view(key.data(), key.size()), "x-remiss-")) continue;
+    if (caller->role == kRoleGateway && key == "x-remiss-person") continue;
+    consumed->emplace(std::string(key.data(), key.size()), std::string(value.data(), value.size()));
+  }
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
+    const TlsSettings& tls, std::shared_ptr<AuthGate> gate) {
+  if (absl::Status s = Readable("--tls-cert", tls.cert_file); !s.ok()) return s;
+  if (absl::Status s = Readable("--tls-key", tls.key_file); !s.ok()) return s;
+  if (absl::Status s = Readable("--tls-ca", tls.ca_file); !s.ok()) return s;
+  if (tls.trust_domain.empty()) return absl::InvalidArgumentError("--trust-domain: is required");
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file, tls.cert_file, tls.ca_file, /*refresh_interval_sec=*/60);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::experimental::TlsServerCredentials(options);
+  if (creds == nullptr) return absl::InvalidArgumentError("--tls-cert: gRPC refused the TLS settings");
+  creds->SetAuthMetadataProcessor(std::move(gate));
+  return creds;
+}
+
+bool IsLoopbackAddress(absl::string_view listen) {
+  absl::string_view host = listen.substr(0, listen.rfind(':'));
+  if (!absl::ConsumePrefix(&host, "ipv4:")) absl::ConsumePrefix(&host, "ipv6:");
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+void RegisterOwnOrganizationRules(const google::protobuf::ServiceDescriptor& service,
+                                  const PolicyTable& table) {
+  absl::MutexLock lock(&own_org_mu);
+  for (int i = 0; i < service.method_count(); ++i) {
+    const auto* m = service.method(i);
+    const RpcRule* rule = table.Find(absl::StrCat("/", service.full_name(), "/", m->name()));
+    if (rule != nullptr && !rule->own_org_field.empty()) {
+      OwnOrgRules()[m->input_type()->full_name()] = rule->own_org_field;
+    }
+  }
+}
+
+std::string OwnOrganizationField(absl::string_view request_type) {
+  absl::MutexLock lock(&own_org_mu);
+  auto it = OwnOrgRules().find(request_type);
+  return it == OwnOrgRules().end() ? std::string() : it->second;
+}
+
+}  // namespace remiss::core

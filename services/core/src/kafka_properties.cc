@@ -1,0 +1,66 @@
+#include "remiss/core/kafka_properties.h"
+
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace remiss::core {
+namespace {
+
+absl::Mutex mu;
+KafkaProperties* properties ABSL_GUARDED_BY(mu) = nullptr;
+
+bool IsSecuritySetting(absl::string_view key) {
+  return key == "security.protocol" || absl::StartsWith(key, "ssl.") ||
+         absl::StartsWith(key, "sasl.");
+}
+
+}  // namespace
+
+absl::StatusOr<KafkaProperties> ReadKafkaProperties(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("--kafka-properties: cannot read ", path));
+  KafkaProperties out;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    absl::string_view l = absl::StripAsciiWhitespace(line);
+    if (l.empty() || l.front() == '#') continue;
+    const size_t eq = l.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kafka-properties: ", path, ":", n, ": not key=value"));
+    }
+    std::string key(absl::StripAsciiWhitespace(l.substr(0, eq)));
+    if (!IsSecuritySetting(key)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--kafka-properties: ", path, ":", n, ": ", key,
+          " is not a security setting (only security.protocol, ssl.* and sasl.* are taken)"));
+    }
+    out[key] = std::string(absl::StripAsciiWhitespace(l.substr(eq + 1)));
+  }
+  return out;
+}
+
+void SetKafkaClientProperties(KafkaProperties p) {
+  absl::MutexLock lock(&mu);
+  delete properties;
+  properties = new KafkaProperties(std::move(p));
+}
+
+absl::Status ApplyKafkaClientProperties(rd_kafka_conf_t* conf) {
+  absl::MutexLock lock(&mu);
+  if (properties == nullptr) return absl::OkStatus();
+  char errstr[512];
+  for (const auto& [key, value] : *properties) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      return absl::InvalidArgumentError(absl::StrCat("--kafka-properties: ", key, ": ", errstr));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace remiss::core

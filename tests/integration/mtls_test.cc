@@ -1,0 +1,334 @@
+// Identity and authorization through a real mutual-TLS handshake: referrals and responses in
+// one server with the development PKI of tools/pki.sh (made at run time in a temp dir). Every
+// refusal is asserted to leave both event logs as they were.
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/remiss_server.h"
+#include "tests/support/temp_dir.h"
+
+namespace remiss {
+namespace {
+
+using namespace remiss::v1;
+using remiss::testing::RemissServer;
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class MutualTlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_ = new remiss::testing::TempDir();
+    const std::string tool = std::string(REMISS_SOURCE_DIR) + "/tools/pki.sh";
+    const std::string dir = pki_->Sub("dev"), foreign = pki_->Sub("foreign");
+    const std::string script =
+        tool + " " + dir + " >/dev/null && " + tool + " expired " + dir + " expired bromma-sdn board && " +
+        tool + " nosan " + dir + " nosan && " + tool + " ca " + foreign + " && " + tool +
+        " client " + foreign + " ks ks ks";
+    ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  }
+  static void TearDownTestSuite() {
+    delete pki_;
+    pki_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start());
+    // KS sets up a round with two boards and issues it; Bromma registers its answer.
+    Ks(&ReferralService::Stub::RegisterOrganization, Org("ks", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS"));
+    Ks(&ReferralService::Stub::RegisterOrganization, Org("bromma-sdn", ORGANIZATION_KIND_STADSDELSNAMND, "BRO"));
+    Ks(&ReferralService::Stub::RegisterOrganization, Org("sodermalm-sdn", ORGANIZATION_KIND_STADSDELSNAMND, "SÖ"));
+    CreateReferralRequest create;
+    create.set_command_id("create");
+    create.set_case_number("KS 2019/1939");
+    create.set_title("Stockholms stads trygghetsprogram 2020-2023");
+    create.set_summary("Ett program för ökad trygghet i Stockholm.");
+    create.set_sender_org_id("ks");
+    create.mutable_contact()->set_name("Handläggare");
+    create.mutable_contact()->set_email("registrator@example.org");
+    Ks(&ReferralService::Stub::CreateReferral, create);
+    for (const char* org : {"bromma-sdn", "sodermalm-sdn"}) {
+      AddAddresseeRequest add;
+      add.set_command_id(std::string("add-") + org);
+      add.set_referral_id("ks-2019-1939");
+      add.set_org_id(org);
+      Ks(&ReferralService::Stub::AddAddressee, add);
+    }
+    SetDeadlineRequest deadline;
+    deadline.set_command_id("deadline");
+    deadline.set_referral_id("ks-2019-1939");
+    deadline.set_deadline("2021-02-26");
+    Ks(&ReferralService::Stub::SetDeadline, deadline);
+    IssueReferralRequest issue;
+    issue.set_command_id("issue");
+    issue.set_referral_id("ks-2019-1939");
+    Ks(&ReferralService::Stub::IssueReferral, issue);
+    ASSERT_TRUE(WaitForResponsesToSeeTheRound());
+  }
+
+  static RegisterOrganizationRequest Org(const std::string& id, OrganizationKind kind,
+                                         const std::string& prefix) {
+    RegisterOrganizationRequest r;
+    r.set_command_id("register-" + id);
+    r.set_org_id(id);
+    r.set_name(id);
+    r.set_kind(kind);
+    r.set_diary_prefix(prefix);
+    return r;
+  }
+  static RegisterResponseRequest Registration(const std::string& org, const std::string& id) {
+    RegisterResponseRequest r;
+    r.set_command_id(id);
+    r.set_referral_id("ks-2019-1939");
+    r.set_org_id(org);
+    r.set_diary_number("BRO 2020/440");
+    r.set_registered_on("2020-12-02");
+    return r;
+  }
+
+  // A channel presenting `name`.pem/.key of `dir` (no client certificate for an empty name),
+  // trusting the development CA.
+  std::shared_ptr<grpc::Channel> ChannelAs(const std::string& name, std::string dir = "") {
+    if (dir.empty()) dir = pki_->Sub("dev");
+    grpc::SslCredentialsOptions o;
+    o.pem_root_certs = Read(pki_->Sub("dev") + "/ca.pem");
+    if (!name.empty()) {
+      o.pem_cert_chain = Read(dir + "/" + name + ".pem");
+      o.pem_private_key = Read(dir + "/" + name + ".key");
+    }
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_.port()),
+                                     grpc::SslCredentials(o), args);
+  }
+  static std::unique_ptr<grpc::ClientContext> Ctx() {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    return ctx;
+  }
+  template <typename Request>
+  grpc::Status As(const std::string& who, grpc::Status (ReferralService::Stub::*m)(
+                                              grpc::ClientContext*, const Request&, CommandResult*),
+                  const Request& r, grpc::ClientContext* ctx = nullptr) {
+    auto own = Ctx();
+    CommandResult result;
+    return (ReferralService::NewStub(ChannelAs(who)).get()->*m)(ctx ? ctx : own.get(), r, &result);
+  }
+  template <typename Request>
+  grpc::Status As(const std::string& who, grpc::Status (ResponseService::Stub::*m)(
+                                              grpc::ClientContext*, const Request&, CommandResult*),
+                  const Request& r, grpc::ClientContext* ctx = nullptr) {
+    auto own = Ctx();
+    CommandResult result;
+    return (ResponseService::NewStub(ChannelAs(who)).get()->*m)(ctx ? ctx : own.get(), r, &result);
+  }
+  template <typename Request>
+  void Ks(grpc::Status (ReferralService::Stub::*m)(grpc::ClientContext*, const Request&, CommandResult*),
+          const Request& r) {
+    grpc::Status s = As("ks", m, r);
+    ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+  }
+
+  bool WaitForResponsesToSeeTheRound() {
+    for (int i = 0; i < 100; ++i) {
+      if (server_.responses_module().store().LastPosition() > 0) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+
+  // Both event logs' last positions: what a refusal must leave as it was.
+  std::pair<uint64_t, uint64_t> Logs() {
+    return {server_.referrals_module().store().LastPosition(),
+            server_.responses_module().store().LastPosition()};
+  }
+
+  static remiss::testing::TempDir* pki_;
+  remiss::testing::TempDir dir_;
+  core::ManualClock clock_{absl::FromCivil(absl::CivilSecond(2020, 12, 2, 9, 0, 0), absl::UTCTimeZone())};
+  RemissServer server_{dir_.path(), &clock_,
+                       {.referrals = true,
+                        .responses = true,
+                        .tls = {.cert_file = pki_->Sub("dev") + "/server.pem",
+                                .key_file = pki_->Sub("dev") + "/server.key",
+                                .ca_file = pki_->Sub("dev") + "/ca.pem"}}};
+};
+remiss::testing::TempDir* MutualTlsTest::pki_ = nullptr;
+
+TEST_F(MutualTlsTest, ABoardActsOnItsOwnAnswerAndTheLogNamesItFromItsCertificate) {
+  auto ctx = Ctx();
+  ctx->AddMetadata("x-remiss-org", "sodermalm-sdn");  // names no one under TLS
+  ctx->AddMetadata("x-remiss-role", "ks");
+  ctx->AddMetadata("x-remiss-person", "someone");
+  grpc::Status s = As("bromma-sdn", &ResponseService::Stub::RegisterResponse,
+                      Registration("bromma-sdn", "bromma-registers"), ctx.get());
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto events = server_.responses_module().store().ReadStream("response/ks-2019-1939/bromma-sdn");
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_FALSE(events->empty());
+  EXPECT_EQ(events->back().actor().org_id(), "bromma-sdn");
+  EXPECT_EQ(events->back().actor().role(), "board");
+  EXPECT_EQ(events->back().actor().person_id(), "");  // only a gateway names a person
+}
+
+TEST_F(MutualTlsTest, NoClientCertificateIsRefusedAndChangesNothing) {
+  const auto before = Logs();
+  grpc::Status s = As("", &ResponseService::Stub::RegisterResponse, Registration("bromma-sdn", "c1"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();  // handshake
+  EXPECT_EQ(Logs(), before);
+}
+
+TEST_F(MutualTlsTest, ACertificateFromAForeignCaIsRefusedAndChangesNothing) {
+  const auto before = Logs();
+  auto ctx = Ctx();
+  CommandResult result;
+  grpc::Status s = ReferralService::NewStub(ChannelAs("ks", pki_->Sub("foreign")))
+                       ->RegisterOrganization(ctx.get(), Org("evil", ORGANIZATION_KIND_FACKNAMND, "EV"), &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_EQ(Logs(), before);
+}
+
+TEST_F(MutualTlsTest, AnExpiredCertificateIsRefusedAndChangesNothing) {
+  const auto before = Logs();
+  grpc::Status s = As("expired", &ResponseService::Stub::RegisterResponse, Registration("bromma-sdn", "c2"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_EQ(Logs(), before);
+}
+
+TEST_F(MutualTlsTest, ACertificateWithoutTheSanUriIsUnauthenticated) {
+  const auto before = Logs();
+  grpc::Status s = As("nosan", &ResponseService::Stub::RegisterResponse, Registration("bromma-sdn", "c3"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+  EXPECT_EQ(Logs(), before);
+}
+
+TEST_F(MutualTlsTest, ABoardCannotActForAnotherBoard) {
+  const auto before = Logs();
+  grpc::Status s = As("bromma-sdn", &ResponseService::Stub::RegisterResponse,
+                      Registration("sodermalm-sdn", "c4"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(Logs(), before);
+}
+
+TEST_F(MutualTlsTest, MetadataClaimingAnotherOrganizationNamesNoOne) {
+  const auto before = Logs();
+  auto ctx = Ctx();
+  ctx->AddMetadata("x-remiss-org", "sodermalm-sdn");
+  ctx->AddMetadata("x-remiss-role", "board");
+  grpc::Status s = As("bromma-sdn", &ResponseService::Stub::RegisterResponse,
+                      Registration("sodermalm-sdn", "c5"), ctx.get());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  auto ks_claim = Ctx();
+  ks_claim->AddMetadata("x-remiss-org", "ks");
+  ks_claim->AddMetadata("x-remiss-role", "ks");
+  IssueReferralRequest issue;
+  issue.set_command_id("c6");
+  issue.set_referral_id("ks-2019-1939");
+  s = As("bromma-sdn", &ReferralService::Stub::IssueReferral, issue, ks_claim.get());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(Logs(), before);
+}
+
+TEST_F(MutualTlsTest, ABoardCannotIssueMoveOrWithdrawARound) {
+  const auto before = Logs();
+  IssueReferralRequest issue;
+  issue.set_command_id("c7");
+  issue.set_referral_id("ks-2019-1939");
+  EXPECT_EQ(As("bromma-sdn", &ReferralService::Stub::IssueReferral, issue).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  MoveDeadlineRequest move;  // a self-granted anstånd
+  move.set_command_id("c8");
+  move.set_referral_id("ks-2019-1939");
+  move.set_org_id("bromma-sdn");
+  move.set_deadline("2021-03-31");
+  move.set_reason("Vi hinner inte.");
+  EXPECT_EQ(As("bromma-sdn", &ReferralService::Stub::MoveDeadline, move).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  WithdrawReferralRequest withdraw;
+  withdraw.set_command_id("c9");
+  withdraw.set_referral_id("ks-2019-1939");
+  EXPECT_EQ(As("bromma-sdn", &ReferralService::Stub::WithdrawReferral, withdraw).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Logs(), before);
+}
+
+TEST_F(MutualTlsTest, AReaderReadsButSendsNoCommand) {
+  const auto before = Logs();
+  EXPECT_EQ(As("reader", &ReferralService::Stub::RegisterOrganization,
+               Org("reader-org", ORGANIZATION_KIND_FACKNAMND, "RO")).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(As("reader", &ResponseService::Stub::RegisterResponse, Registration("bromma-sdn", "c10"))
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Logs(), before);
+  GetReferralRequest get;
+  get.set_referral_id("ks-2019-1939");
+  Referral referral;
+  auto ctx = Ctx();
+  grpc::Status s = ReferralService::NewStub(ChannelAs("reader"))->GetReferral(ctx.get(), get, &referral);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(referral.case_number(), "KS 2019/1939");
+}
+
+TEST_F(MutualTlsTest, TheAdminServiceIsTheOperatorsOnly) {
+  const auto before = Logs();
+  for (const char* who : {"ks", "bromma-sdn", "reader"}) {
+    auto admin = AdminService::NewStub(ChannelAs(who));
+    auto c1 = Ctx();
+    ProjectionDigest digest;
+    EXPECT_EQ(admin->RebuildProjections(c1.get(), {}, &digest).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED) << who;
+    auto c2 = Ctx();
+    Positions positions;
+    EXPECT_EQ(admin->GetPositions(c2.get(), {}, &positions).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED) << who;
+    auto c3 = Ctx();
+    ClockState clock;
+    SetClockRequest set;
+    set.mutable_advance()->set_seconds(3600);
+    EXPECT_EQ(admin->SetClock(c3.get(), set, &clock).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED) << who;
+  }
+  EXPECT_EQ(Logs(), before);
+  auto ctx = Ctx();
+  Positions positions;
+  grpc::Status s = AdminService::NewStub(ChannelAs("operator"))->GetPositions(ctx.get(), {}, &positions);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_GE(positions.refused_calls(), 9u);  // counted, with a log line each
+}
+
+TEST_F(MutualTlsTest, HealthAnswersACertifiedCaller) {
+  auto ctx = Ctx();
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status s = grpc::health::v1::Health::NewStub(ChannelAs("reader"))->Check(ctx.get(), request, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST(PlaintextListenerTest, IsRefusedOnAnyAddressButLoopback) {
+  core::ServiceHost host("0.0.0.0:0", 4 << 20);
+  absl::Status s = host.Start();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_TRUE(core::IsLoopbackAddress("127.0.0.1:50051"));
+  EXPECT_TRUE(core::IsLoopbackAddress("[::1]:0"));
+  EXPECT_TRUE(core::IsLoopbackAddress("localhost:8080"));
+  EXPECT_FALSE(core::IsLoopbackAddress("[::]:50051"));
+  EXPECT_FALSE(core::IsLoopbackAddress("10.0.0.5:50051"));
+}
+
+}  // namespace
+}  // namespace remiss
