@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the libFuzzer targets (tests/fuzz) for a bounded time each on their committed seed
+# corpus: installs clang 14 and libFuzzer, builds the targets with ASan and UBSan into
+# ./build-fuzz (or $REMISS_FUZZ_BUILD_DIR), and runs `ctest -L fuzz` there. A crash or a
+# sanitizer report fails. REMISS_FUZZ_SECONDS sets how long each target runs (default 30).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${REMISS_FUZZ_BUILD_DIR:-$top/build-fuzz}
+"$top/tools/setup.sh" --with-fuzz
+REMISS_BUILD_DIR="$build" \
+REMISS_CMAKE_ARGS="-DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 -DREMISS_FUZZ=ON -DREMISS_FUZZ_SECONDS=${REMISS_FUZZ_SECONDS:-30}" \
+  "$top/tools/build.sh" identity_fuzz projectors_fuzz referrals_decide_fuzz
+cd "$build"
+ctest --output-on-failure -L fuzz
