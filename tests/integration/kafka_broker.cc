@@ -304,8 +304,10 @@ absl::Status ProduceRaw(const std::string& brokers, const std::string& topic,
   return absl::OkStatus();
 }
 
-absl::Status AlterTopicConfig(const std::string& brokers, const std::string& topic,
-                              const std::map<std::string, std::string>& config) {
+namespace {
+
+// A client for one admin request (the caller destroys it).
+absl::StatusOr<rd_kafka_t*> AdminClient(const std::string& brokers) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   if (absl::Status s = SetAll(conf, {{"bootstrap.servers", brokers}}); !s.ok()) {
     rd_kafka_conf_destroy(conf);
@@ -317,6 +319,16 @@ absl::Status AlterTopicConfig(const std::string& brokers, const std::string& top
     rd_kafka_conf_destroy(conf);
     return absl::InternalError(errstr);
   }
+  return rk;
+}
+
+}  // namespace
+
+absl::Status AlterTopicConfig(const std::string& brokers, const std::string& topic,
+                              const std::map<std::string, std::string>& config) {
+  absl::StatusOr<rd_kafka_t*> client = AdminClient(brokers);
+  if (!client.ok()) return client.status();
+  rd_kafka_t* rk = *client;
   rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
   for (const auto& [key, value] : config) {
     rd_kafka_ConfigResource_set_config(resource, key.c_str(), value.c_str());
@@ -348,17 +360,9 @@ absl::Status AlterTopicConfig(const std::string& brokers, const std::string& top
 }
 
 absl::Status DeleteTopic(const std::string& brokers, const std::string& topic) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (absl::Status s = SetAll(conf, {{"bootstrap.servers", brokers}}); !s.ok()) {
-    rd_kafka_conf_destroy(conf);
-    return s;
-  }
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return absl::InternalError(errstr);
-  }
+  absl::StatusOr<rd_kafka_t*> client = AdminClient(brokers);
+  if (!client.ok()) return client.status();
+  rd_kafka_t* rk = *client;
   rd_kafka_DeleteTopic_t* del = rd_kafka_DeleteTopic_new(topic.c_str());
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
   rd_kafka_DeleteTopics(rk, &del, 1, nullptr, queue);
