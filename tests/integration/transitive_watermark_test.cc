@@ -215,7 +215,7 @@ TEST_P(TransitiveWatermarkTest, ADeadlineMovedOnTheDueDayWhileReferralsLagsIsNev
   for (const auto& type : Types("bromma-sdn")) EXPECT_NE(type, "DeadlineBreached");
 }
 
-// Watermarks advance under steady load, not only when every feed is idle: two clients keep
+// Watermarks advance under steady load, not only when every feed is idle: four clients keep
 // moving the deadlines of another round back and forth as fast as the services take it (each
 // move is an event on every hop: referrals, responses' restatement, deadlines' rescheduling),
 // and a deadline that passes meanwhile is still breached within a bounded delay. The delay is
@@ -223,15 +223,16 @@ TEST_P(TransitiveWatermarkTest, ADeadlineMovedOnTheDueDayWhileReferralsLagsIsNev
 TEST_P(TransitiveWatermarkTest, UnderSteadyLoadABreachIsStillDeclaredWithinABoundedDelay) {
   Register("ks", "Kommunstyrelsen");
   Register("hasselby-vallingby-sdn", "Hässelby-Vällingby stadsdelsnämnd");
-  Register("load-0", "Nämnd 0");
-  Register("load-1", "Nämnd 1");
+  constexpr int kClients = 4;
+  for (int c = 0; c < kClients; ++c) Register(absl::StrCat("load-", c), absl::StrCat("Nämnd ", c));
   {
     CreateReferralRequest other;
     other.set_case_number("KS 2021/5");
     other.set_title("Budget 2022");
     other.set_sender_org_id("ks");
     Ok(&ReferralService::Stub::CreateReferral, other, "create-other");
-    for (const std::string org : {"load-0", "load-1"}) {
+    for (int c = 0; c < kClients; ++c) {
+      const std::string org = absl::StrCat("load-", c);
       AddAddresseeRequest a;
       a.set_referral_id("KS 2021/5");
       a.set_org_id(org);
@@ -266,7 +267,7 @@ TEST_P(TransitiveWatermarkTest, UnderSteadyLoadABreachIsStillDeclaredWithinABoun
   std::atomic<bool> stop{false};
   std::atomic<int> commands{0};
   std::vector<std::thread> clients;
-  for (int c = 0; c < 2; ++c) {
+  for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       for (int i = 0; !stop; ++i) {
         MoveDeadlineRequest r;
@@ -282,6 +283,7 @@ TEST_P(TransitiveWatermarkTest, UnderSteadyLoadABreachIsStillDeclaredWithinABoun
   }
   absl::SleepFor(absl::Seconds(2));  // the load is on
   const int before = commands;
+  const double rate = before / 2.0;
   clock_.Set(Stockholm(2021, 2, 27, 0, 1));  // the deadline passes under load
   const absl::Time passed = absl::Now();
   std::optional<Deadline> d;
@@ -297,9 +299,11 @@ TEST_P(TransitiveWatermarkTest, UnderSteadyLoadABreachIsStillDeclaredWithinABoun
   const int during = commands - before;
   stop = true;
   for (auto& t : clients) t.join();
-  std::fprintf(stderr, "breach delay under load (%s): %s, with %d commands meanwhile\n",
+  std::fprintf(stderr,
+               "breach delay under load (%s): %s, with %d commands meanwhile (load: about %.0f "
+               "commands/s from %d clients, each an event on all three hops)\n",
                GetParam() == Mode::kOneProcess ? "one process" : "over Kafka",
-               absl::FormatDuration(delay).c_str(), during);
+               absl::FormatDuration(delay).c_str(), during, rate, kClients);
   ASSERT_NE(delay, absl::InfiniteDuration()) << "no breach within 30 s under steady load";
   EXPECT_LT(delay, GetParam() == Mode::kOneProcess ? absl::Seconds(2) : absl::Seconds(10));
   EXPECT_GT(during, 0) << "the load stopped";
