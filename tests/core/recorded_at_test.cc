@@ -1,5 +1,5 @@
 // recorded_at never goes backwards within a store: after a clock step back, each group is
-// recorded at max(clock, last group's time + 1 us, any settled instant already handed out),
+// recorded at max(clock, last group's time, any settled instant already handed out),
 // also across a restart, so no event lands behind a watermark that was published.
 #include <gtest/gtest.h>
 
@@ -51,7 +51,7 @@ TEST_F(RecordedAtTest, AClockStepBackNeitherReordersEventsNorPutsThemBehindAWate
   const absl::Time second = Append();
   EXPECT_GE(second, settled) << "recorded behind a published watermark";
   const absl::Time third = Append();
-  EXPECT_GE(third, second + absl::Microseconds(1));
+  EXPECT_GE(third, second);
 }
 
 TEST_F(RecordedAtTest, ItHoldsAcrossARestart) {
@@ -61,7 +61,7 @@ TEST_F(RecordedAtTest, ItHoldsAcrossARestart) {
   Reopen();
   clock_.Set(kNoon);  // the machine comes back with its clock behind
   const absl::Time after = Append();
-  EXPECT_GT(after, before);
+  EXPECT_GE(after, before);
   EXPECT_GE(after, settled);
   EXPECT_GE(store_->SettledUntil(), after);
 }

@@ -165,7 +165,7 @@ class EventStore {
   // Every event recorded (recorded_at) before this instant is committed: the clock's now
   // while no group is being committed, else the time of the group under way. Never goes
   // back, and no later group is recorded before it: recorded_at is max(clock, last group's
-  // time + 1 us, any SettledUntil handed out), kept across restarts.
+  // time, any SettledUntil handed out), kept across restarts.
   [[nodiscard]] absl::Time SettledUntil() const;
   // SettledUntil, held back to the restated feeds' watermark (options.restated_until), with
   // the log position it covers. What relays and LocalFeeds publish as this source's watermark.
