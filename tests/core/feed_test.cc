@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "remiss/core/kafka_feed.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/local_feed.h"
 #include "tests/support/temp_dir.h"
@@ -113,7 +114,7 @@ TEST_F(FeedTest, RepeatsAreConsumedButNotApplied) {
   EXPECT_EQ(cursor->position, 3u);
 }
 
-TEST_F(FeedTest, APoisonEventStopsTheFeedAndIsNotSkipped) {
+TEST_F(FeedTest, APoisonEventParksTheFeedAndIsNotSkipped) {
   Publish(5);
   FeedConsumer consumer(consumer_store_.get(), [](const FeedEvent& e, Tx& tx) -> absl::Status {
     if (e.envelope.position() == 3) return absl::DataLossError("position 3 makes no sense");
@@ -122,8 +123,11 @@ TEST_F(FeedTest, APoisonEventStopsTheFeedAndIsNotSkipped) {
   });
   LocalFeed feed(source_.get(), 1);
   ASSERT_TRUE(consumer.Run(feed).ok());
-  for (int i = 0; i < 500 && feed.status().ok(); ++i) absl::SleepFor(absl::Milliseconds(10));
-  EXPECT_EQ(feed.status().code(), absl::StatusCode::kDataLoss);
+  for (int i = 0; i < 500 && feed.Parked().empty(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(feed.Parked().size(), 1u);
+  EXPECT_EQ(feed.Parked()[0].position, 3u);
+  EXPECT_NE(feed.Parked()[0].reason.find("DATA_LOSS"), std::string::npos) << feed.Parked()[0].reason;
+  EXPECT_TRUE(feed.status().ok()) << "a parked feed has not stopped: " << feed.status();
   feed.Stop();
   auto cursor = consumer_store_->GetFeedCursor("source", 0);
   ASSERT_TRUE(cursor.has_value());
@@ -154,6 +158,39 @@ TEST_F(FeedTest, TheWatermarkPassesAnInstantOnlyOnceEverythingRecordedBeforeItIs
   EXPECT_GE(feed.Watermark(), t + absl::Hours(1));
   EXPECT_EQ(handled.load(), 3);
   feed.Stop();
+}
+
+}  // namespace
+}  // namespace remiss::core
+
+namespace remiss::core {
+namespace {
+
+// A data directory used by remissd (local feeds: offset = position) and then by a separate
+// service (Kafka feeds: per-partition Kafka offsets) is refused, not misread.
+TEST_F(FeedTest, AStoreRefusesCursorsWrittenByTheOtherKindOfFeed) {
+  Publish(3);
+  {
+    FeedConsumer consumer(consumer_store_.get(), CountApplied());
+    LocalFeed feed(source_.get());
+    ASSERT_TRUE(consumer.Run(feed).ok());
+    WaitForCursor(3);
+    feed.Stop();
+  }
+  auto kafka = MakeKafkaFeed({.brokers = "127.0.0.1:1", .group_id = "remiss-consumer",
+                              .sources = {"source"}});
+  ASSERT_TRUE(kafka.ok()) << kafka.status();
+  FeedConsumer consumer(consumer_store_.get(), CountApplied());
+  absl::Status refused = consumer.Run(**kafka);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("local"), absl::string_view::npos) << refused;
+  EXPECT_NE(refused.message().find("kafka"), absl::string_view::npos) << refused;
+  (*kafka)->Stop();
+
+  // The same kind again is fine.
+  LocalFeed again(source_.get());
+  EXPECT_TRUE(consumer.Run(again).ok());
+  again.Stop();
 }
 
 }  // namespace

@@ -71,6 +71,7 @@ class DeadlinesTest : public ::testing::Test {
 
   void Start() {
     auto feed = std::make_unique<GatedFeed>(responses_.get());
+    if (start_closed_) feed->Close();
     feed_ = feed.get();
     auto m = deadlines::DeadlinesModule::Open({.data_dir = dir_.path(), .clock = &clock_}, std::move(feed));
     ASSERT_TRUE(m.ok()) << m.status();
@@ -178,6 +179,7 @@ class DeadlinesTest : public ::testing::Test {
   core::ManualClock clock_{Stockholm(2021, 2, 1)};
   std::unique_ptr<core::EventStore> responses_;
   GatedFeed* feed_ = nullptr;
+  bool start_closed_ = false;  // Start() with the responses feed held back
   std::unique_ptr<deadlines::DeadlinesModule> module_;
   std::unique_ptr<core::ServiceHost> host_;
   std::unique_ptr<DeadlineService::Stub> stub_;
@@ -369,6 +371,44 @@ TEST_F(DeadlinesTest, RebuildGivesTheLiveProjectionsAndOrganizationsSeeWhatIsDue
   EXPECT_EQ(rebuilt->sha256, live.sha256);
 }
 
+// Timers are a pure fold of the log: an at-risk check that comes due only after the
+// effective date (the service was down across it) finds nothing to record; its firing is
+// recorded (TimerFired), so a rebuild gives the live projections and it never fires again.
+TEST_F(DeadlinesTest, AfterDowntimeAnAtRiskCheckPastTheEffectiveDateRebuildsToTheLiveDigest) {
+  RegisterBoardMeetingsRequest meetings;
+  meetings.set_command_id("cal-1");
+  meetings.set_org_id("bromma-sdn");
+  meetings.add_dates("2021-02-18");
+  ASSERT_TRUE(Call(&DeadlineService::Stub::RegisterBoardMeetings, meetings).ok());
+  Terms("2021-02-26", false, {"bromma-sdn"});
+  Until("bromma-sdn", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  Settle();
+  Stop();
+  Decided("sodermalm-sdn");  // responses goes on meanwhile; deadlines will hear of it late
+  clock_.Set(Stockholm(2021, 2, 27, 9));  // down across the meeting and the effective date
+  start_closed_ = true;  // so the due instant waits for the feed; the other timers do not
+  Start();
+  Until("bromma-sdn", [](const Deadline& d) { return d.reminders_issued_size() >= 2; },
+        "reminded after the restart");
+  Settle();
+  ASSERT_EQ(Get("bromma-sdn")->outcome(), DEADLINE_OUTCOME_OPEN);
+  EXPECT_EQ(Get("bromma-sdn")->at_risk_for(), "") << "at risk past the effective date";
+
+  const core::Digest live = module_->store().ProjectionDigest();
+  auto rebuilt = module_->store().RebuildProjections();
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->sha256, live.sha256) << "a rebuild differs from the live projections";
+  Settle();
+  EXPECT_EQ(module_->store().ProjectionDigest().sha256, live.sha256) << "a timer fired again";
+  auto fired = module_->store().ReadStream("timer/ks-2019-1939/bromma-sdn");
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  ASSERT_EQ(fired->size(), 1u) << "the at-risk check fired more than once";
+  EXPECT_EQ(fired->front().deadlines().timer_fired().kind(), "at_risk");
+
+  feed_->Open();
+  Until("bromma-sdn", [](const Deadline& d) { return d.outcome() == DEADLINE_OUTCOME_BREACHED; }, "breached");
+}
+
 // ---- paging ----
 
 // "referral_id/org_id" of every row on every page; only the last page lacks a token.
@@ -452,6 +492,7 @@ TEST_F(DeadlinesTest, EveryDeadlineListComesInPagesEachOnceInItsOwnOrder) {
   EXPECT_TRUE(remiss::testing::RefusedNaming(for_round, round_with_overdue_token, type,
                                              "page_token: belongs to another query"));
 
+  Settle();  // the breaches and reminders of the new date are recorded before the digest
   const core::Digest live = module_->store().ProjectionDigest();
   auto rebuilt = module_->store().RebuildProjections();
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();

@@ -193,6 +193,21 @@ TEST_F(RemissctlTest, UnknownRoundIsNotFound) {
   EXPECT_EQ(Run({"referral", "show", "ks-2000-1"}).code, 3);
 }
 
+// The operator's commands for parked feed events reach the AdminService: nothing is parked in
+// a healthy remissd, so a retry or a skip is NOT_FOUND, naming the source; a skip without a
+// reason is a usage error; `feeds` lists every feed's position.
+TEST_F(RemissctlTest, FeedRetryAndSkipReachTheAdminService) {
+  Result r = Run({"feed", "retry", "deadlines", "responses", "0"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("no parked event"), std::string::npos) << r.err;
+  r = Run({"feed", "skip", "deadlines", "responses", "0", "7", "trasig händelse"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("no parked event"), std::string::npos) << r.err;
+  EXPECT_NE(Run({"feed", "skip", "deadlines", "responses", "0", "7"}).code, 0);
+  r = Run({"feeds", "deadlines"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
 TEST_F(RemissctlTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run({"no-such-command"}).code, 2);
   Result r = Run({"referral", "show"});

@@ -229,6 +229,17 @@ std::vector<Command> Build() {
                         "log head, relay cursor and lag per service", "remissctl positions"),
                     "services", {"service=SERVICE", "log_position=LOG", "relay_enabled=RELAY",
                                  "relay_cursor=RELAY CURSOR", "relay_lag=LAG", "feeds.source=FEEDS FROM"}));
+  t.push_back(Cmd("feeds", kAdm, "GetPositions", {"service"}, 0,
+                  "every feed's position and any parked event (source, partition, position, reason)",
+                  "remissctl feeds deadlines", View::kRecord));
+  t.push_back(Cmd("feed retry", kAdm, "RetryParkedEvent", {"service", "source", "partition"}, 2,
+                  "deliver a feed's parked event again (after a fix)",
+                  "remissctl feed retry deadlines responses 0", View::kRecord));
+  t.push_back(Cmd("feed skip", kAdm, "SkipParkedEvent",
+                  {"service", "source", "partition", "position", "reason"}, 5,
+                  "skip a feed's parked event; recorded as FeedEventSkipped with you and the reason",
+                  "remissctl feed skip deadlines responses 0 1234 \"trasig händelse, rättad i ärende 77\"",
+                  View::kRecord));
   t.push_back(Cmd("clock", kAdm, "GetClock", {}, 0, "the server's clock", "remissctl clock", View::kRecord));
   Command set = Cmd("clock set", kAdm, "SetClock", {"to"}, 1,
                     "move a --manual-clock server to a time (Stockholm time or RFC 3339)",

@@ -2,7 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <thread>
@@ -50,6 +52,17 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
   return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
 }
+
+// A read that failed for another reason than NotFound: the storage is unwell, the command
+// may succeed later; nothing was decided on it.
+absl::Status ReadFailed(const rocksdb::Status& s, absl::string_view what) {
+  return absl::UnavailableError(absl::StrCat("reading ", what, " failed (", s.ToString(),
+                                             "); nothing was recorded, retry later"));
+}
+
+// The time of the last group, kept in `meta` so that recorded_at never goes back, also
+// across a restart after a clock step.
+constexpr const char* kRecordedAtKey = "m/recorded_at";
 
 std::string StreamIndexKey(absl::string_view stream_id, uint64_t version) {
   return absl::StrCat(stream_id, absl::string_view("\0", 1), EncodeU64(version));
@@ -177,6 +190,18 @@ class EventStore::Impl {
       stopping_ = true;
     }
     if (writer_.joinable()) writer_.join();
+    if (db_ != nullptr) {
+      // A watermark handed out may be ahead of the last group: the next run records after it.
+      absl::Time high;
+      {
+        absl::MutexLock lock(&queue_mu_);
+        high = std::max(settled_high_, last_group_time_);
+      }
+      if (high != absl::InfinitePast()) {
+        (void)db_->Put(rocksdb::WriteOptions(), meta_, kRecordedAtKey,
+                       EncodeU64(static_cast<uint64_t>(absl::ToUnixMicros(high))));
+      }
+    }
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     delete db_;
   }
@@ -186,6 +211,7 @@ class EventStore::Impl {
     std::filesystem::create_directories(options_.path, ec);
     if (ec) return absl::InternalError(absl::StrCat("data directory ", options_.path, ": ", ec.message()));
     rocksdb::DBOptions db_options;
+    if (options_.env != nullptr) db_options.env = options_.env;
     db_options.create_if_missing = true;
     db_options.create_missing_column_families = true;
     // Memory stays bounded however much is stored: all memtables together flush at 64 MiB.
@@ -217,7 +243,26 @@ class EventStore::Impl {
 
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
     it->SeekToLast();
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the end of the log");
     last_position_.store(it->Valid() ? DecodeU64(ToView(it->key())) : 0);
+    // recorded_at resumes after the last group's time (stores from before it was kept: after
+    // the last event's).
+    absl::Time floor = absl::InfinitePast();
+    if (it->Valid()) {
+      EventEnvelope last;
+      if (last.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        floor = FromTimestamp(last.recorded_at());
+      }
+    }
+    std::string kept;
+    rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), meta_, kRecordedAtKey, &kept);
+    if (!got.ok() && !got.IsNotFound()) return FromRocks(got, "reading the last recorded_at");
+    if (got.ok()) floor = std::max(floor, absl::FromUnixMicros(static_cast<int64_t>(DecodeU64(kept))));
+    {
+      absl::MutexLock lock(&queue_mu_);
+      last_group_time_ = floor;
+      settled_high_ = floor;
+    }
     writer_ = std::thread([this] { WriterLoop(); });
     // A rebuild cut short (a crash, a stop) goes on from where it was.
     if (Get(meta_, kRebuildTargetKey).has_value()) return StartRebuild();
@@ -284,7 +329,14 @@ class EventStore::Impl {
 
   std::optional<std::string> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const {
     std::string value;
-    if (!db_->Get(rocksdb::ReadOptions(), cf, ToSlice(key), &value).ok()) return std::nullopt;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, ToSlice(key), &value);
+    if (!s.ok()) {
+      if (!s.IsNotFound()) {
+        std::fprintf(stderr, "event_store[%s]: a read failed: %s\n", options_.source.c_str(),
+                     s.ToString().c_str());
+      }
+      return std::nullopt;
+    }
     return value;
   }
 
@@ -301,7 +353,8 @@ class EventStore::Impl {
 
  private:
   void WriterLoop();
-  void CommitGroup(std::vector<Pending>& group, absl::Time now);
+  // Returns whether it wrote anything.
+  bool CommitGroup(std::vector<Pending>& group, absl::Time now);
   void RunRebuild();
 
   // The active projections; changed only by a rebuild's swap, on the writer thread.
@@ -319,7 +372,11 @@ class EventStore::Impl {
  public:
   absl::Time SettledUntil() {
     absl::MutexLock lock(&queue_mu_);
-    return committing_ ? group_time_ : options_.clock->Now();
+    if (committing_) return group_time_;
+    // While idle: now, but never before the last group (the clock may have stepped back);
+    // the next group is recorded at or after whatever this hands out.
+    settled_high_ = std::max({settled_high_, options_.clock->Now(), last_group_time_});
+    return settled_high_;
   }
 
  private:
@@ -335,6 +392,10 @@ class EventStore::Impl {
   // The group being committed and the time its events are recorded at.
   bool committing_ ABSL_GUARDED_BY(queue_mu_) = false;
   absl::Time group_time_ ABSL_GUARDED_BY(queue_mu_);
+  // The last group's time, and the latest SettledUntil handed out: the next group's time is
+  // after the one and not before the other.
+  absl::Time last_group_time_ ABSL_GUARDED_BY(queue_mu_) = absl::InfinitePast();
+  absl::Time settled_high_ ABSL_GUARDED_BY(queue_mu_) = absl::InfinitePast();
 
   // Written only by the writer thread, under position_mu_ so that waiters wake.
   mutable absl::Mutex position_mu_;
@@ -387,6 +448,7 @@ class EventStore::Impl::TxImpl final : public Tx {
          it->Next()) {
       if (!fn(ToView(it->key()), ToView(it->value()))) break;
     }
+    if (!it->status().ok()) Failed(it->status(), "projections");
   }
 
   uint64_t StreamVersion(absl::string_view stream_id) override {
@@ -467,14 +529,22 @@ class EventStore::Impl::TxImpl final : public Tx {
   absl::Time Now() const override { return now_; }
 
   const CommitResult& result() const { return result_; }
+  // The first read that failed otherwise than NotFound (OK: none).
+  const absl::Status& read_error() const { return read_error_; }
 
  private:
   std::optional<std::string> Read(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
     std::string value;
     rocksdb::Status s =
         batch_->GetFromBatchAndDB(store_->db_, rocksdb::ReadOptions(), cf, ToSlice(key), &value);
-    if (!s.ok()) return std::nullopt;
+    if (!s.ok()) {
+      if (!s.IsNotFound()) Failed(s, cf->GetName());
+      return std::nullopt;
+    }
     return value;
+  }
+  void Failed(const rocksdb::Status& s, const std::string& what) {
+    if (read_error_.ok()) read_error_ = ReadFailed(s, absl::StrCat("the store's ", what));
   }
 
   Impl* store_;
@@ -483,6 +553,7 @@ class EventStore::Impl::TxImpl final : public Tx {
   const CommandMeta& meta_;
   absl::Time now_;
   CommitResult result_;
+  absl::Status read_error_;
 };
 
 void EventStore::Impl::WriterLoop() {
@@ -518,7 +589,10 @@ void EventStore::Impl::WriterLoop() {
         }
       }
       committing_ = true;
-      group_time_ = options_.clock->Now();
+      // Never before the last group nor before a settled instant handed out. Equal is fine
+      // (a manual clock that stands still keeps its exact instants): nothing relies on two
+      // groups having different times, only on none going back.
+      group_time_ = std::max({options_.clock->Now(), settled_high_, last_group_time_});
       now = group_time_;
     }
     for (Pending& p : expired) {
@@ -527,13 +601,14 @@ void EventStore::Impl::WriterLoop() {
           "executed"));
     }
     expired.clear();
-    CommitGroup(group, now);
+    const bool wrote = CommitGroup(group, now);
     absl::MutexLock lock(&queue_mu_);
     committing_ = false;
+    if (wrote) last_group_time_ = now;
   }
 }
 
-void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) {
+bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) {
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   const uint64_t first = last_position_.load() + 1;
   uint64_t next = first;
@@ -550,7 +625,7 @@ void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
       rocksdb::Status found =
           batch.GetFromBatchAndDB(db_, rocksdb::ReadOptions(), commands_, record_key, &seen);
       if (!found.ok() && !found.IsNotFound()) {
-        results.push_back(FromRocks(found, "reading a command record"));
+        results.push_back(ReadFailed(found, "the command's record"));
         continue;
       }
       std::optional<CommandRecord> record = found.ok() ? DecodeRecord(seen) : std::nullopt;
@@ -563,6 +638,7 @@ void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
     const uint64_t saved_next = next;
     TxImpl tx(this, &batch, &next, p.meta, now);
     absl::Status s = p.fn(tx);
+    if (!tx.read_error().ok()) s = tx.read_error();  // decided on a read that failed
     if (!s.ok()) {
       batch.RollbackToSavePoint();
       next = saved_next;
@@ -576,16 +652,22 @@ void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
     results.push_back(tx.result());
   }
 
+  bool wrote = false;
   if (batch.GetWriteBatch()->Count() > 0) {
+    batch.Put(meta_, kRecordedAtKey, EncodeU64(static_cast<uint64_t>(Micros(now))));
+    wrote = true;
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync;
     rocksdb::Status s = db_->Write(wo, batch.GetWriteBatch());
     if (!s.ok()) {
-      absl::Status failed = FromRocks(s, "committing to the event store");
+      // The disk may come back (space freed, a transient I/O error): callers may retry.
+      absl::Status failed = absl::UnavailableError(
+          absl::StrCat("committing to the event store failed: ", s.ToString()));
       for (auto& r : results) {
         if (r.ok()) r = failed;
       }
       next = first;
+      wrote = false;
     }
   }
   if (next != first) {
@@ -593,6 +675,7 @@ void EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
     last_position_.store(next - 1);
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  return wrote;
 }
 
 void EventStore::Impl::PruneCommandRecords(rocksdb::WriteBatchWithIndex& batch, absl::Time now) {
@@ -659,6 +742,16 @@ const std::string& EventStore::source() const { return impl_->options().source; 
 const Clock& EventStore::clock() const { return *impl_->options().clock; }
 uint64_t EventStore::LastPosition() const { return impl_->last_position(); }
 absl::Time EventStore::SettledUntil() const { return impl_->SettledUntil(); }
+
+SettledMark EventStore::Settled() const {
+  // In this order: what the restated feeds delivered before their watermark, and what this
+  // store recorded before its settled instant, is committed by now, so at or below the last
+  // position read after both.
+  const auto& restated = impl_->options().restated_until;
+  const absl::Time upstream = restated ? restated() : absl::InfiniteFuture();
+  const absl::Time own = impl_->SettledUntil();
+  return SettledMark{std::min(upstream, own), impl_->last_position()};
+}
 
 bool EventStore::WaitForPosition(uint64_t after, absl::Duration timeout) const {
   return impl_->WaitForPosition(after, timeout);

@@ -1,13 +1,18 @@
 #include "remiss/core/feed.h"
 
 #include <algorithm>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/feed_failures.h"
 
 namespace remiss::core {
 
 absl::Status FeedConsumer::Consume(const std::vector<FeedEvent>& batch) {
   if (batch.empty()) return absl::OkStatus();
   auto committed = store_->Execute(CommandMeta{}, [&](Tx& tx) -> absl::Status {
-    for (const FeedEvent& event : batch) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const FeedEvent& event = batch[i];
       std::optional<FeedCursor> cursor = tx.GetFeedCursor(event.source, event.partition);
       FeedCursor next{event.offset, event.envelope.position()};
       if (cursor && event.envelope.position() <= cursor->position) {
@@ -15,7 +20,7 @@ absl::Status FeedConsumer::Consume(const std::vector<FeedEvent>& batch) {
         next = FeedCursor{std::max(cursor->offset, event.offset), cursor->position};
       } else {
         absl::Status s = apply_(event, tx);
-        if (!s.ok()) return s;
+        if (!s.ok()) return AtEvent(std::move(s), i);
       }
       tx.SetFeedCursor(event.source, event.partition, next);
     }
@@ -25,11 +30,97 @@ absl::Status FeedConsumer::Consume(const std::vector<FeedEvent>& batch) {
 }
 
 absl::Status FeedConsumer::Run(Feed& feed) {
+  if (const std::string kind = feed.kind(); !kind.empty()) {
+    constexpr char kKindKey[] = "feeds/kind";
+    std::optional<std::string> written = store_->GetMeta(kKindKey);
+    if (!written && !store_->FeedCursors().empty()) {
+      // A store from before the kind was kept: its cursors are taken to be this kind's.
+      std::fprintf(stderr, "feed: %s: cursors of unknown kind, taken as %s\n",
+                   store_->source().c_str(), kind.c_str());
+    }
+    if (written && *written != kind) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the ", store_->source(), " store's feed cursors were written by ", *written,
+          " feeds (", *written == "local" ? "remissd, in one process" : "separate services over Kafka",
+          ") and cannot be read by ", kind, " feeds: their offsets mean different things. Run "
+          "this --data-dir the way it ran before (there is no migration)"));
+    }
+    if (!written) {
+      if (absl::Status s = store_->PutMeta(kKindKey, kind); !s.ok()) return s;
+    }
+  }
+  feeds_.push_back(&feed);
   return feed.Start(
       [this](const std::string& source, int32_t partition) {
         return store_->GetFeedCursor(source, partition);
       },
       [this](const std::vector<FeedEvent>& batch) { return Consume(batch); });
+}
+
+absl::StatusOr<std::pair<ParkedEvent, Feed*>> FeedConsumer::FindParked(
+    const std::string& source, int32_t partition) const {
+  for (Feed* feed : feeds_) {
+    for (ParkedEvent& p : feed->Parked()) {
+      if (p.source == source && p.partition == partition) return std::make_pair(std::move(p), feed);
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("source: ", source, " partition ", partition,
+                                          " has no parked event"));
+}
+
+absl::StatusOr<ParkedEvent> FeedConsumer::Retry(const std::string& source, int32_t partition) {
+  auto parked = FindParked(source, partition);
+  if (!parked.ok()) return parked.status();
+  if (absl::Status s = parked->second->Resume(source, partition); !s.ok()) return s;
+  return parked->first;
+}
+
+absl::StatusOr<std::pair<ParkedEvent, CommitResult>> FeedConsumer::Skip(
+    const std::string& source, int32_t partition, uint64_t position,
+    const remiss::v1::Actor& actor, const std::string& reason) {
+  if (reason.empty()) return absl::InvalidArgumentError("reason: is required (why skip it?)");
+  auto parked = FindParked(source, partition);
+  if (!parked.ok()) return parked.status();
+  if (parked->first.position != position) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "position: ", position, " is not the parked event of ", source, " partition ",
+        partition, " (that is position ", parked->first.position, ")"));
+  }
+  CommandMeta meta;
+  meta.command = "SkipParkedEvent";
+  meta.actor = actor;
+  const ParkedEvent& p = parked->first;
+  absl::StatusOr<CommitResult> done = store_->Execute(meta, [&](Tx& tx) -> absl::Status {
+    std::optional<FeedCursor> cursor = tx.GetFeedCursor(p.source, p.partition);
+    if (cursor && p.position != 0 && cursor->position >= p.position) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "position: ", p.position, " of ", p.source, " was applied already"));
+    }
+    remiss::v1::EventEnvelope e;
+    e.set_partition_key(p.partition_key.empty() ? absl::StrCat("feed/", p.source) : p.partition_key);
+    auto* skipped = e.mutable_operations()->mutable_feed_event_skipped();
+    skipped->set_source(p.source);
+    skipped->set_partition(p.partition);
+    skipped->set_position(p.position);
+    skipped->set_offset(p.offset);
+    skipped->set_event_id(p.event_id);
+    skipped->set_event_type(p.event_type);
+    skipped->set_failure(p.reason);
+    skipped->set_reason(reason);
+    std::vector<remiss::v1::EventEnvelope> events;
+    events.push_back(std::move(e));
+    if (absl::Status s = tx.Append(absl::StrCat("feed/", p.source, "/", p.partition),
+                                   std::nullopt, std::move(events));
+        !s.ok()) {
+      return s;
+    }
+    tx.SetFeedCursor(p.source, p.partition,
+                     FeedCursor{p.offset, std::max(p.position, cursor ? cursor->position : 0)});
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done.status();
+  if (absl::Status s = parked->second->Resume(source, partition); !s.ok()) return s;
+  return std::make_pair(p, *done);
 }
 
 }  // namespace remiss::core

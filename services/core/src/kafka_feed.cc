@@ -8,6 +8,8 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -18,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "remiss/core/feed_failures.h"
 #include "remiss/core/keys.h"
 
 namespace remiss::core {
@@ -95,6 +98,25 @@ class KafkaFeed final : public Feed {
   absl::Status status() const override {
     absl::MutexLock lock(&mu_);
     return status_;
+  }
+
+  std::string kind() const override { return "kafka"; }
+
+  std::vector<ParkedEvent> Parked() const override {
+    absl::MutexLock lock(&mu_);
+    std::vector<ParkedEvent> out;
+    for (const auto& [key, p] : parked_) out.push_back(p);
+    return out;
+  }
+
+  absl::Status Resume(const std::string& source, int32_t partition) override {
+    absl::MutexLock lock(&mu_);
+    if (parked_.count({source, partition}) == 0) {
+      return absl::NotFoundError(absl::StrCat("source: ", source, " partition ", partition,
+                                              " has no parked event"));
+    }
+    resume_.insert({source, partition});
+    return absl::OkStatus();
   }
 
   // The earliest of the sources' watermarks; each is the newest one its relay published that
@@ -284,17 +306,28 @@ class KafkaFeed final : public Feed {
     event.source = source->second;
     event.partition = m.partition;
     event.offset = m.offset;
+    if (IsParked(event.source, event.partition)) return absl::OkStatus();  // fetched before the pause
+    for (const auto& [earlier, why] : pending_poison_) {
+      // After a poison message its partition waits; these are read again on resume.
+      if (earlier.source == event.source && earlier.partition == event.partition) {
+        return absl::OkStatus();
+      }
+    }
+    absl::Status poison;
     if (m.payload == nullptr && m.len > 0) {
-      return absl::DataLossError(absl::StrCat("kafka feed: poison event at ", where, ": no value"));
-    }
-    if (!event.envelope.ParseFromArray(m.payload, static_cast<int>(m.len))) {
-      return absl::DataLossError(
+      poison = absl::DataLossError(absl::StrCat("kafka feed: poison event at ", where, ": no value"));
+    } else if (!event.envelope.ParseFromArray(m.payload, static_cast<int>(m.len))) {
+      poison = absl::DataLossError(
           absl::StrCat("kafka feed: poison event at ", where, ": not an EventEnvelope"));
-    }
-    if (event.envelope.source() != event.source || event.envelope.position() == 0) {
-      return absl::DataLossError(absl::StrCat(
+    } else if (event.envelope.source() != event.source || event.envelope.position() == 0) {
+      poison = absl::DataLossError(absl::StrCat(
           "kafka feed: poison event at ", where, ": envelope of source '",
           event.envelope.source(), "' at position ", event.envelope.position()));
+    }
+    if (!poison.ok()) {
+      // What came before it in this batch goes first; then it parks its partition.
+      pending_poison_.push_back({std::move(event), std::move(poison)});
+      return absl::OkStatus();
     }
     batch.push_back(std::move(event));
     return absl::OkStatus();
@@ -327,16 +360,10 @@ class KafkaFeed final : public Feed {
         if (!failure.ok() || batch.size() >= options_.max_batch) break;
         m = rd_kafka_consumer_poll(rk_, 0);
       }
-      // What came before a poison event is delivered, so the consumer stops right before it.
-      if (!batch.empty()) {
-        absl::Status s = handler(batch);
-        if (s.ok()) {
-          StoreOffsets(batch);
-          MarkHandled(batch);
-        } else if (failure.ok()) {
-          failure = s;
-        }
-      }
+      Deliver(handler, std::move(batch));
+      for (auto& [event, why] : pending_poison_) Park(event, why);
+      pending_poison_.clear();
+      ResumeRequested();
       ReadWatermarks();
       if (watermarks_dirty_) UpdateWatermarks();
     }
@@ -346,6 +373,88 @@ class KafkaFeed final : public Feed {
       status_ = failure;
     }
     Close();
+  }
+
+  // ---- delivery, parking (the feed's thread) ------------------------------------------------
+
+  // Hands `batch` to the handler: transient errors again after a backoff; a poison event parks
+  // its partition, what came before it is delivered, and the rest of other partitions too.
+  void Deliver(const Handler& handler, std::vector<FeedEvent> batch) {
+    Backoff backoff;
+    while (!batch.empty() && !stop_) {
+      absl::Status s = handler(batch);
+      if (s.ok()) {
+        StoreOffsets(batch);
+        MarkHandled(batch);
+        return;
+      }
+      if (IsTransient(s)) {
+        LogOnce(absl::StrCat("handler: ", s.ToString(), " (retrying)"));
+        for (absl::Time until = absl::Now() + backoff.Next(); !stop_ && absl::Now() < until;) {
+          rd_kafka_poll(rk_, 0);  // keeps the group membership alive
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+        continue;
+      }
+      const size_t index = std::min(FailedEventIndex(s).value_or(0), batch.size() - 1);
+      if (index > 0) {
+        std::vector<FeedEvent> before(std::make_move_iterator(batch.begin()),
+                                      std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(index)));
+        batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(index));
+        Deliver(handler, std::move(before));
+        continue;
+      }
+      const FeedEvent poison = batch.front();
+      Park(poison, s);
+      std::erase_if(batch, [&](const FeedEvent& e) {
+        return e.source == poison.source && e.partition == poison.partition;
+      });
+    }
+  }
+
+  bool IsParked(const std::string& source, int32_t partition) const {
+    absl::MutexLock lock(&mu_);
+    return parked_.count({source, partition}) > 0;
+  }
+
+  // Pauses the event's partition and says so loudly; the rest goes on.
+  void Park(const FeedEvent& e, const absl::Status& why) {
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, TopicFor(e.source).c_str(), e.partition);
+    rd_kafka_pause_partitions(rk_, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    Log(absl::StrCat("PARKED ", e.source, "[", e.partition, "] at offset ", e.offset,
+                     " (position ", e.envelope.position(), ", ", e.envelope.type(), "): ",
+                     why.ToString(), "; the other partitions go on"));
+    absl::MutexLock lock(&mu_);
+    parked_[{e.source, e.partition}] =
+        ParkedEvent{e.source,           e.partition,         e.envelope.position(),
+                    e.offset,           e.envelope.event_id(), e.envelope.type(),
+                    e.envelope.partition_key(), why.ToString()};
+  }
+
+  // Resumes what an operator asked for: from the consumer's cursor (past a skipped event).
+  void ResumeRequested() {
+    std::set<std::pair<std::string, int32_t>> resume;
+    {
+      absl::MutexLock lock(&mu_);
+      resume.swap(resume_);
+    }
+    for (const auto& [source, partition] : resume) {
+      std::optional<FeedCursor> cursor = cursors_(source, partition);
+      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+      rd_kafka_topic_partition_list_add(list, TopicFor(source).c_str(), partition)->offset =
+          cursor && cursor->offset >= 0 ? cursor->offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
+      if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, list, 5000)) {
+        Log(absl::StrCat("resume ", source, "[", partition, "]: ", rd_kafka_error_string(e)));
+        rd_kafka_error_destroy(e);
+      }
+      rd_kafka_resume_partitions(rk_, list);
+      rd_kafka_topic_partition_list_destroy(list);
+      Log(absl::StrCat("resumed ", source, "[", partition, "]"));
+      absl::MutexLock lock(&mu_);
+      parked_.erase({source, partition});
+    }
   }
 
   // ---- watermarks (the feed's thread) --------------------------------------------------------
@@ -490,6 +599,7 @@ class KafkaFeed final : public Feed {
   // Per assigned (source, partition): the highest offset the handler took (-1: none).
   std::map<std::pair<std::string, int32_t>, int64_t> handled_;
   std::map<std::string, std::deque<Pending>> pending_;  // per source, in the order read
+  std::vector<std::pair<FeedEvent, absl::Status>> pending_poison_;  // not envelopes: to park
   bool watermarks_dirty_ = false;
 
   mutable absl::Mutex mu_;
@@ -497,6 +607,8 @@ class KafkaFeed final : public Feed {
   // Per source, the latest watermark reached (kept across restarts of the feed: the
   // consumer's store still has what it took).
   std::map<std::string, absl::Time> reached_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int32_t>, ParkedEvent> parked_ ABSL_GUARDED_BY(mu_);
+  std::set<std::pair<std::string, int32_t>> resume_ ABSL_GUARDED_BY(mu_);  // asked by Resume
 };
 
 }  // namespace

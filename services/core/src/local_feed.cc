@@ -1,11 +1,20 @@
 #include "remiss/core/local_feed.h"
 
+#include <algorithm>
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/feed_failures.h"
+#include "remiss/core/settled_marks.h"
+
 namespace remiss::core {
 
 absl::Status LocalFeed::Start(CursorLookup cursors, Handler handler) {
   if (thread_.joinable()) return absl::FailedPreconditionError("the feed is already running");
   std::optional<FeedCursor> cursor = cursors(source_->source(), 0);
   const uint64_t next = cursor ? cursor->position + 1 : 1;
+  cursors_ = std::move(cursors);
   stop_ = false;
   thread_ = std::thread([this, next, handler = std::move(handler)] { Loop(next, handler); });
   return absl::OkStatus();
@@ -26,36 +35,109 @@ absl::Time LocalFeed::Watermark() const {
   return watermark_;
 }
 
-void LocalFeed::Loop(uint64_t next, Handler handler) {
+std::vector<ParkedEvent> LocalFeed::Parked() const {
+  absl::MutexLock lock(&mu_);
+  if (!parked_) return {};
+  return {*parked_};
+}
+
+absl::Status LocalFeed::Resume(const std::string& source, int32_t partition) {
+  absl::MutexLock lock(&mu_);
+  if (!parked_ || source != source_->source() || partition != 0) {
+    return absl::NotFoundError(absl::StrCat("source: ", source, " partition ", partition,
+                                            " has no parked event"));
+  }
+  resume_ = true;
+  return absl::OkStatus();
+}
+
+bool LocalFeed::WaitWhileParked() {
   while (!stop_) {
-    // Read before looking: whatever was recorded before `settled` is committed, so once the
-    // log has nothing more, everything recorded before it has been handled.
-    const absl::Time settled = source_->SettledUntil();
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&resume_), absl::Milliseconds(100))) {
+      resume_ = false;
+      parked_.reset();
+      return true;
+    }
+  }
+  return false;
+}
+
+void LocalFeed::Loop(uint64_t next, Handler handler) {
+  // Marks taken before reading the log: once the handler has taken everything up to a mark's
+  // position, everything the source (and, transitively, the feeds it restates) recorded
+  // before its instant is handled. Taken at every turn, so the watermark advances also while
+  // the source keeps writing.
+  SettledMarks marks;
+  auto advance = [&] {
+    const absl::Time reached = marks.Reached(next - 1);
+    absl::MutexLock lock(&mu_);
+    watermark_ = std::max(watermark_, reached);
+  };
+  Backoff backoff;
+  size_t limit = batch_;  // smaller right after a poison event: what comes before it
+  auto pause = [&](absl::Duration d) {
+    for (absl::Time until = absl::Now() + d; !stop_ && absl::Now() < until;) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  };
+  while (!stop_) {
+    marks.Offer(source_->Settled());
+    advance();
     if (!source_->WaitForPosition(next - 1, absl::ZeroDuration())) {
-      {
-        absl::MutexLock lock(&mu_);
-        watermark_ = std::max(watermark_, settled);
-      }
       source_->WaitForPosition(next - 1, absl::Milliseconds(50));
       continue;
     }
-    auto events = source_->ReadLog(next, batch_);
-    absl::Status s = events.status();
-    if (s.ok() && !events->empty()) {
-      std::vector<FeedEvent> batch;
-      batch.reserve(events->size());
-      for (auto& e : *events) {
-        const int64_t offset = static_cast<int64_t>(e.position());
-        batch.push_back(FeedEvent{source_->source(), 0, offset, std::move(e)});
-      }
+    auto events = source_->ReadLog(next, limit);
+    if (!events.ok()) {  // the source's storage: may pass
+      std::fprintf(stderr, "local_feed[%s]: %s (retrying)\n", source_->source().c_str(),
+                   events.status().ToString().c_str());
+      pause(backoff.Next());
+      continue;
+    }
+    if (events->empty()) continue;
+    std::vector<FeedEvent> batch;
+    batch.reserve(events->size());
+    for (auto& e : *events) {
+      const int64_t offset = static_cast<int64_t>(e.position());
+      batch.push_back(FeedEvent{source_->source(), 0, offset, std::move(e)});
+    }
+    absl::Status s = handler(batch);
+    if (s.ok()) {
       next = batch.back().envelope.position() + 1;
-      s = handler(batch);
+      limit = batch_;
+      backoff.Reset();
+      advance();
+      continue;
     }
-    if (!s.ok()) {
+    if (IsTransient(s)) {
+      std::fprintf(stderr, "local_feed[%s]: at position %llu: %s (retrying)\n",
+                   source_->source().c_str(), static_cast<unsigned long long>(next),
+                   s.ToString().c_str());
+      pause(backoff.Next());
+      continue;
+    }
+    const size_t index = std::min(FailedEventIndex(s).value_or(0), batch.size() - 1);
+    if (index > 0) {  // deliver what comes before it first
+      limit = index;
+      continue;
+    }
+    const remiss::v1::EventEnvelope& poison = batch.front().envelope;
+    {
       absl::MutexLock lock(&mu_);
-      status_ = s;
-      return;
+      parked_ = ParkedEvent{source_->source(), 0, poison.position(),
+                            static_cast<int64_t>(poison.position()), poison.event_id(),
+                            poison.type(), poison.partition_key(), s.ToString()};
     }
+    std::fprintf(stderr, "local_feed[%s]: PARKED at position %llu (%s): %s\n",
+                 source_->source().c_str(), static_cast<unsigned long long>(poison.position()),
+                 poison.type().c_str(), s.ToString().c_str());
+    if (!WaitWhileParked()) return;
+    // Resumed: from the consumer's cursor (past the event when an operator skipped it).
+    std::optional<FeedCursor> cursor = cursors_(source_->source(), 0);
+    next = cursor ? cursor->position + 1 : 1;
+    limit = batch_;
+    backoff.Reset();
   }
 }
 

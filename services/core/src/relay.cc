@@ -20,6 +20,7 @@
 #include "remiss/core/byte_budget.h"
 #include "remiss/core/kafka.h"
 #include "remiss/core/keys.h"
+#include "remiss/core/settled_marks.h"
 
 namespace remiss::core {
 namespace {
@@ -296,16 +297,17 @@ class KafkaRelay final : public Relay {
     return true;
   }
 
-  // Publishes {settled, offsets} about once a second while the relay is caught up: every event
-  // recorded before `settled` is then in the topic at or below the confirmed offsets.
+  // Publishes {settled, offsets} about once a second: the newest of the store's settled marks
+  // (Settled: its own instant held back to the feeds it restates) whose position the cursor
+  // has reached. Every event recorded before `settled` is then in the topic at or below the
+  // confirmed offsets. Marks are taken at every turn, so under steady load the watermark
+  // trails the log by about the relay's lag, not forever.
   void MaybePublishWatermark() {
+    marks_.Offer(store_->Settled());
     if (!publish_watermarks_ || watermark_in_flight_) return;
     if (absl::Now() - last_watermark_ < kWatermarkEvery) return;
-    // First the instant, then the log: whatever was recorded before `settled` is committed by
-    // now, so at or below the last position, so confirmed when the cursor is there.
-    const absl::Time settled = store_->SettledUntil();
+    const absl::Time settled = marks_.Reached(cursor_);
     if (settled <= published_until_) return;
-    if (in_flight_ > 0 || cursor_ != store_->LastPosition()) return;
     last_watermark_ = absl::Now();
     if (!end_offsets_known_ && !LearnEndOffsets()) return;
 
@@ -540,11 +542,11 @@ class KafkaRelay final : public Relay {
         Pause(kRetryBackoff);
         continue;
       }
+      MaybePublishWatermark();
       if (in_flight_ >= options_.max_in_flight) {
         rd_kafka_poll(rk_, 100);
         continue;
       }
-      MaybePublishWatermark();
       // Waiting on the log delays the reports; keep the wait short while some are due.
       if (!store_->WaitForPosition(next_ - 1, in_flight_ > 0 ? absl::Milliseconds(10)
                                                               : absl::Milliseconds(100))) {
@@ -614,6 +616,7 @@ class KafkaRelay final : public Relay {
   std::map<int32_t, int64_t> confirmed_;
   bool end_offsets_known_ = false;
   bool watermark_in_flight_ = false;
+  SettledMarks marks_;  // the store's settled marks not yet covered by the cursor
   absl::Time sending_until_ = absl::InfinitePast();    // the watermark in flight
   absl::Time published_until_ = absl::InfinitePast();  // the last one Kafka confirmed
   absl::Time last_watermark_ = absl::InfinitePast();   // when the last one was attempted

@@ -154,12 +154,30 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
       s->mutable_rebuild()->set_target(rebuild.target);
       s->mutable_rebuild()->set_events_per_second(rebuild.events_per_second);
       s->mutable_rebuild()->set_error(rebuild.error);
+      std::vector<ParkedEvent> parked;
+      for (const Feed* feed : m.feeds) {
+        for (ParkedEvent& p : feed->Parked()) parked.push_back(std::move(p));
+      }
       for (const auto& [source, partition, cursor] : m.store->FeedCursors()) {
         auto* f = s->add_feeds();
         f->set_source(source);
         f->set_partition(partition);
         f->set_offset(cursor.offset);
         f->set_position(cursor.position);
+        for (auto it = parked.begin(); it != parked.end(); ++it) {
+          if (it->source == source && it->partition == partition) {
+            FillParked(*it, f->mutable_parked());
+            parked.erase(it);
+            break;
+          }
+        }
+      }
+      for (const ParkedEvent& p : parked) {  // parked before anything of it was applied
+        auto* f = s->add_feeds();
+        f->set_source(p.source);
+        f->set_partition(p.partition);
+        f->set_offset(-1);
+        FillParked(p, f->mutable_parked());
       }
     }
     response->set_refused_calls(RefusedCalls());
@@ -169,7 +187,69 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status RetryParkedEvent(grpc::ServerContext*,
+                                const remiss::v1::RetryParkedEventRequest* request,
+                                remiss::v1::ParkedEventAction* response) override {
+    const HostedModule* m = Find(request->service());
+    if (m == nullptr) return NotFound(request->service());
+    if (request->source().empty()) return Invalid("source: is required");
+    absl::Status last = absl::NotFoundError(
+        absl::StrCat("source: ", request->source(), " partition ", request->partition(),
+                     " has no parked event in ", m->name));
+    for (FeedConsumer* consumer : m->consumers) {
+      absl::StatusOr<ParkedEvent> retried = consumer->Retry(request->source(), request->partition());
+      if (retried.ok()) {
+        response->set_service(m->name);
+        FillParked(*retried, response->mutable_event());
+        std::cerr << m->name << ": operator retries " << retried->source << "["
+                  << retried->partition << "] position " << retried->position << "\n";
+        return grpc::Status::OK;
+      }
+      if (retried.status().code() != absl::StatusCode::kNotFound) last = retried.status();
+    }
+    return ToGrpcStatus(last);
+  }
+
+  grpc::Status SkipParkedEvent(grpc::ServerContext* context,
+                               const remiss::v1::SkipParkedEventRequest* request,
+                               remiss::v1::ParkedEventAction* response) override {
+    const HostedModule* m = Find(request->service());
+    if (m == nullptr) return NotFound(request->service());
+    if (request->source().empty()) return Invalid("source: is required");
+    if (request->position() == 0) return Invalid("position: is required (the parked event's)");
+    if (request->reason().empty()) return Invalid("reason: is required (why skip it?)");
+    const remiss::v1::Actor actor = MetaFromCall(*context, "").actor;
+    absl::Status last = absl::NotFoundError(
+        absl::StrCat("source: ", request->source(), " partition ", request->partition(),
+                     " has no parked event in ", m->name));
+    for (FeedConsumer* consumer : m->consumers) {
+      auto skipped = consumer->Skip(request->source(), request->partition(), request->position(),
+                                    actor, request->reason());
+      if (skipped.ok()) {
+        response->set_service(m->name);
+        FillParked(skipped->first, response->mutable_event());
+        response->set_skip_position(skipped->second.last_position);
+        std::cerr << m->name << ": operator " << actor.org_id() << "/" << actor.role()
+                  << " skipped " << request->source() << "[" << request->partition()
+                  << "] position " << request->position() << "\n";
+        return grpc::Status::OK;
+      }
+      if (skipped.status().code() != absl::StatusCode::kNotFound) last = skipped.status();
+    }
+    return ToGrpcStatus(last);
+  }
+
  private:
+  static grpc::Status Invalid(const std::string& message) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
+  }
+  static void FillParked(const ParkedEvent& p, remiss::v1::ParkedEvent* out) {
+    out->set_source(p.source);
+    out->set_partition(p.partition);
+    out->set_position(p.position);
+    out->set_offset(p.offset);
+    out->set_reason(p.reason);
+  }
   const HostedModule* Find(const std::string& name) const {
     for (const HostedModule& m : *modules_) {
       if (name.empty() || m.name == name) return &m;
@@ -289,8 +369,8 @@ absl::Status ServiceHost::Start() {
   return absl::OkStatus();
 }
 
-// A module is NOT_SERVING while one of its feeds has stopped or its relay cannot publish;
-// a relay that recovers makes it SERVING again (a stopped feed stays stopped).
+// A module is NOT_SERVING while one of its feeds has stopped or parked an event, or its relay
+// cannot publish; SERVING again once that is repaired (a stopped feed stays stopped).
 void ServiceHost::Watch() {
   auto* health = server_->GetHealthCheckService();
   std::vector<std::string> reported(modules_.size());
@@ -300,6 +380,12 @@ void ServiceHost::Watch() {
       std::string problem;
       for (const Feed* feed : modules_[i].feeds) {
         if (absl::Status s = feed->status(); !s.ok()) problem = absl::StrCat("a feed stopped: ", s.ToString());
+        for (const ParkedEvent& p : feed->Parked()) {
+          if (!problem.empty()) absl::StrAppend(&problem, "; ");
+          absl::StrAppend(&problem, "feed ", p.source, " partition ", p.partition,
+                          " parked at position ", p.position, " (offset ", p.offset, "): ",
+                          p.reason);
+        }
       }
       if (problem.empty() && modules_[i].relay != nullptr) {
         if (absl::Status s = modules_[i].relay->Health(); !s.ok()) problem = std::string(s.message());

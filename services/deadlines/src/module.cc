@@ -61,7 +61,8 @@ void DeadlinesModule::Host(core::ServiceHost& host) {
                   .grpc_service = "remiss.v1.DeadlineService",
                   .store = store_.get(),
                   .relay = relay_.get(),
-                  .feeds = {feed_.get()}});
+                  .feeds = {feed_.get()},
+                  .consumers = {consumer_.get()}});
 }
 
 }  // namespace remiss::deadlines

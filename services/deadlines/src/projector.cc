@@ -40,6 +40,14 @@ std::string DueByOrgKey(const Deadline& d) {
   return absl::StrCat(DueByOrgPrefix(d.org_id()), d.effective_date(), "/", d.referral_id());
 }
 
+// A timer that fired without anything to record (TimerFired) is marked under this key and
+// never set again.
+std::string FiredKey(absl::string_view timer_key) { return absl::StrCat("fired/", timer_key); }
+
+void PutTimer(core::ProjectionTx& tx, const std::string& key) {
+  if (!tx.Get(FiredKey(key)).has_value()) tx.Put(key, "");
+}
+
 // Replaces what a deadline contributes to the indexes and timers: `before` (may be null)
 // by `after`.
 void Reindex(core::ProjectionTx& tx, const Deadline* before, const Deadline& after) {
@@ -53,7 +61,7 @@ void Reindex(core::ProjectionTx& tx, const Deadline* before, const Deadline& aft
     if (StillDue(*before)) tx.Delete(DueByOrgKey(*before));
   }
   for (const Timer& t : TimersFor(after, days, meetings)) {
-    tx.Put(TimerKey({t, after.referral_id(), after.org_id()}), "");
+    PutTimer(tx, TimerKey({t, after.referral_id(), after.org_id()}));
   }
   const std::string open_key = absl::StrCat(OpenPrefix(after.org_id()), after.referral_id());
   if (Open(after)) {
@@ -82,7 +90,7 @@ void RetimeAll(core::ProjectionTx& tx, const std::vector<Deadline>& deadlines,
     const auto days = LoadReminderDays(tx, d.referral_id());
     const auto meetings = MeetingDays(LoadCalendar(tx, d.org_id()));
     for (const Timer& t : TimersFor(d, days, meetings)) {
-      tx.Put(TimerKey({t, d.referral_id(), d.org_id()}), "");
+      PutTimer(tx, TimerKey({t, d.referral_id(), d.org_id()}));
     }
   }
 }
@@ -125,6 +133,30 @@ std::string TimerKey(const StoredTimer& t) {
 
 std::string TimerKeyBound(absl::Time t) {
   return absl::StrCat(kTimerPrefix, EncodeTime(t + absl::Microseconds(1)));
+}
+
+StoredTimer TimerOf(const remiss::v1::TimerFired& e) {
+  StoredTimer t;
+  t.referral_id = e.referral_id();
+  t.org_id = e.org_id();
+  t.timer.at = core::FromTimestamp(e.at());
+  t.timer.kind = e.kind() == "reminder" ? TimerKind::kReminder
+                 : e.kind() == "due"    ? TimerKind::kDue
+                                        : TimerKind::kAtRisk;
+  t.timer.days_before = e.days_before();
+  return t;
+}
+
+remiss::v1::TimerFired FiredFact(const StoredTimer& t) {
+  remiss::v1::TimerFired e;
+  e.set_referral_id(t.referral_id);
+  e.set_org_id(t.org_id);
+  e.set_kind(t.timer.kind == TimerKind::kReminder ? "reminder"
+             : t.timer.kind == TimerKind::kDue    ? "due"
+                                                  : "at_risk");
+  *e.mutable_at() = core::ToTimestamp(t.timer.at);
+  e.set_days_before(t.timer.days_before);
+  return e;
 }
 
 std::optional<StoredTimer> ParseTimerKey(absl::string_view key) {
@@ -186,6 +218,13 @@ absl::Status DeadlinesProjector::Apply(const remiss::v1::EventEnvelope& envelope
                                        core::ProjectionTx& tx) {
   if (!envelope.has_deadlines()) return absl::OkStatus();
   const DeadlineEvent& event = envelope.deadlines();
+
+  if (event.has_timer_fired()) {  // it is down for good, also through later re-indexing
+    const std::string key = TimerKey(TimerOf(event.timer_fired()));
+    tx.Delete(key);
+    tx.Put(FiredKey(key), "");
+    return absl::OkStatus();
+  }
 
   if (event.has_board_meetings_scheduled() || event.has_board_meeting_cancelled()) {
     const std::string org_id = event.has_board_meetings_scheduled()

@@ -94,8 +94,10 @@ absl::StatusOr<size_t> FireDueTimers(core::Tx& tx, absl::Time watermark, size_t 
     }
     ++fired;
     std::optional<remiss::v1::Deadline> state = LoadDeadline(tx, t->referral_id, t->org_id);
-    tx.Delete(key);
-    if (!state) continue;
+    if (!state) {
+      tx.Delete(key);  // no deadline folded it: not a timer of the log (a stray key)
+      continue;
+    }
     Events events;
     switch (t->timer.kind) {
       case TimerKind::kReminder:
@@ -109,7 +111,21 @@ absl::StatusOr<size_t> FireDueTimers(core::Tx& tx, absl::Time watermark, size_t 
                              core::StockholmDate(now));
         break;
     }
-    if (absl::Status s = Append(tx, t->referral_id, t->org_id, events, ""); !s.ok()) return s;
+    if (!events.empty()) {
+      // Its facts change the deadline so that its timers no longer include this one: the
+      // projector takes it down.
+      if (absl::Status s = Append(tx, t->referral_id, t->org_id, events, ""); !s.ok()) return s;
+      if (!tx.Get(key).has_value()) continue;
+    }
+    // Nothing changed (or the timer is still set): the firing itself is the fact.
+    EventEnvelope fired_fact;
+    *fired_fact.mutable_deadlines()->mutable_timer_fired() = FiredFact(*t);
+    fired_fact.set_partition_key(t->referral_id);
+    if (absl::Status s = tx.Append(absl::StrCat("timer/", t->referral_id, "/", t->org_id),
+                                   std::nullopt, {std::move(fired_fact)});
+        !s.ok()) {
+      return s;
+    }
   }
   return fired;
 }

@@ -44,7 +44,8 @@ void FollowupModule::Host(core::ServiceHost& host) {
                   .grpc_service = "remiss.v1.FollowupService",
                   .store = store_.get(),
                   .relay = relay_.get(),
-                  .feeds = std::move(feeds)});
+                  .feeds = std::move(feeds),
+                  .consumers = {consumer_.get()}});
 }
 
 }  // namespace remiss::followup

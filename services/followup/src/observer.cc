@@ -13,6 +13,7 @@ bool Needed(const remiss::v1::EventEnvelope& e) {
     return e.referrals().has_organization_registered() || e.referrals().has_organization_updated();
   }
   if (e.has_responses()) return true;
+  if (e.has_deadlines() && e.deadlines().has_timer_fired()) return false;  // the service's own
   if (e.has_deadlines()) return !core::StringFieldOfOneof(e.deadlines(), "org_id").empty() &&
                                 !core::StringFieldOfOneof(e.deadlines(), "referral_id").empty();
   return false;

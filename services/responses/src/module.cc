@@ -10,11 +10,16 @@ absl::StatusOr<std::unique_ptr<ResponsesModule>> ResponsesModule::Open(
     const core::ModuleSettings& settings,
     std::unique_ptr<core::Feed> referrals_feed) {
   std::unique_ptr<ResponsesModule> m(new ResponsesModule());
+  if (referrals_feed == nullptr) return absl::InvalidArgumentError("referrals_feed: is required");
+  // Responses restates referrals' facts (RoundTermsRecorded): its watermark never passes the
+  // referrals feed's, so a lagging referrals -> responses hop holds deadlines' breaches back.
+  const core::Feed* restated = referrals_feed.get();
   auto store = core::EventStore::Open({.path = settings.data_dir + "/responses",
                                        .source = "responses",
                                        .clock = settings.clock,
                                        .projector = &m->projector_,
-                                       .command_retention = settings.command_retention});
+                                       .command_retention = settings.command_retention,
+                                       .restated_until = [restated] { return restated->Watermark(); }});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   m->service_ = std::make_unique<ResponseGrpcService>(m->store_.get());
@@ -40,7 +45,8 @@ void ResponsesModule::Host(core::ServiceHost& host) {
                   .grpc_service = "remiss.v1.ResponseService",
                   .store = store_.get(),
                   .relay = relay_.get(),
-                  .feeds = {feed_.get()}});
+                  .feeds = {feed_.get()},
+                  .consumers = {consumer_.get()}});
 }
 
 }  // namespace remiss::responses

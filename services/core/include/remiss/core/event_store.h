@@ -22,6 +22,10 @@
 #include "remiss/core/clock.h"
 #include "remiss/v1/envelope.pb.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace remiss::core {
 
 // Who sent a command and why; copied onto every event it records.
@@ -81,7 +85,9 @@ class Projector {
 };
 
 // A transaction on the writer thread. Everything it stages commits together or not at all:
-// if the function returns an error, its staged writes are discarded.
+// if the function returns an error, its staged writes are discarded. Only NotFound reads as
+// absent: any other read error (Corruption, IOError) fails the transaction with UNAVAILABLE,
+// whatever the function returns, and nothing of it is written.
 class Tx : public ProjectionTx {
  public:
   // The stream's current version (0: no events), including what this group staged.
@@ -116,6 +122,18 @@ struct EventStoreOptions {
   // A rebuild folds the log in chunks of at most this many events, each kept in memory until
   // it is written with the position it reached: memory stays bounded by the chunk.
   size_t rebuild_chunk_events = 131072;
+  // For a store that restates another service's facts (responses restating referrals): the
+  // watermark of the feeds it restates (Feed::Watermark, the earliest of them). Its own
+  // watermark (Settled) never passes it, so a lagging hop upstream holds readers back.
+  std::function<absl::Time()> restated_until;
+  rocksdb::Env* env = nullptr;  // not owned; null: the default (tests inject faults here)
+};
+
+// How far a store's log is complete: every event it recorded before `until`, and every fact
+// of the feeds it restates recorded before `until`, is in its log at or below `position`.
+struct SettledMark {
+  absl::Time until = absl::InfinitePast();
+  uint64_t position = 0;
 };
 
 // How far a rebuild of the projections is (EventStore::Rebuild).
@@ -157,8 +175,13 @@ class EventStore {
   // The last committed position (0: empty log).
   [[nodiscard]] uint64_t LastPosition() const;
   // Every event recorded (recorded_at) before this instant is committed: the clock's now
-  // while no group is being committed, else the time of the group under way.
+  // while no group is being committed, else the time of the group under way. Never goes
+  // back, and no later group is recorded before it: recorded_at is max(clock, last group's
+  // time, any SettledUntil handed out), kept across restarts.
   [[nodiscard]] absl::Time SettledUntil() const;
+  // SettledUntil, held back to the restated feeds' watermark (options.restated_until), with
+  // the log position it covers. What relays and LocalFeeds publish as this source's watermark.
+  [[nodiscard]] SettledMark Settled() const;
   // Waits until LastPosition() > after or the timeout passes; returns whether it is.
   bool WaitForPosition(uint64_t after, absl::Duration timeout) const;
   // Committed events from `from` (inclusive), at most `max` of them, in position order.

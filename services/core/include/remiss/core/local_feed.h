@@ -1,9 +1,13 @@
 // A Feed that tails another EventStore in the same process (remissd). Partition 0; the
-// offset is the source position.
+// offset is the source position. Transient handler errors are retried with backoff; a poison
+// event parks the feed (its one source/partition) until Resume().
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -23,9 +27,14 @@ class LocalFeed final : public Feed {
   void Stop() override;
   absl::Status status() const override;
   absl::Time Watermark() const override;
+  std::vector<ParkedEvent> Parked() const override;
+  absl::Status Resume(const std::string& source, int32_t partition) override;
+  std::string kind() const override { return "local"; }
 
  private:
   void Loop(uint64_t next, Handler handler);
+  // Waits (while parked) until Resume() or Stop(); true when resumed.
+  bool WaitWhileParked();
 
   const EventStore* source_;
   size_t batch_;
@@ -34,6 +43,9 @@ class LocalFeed final : public Feed {
   mutable absl::Mutex mu_;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
   absl::Time watermark_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::optional<ParkedEvent> parked_ ABSL_GUARDED_BY(mu_);
+  bool resume_ ABSL_GUARDED_BY(mu_) = false;
+  CursorLookup cursors_;  // the feed's thread only, after Start
 };
 
 }  // namespace remiss::core

@@ -3,11 +3,12 @@
 // (acks=all), key = the envelope's partition_key, headers: event type, event id, source
 // position, traceparent. It persists its cursor only up to the highest contiguous position
 // whose delivery report said persisted, and sends again anything after it, so a crash or a
-// broker outage loses nothing (consumers drop repeats by position). About once a second,
-// when it has published everything, it also publishes a watermark to the compacted topic
-// remiss.<source>.watermarks.v1: "every event recorded before settled_until is in the events
-// topic at or below these offsets", which lets consumers know how far their feed is
-// complete (KafkaFeed::Watermark). Thread-safe.
+// broker outage loses nothing (consumers drop repeats by position). About once a second it
+// also publishes a watermark to the compacted topic remiss.<source>.watermarks.v1: "every
+// event recorded before settled_until is in the events topic at or below these offsets",
+// which lets consumers know how far their feed is complete (KafkaFeed::Watermark). The
+// instant is the store's Settled() mark that the cursor has reached: it advances under steady
+// load and never passes the feeds the store restates (transitive). Thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,10 @@
 // Runs one or more services' gRPC APIs on one address, with what every remiss server has:
-// grpc.health.v1 health, server reflection, the admin service (digest, rebuild, positions),
-// bounded message sizes, mutual TLS with one policy per service checked before any handler
-// (plaintext only on loopback, for development), and a watchdog that marks a service NOT_SERVING when one of its
-// feeds has stopped on an error. Thread-safe after Start(); services and modules must
+// grpc.health.v1 health, server reflection, the admin service (digest, rebuild, positions,
+// parked events: retry or skip), bounded message sizes, mutual TLS with one policy per
+// service checked before any handler (plaintext only on loopback, for development), and a
+// watchdog that marks a service NOT_SERVING while one of its feeds has stopped or parked an
+// event or its relay cannot publish (logging which), and SERVING again once that is repaired.
+// Thread-safe after Start(); services and modules must
 // outlive the host.
 #pragma once
 
@@ -32,6 +34,8 @@ struct HostedModule {
   EventStore* store = nullptr;
   Relay* relay = nullptr;           // null when not publishing to Kafka
   std::vector<const Feed*> feeds;   // what it consumes
+  // The consumers behind those feeds: the admin service's retry and skip of a parked event.
+  std::vector<FeedConsumer*> consumers;
 };
 
 class ServiceHost {

@@ -38,6 +38,9 @@ struct StoredTimer {
 };
 std::string TimerKey(const StoredTimer& t);
 std::optional<StoredTimer> ParseTimerKey(absl::string_view key);
+// The timer a TimerFired names, and the TimerFired of a timer.
+StoredTimer TimerOf(const remiss::v1::TimerFired& e);
+remiss::v1::TimerFired FiredFact(const StoredTimer& t);
 constexpr absl::string_view kTimerPrefix = "timer/";
 constexpr absl::string_view kDuePrefix = "due/";
 // The key bound below which every timer at or before `t` sorts.
