@@ -84,6 +84,8 @@ std::vector<ServicePolicy> HostPolicies() {
                  {"RebuildProjections", Allow(op)},
                  {"GetPositions", Allow(op)},
                  {"RepublishEvents", Allow(op)},
+                 {"RetryParkedEvent", Allow(op)},
+                 {"SkipParkedEvent", Allow(op)},
                  {"GetClock", Allow(op)},
                  {"SetClock", Allow(op)}}},
       {.service = "grpc.health.v1.Health",
