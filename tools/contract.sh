@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Checks the integrators' contract (proto/INTEGRATING.md):
+#   1. the AsyncAPI 3 document proto/asyncapi.yaml validates (AsyncAPI CLI);
+#   2. `buf lint` passes with proto/buf.yaml;
+#   3. `buf breaking` finds no incompatible change against the last commit on main that
+#      changed proto/ (or $REMISS_CONTRACT_AGAINST, any git ref).
+# Installs the pinned tools from npm into ~/.cache/remiss/contract (outside git) on first use.
+# Exits non-zero on any failure. Outside a git checkout, or when no earlier commit changed
+# proto/, the breaking check is skipped with a loud notice (lint and AsyncAPI still run).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+BUF_VERSION=1.75.0        # npm @bufbuild/buf
+ASYNCAPI_VERSION=6.2.0    # npm @asyncapi/cli
+cache=${REMISS_CACHE:-$HOME/.cache/remiss}/contract
+prefix=$cache/npm-buf-$BUF_VERSION-asyncapi-$ASYNCAPI_VERSION
+bin=$prefix/node_modules/.bin
+
+if [ ! -x "$bin/buf" ] || [ ! -x "$bin/asyncapi" ]; then
+  command -v npm >/dev/null || { echo "contract: npm is needed (apt-get install npm)" >&2; exit 1; }
+  echo "contract: installing @bufbuild/buf@$BUF_VERSION and @asyncapi/cli@$ASYNCAPI_VERSION into $prefix"
+  mkdir -p "$prefix"
+  [ -f "$prefix/package.json" ] || echo '{"name":"remiss-contract-tools","private":true}' >"$prefix/package.json"
+  npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error --save-exact \
+    "@bufbuild/buf@$BUF_VERSION" "@asyncapi/cli@$ASYNCAPI_VERSION" >&2
+fi
+export PATH=$bin:$PATH
+# The AsyncAPI CLI asks about analytics and phones home otherwise.
+export ASYNCAPI_DISABLE_ANALYTICS=1
+asyncapi config analytics --disable >/dev/null 2>&1 || true
+
+failed=0
+step() { echo "== contract: $*"; }
+
+step "asyncapi validate proto/asyncapi.yaml"
+if ! asyncapi validate "$top/proto/asyncapi.yaml" --fail-severity=error; then
+  echo "contract: FAIL: proto/asyncapi.yaml does not validate" >&2
+  failed=1
+fi
+
+step "buf lint (proto/buf.yaml)"
+if ! (cd "$top/proto" && buf lint); then
+  echo "contract: FAIL: buf lint" >&2
+  failed=1
+fi
+
+step "buf breaking"
+against=${REMISS_CONTRACT_AGAINST:-}
+if ! git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+  echo "contract: !!! SKIPPING buf breaking: $top is not a git checkout, nothing to compare with !!!" >&2
+elif [ -z "$against" ]; then
+  main=""
+  for ref in main origin/main; do
+    if git -C "$top" rev-parse --verify -q "$ref^{commit}" >/dev/null; then main=$ref; break; fi
+  done
+  if [ -z "$main" ]; then
+    echo "contract: !!! SKIPPING buf breaking: no branch main in this checkout !!!" >&2
+  else
+    against=$(git -C "$top" log -1 --format=%H "$main" -- proto/ || true)
+    if [ -z "$against" ]; then
+      echo "contract: !!! SKIPPING buf breaking: no commit on $main changed proto/ yet !!!" >&2
+    fi
+  fi
+fi
+if [ -n "$against" ]; then
+  commit=$(git -C "$top" rev-parse --verify "$against^{commit}")
+  echo "against $commit ($(git -C "$top" log -1 --format='%h %s' "$commit" | cut -c1-80))"
+  # Compare the working tree's proto/ with proto/ at that commit (read from the object
+  # store, so it works in a worktree and offline).
+  snapshot=$(mktemp -d)
+  trap 'rm -rf "$snapshot"' EXIT
+  git -C "$top" archive "$commit" proto | tar -x -C "$snapshot"
+  # The old tree may predate proto/buf.yaml: compare with today's module settings.
+  cp "$top/proto/buf.yaml" "$snapshot/proto/buf.yaml"
+  if ! (cd "$top/proto" && buf breaking --against "$snapshot/proto"); then
+    echo "contract: FAIL: buf breaking: an incompatible change to proto/ against $commit" >&2
+    failed=1
+  fi
+fi
+
+if [ "$failed" -ne 0 ]; then
+  echo "contract: FAILED" >&2
+  exit 1
+fi
+echo "contract: OK"
