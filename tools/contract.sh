@@ -18,8 +18,8 @@ cache=${REMISS_CACHE:-$HOME/.cache/remiss}/contract
 prefix=$cache/npm-buf-$BUF_VERSION-asyncapi-$ASYNCAPI_VERSION
 bin=$prefix/node_modules/.bin
 
+"$top/tools/setup.sh" --with-contract
 if [ ! -x "$bin/buf" ] || [ ! -x "$bin/asyncapi" ]; then
-  command -v npm >/dev/null || { echo "contract: npm is needed (apt-get install npm)" >&2; exit 1; }
   echo "contract: installing @bufbuild/buf@$BUF_VERSION and @asyncapi/cli@$ASYNCAPI_VERSION into $prefix"
   mkdir -p "$prefix"
   [ -f "$prefix/package.json" ] || echo '{"name":"remiss-contract-tools","private":true}' >"$prefix/package.json"
@@ -69,9 +69,12 @@ elif [ -z "$against" ]; then
   if [ -z "$main" ]; then
     echo "contract: !!! SKIPPING buf breaking: no branch main in this checkout !!!" >&2
   else
-    against=$(git -C "$top" log -1 --format=%H "$main" -- proto/ || true)
+    # On main itself the newest such commit may be HEAD: then compare with the one before.
+    head=$(git -C "$top" rev-parse HEAD)
+    against=$(git -C "$top" log --first-parent --format=%H "$main" -- proto/ |
+              grep -v -x -m1 "$head" || true)
     if [ -z "$against" ]; then
-      echo "contract: !!! SKIPPING buf breaking: no commit on $main changed proto/ yet !!!" >&2
+      echo "contract: !!! SKIPPING buf breaking: no earlier commit on $main changed proto/ !!!" >&2
     fi
   fi
 fi
