@@ -5,7 +5,8 @@
 #      schemas included (AsyncAPI CLI);
 #   2. `buf lint` passes with proto/buf.yaml;
 #   3. `buf breaking` finds no incompatible change against the last commit on main that
-#      changed proto/ (or $REMISS_CONTRACT_AGAINST, any git ref).
+#      changed proto/, as of where HEAD forked from main (or $REMISS_CONTRACT_AGAINST, any
+#      git ref).
 # Installs the pinned tools from npm into ~/.cache/remiss/contract (outside git) on first use.
 # Exits non-zero on any failure. Outside a git checkout, or when no earlier commit changed
 # proto/, the breaking check is skipped with a loud notice (lint and AsyncAPI still run).
@@ -69,10 +70,16 @@ elif [ -z "$against" ]; then
   if [ -z "$main" ]; then
     echo "contract: !!! SKIPPING buf breaking: no branch main in this checkout !!!" >&2
   else
-    # On main itself the newest such commit may be HEAD: then compare with the one before.
+    # Main's history up to where this checkout forked from it (a branch behind main must
+    # not look as if it deleted what main added since). On main itself the newest such
+    # commit may be HEAD: then compare with the one before.
     head=$(git -C "$top" rev-parse HEAD)
-    against=$(git -C "$top" log --first-parent --format=%H "$main" -- proto/ |
-              grep -v -x -m1 "$head" || true)
+    base=$(git -C "$top" merge-base HEAD "$main" || true)
+    against=""
+    if [ -n "$base" ]; then
+      against=$(git -C "$top" log --first-parent --format=%H "$base" -- proto/ |
+                grep -v -x -m1 "$head" || true)
+    fi
     if [ -z "$against" ]; then
       echo "contract: !!! SKIPPING buf breaking: no earlier commit on $main changed proto/ !!!" >&2
     fi

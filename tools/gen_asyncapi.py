@@ -183,7 +183,7 @@ a partition; nothing is ordered across partitions or topics. Retention is foreve
         w(f"    address: {et}")
         w(f"    title: {q(spec['title'])}")
         desc = (f"Every event the {s} service records, once per position (a relay may send one "
-                f"again after a crash: drop repeats by (source, position)). Key: {spec['key']}")
+                f"again after a crash: drop repeats by (source, position)). Key: {spec['key'][0].lower() + spec['key'][1:]}")
         if "note" in spec:
             desc += " " + spec["note"]
         w(f"    description: {q(desc)}")
@@ -235,9 +235,6 @@ a partition; nothing is ordered across partitions or topics. Retention is foreve
             w(f"                  - remiss.v1.{n}")
         w("      payload:")
         w("        $ref: '#/components/schemas/EventEnvelope'")
-        w("      correlationId:")
-        w("        description: The event id (ce_id = envelope.event_id, \"<source>-<position>\").")
-        w("        location: $message.header#/ce_id")
         w("      bindings:")
         w("        kafka:")
         w("          bindingVersion: '0.5.0'")
