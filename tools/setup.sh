@@ -13,6 +13,9 @@ packages=(
 if [ "${1:-}" = "--with-kafka" ]; then
   packages+=(openjdk-17-jre-headless maven)
 fi
+if [ "${1:-}" = "--with-contract" ]; then  # tools/contract.sh: buf and the AsyncAPI CLI from npm
+  packages+=(nodejs npm python3)
+fi
 if [ "${1:-}" = "--with-fuzz" ]; then  # libFuzzer targets (tests/fuzz)
   packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 fi
@@ -25,6 +28,11 @@ done
 if [ "${1:-}" = "--with-kafka" ]; then
   command -v java >/dev/null && missing=("${missing[@]/openjdk-17-jre-headless}")
   command -v mvn >/dev/null && missing=("${missing[@]/maven}")
+fi
+# A Node.js with npm that came some other way (e.g. NodeSource's nodejs) will do.
+if [ "${1:-}" = "--with-contract" ] && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}")
+  missing=("${missing[@]/npm}")
 fi
 read -r -a missing <<< "${missing[*]:-}"
 if [ "${#missing[@]}" -eq 0 ]; then

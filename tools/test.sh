@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: installs the Debian packages, fetches the Kafka broker's jars and grpcurl
 # (into ~/.cache/remiss and ~/go/bin, outside git), builds, and runs ctest, the tests against
-# a real Kafka broker included. Extra arguments go to ctest (e.g. -R referrals).
+# a real Kafka broker included; then, with no arguments, the integrators' contract
+# (tools/contract.sh: AsyncAPI document, buf lint, buf breaking). Extra arguments go to ctest
+# (e.g. -R referrals) and skip the contract check.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/setup.sh" --with-kafka
@@ -10,3 +12,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/build.sh"
 cd "${REMISS_BUILD_DIR:-$top/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
+if [ "$#" -eq 0 ]; then
+  "$top/tools/contract.sh"
+fi

@@ -196,12 +196,29 @@ TEST(KafkaRelay, PublishesEveryEventOnceInOrderWithKeyAndHeaders) {
     const EventEnvelope& stored = (*log)[position - 1];
     EXPECT_EQ(p.message.value, stored.SerializeAsString()) << "position " << position;
     EXPECT_EQ(p.message.key, stored.partition_key());
-    EXPECT_EQ(p.message.headers.at("event_type"), "ReferralDrafted");
-    EXPECT_EQ(p.message.headers.at("event_type"), stored.type());
-    EXPECT_EQ(p.message.headers.at("event_id"), stored.event_id());
-    EXPECT_EQ(p.message.headers.at("source_position"), absl::StrCat(position));
-    EXPECT_EQ(p.message.headers.at("traceparent"), stored.traceparent());
+    // The CloudEvents Kafka binding, binary mode, plus remiss_position (proto/asyncapi.yaml).
+    const auto& h = p.message.headers;
+    EXPECT_EQ(h.at("ce_specversion"), "1.0");
+    EXPECT_EQ(h.at("ce_type"), "remiss.v1.ReferralDrafted");
+    EXPECT_EQ(h.at("ce_type"), absl::StrCat("remiss.v1.", stored.type()));
+    EXPECT_EQ(h.at("ce_id"), stored.event_id());
+    EXPECT_EQ(h.at("ce_source"), absl::StrCat("remiss/", stored.source()));
+    EXPECT_EQ(h.at("ce_subject"), stored.stream_id());
+    EXPECT_EQ(h.at("content-type"), "application/protobuf");
+    EXPECT_EQ(h.at("remiss_position"), absl::StrCat(position));
+    EXPECT_EQ(h.at("ce_traceparent"), stored.traceparent());
     EXPECT_FALSE(stored.traceparent().empty());
+    ASSERT_TRUE(stored.has_recorded_at());
+    absl::Time ce_time;
+    std::string error;
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, h.at("ce_time"), &ce_time, &error))
+        << h.at("ce_time") << ": " << error;
+    EXPECT_EQ(ce_time, absl::FromUnixSeconds(stored.recorded_at().seconds()) +
+                           absl::Nanoseconds(stored.recorded_at().nanos()));
+    EXPECT_EQ(h.at("ce_time").back(), 'Z') << h.at("ce_time");
+    for (const char* old_name : {"event_type", "event_id", "source_position", "traceparent"}) {
+      EXPECT_EQ(h.count(old_name), 0u) << old_name;
+    }
     partitions.insert(p.message.partition);
   }
   EXPECT_EQ(positions.size(), 100u);

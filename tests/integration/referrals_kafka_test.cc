@@ -71,9 +71,14 @@ TEST(ReferralsOnKafka, EveryCommandsEventsArriveOnTheTopicInOrderWithKeyAndHeade
     EventEnvelope e;
     ASSERT_TRUE(e.ParseFromString(m.value));
     EXPECT_EQ(m.key, e.partition_key());
-    EXPECT_EQ(m.headers.at("event_type"), e.type());
-    EXPECT_EQ(m.headers.at("event_id"), e.event_id());
-    EXPECT_EQ(m.headers.at("source_position"), std::to_string(e.position()));
+    EXPECT_EQ(m.headers.at("ce_specversion"), "1.0");
+    EXPECT_EQ(m.headers.at("ce_type"), "remiss.v1." + e.type());
+    EXPECT_EQ(m.headers.at("ce_id"), e.event_id());
+    EXPECT_EQ(m.headers.at("ce_source"), "remiss/referrals");
+    EXPECT_EQ(m.headers.at("ce_subject"), e.stream_id());
+    EXPECT_EQ(m.headers.at("content-type"), "application/protobuf");
+    EXPECT_EQ(m.headers.at("remiss_position"), std::to_string(e.position()));
+    EXPECT_FALSE(m.headers.at("ce_time").empty());
     EXPECT_EQ(e.source(), "referrals");
     EXPECT_EQ(e.stream_version(), last_version[e.stream_id()] + 1) << "out of order: " << e.event_id();
     last_version[e.stream_id()] = e.stream_version();

@@ -412,15 +412,32 @@ class KafkaRelay final : public Relay {
   bool Produce(const remiss::v1::EventEnvelope& event) {
     const std::string value = event.SerializeAsString();
     const std::string& key = event.partition_key();
+    // Headers by the CloudEvents Kafka binding, binary mode (proto/asyncapi.yaml): the value
+    // is the envelope's bytes, every attribute a ce_<name> header; plus remiss_position.
     const std::string position = absl::StrCat(event.position());
+    const std::string ce_source = absl::StrCat("remiss/", store_->source());
+    const std::string ce_type = absl::StrCat("remiss.v1.", event.type());
+    const std::string ce_time =
+        event.has_recorded_at()
+            ? absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ",
+                               absl::FromUnixSeconds(event.recorded_at().seconds()) +
+                                   absl::Nanoseconds(event.recorded_at().nanos()),
+                               absl::UTCTimeZone())
+            : std::string();
     while (!stop_) {
-      rd_kafka_headers_t* headers = rd_kafka_headers_new(4);
-      rd_kafka_header_add(headers, "event_type", -1, event.type().data(), event.type().size());
-      rd_kafka_header_add(headers, "event_id", -1, event.event_id().data(),
-                          event.event_id().size());
-      rd_kafka_header_add(headers, "source_position", -1, position.data(), position.size());
-      rd_kafka_header_add(headers, "traceparent", -1, event.traceparent().data(),
-                          event.traceparent().size());
+      rd_kafka_headers_t* headers = rd_kafka_headers_new(9);
+      auto add = [headers](const char* name, const std::string& value) {
+        rd_kafka_header_add(headers, name, -1, value.data(), value.size());
+      };
+      add("ce_specversion", "1.0");
+      add("ce_id", event.event_id());
+      add("ce_source", ce_source);
+      add("ce_type", ce_type);
+      if (!ce_time.empty()) add("ce_time", ce_time);
+      add("ce_subject", event.stream_id());
+      add("content-type", "application/protobuf");
+      if (!event.traceparent().empty()) add("ce_traceparent", event.traceparent());
+      add("remiss_position", position);
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk_, RD_KAFKA_V_TOPIC(topic_.c_str()),
           RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),

@@ -1,7 +1,8 @@
 // The relay publishes a store's log to Kafka: it tails the events column family (the
 // outbox), produces each event to remiss.<source>.events.v1 with the idempotent producer
-// (acks=all), key = the envelope's partition_key, headers: event type, event id, source
-// position, traceparent. It persists its cursor only up to the highest contiguous position
+// (acks=all), key = the envelope's partition_key, headers by the CloudEvents Kafka binding
+// (binary mode: ce_specversion, ce_id, ce_source, ce_type, ce_time, ce_subject, content-type,
+// ce_traceparent) plus remiss_position (proto/asyncapi.yaml). It persists its cursor only up to the highest contiguous position
 // whose delivery report said persisted, and sends again anything after it, so a crash or a
 // broker outage loses nothing (consumers drop repeats by position). About once a second it
 // also publishes a watermark to the compacted topic remiss.<source>.watermarks.v1: "every
