@@ -14,6 +14,7 @@
 #include "remiss/core/service_host.h"
 #include "remiss/v1/admin.grpc.pb.h"
 #include "tests/support/health.h"
+#include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {
@@ -21,12 +22,7 @@ namespace {
 
 using remiss::v1::EventEnvelope;
 
-EventEnvelope Registered(const std::string& org_id) {
-  EventEnvelope e;
-  e.set_partition_key(org_id);
-  e.mutable_referrals()->mutable_organization_registered()->set_org_id(org_id);
-  return e;
-}
+using remiss::testing::Registered;
 
 class FeedParkingTest : public ::testing::Test {
  protected:

@@ -7,6 +7,7 @@
 #include "remiss/core/kafka_feed.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/local_feed.h"
+#include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {
@@ -14,12 +15,7 @@ namespace {
 
 using remiss::v1::EventEnvelope;
 
-EventEnvelope Registered(const std::string& org_id) {
-  EventEnvelope e;
-  e.set_partition_key(org_id);
-  e.mutable_referrals()->mutable_organization_registered()->set_org_id(org_id);
-  return e;
-}
+using remiss::testing::Registered;
 
 class FeedTest : public ::testing::Test {
  protected:
