@@ -1,12 +1,14 @@
 #include "remiss/core/event_store.h"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -72,12 +74,28 @@ std::string FeedKey(absl::string_view source, int32_t partition) {
   return absl::StrCat("feed/", source, "/", partition);
 }
 
-std::string EncodeCursor(FeedCursor c) {
-  return EncodeU64(static_cast<uint64_t>(c.offset)) + EncodeU64(c.position);
+// A feed cursor's value: offset and position (u64 each), then the source's incarnation.
+std::string EncodeCursor(const FeedCursor& c) {
+  return absl::StrCat(EncodeU64(static_cast<uint64_t>(c.offset)), EncodeU64(c.position),
+                      c.incarnation);
 }
 
 FeedCursor DecodeCursor(absl::string_view v) {
-  return FeedCursor{static_cast<int64_t>(DecodeU64(v)), DecodeU64(v.substr(std::min<size_t>(8, v.size())))};
+  FeedCursor c{static_cast<int64_t>(DecodeU64(v)), DecodeU64(v.substr(std::min<size_t>(8, v.size())))};
+  if (v.size() > 16) c.incarnation = std::string(v.substr(16));
+  return c;
+}
+
+// The store's incarnation, in `meta`.
+constexpr const char* kIncarnationKey = "m/incarnation";
+
+// 128 random bits, hex.
+absl::StatusOr<std::string> NewIncarnation() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return absl::InternalError("no random bytes for the store's incarnation");
+  std::string hex;
+  for (unsigned char b : bytes) absl::StrAppend(&hex, absl::Hex(b, absl::kZeroPad2));
+  return hex;
 }
 
 // Command records live in the `commands` column family under "r/" + scope + NUL + id
@@ -137,7 +155,8 @@ std::optional<CommandRecord> DecodeRecord(absl::string_view v) {
 
 // A retry gets the first result; a different command under a used id is refused.
 absl::StatusOr<CommitResult> AnswerFromRecord(const CommandRecord& rec, const CommandMeta& meta) {
-  if (rec.fingerprint == meta.fingerprint) return rec.result;
+  // A record restored from the events has no fingerprint: the same id is taken as a retry.
+  if (rec.fingerprint.empty() || rec.fingerprint == meta.fingerprint) return rec.result;
   return absl::AlreadyExistsError(absl::StrCat(
       "command_id: ", Quote(meta.command_id), " was already used at ",
       absl::FormatTime(absl::RFC3339_sec, rec.recorded_at, absl::UTCTimeZone()), " by ",
@@ -263,6 +282,20 @@ class EventStore::Impl {
       last_group_time_ = floor;
       settled_high_ = floor;
     }
+    got = db_->Get(rocksdb::ReadOptions(), meta_, kIncarnationKey, &incarnation_);
+    if (!got.ok() && !got.IsNotFound()) return FromRocks(got, "reading the store's incarnation");
+    if (got.IsNotFound()) {
+      absl::StatusOr<std::string> made = NewIncarnation();
+      if (!made.ok()) return made.status();
+      incarnation_ = *made;
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync;
+      if (absl::Status s = FromRocks(db_->Put(wo, meta_, kIncarnationKey, incarnation_),
+                                     "keeping the store's incarnation");
+          !s.ok()) {
+        return s;
+      }
+    }
     writer_ = std::thread([this] { WriterLoop(); });
     // A rebuild cut short (a crash, a stop) goes on from where it was.
     if (Get(meta_, kRebuildTargetKey).has_value()) return StartRebuild();
@@ -350,6 +383,7 @@ class EventStore::Impl {
   rocksdb::ColumnFamilyHandle* commands_ = nullptr;
   rocksdb::ColumnFamilyHandle* projections_[2] = {nullptr, nullptr};
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  std::string incarnation_;  // set by Open, then never changed
 
  private:
   void WriterLoop();
@@ -370,6 +404,17 @@ class EventStore::Impl {
   absl::Time next_prune_ = absl::InfinitePast();  // writer thread only
 
  public:
+  // After a restore wrote the log directly: the writer goes on after it.
+  void RestoredUpTo(uint64_t position, absl::Time recorded) {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      last_group_time_ = std::max(last_group_time_, recorded);
+      settled_high_ = std::max(settled_high_, recorded);
+    }
+    absl::MutexLock lock(&position_mu_);
+    last_position_.store(position);
+  }
+
   absl::Time SettledUntil() {
     absl::MutexLock lock(&queue_mu_);
     if (committing_) return group_time_;
@@ -485,6 +530,8 @@ class EventStore::Impl::TxImpl final : public Tx {
       const uint64_t position = (*next_position_)++;
       ++version;
       e.set_source(store_->options().source);
+      e.set_incarnation(store_->incarnation_);
+      if (consumed_ != nullptr) *e.mutable_consumed() = *consumed_;
       e.set_position(position);
       e.set_event_id(absl::StrCat(store_->options().source, "-", position));
       e.set_stream_id(std::string(stream_id));
@@ -526,6 +573,7 @@ class EventStore::Impl::TxImpl final : public Tx {
   void SetFeedCursor(absl::string_view source, int32_t partition, FeedCursor cursor) override {
     batch_->Put(store_->meta_, FeedKey(source, partition), EncodeCursor(cursor));
   }
+  void SetConsumed(const remiss::v1::ConsumedFrom* consumed) override { consumed_ = consumed; }
   absl::Time Now() const override { return now_; }
 
   const CommitResult& result() const { return result_; }
@@ -554,6 +602,7 @@ class EventStore::Impl::TxImpl final : public Tx {
   absl::Time now_;
   CommitResult result_;
   absl::Status read_error_;
+  const remiss::v1::ConsumedFrom* consumed_ = nullptr;  // SetConsumed
 };
 
 void EventStore::Impl::WriterLoop() {
@@ -739,6 +788,7 @@ absl::StatusOr<CommitResult> EventStore::Execute(CommandMeta meta, TxFn fn) {
 }
 
 const std::string& EventStore::source() const { return impl_->options().source; }
+const std::string& EventStore::incarnation() const { return impl_->incarnation_; }
 const Clock& EventStore::clock() const { return *impl_->options().clock; }
 uint64_t EventStore::LastPosition() const { return impl_->last_position(); }
 absl::Time EventStore::SettledUntil() const { return impl_->SettledUntil(); }
@@ -869,6 +919,161 @@ Digest EventStore::ProjectionDigest() const {
 
 absl::Status EventStore::StartRebuild() { return impl_->StartRebuild(); }
 RebuildProgress EventStore::Rebuild() const { return impl_->Rebuild(); }
+
+absl::Status EventStore::ImportEvents(const std::vector<EventEnvelope>& events,
+                                      uint64_t* duplicates) {
+  if (impl_->last_position() != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ", source(), " store has recorded ", impl_->last_position(),
+        " events: only an empty store is restored"));
+  }
+  rocksdb::WriteBatchWithIndex batch;
+  for (const EventEnvelope& e : events) {
+    if (e.source() != source() || e.position() == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "event ", Quote(e.event_id()), " is not a ", source(), " event (source ",
+          Quote(e.source()), ", position ", e.position(), ")"));
+    }
+    const std::string key = EncodeU64(e.position());
+    const std::string value = e.SerializeAsString();
+    std::string held;
+    rocksdb::Status got = batch.GetFromBatchAndDB(impl_->db_, rocksdb::ReadOptions(),
+                                                  impl_->events_, key, &held);
+    if (got.ok()) {
+      if (held != value) {
+        return absl::DataLossError(absl::StrCat(
+            "position ", e.position(), " of ", source(),
+            " comes twice with different content: the topic mixes two histories"));
+      }
+      if (duplicates != nullptr) ++*duplicates;
+      continue;
+    }
+    if (!got.IsNotFound()) return ReadFailed(got, "the restored log");
+    batch.Put(impl_->events_, key, value);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = false;  // FinishImport syncs
+  return FromRocks(impl_->db_->Write(wo, batch.GetWriteBatch()), "restoring events");
+}
+
+absl::StatusOr<ImportResult> EventStore::FinishImport() {
+  Impl& im = *impl_;
+  if (im.last_position() != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("the ", source(), " store is not empty"));
+  }
+  ImportResult result;
+  std::string incarnation;
+  uint64_t incarnation_from = 0;
+  std::map<std::pair<std::string, int32_t>, FeedCursor> cursors;
+  const absl::Time keep_after = clock().Now() - im.options().command_retention;
+  absl::Time last_recorded = absl::InfinitePast();
+  // The command whose events are being passed (its events are contiguous: one transaction).
+  std::string command_key;
+  CommitResult command;
+  absl::Time command_at;
+  rocksdb::WriteBatch batch;
+  rocksdb::WriteOptions wo;
+  wo.sync = false;
+  auto flush = [&]() -> absl::Status {
+    absl::Status s = FromRocks(im.db_->Write(wo, &batch), "restoring the stream index");
+    batch.Clear();
+    return s;
+  };
+  auto end_command = [&] {
+    if (command_key.empty() || command_at <= keep_after) return;
+    CommandMeta none;  // no fingerprint, no command name: not kept in events
+    batch.Put(im.commands_, absl::StrCat(kRecordPrefix, command_key),
+              EncodeRecord(command, command_at, none));
+    batch.Put(im.commands_, absl::StrCat(kRecordTimePrefix, EncodeU64(Micros(command_at)), command_key), "");
+    ++result.command_records;
+  };
+  std::unique_ptr<rocksdb::Iterator> it(im.db_->NewIterator(rocksdb::ReadOptions(), im.events_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const uint64_t position = DecodeU64(ToView(it->key()));
+    if (position != result.events + 1) {
+      return absl::DataLossError(absl::StrCat(
+          "positions ", result.events + 1, "..", position - 1, " of ", source(),
+          " are missing from what was restored (a gap in the topic): the log cannot be restored"));
+    }
+    EventEnvelope e;
+    if (!e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("position ", position, " does not parse"));
+    }
+    result.events = position;
+    if (!e.incarnation().empty()) {
+      if (incarnation.empty()) {
+        incarnation = e.incarnation();
+        incarnation_from = position;
+      } else if (e.incarnation() != incarnation) {
+        return absl::DataLossError(absl::StrCat(
+            "position ", position, " of ", source(), " comes from store incarnation ",
+            e.incarnation(), " but position ", incarnation_from, " from ", incarnation,
+            ": the topic mixes two histories"));
+      }
+    }
+    const std::string key = it->key().ToString();
+    batch.Put(im.streams_, StreamIndexKey(e.stream_id(), e.stream_version()), key);
+    batch.Put(im.streams_, e.stream_id(), EncodeU64(e.stream_version()));
+    last_recorded = std::max(last_recorded, FromTimestamp(e.recorded_at()));
+    // Where the feeds had got to: what was consumed, and what an operator skipped.
+    std::optional<remiss::v1::ConsumedFrom> consumed;
+    if (e.has_consumed()) consumed = e.consumed();
+    if (e.has_operations() && e.operations().has_feed_event_skipped()) {
+      const auto& skipped = e.operations().feed_event_skipped();
+      consumed.emplace();
+      consumed->set_source(skipped.source());
+      consumed->set_partition(skipped.partition());
+      consumed->set_offset(skipped.offset());
+      consumed->set_position(skipped.position());
+    }
+    if (consumed && !consumed->source().empty()) {
+      FeedCursor& c = cursors[{consumed->source(), consumed->partition()}];
+      if (consumed->position() >= c.position) {
+        c.position = consumed->position();
+        c.offset = std::max(c.offset, consumed->offset());
+        if (!consumed->incarnation().empty()) c.incarnation = consumed->incarnation();
+      }
+    }
+    // Command records: one per command_id and calling organization.
+    const std::string scope = e.command_id().empty()
+                                  ? std::string()
+                                  : absl::StrCat(e.actor().org_id(), absl::string_view("\0", 1),
+                                                 e.command_id());
+    if (scope != command_key) {
+      end_command();
+      command_key = scope;
+      command = CommitResult{};
+      command.first_position = position;
+      command_at = FromTimestamp(e.recorded_at());
+    }
+    command.stream_id = e.stream_id();
+    command.stream_version = e.stream_version();
+    command.last_position = position;
+    if (batch.Count() >= 20000) {
+      if (absl::Status s = flush(); !s.ok()) return s;
+    }
+  }
+  if (!it->status().ok()) return ReadFailed(it->status(), "the restored log");
+  end_command();
+  for (const auto& [where, cursor] : cursors) {
+    batch.Put(im.meta_, FeedKey(where.first, where.second), EncodeCursor(cursor));
+  }
+  result.feed_cursors = cursors.size();
+  if (!incarnation.empty()) {
+    batch.Put(im.meta_, kIncarnationKey, incarnation);
+    im.incarnation_ = incarnation;
+  }
+  if (last_recorded != absl::InfinitePast()) {
+    batch.Put(im.meta_, kRecordedAtKey, EncodeU64(static_cast<uint64_t>(Micros(last_recorded))));
+  }
+  wo.sync = true;
+  if (absl::Status s = flush(); !s.ok()) return s;
+  im.RestoredUpTo(result.events, last_recorded);
+  absl::StatusOr<Digest> digest = RebuildProjections();
+  if (!digest.ok()) return digest.status();
+  result.digest = *digest;
+  return result;
+}
 
 absl::StatusOr<Digest> EventStore::RebuildProjections() {
   if (absl::Status s = impl_->StartRebuild(); !s.ok()) return s;

@@ -8,20 +8,52 @@
 
 namespace remiss::core {
 
+namespace {
+
+// An event from another incarnation of a source than the one the cursor's positions belong
+// to: the source's store was wiped (or replaced) and numbers from 1 again. Taking its events
+// for repeats would drop them silently, applying them would mix two histories: the feed parks.
+absl::Status NewIncarnation(const FeedEvent& event, const FeedCursor& cursor) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "source: ", event.source, " is a new store (incarnation ", event.envelope.incarnation(),
+      ", position ", event.envelope.position(), ") but this consumer applied ", event.source,
+      "'s events up to position ", cursor.position, " of incarnation ", cursor.incarnation,
+      ": the ", event.source, " store was started afresh instead of restored. Restore it from "
+      "its topic (--restore-from-kafka on an empty --data-dir), or start this service afresh "
+      "too"));
+}
+
+}  // namespace
+
 absl::Status FeedConsumer::Consume(const std::vector<FeedEvent>& batch) {
   if (batch.empty()) return absl::OkStatus();
   auto committed = store_->Execute(CommandMeta{}, [&](Tx& tx) -> absl::Status {
     for (size_t i = 0; i < batch.size(); ++i) {
       const FeedEvent& event = batch[i];
+      const remiss::v1::EventEnvelope& e = event.envelope;
       std::optional<FeedCursor> cursor = tx.GetFeedCursor(event.source, event.partition);
-      FeedCursor next{event.offset, event.envelope.position()};
-      if (cursor && event.envelope.position() <= cursor->position) {
+      if (cursor && !cursor->incarnation.empty() && !e.incarnation().empty() &&
+          cursor->incarnation != e.incarnation()) {
+        return AtEvent(NewIncarnation(event, *cursor), i);
+      }
+      FeedCursor next{event.offset, e.position(), e.incarnation()};
+      if (cursor && e.position() <= cursor->position) {
         // A repeat (the relay sent it again): consumed, not applied.
-        next = FeedCursor{std::max(cursor->offset, event.offset), cursor->position};
+        next = FeedCursor{std::max(cursor->offset, event.offset), cursor->position,
+                          cursor->incarnation.empty() ? e.incarnation() : cursor->incarnation};
       } else {
+        remiss::v1::ConsumedFrom consumed;
+        consumed.set_source(event.source);
+        consumed.set_partition(event.partition);
+        consumed.set_offset(event.offset);
+        consumed.set_position(e.position());
+        consumed.set_incarnation(e.incarnation());
+        tx.SetConsumed(&consumed);
         absl::Status s = apply_(event, tx);
+        tx.SetConsumed(nullptr);
         if (!s.ok()) return AtEvent(std::move(s), i);
       }
+      if (next.incarnation.empty() && cursor) next.incarnation = cursor->incarnation;
       tx.SetFeedCursor(event.source, event.partition, next);
     }
     return absl::OkStatus();
@@ -115,7 +147,8 @@ absl::StatusOr<std::pair<ParkedEvent, CommitResult>> FeedConsumer::Skip(
       return s;
     }
     tx.SetFeedCursor(p.source, p.partition,
-                     FeedCursor{p.offset, std::max(p.position, cursor ? cursor->position : 0)});
+                     FeedCursor{p.offset, std::max(p.position, cursor ? cursor->position : 0),
+                                cursor ? cursor->incarnation : std::string()});
     return absl::OkStatus();
   });
   if (!done.ok()) return done.status();

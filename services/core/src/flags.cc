@@ -24,6 +24,10 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
       has_value = true;
     }
     std::replace(name.begin(), name.end(), '_', '-');
+    if (name == "restore-from-kafka" && !has_value) {
+      flags.restore_from_kafka = true;
+      continue;
+    }
     if (!has_value) {
       if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat("--", name, ": needs a value"));
       value = argv[++i];
@@ -66,6 +70,9 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
       return absl::InvalidArgumentError(absl::StrCat("--", name, ": unknown flag (see --help)"));
     }
   }
+  if (flags.restore_from_kafka && flags.kafka_brokers.empty()) {
+    return absl::InvalidArgumentError("--restore-from-kafka: needs --kafka-brokers (the topics to restore from)");
+  }
   if (flags.listen.empty()) return absl::InvalidArgumentError("--listen: must be host:port");
   if (flags.data_dir.empty()) return absl::InvalidArgumentError("--data-dir: must be a directory");
   return flags;
@@ -78,6 +85,9 @@ std::string ServerFlagsHelp() {
          "                            (default: none, the embedded mode)\n"
          "  --kafka-properties FILE   librdkafka security settings for every Kafka client\n"
          "                            (security.protocol, ssl.*, sasl.*: TLS, SASL/SCRAM)\n"
+         "  --restore-from-kafka      a store that is empty (its disk was lost) is first restored\n"
+         "                            from its own events topic: log, feed cursors, projections\n"
+         "                            (stores that hold events are left as they are)\n"
          "  --max-message-bytes N     the largest request accepted (default 4194304)\n"
          "  --command-retention-days N  how long a command_id is remembered, so that a retry\n"
          "                            gets the first result (default 30, at least 30)\n"

@@ -10,10 +10,19 @@
 
 namespace remiss::core {
 
+// Where to go on from the consumer's cursor: after it; but from the start when the cursor
+// belongs to another incarnation of the source (its store was started afresh), so that the
+// consumer meets the new store's first event and parks, instead of waiting silently until the
+// new store's positions pass the old ones.
+uint64_t LocalFeed::NextAfter(const std::optional<FeedCursor>& cursor) const {
+  if (!cursor) return 1;
+  if (!cursor->incarnation.empty() && cursor->incarnation != source_->incarnation()) return 1;
+  return cursor->position + 1;
+}
+
 absl::Status LocalFeed::Start(CursorLookup cursors, Handler handler) {
   if (thread_.joinable()) return absl::FailedPreconditionError("the feed is already running");
-  std::optional<FeedCursor> cursor = cursors(source_->source(), 0);
-  const uint64_t next = cursor ? cursor->position + 1 : 1;
+  const uint64_t next = NextAfter(cursors(source_->source(), 0));
   cursors_ = std::move(cursors);
   stop_ = false;
   thread_ = std::thread([this, next, handler = std::move(handler)] { Loop(next, handler); });
@@ -134,8 +143,7 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
                  poison.type().c_str(), s.ToString().c_str());
     if (!WaitWhileParked()) return;
     // Resumed: from the consumer's cursor (past the event when an operator skipped it).
-    std::optional<FeedCursor> cursor = cursors_(source_->source(), 0);
-    next = cursor ? cursor->position + 1 : 1;
+    next = NextAfter(cursors_(source_->source(), 0));
     limit = batch_;
     backoff.Reset();
   }

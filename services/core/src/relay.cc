@@ -21,11 +21,13 @@
 #include "remiss/core/kafka.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/settled_marks.h"
+#include "remiss/core/restore.h"
+#include "remiss/core/topic_reader.h"
 
 namespace remiss::core {
 namespace {
 
-constexpr char kCursorKey[] = "relay/cursor";
+constexpr const char* kCursorKey = kRelayCursorKey;
 constexpr size_t kReadBatch = 500;
 // How long Stop() waits for outstanding delivery reports before giving up on them (they are
 // sent again by the next relay, from the saved cursor).
@@ -536,10 +538,36 @@ class KafkaRelay final : public Relay {
     }
   }
 
+  // A topic holding another store's events (this store was started afresh, or another data
+  // directory was put in its place) gets nothing from this one: two histories numbered from
+  // 1 each would be mixed, and consumers would take the new events for repeats. Health says
+  // which incarnations and what to do; the relay looks again every little while.
+  void VerifyTopicIncarnation() {
+    while (!stop_) {
+      absl::StatusOr<TopicTail> tail = ReadTopicTail(options_.brokers, topic_);
+      if (!tail.ok()) {
+        LogOnce(absl::StrCat("reading the end of ", topic_, ": ", tail.status().ToString(),
+                             " (retrying)"));
+        Pause(kRetryBackoff);
+        continue;
+      }
+      absl::Status s = core::CheckTopicIncarnation(*tail, topic_, store_->source(),
+                                             store_->incarnation(), store_->LastPosition());
+      if (s.ok()) {
+        ClearProblem();
+        return;
+      }
+      LogOnce(std::string(s.message()));
+      NoteProblem(cursor_ + 1, std::string(s.message()));
+      Pause(kTopicRecheck);
+    }
+  }
+
   void Run() {
     EnsureTopicsExist();
     VerifyTopicKeepsHistory();
     CheckTopicHoldsTheCursor();
+    VerifyTopicIncarnation();
     if (publish_watermarks_ && !stop_) (void)LearnEndOffsets();  // else at the next watermark
     while (!stop_) {
       rd_kafka_poll(rk_, 0);

@@ -11,7 +11,8 @@ ModuleSettings SettingsFor(const ServerFlags& flags, const Clock* clock) {
   return {.data_dir = flags.data_dir,
           .clock = clock,
           .kafka_brokers = flags.kafka_brokers,
-          .command_retention = absl::Hours(24) * flags.command_retention_days};
+          .command_retention = absl::Hours(24) * flags.command_retention_days,
+          .restore_from_kafka = flags.restore_from_kafka};
 }
 
 int ServerMain(int argc, char** argv, const std::string& program, const std::string& about,

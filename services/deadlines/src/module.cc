@@ -1,5 +1,7 @@
 #include "remiss/deadlines/module.h"
 
+#include "remiss/core/restore.h"
+
 #include "remiss/deadlines/policy.h"
 
 #include "remiss/deadlines/reactions.h"
@@ -34,6 +36,7 @@ absl::StatusOr<std::unique_ptr<DeadlinesModule>> DeadlinesModule::Open(
                                        .command_retention = settings.command_retention});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
+  if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;
   if (absl::Status s = UpgradeProjections(*m->store_); !s.ok()) return s;
   m->service_ = std::make_unique<DeadlineGrpcService>(m->store_.get());
   if (!settings.kafka_brokers.empty()) {

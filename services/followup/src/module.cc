@@ -1,5 +1,7 @@
 #include "remiss/followup/module.h"
 
+#include "remiss/core/restore.h"
+
 #include "remiss/followup/policy.h"
 
 #include "remiss/followup/observer.h"
@@ -17,6 +19,7 @@ absl::StatusOr<std::unique_ptr<FollowupModule>> FollowupModule::Open(
                                        .command_retention = settings.command_retention});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
+  if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;
   m->service_ = std::make_unique<FollowupGrpcService>(m->store_.get());
   if (!settings.kafka_brokers.empty()) {
     auto relay = core::Relay::Start(m->store_.get(), {.brokers = settings.kafka_brokers});

@@ -1,5 +1,7 @@
 #include "remiss/responses/module.h"
 
+#include "remiss/core/restore.h"
+
 #include "remiss/responses/policy.h"
 
 #include "remiss/responses/referrals_follower.h"
@@ -22,6 +24,7 @@ absl::StatusOr<std::unique_ptr<ResponsesModule>> ResponsesModule::Open(
                                        .restated_until = [restated] { return restated->Watermark(); }});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
+  if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;
   m->service_ = std::make_unique<ResponseGrpcService>(m->store_.get());
   if (!settings.kafka_brokers.empty()) {
     auto relay = core::Relay::Start(m->store_.get(), {.brokers = settings.kafka_brokers});

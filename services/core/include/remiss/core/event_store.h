@@ -60,6 +60,9 @@ struct CommitResult {
 struct FeedCursor {
   int64_t offset = -1;    // last offset consumed (Kafka offset, or the position for LocalFeed)
   uint64_t position = 0;  // highest source position applied: anything at or below is a repeat
+  // The source store's incarnation those positions belong to (empty: from before it was
+  // kept). Events of another incarnation are not repeats, whatever their positions.
+  std::string incarnation;
 };
 
 // Reads and writes of projection state, inside a transaction (or a rebuild).
@@ -104,6 +107,9 @@ class Tx : public ProjectionTx {
   [[nodiscard]] virtual std::optional<FeedCursor> GetFeedCursor(absl::string_view source,
                                                                 int32_t partition) = 0;
   virtual void SetFeedCursor(absl::string_view source, int32_t partition, FeedCursor cursor) = 0;
+  // The feed event being applied (null: none): what this transaction appends from now on is
+  // marked with it (EventEnvelope.consumed), so a restore from Kafka can tell the cursors.
+  virtual void SetConsumed(const remiss::v1::ConsumedFrom* consumed) {}
   [[nodiscard]] virtual absl::Time Now() const = 0;
 };
 
@@ -151,6 +157,14 @@ struct Digest {
   uint64_t log_position = 0;
 };
 
+// What a restore put back (EventStore::FinishImport).
+struct ImportResult {
+  uint64_t events = 0;           // positions 1..events
+  size_t feed_cursors = 0;       // from the events' `consumed`
+  size_t command_records = 0;    // those still within retention
+  Digest digest;                 // of the projections rebuilt from the restored log
+};
+
 class EventStore {
  public:
   using TxFn = std::function<absl::Status(Tx&)>;
@@ -171,6 +185,9 @@ class EventStore {
 
   const std::string& source() const;
   const Clock& clock() const;
+  // This store's incarnation: made when the store is created, kept across restarts, carried
+  // over by a restore from Kafka; on every event it records (EventEnvelope.incarnation).
+  const std::string& incarnation() const;
 
   // The last committed position (0: empty log).
   [[nodiscard]] uint64_t LastPosition() const;
@@ -221,6 +238,18 @@ class EventStore {
   [[nodiscard]] RebuildProgress Rebuild() const;
   // StartRebuild, then waits for it to finish. Returns the new digest.
   [[nodiscard]] absl::StatusOr<Digest> RebuildProjections();
+
+  // Restoring a lost store from the events it published (restore.h), into a store that has
+  // recorded nothing and that nothing else uses yet. ImportEvents puts events back at their
+  // positions: the same position again with the same content counts in `duplicates`, with
+  // other content it is an error naming the position. FinishImport then checks that the
+  // positions run from 1 with no gap and come from one incarnation (which the store takes
+  // over), and rebuilds the stream index, the feed cursors (from the events' `consumed` and
+  // the operators' skips), the command records still within retention (with no fingerprint
+  // kept: the same id again is answered as a retry) and the projections.
+  [[nodiscard]] absl::Status ImportEvents(const std::vector<remiss::v1::EventEnvelope>& events,
+                                          uint64_t* duplicates);
+  [[nodiscard]] absl::StatusOr<ImportResult> FinishImport();
 
  private:
   class Impl;

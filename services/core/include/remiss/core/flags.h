@@ -25,6 +25,8 @@ struct ServerFlags {
   std::optional<absl::Time> manual_clock;
   int command_retention_days = 30;
   TlsSettings tls;  // --tls-cert/--tls-key/--tls-ca/--trust-domain; none: plaintext, loopback only  // how long command records are kept (at least 30)
+  // An empty store is restored from its Kafka topic before the service starts (restore.h).
+  bool restore_from_kafka = false;
   bool help = false;
 };
 

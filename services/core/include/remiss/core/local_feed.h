@@ -35,6 +35,7 @@ class LocalFeed final : public Feed {
   void Loop(uint64_t next, Handler handler);
   // Waits (while parked) until Resume() or Stop(); true when resumed.
   bool WaitWhileParked();
+  uint64_t NextAfter(const std::optional<FeedCursor>& cursor) const;
 
   const EventStore* source_;
   size_t batch_;

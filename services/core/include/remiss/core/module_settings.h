@@ -16,6 +16,8 @@ struct ModuleSettings {
   std::string kafka_brokers;      // empty: no relay (the embedded default)
   // How long a command_id's record is kept (a retry within it is recognised), >= 30 days.
   absl::Duration command_retention = absl::Hours(24 * 30);
+  // An empty store is restored from its events topic before anything else (PrepareStore).
+  bool restore_from_kafka = false;
 };
 
 }  // namespace remiss::core

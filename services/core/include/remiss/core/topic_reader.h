@@ -1,0 +1,61 @@
+// Reads a Kafka topic's partitions up to where they end now, with no consumer group: what a
+// restore from Kafka and the relay's check of a topic's incarnation need.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "remiss/v1/envelope.pb.h"
+
+namespace remiss::core {
+
+// One partition's offsets as the brokers had them when the read began.
+struct PartitionRange {
+  int32_t partition = 0;
+  int64_t low = 0;   // the first offset still held
+  int64_t high = 0;  // one past the last
+};
+
+struct TopicMessage {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  absl::string_view value;
+};
+
+// Learns each partition's range, asks `start_at` where to begin in it (an offset in
+// [low, high]; high: read nothing there), then delivers every message from there up to the
+// partition's `high`, in offset order per partition, to `fn` (an error from fn ends the read
+// and comes back). UNAVAILABLE when the brokers do not answer or the read makes no progress
+// for `stall`; NOT_FOUND when the topic does not exist. TLS and SASL settings come from
+// ApplyKafkaClientProperties.
+[[nodiscard]] absl::Status ReadTopicToEnd(
+    const std::string& brokers, const std::string& topic,
+    const std::function<int64_t(const PartitionRange&)>& start_at,
+    const std::function<absl::Status(const TopicMessage&)>& fn,
+    absl::Duration stall = absl::Seconds(30));
+
+// How many events a source's topic holds, and the last event of each partition that has any.
+struct TopicTail {
+  int64_t events = 0;
+  std::vector<remiss::v1::EventEnvelope> last;  // one per non-empty partition
+};
+[[nodiscard]] absl::StatusOr<TopicTail> ReadTopicTail(const std::string& brokers,
+                                                      const std::string& topic,
+                                                      absl::Duration stall = absl::Seconds(10));
+
+// A topic's events that belong to another store than `incarnation` (a fresh store must not be
+// published onto another's history): FAILED_PRECONDITION naming both incarnations and what
+// to do; OK when the topic is empty or holds this incarnation's events (or events from before
+// incarnations were kept).
+[[nodiscard]] absl::Status CheckTopicIncarnation(const TopicTail& tail, const std::string& topic,
+                                                 const std::string& source,
+                                                 const std::string& incarnation,
+                                                 uint64_t store_position);
+
+}  // namespace remiss::core

@@ -1,0 +1,96 @@
+#include "remiss/core/restore.h"
+
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/keys.h"
+#include "remiss/core/topic_reader.h"
+
+namespace remiss::core {
+namespace {
+
+constexpr size_t kImportBatch = 2000;
+
+}  // namespace
+
+absl::StatusOr<RestoreSummary> RestoreFromKafka(EventStore* store, const std::string& brokers) {
+  if (store->LastPosition() != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ", store->source(), " store holds ", store->LastPosition(),
+        " events: only an empty store is restored from Kafka"));
+  }
+  const std::string topic = TopicFor(store->source());
+  RestoreSummary summary;
+  std::vector<remiss::v1::EventEnvelope> batch;
+  bool start_deleted = false;
+  absl::Status read = ReadTopicToEnd(
+      brokers, topic,
+      [&](const PartitionRange& r) {
+        if (r.low > 0) start_deleted = true;
+        return r.low;
+      },
+      [&](const TopicMessage& m) -> absl::Status {
+        remiss::v1::EventEnvelope& e = batch.emplace_back();
+        if (!e.ParseFromArray(m.value.data(), static_cast<int>(m.value.size()))) {
+          return absl::DataLossError(absl::StrCat(topic, "[", m.partition, "] offset ", m.offset,
+                                                  " is not an event envelope"));
+        }
+        if (batch.size() < kImportBatch) return absl::OkStatus();
+        absl::Status s = store->ImportEvents(batch, &summary.duplicates);
+        batch.clear();
+        return s;
+      },
+      absl::Seconds(60));
+  if (absl::IsNotFound(read)) {
+    return absl::NotFoundError(absl::StrCat("--restore-from-kafka: ", read.message()));
+  }
+  if (!read.ok()) return read;
+  if (absl::Status s = store->ImportEvents(batch, &summary.duplicates); !s.ok()) return s;
+  absl::StatusOr<ImportResult> imported = store->FinishImport();
+  if (!imported.ok()) {
+    if (start_deleted) {
+      return absl::DataLossError(absl::StrCat(
+          imported.status().message(), "; the topic no longer holds its first events (its "
+          "retention deleted them): it does not keep the history a restore needs"));
+    }
+    return imported.status();
+  }
+  summary.imported = *imported;
+  summary.incarnation = store->incarnation();
+  if (absl::Status s = store->PutMeta(kRelayCursorKey, EncodeU64(imported->events)); !s.ok()) {
+    return s;
+  }
+  return summary;
+}
+
+absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
+  if (settings.kafka_brokers.empty() || store->LastPosition() != 0) return absl::OkStatus();
+  const std::string topic = TopicFor(store->source());
+  if (settings.restore_from_kafka) {
+    absl::StatusOr<RestoreSummary> restored = RestoreFromKafka(store, settings.kafka_brokers);
+    if (!restored.ok()) {
+      return absl::Status(restored.status().code(),
+                          absl::StrCat("restoring ", store->source(), " from ", topic, ": ",
+                                       restored.status().message()));
+    }
+    std::cout << "restored " << store->source() << " from " << topic << ": "
+              << restored->imported.events << " events (" << restored->duplicates
+              << " duplicates dropped), incarnation " << restored->incarnation << ", "
+              << restored->imported.feed_cursors << " feed cursors, "
+              << restored->imported.command_records << " command records, projections digest "
+              << restored->imported.digest.sha256 << std::endl;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<TopicTail> tail = ReadTopicTail(settings.kafka_brokers, topic, absl::Seconds(10));
+  if (!tail.ok()) {
+    std::fprintf(stderr, "%s: cannot tell yet whether %s holds an earlier store's events (%s); "
+                 "the relay checks before it publishes\n",
+                 store->source().c_str(), topic.c_str(), tail.status().ToString().c_str());
+    return absl::OkStatus();
+  }
+  return CheckTopicIncarnation(*tail, topic, store->source(), store->incarnation(), 0);
+}
+
+}  // namespace remiss::core
