@@ -268,11 +268,12 @@ class Servers {
       }
       processes_.push_back(std::make_unique<Process>(spec.name, args,
                                                      absl::StrCat(dir, "/", spec.name, ".log")));
+      args_.push_back(std::move(args));
     }
-    std::vector<std::string> addresses;
     for (auto& process : processes_) {
-      addresses.push_back(absl::StrCat("127.0.0.1:", process->WaitForPort(kWaitLimit)));
+      addresses_.push_back(absl::StrCat("127.0.0.1:", process->WaitForPort(kWaitLimit)));
     }
+    const std::vector<std::string>& addresses = addresses_;
     auto address = [&](int i) { return addresses[mode == Mode::kOneProcess ? 0 : i]; };
     ScenarioOptions options;
     options.casualties = [this] { return Casualties(); };
@@ -287,8 +288,10 @@ class Servers {
     }
     // The board the day after the first round's deadline: socialnämnden breached, Skärholmen
     // within its extension.
-    options.after_the_deadline = [run](const StatusBoard& after) {
+    options.after_the_deadline = [this, run, dir](const StatusBoard& after) {
       SCOPED_TRACE(run);
+      // Over Kafka, responses' disk is lost here, mid-round, and restored from its topic.
+      if (mode_ == Mode::kOverKafka) LoseAndRestore(1, dir);
       EXPECT_EQ(after.today(), "2021-02-27");
       EXPECT_EQ(Strings(after.not_answered()), (std::vector<std::string>{kSkarholmen, kSocial}));
       EXPECT_EQ(AsMap(after.by_stage()), (std::map<std::string, int32_t>{
@@ -316,6 +319,56 @@ class Servers {
 
   Cluster& client() { return *client_; }
 
+  // The disk of the service processes_[i] is lost: it is stopped and its data directory
+  // deleted. Started again on the empty directory it refuses, for its topic holds an earlier
+  // store's history; started with --restore-from-kafka (on the same port, at the scenario's
+  // time) it comes back from its topic with the same log position and projections digest,
+  // and the round goes on with it.
+  void LoseAndRestore(size_t i, const std::string& dir) {
+    const std::string name = processes_[i]->name();
+    SCOPED_TRACE(absl::StrCat("losing and restoring ", name));
+    client_->Settle();
+    const ProjectionDigest before = DigestOf(i, dir);
+    ASSERT_GT(before.log_position(), 0u);
+    ASSERT_EQ(processes_[i]->Stop(absl::Seconds(30)), "");
+    const std::string data = absl::StrCat(dir, "/", name, "-data");
+    std::filesystem::remove_all(data);
+
+    std::vector<std::string> args = args_[i];
+    for (size_t a = 0; a + 1 < args.size(); ++a) {
+      if (args[a] == "--listen") args[a + 1] = addresses_[i];
+      if (args[a] == "--manual-clock") {
+        args[a + 1] = absl::FormatTime(absl::RFC3339_full, client_->now(), absl::UTCTimeZone());
+      }
+    }
+    {
+      Process refused(name, args, absl::StrCat(dir, "/", name, "-refused.log"));
+      std::string ended;
+      for (absl::Time until = absl::Now() + kWaitLimit; ended.empty() && absl::Now() < until;) {
+        absl::SleepFor(absl::Milliseconds(50));
+        ended = refused.Ended();
+      }
+      EXPECT_EQ(ended, "exit status 1") << refused.Log();
+      EXPECT_NE(refused.Log().find("--restore-from-kafka"), std::string::npos) << refused.Log();
+    }
+    std::filesystem::remove_all(data);
+    args.push_back("--restore-from-kafka");
+    processes_[i] = std::make_unique<Process>(name, args, absl::StrCat(dir, "/", name, "-restored.log"));
+    EXPECT_EQ(absl::StrCat("127.0.0.1:", processes_[i]->WaitForPort(kWaitLimit)), addresses_[i]);
+    EXPECT_NE(processes_[i]->Log().find(absl::StrCat("restored ", name, " from remiss.", name,
+                                                     ".events.v1: ", before.log_position(),
+                                                     " events")),
+              std::string::npos)
+        << processes_[i]->Log();
+    const ProjectionDigest after = DigestOf(i, dir);
+    EXPECT_EQ(after.log_position(), before.log_position());
+    EXPECT_EQ(after.sha256(), before.sha256()) << "the restored projections differ";
+    EXPECT_EQ(after.entries(), before.entries());
+    std::cout << "[ seed rounds ] " << name << " lost and restored from Kafka: "
+              << after.log_position() << " events, digest " << after.sha256().substr(0, 12)
+              << std::endl;
+  }
+
   // SIGTERM to every process (the followers first), and each must exit cleanly.
   void Stop() {
     for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) {
@@ -340,8 +393,25 @@ class Servers {
     return s.size() <= n ? s : "..." + s.substr(s.size() - n);
   }
 
+  // The projections digest of processes_[i]'s service, asked as the operator.
+  ProjectionDigest DigestOf(size_t i, const std::string& dir) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ReadFile(dir + "/pki/ca.pem");
+    ssl.pem_cert_chain = ReadFile(dir + "/pki/operator.pem");
+    ssl.pem_private_key = ReadFile(dir + "/pki/operator.key");
+    auto admin = AdminService::NewStub(grpc::CreateChannel(addresses_[i], grpc::SslCredentials(ssl)));
+    GetProjectionDigestRequest request;
+    request.set_service(processes_[i]->name());
+    ProjectionDigest digest;
+    grpc::Status s = Query(*admin, &AdminService::Stub::GetProjectionDigest, request, &digest);
+    if (!s.ok()) Fail(absl::StrCat(processes_[i]->name(), " digest: ", Describe(s)));
+    return digest;
+  }
+
   Mode mode_;
   std::vector<std::unique_ptr<Process>> processes_;
+  std::vector<std::vector<std::string>> args_;  // how each process was started
+  std::vector<std::string> addresses_;
   std::unique_ptr<Cluster> client_;
 };
 

@@ -52,6 +52,8 @@ template <typename Fn>
 grpc::Status Call(const Who& who, Fn&& fn) {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+  // A server that restarts (a restore, a rolling update) is waited for, not failed at once.
+  ctx.set_wait_for_ready(true);
   ctx.AddMetadata("x-remiss-org", who.org);
   ctx.AddMetadata("x-remiss-role", who.role);
   ctx.AddMetadata("x-remiss-person", who.person);

@@ -1,0 +1,158 @@
+// A service whose disk is lost comes back from its own Kafka topic: the log at its positions
+// (duplicates a relay sent again dropped), its incarnation, its relay's cursor (nothing is
+// published twice more) and projections with the digest the lost store had. And a fresh
+// store is never published onto a topic that holds an earlier store's history: the start-up
+// check refuses it, and a relay started anyway publishes nothing and says why.
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/keys.h"
+#include "remiss/core/relay.h"
+#include "remiss/core/restore.h"
+#include "remiss/core/topic_reader.h"
+#include "tests/integration/kafka_broker.h"
+#include "tests/support/referrals_events.h"
+#include "tests/support/temp_dir.h"
+
+namespace remiss::core {
+namespace {
+
+using remiss::testing::Registered;
+using remiss::v1::EventEnvelope;
+
+constexpr char kTopic[] = "remiss.referrals.events.v1";
+
+class VersionsProjector : public Projector {
+ public:
+  absl::Status Apply(const EventEnvelope& e, ProjectionTx& tx) override {
+    tx.Put(absl::StrCat("stream/", e.stream_id()), absl::StrCat(e.stream_version()));
+    return absl::OkStatus();
+  }
+};
+
+class RestoreFromKafkaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {  // a broker of its own: each test starts from no topics
+    auto started = remiss::testing::KafkaBroker::Start();
+    ASSERT_TRUE(started.ok()) << started.status();
+    owned_ = std::move(*started);
+    broker_ = owned_.get();
+  }
+  std::unique_ptr<EventStore> Open(const std::string& dir) {
+    auto s = EventStore::Open({.path = dir_.Sub(dir), .source = "referrals", .clock = &clock_,
+                               .projector = &projector_});
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  void Publish(EventStore& store, const std::string& org) {
+    CommandMeta meta;
+    meta.command_id = absl::StrCat("register-", ++commands_);
+    meta.actor.set_org_id("ks");
+    ASSERT_TRUE(store.Execute(meta, [&](Tx& tx) {
+                       return tx.Append(absl::StrCat("organization/", org), std::nullopt,
+                                        {Registered(org)});
+                     }).ok());
+  }
+  int64_t TopicEvents() {
+    auto tail = ReadTopicTail(broker_->bootstrap(), kTopic);
+    EXPECT_TRUE(tail.ok()) << tail.status();
+    return tail.ok() ? tail->events : -1;
+  }
+  bool WaitFor(const std::function<bool()>& done, absl::Duration limit = absl::Seconds(60)) {
+    for (absl::Time until = absl::Now() + limit; absl::Now() < until;) {
+      if (done()) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return done();
+  }
+
+  std::unique_ptr<remiss::testing::KafkaBroker> owned_;
+  remiss::testing::KafkaBroker* broker_ = nullptr;
+  remiss::testing::TempDir dir_;
+  VersionsProjector projector_;
+  int commands_ = 0;
+  ManualClock clock_{absl::FromUnixSeconds(1700000000)};
+};
+
+TEST_F(RestoreFromKafkaTest, ALostStoreComesBackFromItsTopicAndGoesOn) {
+  Digest lost_digest;
+  std::string incarnation;
+  {
+    auto store = Open("lost");
+    for (int i = 0; i < 300; ++i) Publish(*store, absl::StrCat("org-", i % 120));
+    auto relay = Relay::Start(store.get(), {.brokers = broker_->bootstrap()});
+    ASSERT_TRUE(relay.ok()) << relay.status();
+    ASSERT_TRUE(WaitFor([&] { return (*relay)->Cursor() == 300; }));
+    // An operator's republish: every event is on the topic twice.
+    (*relay)->Republish();
+    ASSERT_TRUE(WaitFor([&] { return TopicEvents() == 600; }));
+    (*relay)->Stop();
+    lost_digest = store->ProjectionDigest();
+    incarnation = store->incarnation();
+  }
+
+  auto restored = Open("restored");
+  auto summary = RestoreFromKafka(restored.get(), broker_->bootstrap());
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->imported.events, 300u);
+  EXPECT_EQ(summary->duplicates, 300u);
+  EXPECT_EQ(summary->incarnation, incarnation);
+  EXPECT_EQ(summary->imported.command_records, 300u);
+  EXPECT_EQ(restored->LastPosition(), 300u);
+  EXPECT_EQ(restored->ProjectionDigest().sha256, lost_digest.sha256);
+  EXPECT_EQ(restored->ProjectionDigest().entries, 120u);
+
+  // Its relay publishes nothing again, and what it records next goes out after the rest.
+  auto relay = Relay::Start(restored.get(), {.brokers = broker_->bootstrap()});
+  ASSERT_TRUE(relay.ok()) << relay.status();
+  Publish(*restored, "after-the-restore");
+  ASSERT_TRUE(WaitFor([&] { return (*relay)->Cursor() == 301; }));
+  EXPECT_TRUE((*relay)->Health().ok()) << (*relay)->Health();
+  EXPECT_EQ(TopicEvents(), 601);
+  (*relay)->Stop();
+}
+
+TEST_F(RestoreFromKafkaTest, AFreshStoreIsNeverPublishedOntoAnEarlierStoresTopic) {
+  {
+    auto store = Open("earlier");
+    for (int i = 0; i < 3; ++i) Publish(*store, absl::StrCat("org-", i));
+    auto relay = Relay::Start(store.get(), {.brokers = broker_->bootstrap()});
+    ASSERT_TRUE(relay.ok()) << relay.status();
+    ASSERT_TRUE(WaitFor([&] { return (*relay)->Cursor() == 3; }));
+    (*relay)->Stop();
+  }
+  // Started afresh: refused at start, naming the topic and the way out.
+  auto fresh = Open("fresh");
+  absl::Status started = PrepareStore(fresh.get(), {.kafka_brokers = broker_->bootstrap()});
+  EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition) << started;
+  EXPECT_NE(started.message().find(kTopic), std::string::npos) << started;
+  EXPECT_NE(started.message().find("--restore-from-kafka"), std::string::npos) << started;
+
+  // A store that recorded events of its own before its relay met the topic: it publishes
+  // none of them, and its health says why.
+  Publish(*fresh, "mixed-in");
+  auto relay = Relay::Start(fresh.get(), {.brokers = broker_->bootstrap()});
+  ASSERT_TRUE(relay.ok()) << relay.status();
+  ASSERT_TRUE(WaitFor([&] { return !(*relay)->Health().ok(); }, absl::Seconds(30)));
+  const std::string why((*relay)->Health().message());
+  EXPECT_NE(why.find("another referrals store"), std::string::npos) << why;
+  EXPECT_NE(why.find(fresh->incarnation()), std::string::npos) << why;
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_EQ(TopicEvents(), 3) << "a fresh store's events were mixed into the earlier history";
+  EXPECT_EQ((*relay)->Cursor(), 0u);
+  (*relay)->Stop();
+
+  // A restore is only into an empty store.
+  EXPECT_EQ(RestoreFromKafka(fresh.get(), broker_->bootstrap()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RestoreFromKafkaTest, ATopicThatDoesNotExistIsNotFoundAndAnEmptyOneRestoresNothing) {
+  auto store = Open("empty");
+  auto summary = RestoreFromKafka(store.get(), broker_->bootstrap());
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kNotFound) << summary.status();
+  EXPECT_TRUE(PrepareStore(store.get(), {.kafka_brokers = broker_->bootstrap()}).ok());
+}
+
+}  // namespace
+}  // namespace remiss::core
