@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs the Debian packages, fetches the Kafka broker's jars and grpcurl
 # (into ~/.cache/remiss and ~/go/bin, outside git), builds, and runs ctest, the tests against
-# a real Kafka broker included; then, with no arguments, the integrators' contract
-# (tools/contract.sh: AsyncAPI document, buf lint, buf breaking). Extra arguments go to ctest
-# (e.g. -R referrals) and skip the contract check.
+# a real Kafka broker and the fault tests included; then, with no arguments, the integrators'
+# contract (tools/contract.sh: AsyncAPI document, buf lint, buf breaking) and the libFuzzer
+# targets for a bounded time each (tools/fuzz.sh, REMISS_FUZZ_SECONDS, default 20 here).
+# Extra arguments go to ctest (e.g. -R referrals) and skip the contract and fuzz runs.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/setup.sh" --with-kafka
@@ -14,4 +15,5 @@ cd "${REMISS_BUILD_DIR:-$top/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
 if [ "$#" -eq 0 ]; then
   "$top/tools/contract.sh"
+  REMISS_FUZZ_SECONDS=${REMISS_FUZZ_SECONDS:-20} "$top/tools/fuzz.sh"
 fi

@@ -109,6 +109,32 @@ TEST_F(KafkaTlsTest, TheRelayPublishesOverTheTlsListenerWithThePropertiesFile) {
   EXPECT_EQ(envelope.actor().org_id(), "ks");
 }
 
+// The other way: a responses service alone follows referrals' topic over the TLS listener
+// (its KafkaFeed and its watermark consumer both take the properties).
+TEST_F(KafkaTlsTest, TheResponsesFeedConsumesOverTheTlsListener) {
+  core::SetKafkaClientProperties(Tls());
+  ASSERT_EQ(RegisterAndWait(dir_.Sub("referrals"), TlsBootstrap(), absl::Seconds(60)), 1u);
+  core::ManualClock clock(absl::FromUnixSeconds(1606809600));
+  remiss::testing::RemissServer responses(
+      dir_.Sub("responses"), &clock,
+      {.referrals = false, .responses = true, .brokers = TlsBootstrap()});
+  ASSERT_TRUE(responses.Start());
+  uint64_t consumed = 0;
+  for (absl::Time until = absl::Now() + absl::Seconds(60); absl::Now() < until && consumed == 0;) {
+    Positions positions;
+    auto c = remiss::testing::RemissServer::Context();
+    if (responses.admin().GetPositions(c.get(), {}, &positions).ok()) {
+      for (const auto& service : positions.services()) {
+        for (const auto& feed : service.feeds()) {
+          if (feed.source() == "referrals") consumed = feed.position();
+        }
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(consumed, 1u) << "the responses feed did not read referrals over TLS";
+}
+
 TEST_F(KafkaTlsTest, WithoutThePropertiesNothingIsPublishedToTheTlsListener) {
   EXPECT_EQ(RegisterAndWait(dir_.Sub("data"), TlsBootstrap(), absl::Seconds(5)), 0u);
 }

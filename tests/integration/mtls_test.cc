@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -328,6 +329,80 @@ TEST(PlaintextListenerTest, IsRefusedOnAnyAddressButLoopback) {
   EXPECT_TRUE(core::IsLoopbackAddress("localhost:8080"));
   EXPECT_FALSE(core::IsLoopbackAddress("[::]:50051"));
   EXPECT_FALSE(core::IsLoopbackAddress("10.0.0.5:50051"));
+}
+
+}  // namespace
+}  // namespace remiss
+
+namespace remiss {
+namespace {
+
+// Rotation without a restart: a server reloads its CA file (and certificate and key) when
+// they change. A CA is rotated by trusting the old and the new together, then the new alone:
+// a caller certified by the new CA is refused, then accepted, and one of the old CA refused
+// once the old CA is gone, all by the same running server.
+TEST(MutualTlsRotation, AServerTakesANewCaWithoutARestart) {
+  remiss::testing::TempDir dir;
+  const std::string tool = std::string(REMISS_SOURCE_DIR) + "/tools/pki.sh";
+  const std::string old_ca = dir.Sub("old"), new_ca = dir.Sub("new"), live = dir.Sub("live");
+  const std::string script = tool + " " + old_ca + " >/dev/null && " + tool + " ca " + new_ca +
+                             " && " + tool + " client " + new_ca + " ks ks ks && mkdir -p " + live +
+                             " && cp " + old_ca + "/server.pem " + old_ca + "/server.key " +
+                             old_ca + "/ca.pem " + live + "/";
+  ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  core::ManualClock clock(absl::FromCivil(absl::CivilSecond(2020, 12, 2, 9, 0, 0), absl::UTCTimeZone()));
+  RemissServer server(dir.Sub("data"), &clock,
+                      {.referrals = true,
+                       .tls = {.cert_file = live + "/server.pem",
+                               .key_file = live + "/server.key",
+                               .ca_file = live + "/ca.pem",
+                               .reload_seconds = 1}});
+  ASSERT_TRUE(server.Start());
+
+  int attempt = 0;
+  // Registers an organization as KS with the certificate of `ca_dir`, on a new channel.
+  auto register_as_ks = [&](const std::string& ca_dir) {
+    grpc::SslCredentialsOptions o;
+    o.pem_root_certs = Read(old_ca + "/ca.pem");  // the server's certificate stays the old CA's
+    o.pem_cert_chain = Read(ca_dir + "/ks.pem");
+    o.pem_private_key = Read(ca_dir + "/ks.key");
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a new connection, a new handshake
+    auto stub = ReferralService::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", server.port()), grpc::SslCredentials(o), args));
+    RegisterOrganizationRequest r;
+    r.set_command_id(absl::StrCat("rotation-", ++attempt));
+    r.set_org_id(absl::StrCat("org-", attempt));
+    r.set_name("Nämnd");
+    r.set_kind(ORGANIZATION_KIND_FACKNAMND);
+    r.set_diary_prefix("N");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    CommandResult result;
+    return stub->RegisterOrganization(&ctx, r, &result);
+  };
+  auto eventually = [&](const std::string& ca_dir, bool accepted) {
+    for (absl::Time until = absl::Now() + absl::Seconds(30); absl::Now() < until;) {
+      if (register_as_ks(ca_dir).ok() == accepted) return true;
+      absl::SleepFor(absl::Milliseconds(300));
+    }
+    return false;
+  };
+  auto write_ca = [&](const std::string& pem) {
+    const std::string tmp = live + "/ca.pem.tmp";
+    std::ofstream(tmp) << pem;
+    std::filesystem::rename(tmp, live + "/ca.pem");
+  };
+
+  EXPECT_TRUE(register_as_ks(old_ca).ok());
+  EXPECT_EQ(register_as_ks(new_ca).error_code(), grpc::StatusCode::UNAVAILABLE);
+  write_ca(Read(old_ca + "/ca.pem") + Read(new_ca + "/ca.pem"));  // both, for a while
+  EXPECT_TRUE(eventually(new_ca, true)) << "the new CA was not taken without a restart";
+  EXPECT_TRUE(register_as_ks(old_ca).ok()) << "the old CA was dropped too early";
+  write_ca(Read(new_ca + "/ca.pem"));  // the new CA alone
+  EXPECT_TRUE(eventually(old_ca, false)) << "the old CA is still trusted";
+  EXPECT_TRUE(register_as_ks(new_ca).ok());
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
   if (absl::Status s = Readable("--tls-ca", tls.ca_file); !s.ok()) return s;
   if (tls.trust_domain.empty()) return absl::InvalidArgumentError("--trust-domain: is required");
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      tls.key_file, tls.cert_file, tls.ca_file, /*refresh_interval_sec=*/60);
+      tls.key_file, tls.cert_file, tls.ca_file, tls.reload_seconds);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdarg>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -54,6 +55,24 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
   return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
 }
+
+// RocksDB's own log, to stderr from WARN up, instead of a LOG file in the data directory: a
+// full disk makes that file fail too, and RocksDB (Debian's build keeps its assertions)
+// aborts while logging the write error, where the store should answer UNAVAILABLE.
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  explicit StderrLogger(std::string source)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), source_(std::move(source)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[2048];
+    std::vsnprintf(line, sizeof line, format, ap);
+    std::fprintf(stderr, "rocksdb[%s]: %s\n", source_.c_str(), line);
+  }
+
+ private:
+  std::string source_;
+};
 
 // A read that failed for another reason than NotFound: the storage is unwell, the command
 // may succeed later; nothing was decided on it.
@@ -233,6 +252,7 @@ class EventStore::Impl {
     if (options_.env != nullptr) db_options.env = options_.env;
     db_options.create_if_missing = true;
     db_options.create_missing_column_families = true;
+    db_options.info_log = std::make_shared<StderrLogger>(options_.source);
     // Memory stays bounded however much is stored: all memtables together flush at 64 MiB.
     db_options.db_write_buffer_size = 64 << 20;
     rocksdb::ColumnFamilyOptions cf_options;

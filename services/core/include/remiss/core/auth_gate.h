@@ -45,6 +45,8 @@ struct TlsSettings {
   std::string key_file;
   std::string ca_file;
   std::string trust_domain = "remiss.local";
+  // How often the three files are looked at again (rotation without a restart).
+  int reload_seconds = 60;
   bool enabled() const { return !cert_file.empty() || !key_file.empty() || !ca_file.empty(); }
 };
 
