@@ -16,6 +16,9 @@ fi
 if [ "${1:-}" = "--with-contract" ]; then  # tools/contract.sh: buf and the AsyncAPI CLI from npm
   packages+=(nodejs npm python3)
 fi
+if [ "${1:-}" = "--with-observability" ]; then  # tools/observability.sh: Prometheus, promtool
+  packages+=(prometheus curl python3)
+fi
 if [ "${1:-}" = "--with-fuzz" ]; then  # libFuzzer targets (tests/fuzz)
   packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 fi

@@ -1,5 +1,7 @@
 #include "remiss/core/auth_gate.h"
 
+#include "remiss/core/metrics.h"
+
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
@@ -43,6 +45,7 @@ uint64_t RefusedCalls() { return refused_calls.load(); }
 
 void RecordRefusal(absl::string_view rpc, const Caller& caller, const absl::Status& reason) {
   refused_calls.fetch_add(1);
+  metrics::CallRefused(absl::StatusCodeToString(reason.code()));
   std::cerr << absl::StrCat("{\"event\":\"refused\",\"code\":\"",
                             absl::StatusCodeToString(reason.code()), "\",\"rpc\":", Quote(rpc),
                             ",\"caller\":", Quote(caller.Describe()),

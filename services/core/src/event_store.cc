@@ -19,6 +19,7 @@
 #include "remiss/core/byte_budget.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/message_checks.h"
+#include "remiss/core/metrics.h"
 #include "remiss/core/validation.h"
 #include "projection_fold.h"
 #include "remiss/core/timestamps.h"
@@ -727,7 +728,9 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
     wrote = true;
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync;
+    const absl::Time write_started = absl::Now();
     rocksdb::Status s = db_->Write(wo, batch.GetWriteBatch());
+    if (s.ok()) metrics::GroupCommitted(options_.source, group.size(), absl::Now() - write_started);
     if (!s.ok()) {
       // The disk may come back (space freed, a transient I/O error): callers may retry.
       absl::Status failed = absl::UnavailableError(

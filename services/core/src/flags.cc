@@ -52,6 +52,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
         return absl::InvalidArgumentError(
             "--command-retention-days: must be a number of days from 30 to 36500");
       }
+    } else if (name == "metrics-listen") {
+      flags.metrics_listen = value;
     } else if (name == "kafka-properties") {
       flags.kafka_properties = value;
     } else if (name == "tls-cert") {
@@ -88,6 +90,8 @@ std::string ServerFlagsHelp() {
          "  --restore-from-kafka      a store that is empty (its disk was lost) is first restored\n"
          "                            from its own events topic: log, feed cursors, projections\n"
          "                            (stores that hold events are left as they are)\n"
+         "  --metrics-listen HOST:PORT  serve Prometheus metrics on http://HOST:PORT/metrics\n"
+         "                            (default: none; see infra/observability)\n"
          "  --max-message-bytes N     the largest request accepted (default 4194304)\n"
          "  --command-retention-days N  how long a command_id is remembered, so that a retry\n"
          "                            gets the first result (default 30, at least 30)\n"

@@ -102,6 +102,13 @@ class KafkaFeed final : public Feed {
 
   std::string kind() const override { return "kafka"; }
 
+  std::optional<int64_t> LastOffset(const std::string& source, int32_t partition) const override {
+    absl::MutexLock lock(&mu_);
+    auto it = ends_.find({source, partition});
+    if (it == ends_.end()) return std::nullopt;
+    return it->second;
+  }
+
   std::vector<ParkedEvent> Parked() const override {
     absl::MutexLock lock(&mu_);
     std::vector<ParkedEvent> out;
@@ -366,6 +373,7 @@ class KafkaFeed final : public Feed {
       ResumeRequested();
       ReadWatermarks();
       if (watermarks_dirty_) UpdateWatermarks();
+      NoteEnds();
     }
     if (!failure.ok()) {
       Log(absl::StrCat("stopped: ", failure.ToString()));
@@ -373,6 +381,24 @@ class KafkaFeed final : public Feed {
       status_ = failure;
     }
     Close();
+  }
+
+  // About once a second: each assigned partition's end as the consumer last heard it from a
+  // fetch (no request of its own), for LastOffset.
+  void NoteEnds() {
+    if (absl::Now() - ends_noted_ < absl::Seconds(1)) return;
+    ends_noted_ = absl::Now();
+    std::map<std::pair<std::string, int32_t>, int64_t> ends;
+    for (const auto& [where, handled] : handled_) {
+      int64_t low = 0, high = 0;
+      if (rd_kafka_get_watermark_offsets(rk_, TopicFor(where.first).c_str(), where.second, &low,
+                                         &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          high >= 0) {
+        ends[where] = high - 1;
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    ends_ = std::move(ends);
   }
 
   // ---- delivery, parking (the feed's thread) ------------------------------------------------
@@ -601,6 +627,7 @@ class KafkaFeed final : public Feed {
   std::map<std::string, std::deque<Pending>> pending_;  // per source, in the order read
   std::vector<std::pair<FeedEvent, absl::Status>> pending_poison_;  // not envelopes: to park
   bool watermarks_dirty_ = false;
+  absl::Time ends_noted_ = absl::InfinitePast();
 
   mutable absl::Mutex mu_;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
@@ -609,6 +636,7 @@ class KafkaFeed final : public Feed {
   std::map<std::string, absl::Time> reached_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int32_t>, ParkedEvent> parked_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, int32_t>> resume_ ABSL_GUARDED_BY(mu_);  // asked by Resume
+  std::map<std::pair<std::string, int32_t>, int64_t> ends_ ABSL_GUARDED_BY(mu_);  // NoteEnds
 };
 
 }  // namespace

@@ -20,6 +20,11 @@ uint64_t LocalFeed::NextAfter(const std::optional<FeedCursor>& cursor) const {
   return cursor->position + 1;
 }
 
+std::optional<int64_t> LocalFeed::LastOffset(const std::string& source, int32_t partition) const {
+  if (source != source_->source() || partition != 0) return std::nullopt;
+  return static_cast<int64_t>(source_->LastPosition());  // offset = position
+}
+
 absl::Status LocalFeed::Start(CursorLookup cursors, Handler handler) {
   if (thread_.joinable()) return absl::FailedPreconditionError("the feed is already running");
   const uint64_t next = NextAfter(cursors(source_->source(), 0));

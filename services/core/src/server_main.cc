@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/kafka_properties.h"
+#include "remiss/core/metrics.h"
 
 namespace remiss::core {
 
@@ -35,6 +36,15 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     SetKafkaClientProperties(std::move(*properties));
   }
   BlockShutdownSignals();
+  std::shared_ptr<prometheus::Exposer> metrics_exposer;
+  if (!flags->metrics_listen.empty()) {
+    auto exposer = metrics::Serve(flags->metrics_listen);
+    if (!exposer.ok()) {
+      std::cerr << program << ": " << exposer.status().message() << "\n";
+      return 1;
+    }
+    metrics_exposer = std::move(*exposer);
+  }
   SystemClock system_clock;
   std::unique_ptr<ManualClock> manual_clock;
   if (flags->manual_clock) manual_clock = std::make_unique<ManualClock>(*flags->manual_clock);
@@ -63,7 +73,9 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
             << flags->data_dir << ", Kafka: "
             << (flags->kafka_brokers.empty() ? "off" : flags->kafka_brokers)
             << (flags->tls.enabled() ? ", mutual TLS" : ", PLAINTEXT")
-            << (manual_clock ? ", manual clock at " + absl::FormatTime(clock->Now()) : "") << ")"
+            << (manual_clock ? ", manual clock at " + absl::FormatTime(clock->Now()) : "")
+            << (metrics_exposer ? ", metrics on " + metrics::Url(*metrics_exposer, flags->metrics_listen) : "")
+            << ")"
             << std::endl;
   int signal = AwaitShutdownSignal();
   std::cout << program << ": signal " << signal << ", shutting down" << std::endl;

@@ -2,15 +2,19 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/server_interceptor.h>
 #include <grpc/support/log.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "remiss/core/grpc_status.h"
+#include "remiss/core/metrics.h"
 #include "grpc/health/v1/health.pb.h"
 #include "remiss/v1/admin.grpc.pb.h"
 
@@ -48,6 +52,50 @@ void ReleaseGrpcLog(bool write) {
   }
   grpc_log_held.clear();
 }
+
+// Every call's method, status code and latency as metrics (remiss_rpc_total/_seconds).
+class MetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit MetricsInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : method_(KnownMethod(info->method())), started_(absl::Now()) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      metrics::RpcFinished(method_, StatusCodeName(methods->GetSendStatus().error_code()),
+                           absl::Now() - started_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  // "/pkg.Service/Method" when the descriptor pool has it, else "unknown": a caller's made-up
+  // method names never become labels.
+  static std::string KnownMethod(const char* path) {
+    if (path == nullptr || path[0] != '/') return "unknown";
+    std::string name(path + 1);
+    const size_t slash = name.find('/');
+    if (slash == std::string::npos) return "unknown";
+    name[slash] = '.';
+    if (google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name) == nullptr) {
+      return "unknown";
+    }
+    return path;
+  }
+  static std::string StatusCodeName(grpc::StatusCode code) {
+    return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  }
+  std::string method_;
+  absl::Time started_;
+};
+
+class MetricsInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(info);
+  }
+};
 
 }  // namespace
 
@@ -349,6 +397,9 @@ absl::Status ServiceHost::Start() {
   builder.SetMaxSendMessageSize(4 * max_message_bytes_);
   for (grpc::Service* s : services_) builder.RegisterService(s);
   builder.RegisterService(admin_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   HoldGrpcLog();
   server_ = builder.BuildAndStart();
   ReleaseGrpcLog(/*write=*/server_ != nullptr && port_ != 0);
@@ -374,7 +425,12 @@ absl::Status ServiceHost::Start() {
 void ServiceHost::Watch() {
   auto* health = server_->GetHealthCheckService();
   std::vector<std::string> reported(modules_.size());
+  absl::Time exported = absl::InfinitePast();
   while (!stopping_) {
+    if (absl::Now() - exported >= absl::Seconds(2)) {
+      ExportMetrics();
+      exported = absl::Now();
+    }
     bool all_ok = true;
     for (size_t i = 0; i < modules_.size(); ++i) {
       std::string problem;
@@ -402,6 +458,63 @@ void ServiceHost::Watch() {
     }
     health->SetServingStatus(all_ok);
     absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
+void ServiceHost::ExportMetrics() {
+  using metrics::SetGauge;
+  for (const HostedModule& m : modules_) {
+    const std::map<std::string, std::string> store = {{"store", m.name}};
+    const uint64_t head = m.store->LastPosition();
+    SetGauge("remiss_log_position", "The last position of the store's event log", store,
+             static_cast<double>(head));
+    if (m.relay != nullptr) {
+      const uint64_t cursor = m.relay->Cursor();
+      SetGauge("remiss_relay_cursor", "The highest position Kafka confirmed, contiguously", store,
+               static_cast<double>(cursor));
+      SetGauge("remiss_relay_lag_events", "Events recorded but not yet confirmed by Kafka", store,
+               static_cast<double>(head > cursor ? head - cursor : 0));
+      double lag_seconds = 0;
+      if (head > cursor) {
+        auto oldest = m.store->ReadLog(cursor + 1, 1);
+        if (oldest.ok() && !oldest->empty()) {
+          const auto& at = oldest->front().recorded_at();
+          lag_seconds = std::max(0.0, absl::ToDoubleSeconds(
+              m.store->clock().Now() - (absl::FromUnixSeconds(at.seconds()) + absl::Nanoseconds(at.nanos()))));
+        }
+      }
+      SetGauge("remiss_relay_lag_seconds", "Age of the oldest event not yet confirmed by Kafka",
+               store, lag_seconds);
+      SetGauge("remiss_relay_stalled", "1 while the relay cannot publish (relay_error)", store,
+               m.relay->Health().ok() ? 0 : 1);
+    }
+    for (const auto& [source, partition, cursor] : m.store->FeedCursors()) {
+      const std::map<std::string, std::string> where = {
+          {"store", m.name}, {"source", source}, {"partition", absl::StrCat(partition)}};
+      std::optional<int64_t> last;
+      bool parked = false;
+      for (const Feed* feed : m.feeds) {
+        if (auto l = feed->LastOffset(source, partition); l) last = l;
+        for (const ParkedEvent& p : feed->Parked()) {
+          if (p.source == source && p.partition == partition) parked = true;
+        }
+      }
+      if (last) {
+        SetGauge("remiss_consumer_lag_events",
+                 "Events of the source's partition not yet applied by this consumer", where,
+                 static_cast<double>(std::max<int64_t>(0, *last - cursor.offset)));
+      }
+      SetGauge("remiss_feed_parked", "1 while the feed of this source/partition is parked", where,
+               parked ? 1 : 0);
+    }
+    const RebuildProgress rebuild = m.store->Rebuild();
+    SetGauge("remiss_rebuild_running", "1 while the projections are being rebuilt", store,
+             rebuild.running ? 1 : 0);
+    SetGauge("remiss_rebuild_progress_ratio", "How far a running rebuild is (0..1)", store,
+             rebuild.running && rebuild.target > 0
+                 ? static_cast<double>(rebuild.position) / static_cast<double>(rebuild.target)
+                 : (rebuild.running ? 0 : 1));
+    if (m.export_metrics) m.export_metrics();
   }
 }
 

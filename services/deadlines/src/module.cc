@@ -2,6 +2,7 @@
 
 #include "remiss/core/restore.h"
 
+#include "remiss/deadlines/metrics.h"
 #include "remiss/deadlines/policy.h"
 
 #include "remiss/deadlines/reactions.h"
@@ -65,7 +66,8 @@ void DeadlinesModule::Host(core::ServiceHost& host) {
                   .store = store_.get(),
                   .relay = relay_.get(),
                   .feeds = {feed_.get()},
-                  .consumers = {consumer_.get()}});
+                  .consumers = {consumer_.get()},
+                  .export_metrics = [store = store_.get()] { ExportDeadlineMetrics(*store); }});
 }
 
 }  // namespace remiss::deadlines

@@ -67,6 +67,12 @@ class Feed {
   [[nodiscard]] virtual absl::Status Resume(const std::string& source, int32_t partition) {
     return absl::UnimplementedError("this feed does not park events");
   }
+  // The last offset its source holds in `partition` as far as the feed knows (for the lag of
+  // a consumer: this minus the consumer's cursor offset); nullopt when it does not know.
+  [[nodiscard]] virtual std::optional<int64_t> LastOffset(const std::string& source,
+                                                          int32_t partition) const {
+    return std::nullopt;
+  }
   // What its cursors mean: "local" (offset = source position, partition 0) or "kafka" (Kafka
   // offsets per partition). A consumer's store keeps the kind that wrote its cursors and
   // refuses the other (FeedConsumer::Run). Empty: not checked (test doubles).

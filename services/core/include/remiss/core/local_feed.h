@@ -30,6 +30,7 @@ class LocalFeed final : public Feed {
   std::vector<ParkedEvent> Parked() const override;
   absl::Status Resume(const std::string& source, int32_t partition) override;
   std::string kind() const override { return "local"; }
+  std::optional<int64_t> LastOffset(const std::string& source, int32_t partition) const override;
 
  private:
   void Loop(uint64_t next, Handler handler);

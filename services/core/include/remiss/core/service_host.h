@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -36,6 +37,9 @@ struct HostedModule {
   std::vector<const Feed*> feeds;   // what it consumes
   // The consumers behind those feeds: the admin service's retry and skip of a parked event.
   std::vector<FeedConsumer*> consumers;
+  // Sets the module's own metrics from its state (e.g. deadlines per organization); called
+  // by the host every couple of seconds. May be empty.
+  std::function<void()> export_metrics;
 };
 
 class ServiceHost {
@@ -61,6 +65,9 @@ class ServiceHost {
  private:
   class Admin;
   void Watch();
+  // The hosted modules' state as metrics (metrics.h): log, relay, feeds, rebuild, and each
+  // module's own.
+  void ExportMetrics();
   [[nodiscard]] absl::Status BuildPolicy();
   [[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials() const;
 
