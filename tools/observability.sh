@@ -12,6 +12,28 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "observability.sh: $*" >&2; exit 2; }
 
+# Jaeger v2 (an OpenTelemetry Collector distribution), built once from the Go module proxy
+# into ~/.cache/remiss (about 10 minutes on 2 cores the first time), pinned.
+jaeger_version=v1.76.0  # = Jaeger v2.13.0
+jaeger_bin="${REMISS_CACHE:-$HOME/.cache/remiss}/jaeger-$jaeger_version/jaeger"
+
+ensure_jaeger() {
+  [ -x "$jaeger_bin" ] && return 0
+  command -v go >/dev/null || die "go is needed to build Jaeger (the Go toolchain)"
+  mkdir -p "$(dirname "$jaeger_bin")"
+  (
+    exec 9>"$(dirname "$jaeger_bin").lock"
+    flock 9
+    [ -x "$jaeger_bin" ] && exit 0
+    echo "observability.sh: building Jaeger $jaeger_version (once; ~10 minutes)" >&2
+    local mod
+    mod=$(cd /tmp && GOFLAGS=-modcacherw go mod download -json "github.com/jaegertracing/jaeger@$jaeger_version" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+    (cd "$mod" && GOFLAGS=-modcacherw go build -o "$jaeger_bin.tmp" ./cmd/jaeger)
+    mv "$jaeger_bin.tmp" "$jaeger_bin"
+  )
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 ensure_prometheus() { "$top/tools/setup.sh" --with-observability; }
@@ -65,6 +87,7 @@ stop() {
 }
 
 case "${1:-}" in
+  build-jaeger) ensure_jaeger; echo "$jaeger_bin" ;;
   start) [ "$#" -ge 3 ] || die "usage: start DIR TARGET..."; shift; start "$@" ;;
   stop) [ "$#" -eq 2 ] || die "usage: stop DIR"; stop "$2" ;;
   *) die "usage: tools/observability.sh start DIR TARGET... | stop DIR" ;;

@@ -14,21 +14,14 @@
 #include "remiss/core/local_feed.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/versions_projector.h"
 
 namespace remiss::core {
 namespace {
 
 using remiss::testing::Registered;
+using remiss::testing::VersionsProjector;
 using remiss::v1::EventEnvelope;
-
-// Keeps each stream's version: projections for the digests to compare.
-class VersionsProjector : public Projector {
- public:
-  absl::Status Apply(const EventEnvelope& e, ProjectionTx& tx) override {
-    tx.Put(absl::StrCat("stream/", e.stream_id()), absl::StrCat(e.stream_version()));
-    return absl::OkStatus();
-  }
-};
 
 class IncarnationTest : public ::testing::Test {
  protected:

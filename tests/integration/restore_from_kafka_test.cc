@@ -13,22 +13,16 @@
 #include "tests/integration/kafka_broker.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/versions_projector.h"
 
 namespace remiss::core {
 namespace {
 
 using remiss::testing::Registered;
+using remiss::testing::VersionsProjector;
 using remiss::v1::EventEnvelope;
 
 constexpr char kTopic[] = "remiss.referrals.events.v1";
-
-class VersionsProjector : public Projector {
- public:
-  absl::Status Apply(const EventEnvelope& e, ProjectionTx& tx) override {
-    tx.Put(absl::StrCat("stream/", e.stream_id()), absl::StrCat(e.stream_version()));
-    return absl::OkStatus();
-  }
-};
 
 class RestoreFromKafkaTest : public ::testing::Test {
  protected:

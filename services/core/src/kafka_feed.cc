@@ -151,35 +151,26 @@ class KafkaFeed final : public Feed {
     if (options_.brokers.empty()) return absl::InvalidArgumentError("kafka feed: no brokers");
     if (options_.group_id.empty()) return absl::InvalidArgumentError("kafka feed: no group id");
     if (sources_.empty()) return absl::InvalidArgumentError("kafka feed: no sources");
-    char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    const std::pair<const char*, std::string> settings[] = {
-        {"bootstrap.servers", options_.brokers},
-        {"group.id", options_.group_id},
-        {"client.id", options_.group_id},
-        // Where to start comes from the consumer's own store (the rebalance callback seeks);
-        // Kafka's committed offsets only show progress to monitoring.
-        {"enable.auto.commit", "true"},
-        {"enable.auto.offset.store", "false"},
-        {"auto.offset.reset", "earliest"},
-        {"enable.partition.eof", "false"},
-        {"allow.auto.create.topics", "false"},
-        // Notice a topic created after subscribing without waiting minutes.
-        {"topic.metadata.refresh.interval.ms", "5000"},
-        {"log.connection.close", "false"},
-    };
-    for (const auto& [key, value] : settings) {
-      if (rd_kafka_conf_set(conf, key, value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        return absl::InvalidArgumentError(absl::StrCat("kafka feed: setting ", key, ": ", errstr));
-      }
-    }
+    absl::StatusOr<rd_kafka_conf_t*> made = NewKafkaConf(
+        {{"bootstrap.servers", options_.brokers},
+         {"group.id", options_.group_id},
+         {"client.id", options_.group_id},
+         // Where to start comes from the consumer's own store (the rebalance callback seeks);
+         // Kafka's committed offsets only show progress to monitoring.
+         {"enable.auto.commit", "true"},
+         {"enable.auto.offset.store", "false"},
+         {"auto.offset.reset", "earliest"},
+         {"enable.partition.eof", "false"},
+         {"allow.auto.create.topics", "false"},
+         // Notice a topic created after subscribing without waiting minutes.
+         {"topic.metadata.refresh.interval.ms", "5000"},
+         {"log.connection.close", "false"}},
+        "kafka feed");
+    if (!made.ok()) return made.status();
+    rd_kafka_conf_t* conf = *made;
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_rebalance_cb(conf, &KafkaFeed::OnRebalance);
-    if (absl::Status s = ApplyKafkaClientProperties(conf); !s.ok()) {  // TLS, SASL
-      rd_kafka_conf_destroy(conf);
-      return s;
-    }
+    char errstr[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (rk == nullptr) {
       rd_kafka_conf_destroy(conf);
@@ -192,31 +183,22 @@ class KafkaFeed final : public Feed {
   // Reads the sources' watermark topics (one partition each, from the beginning: compacted)
   // with no group; the feed's thread polls it.
   absl::StatusOr<rd_kafka_t*> NewWatermarkConsumer() {
+    absl::StatusOr<rd_kafka_conf_t*> made = NewKafkaConf(
+        {{"bootstrap.servers", options_.brokers},
+         // Needed by the consumer API; never joined (the partitions are assigned) nor committed.
+         {"group.id", absl::StrCat(options_.group_id, ".watermarks")},
+         {"client.id", absl::StrCat(options_.group_id, ".watermarks")},
+         {"enable.auto.commit", "false"},
+         {"enable.auto.offset.store", "false"},
+         {"auto.offset.reset", "earliest"},
+         {"enable.partition.eof", "false"},
+         {"allow.auto.create.topics", "false"},
+         {"topic.metadata.refresh.interval.ms", "5000"},
+         {"log.connection.close", "false"}},
+        "kafka feed");
+    if (!made.ok()) return made.status();
+    rd_kafka_conf_t* conf = *made;
     char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    const std::pair<const char*, std::string> settings[] = {
-        {"bootstrap.servers", options_.brokers},
-        // Needed by the consumer API; never joined (the partitions are assigned) nor committed.
-        {"group.id", absl::StrCat(options_.group_id, ".watermarks")},
-        {"client.id", absl::StrCat(options_.group_id, ".watermarks")},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"auto.offset.reset", "earliest"},
-        {"enable.partition.eof", "false"},
-        {"allow.auto.create.topics", "false"},
-        {"topic.metadata.refresh.interval.ms", "5000"},
-        {"log.connection.close", "false"},
-    };
-    for (const auto& [key, value] : settings) {
-      if (rd_kafka_conf_set(conf, key, value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        return absl::InvalidArgumentError(absl::StrCat("kafka feed: setting ", key, ": ", errstr));
-      }
-    }
-    if (absl::Status s = ApplyKafkaClientProperties(conf); !s.ok()) {  // TLS, SASL
-      rd_kafka_conf_destroy(conf);
-      return s;
-    }
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (rk == nullptr) {
       rd_kafka_conf_destroy(conf);

@@ -63,4 +63,21 @@ absl::Status ApplyKafkaClientProperties(rd_kafka_conf_t* conf) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(
+    const std::vector<std::pair<std::string, std::string>>& settings, const std::string& what) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  for (const auto& [key, value] : settings) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(absl::StrCat(what, ": setting ", key, ": ", errstr));
+    }
+  }
+  if (absl::Status s = ApplyKafkaClientProperties(conf); !s.ok()) {  // TLS, SASL
+    rd_kafka_conf_destroy(conf);
+    return s;
+  }
+  return conf;
+}
+
 }  // namespace remiss::core

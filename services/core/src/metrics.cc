@@ -14,6 +14,17 @@
 namespace remiss::core::metrics {
 namespace {
 
+const std::shared_ptr<prometheus::Registry>& SharedRegistry() {
+  static auto* registry = new std::shared_ptr<prometheus::Registry>(std::make_shared<prometheus::Registry>());
+  return *registry;
+}
+
+}  // namespace
+
+prometheus::Registry& Registry() { return *SharedRegistry(); }
+
+namespace {
+
 using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
@@ -56,25 +67,21 @@ Families& Fixed() {
 
 // Gauges and derived counters by name, made on first use.
 absl::Mutex dynamic_mu;
-std::map<std::string, prometheus::Family<prometheus::Gauge>*>& Gauges() {
-  static auto* m = new std::map<std::string, prometheus::Family<prometheus::Gauge>*>();
-  return *m;
-}
-std::map<std::string, prometheus::Family<prometheus::Counter>*>& Counters() {
-  static auto* m = new std::map<std::string, prometheus::Family<prometheus::Counter>*>();
-  return *m;
+
+template <typename Metric, typename Builder>
+prometheus::Family<Metric>& FamilyNamed(Builder (*build)(), absl::string_view name,
+                                        absl::string_view help) {
+  static auto* families = new std::map<std::string, prometheus::Family<Metric>*>();
+  absl::MutexLock lock(&dynamic_mu);
+  auto& slot = (*families)[std::string(name)];
+  if (slot == nullptr) {
+    slot = &build().Name(std::string(name)).Help(std::string(help)).Register(Registry());
+  }
+  return *slot;
 }
 
 }  // namespace
 
-namespace {
-const std::shared_ptr<prometheus::Registry>& SharedRegistry() {
-  static auto* registry = new std::shared_ptr<prometheus::Registry>(std::make_shared<prometheus::Registry>());
-  return *registry;
-}
-}  // namespace
-
-prometheus::Registry& Registry() { return *SharedRegistry(); }
 
 absl::StatusOr<std::shared_ptr<prometheus::Exposer>> Serve(const std::string& listen) {
   try {
@@ -114,30 +121,12 @@ void GroupCommitted(absl::string_view store, size_t transactions, absl::Duration
 
 void SetGauge(absl::string_view name, absl::string_view help,
               const std::map<std::string, std::string>& labels, double value) {
-  prometheus::Family<prometheus::Gauge>* family;
-  {
-    absl::MutexLock lock(&dynamic_mu);
-    auto& slot = Gauges()[std::string(name)];
-    if (slot == nullptr) {
-      slot = &BuildGauge().Name(std::string(name)).Help(std::string(help)).Register(Registry());
-    }
-    family = slot;
-  }
-  family->Add(labels).Set(value);
+  FamilyNamed<prometheus::Gauge>(&BuildGauge, name, help).Add(labels).Set(value);
 }
 
 void RaiseCounterTo(absl::string_view name, absl::string_view help,
                     const std::map<std::string, std::string>& labels, double total) {
-  prometheus::Family<prometheus::Counter>* family;
-  {
-    absl::MutexLock lock(&dynamic_mu);
-    auto& slot = Counters()[std::string(name)];
-    if (slot == nullptr) {
-      slot = &BuildCounter().Name(std::string(name)).Help(std::string(help)).Register(Registry());
-    }
-    family = slot;
-  }
-  prometheus::Counter& c = family->Add(labels);
+  prometheus::Counter& c = FamilyNamed<prometheus::Counter>(&BuildCounter, name, help).Add(labels);
   if (total > c.Value()) c.Increment(total - c.Value());
 }
 

@@ -25,32 +25,22 @@ absl::StatusOr<Consumer> NewReader(const std::string& brokers, const std::string
   if (RAND_bytes(bytes, sizeof bytes) == 1) {
     for (unsigned char b : bytes) absl::StrAppend(&tag, absl::Hex(b, absl::kZeroPad2));
   }
+  absl::StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(
+      {{"bootstrap.servers", brokers},
+       // Needed by the consumer API; never joined (partitions are assigned) nor committed.
+       {"group.id", absl::StrCat("remiss-reader-", topic, "-", tag)},
+       {"client.id", "remiss-reader"},
+       {"enable.auto.commit", "false"},
+       {"enable.auto.offset.store", "false"},
+       {"enable.partition.eof", "false"},
+       {"allow.auto.create.topics", "false"},
+       {"log.connection.close", "false"}},
+      absl::StrCat("reading ", topic));
+  if (!conf.ok()) return conf.status();
   char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  const std::pair<const char*, std::string> settings[] = {
-      {"bootstrap.servers", brokers},
-      // Needed by the consumer API; never joined (partitions are assigned) nor committed.
-      {"group.id", absl::StrCat("remiss-reader-", topic, "-", tag)},
-      {"client.id", "remiss-reader"},
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
-      {"enable.partition.eof", "false"},
-      {"allow.auto.create.topics", "false"},
-      {"log.connection.close", "false"},
-  };
-  for (const auto& [key, value] : settings) {
-    if (rd_kafka_conf_set(conf, key, value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(absl::StrCat("reading ", topic, ": setting ", key, ": ", errstr));
-    }
-  }
-  if (absl::Status s = ApplyKafkaClientProperties(conf); !s.ok()) {  // TLS, SASL
-    rd_kafka_conf_destroy(conf);
-    return s;
-  }
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, errstr, sizeof errstr);
   if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
+    rd_kafka_conf_destroy(*conf);
     return absl::InvalidArgumentError(absl::StrCat("reading ", topic, ": ", errstr));
   }
   rd_kafka_poll_set_consumer(rk);

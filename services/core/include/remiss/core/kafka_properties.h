@@ -7,6 +7,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <librdkafka/rdkafka.h>
 
@@ -26,5 +28,10 @@ void SetKafkaClientProperties(KafkaProperties properties);
 
 // Sets them on `conf`; INVALID_ARGUMENT naming the key when librdkafka refuses one.
 [[nodiscard]] absl::Status ApplyKafkaClientProperties(rd_kafka_conf_t* conf);
+
+// A new client configuration: `settings` (the client's own), then the process's properties.
+// INVALID_ARGUMENT naming `what` and the key when librdkafka refuses one (nothing leaks).
+[[nodiscard]] absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(
+    const std::vector<std::pair<std::string, std::string>>& settings, const std::string& what);
 
 }  // namespace remiss::core
