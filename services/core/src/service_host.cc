@@ -337,6 +337,7 @@ absl::Status ServiceHost::Start() {
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   admin_ = std::make_unique<Admin>(&modules_, manual_clock_, clock_);
+  events_ = std::make_unique<EventsGrpcService>(&modules_);
   if (absl::Status s = BuildPolicy(); !s.ok()) return s;
   auto credentials = Credentials();
   if (!credentials.ok()) return credentials.status();
@@ -349,6 +350,7 @@ absl::Status ServiceHost::Start() {
   builder.SetMaxSendMessageSize(4 * max_message_bytes_);
   for (grpc::Service* s : services_) builder.RegisterService(s);
   builder.RegisterService(admin_.get());
+  builder.RegisterService(events_.get());
   HoldGrpcLog();
   server_ = builder.BuildAndStart();
   ReleaseGrpcLog(/*write=*/server_ != nullptr && port_ != 0);
@@ -408,6 +410,7 @@ void ServiceHost::Watch() {
 void ServiceHost::Shutdown(absl::Duration grace) {
   if (stopping_.exchange(true)) return;
   if (watchdog_.joinable()) watchdog_.join();
+  if (events_ != nullptr) events_->Stop();  // subscriptions end now, not at the grace's end
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->Shutdown();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
