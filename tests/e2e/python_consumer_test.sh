@@ -59,8 +59,29 @@ ctl=("$remissctl" --referrals "127.0.0.1:$referrals_port" --responses "127.0.0.1
      --as-org ks --as-role operator)
 "${ctl[@]}" --server "127.0.0.1:$referrals_port" demo >"$dir/demo.log" 2>&1 || fail "remissctl demo failed"
 if [ "$kafka_only" != "--kafka-only" ]; then
+  # Everything of responses once more on its topic: the consumer must drop the repeats.
   "${ctl[@]}" --server "127.0.0.1:$responses_port" republish responses >/dev/null \
     || fail "remissctl republish responses failed"
+  "${ctl[@]}" --server "127.0.0.1:$responses_port" positions responses --json >"$dir/responses-head.json" \
+    || fail "no positions from responses"
+  head=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["services"][0]["log_position"])' "$dir/responses-head.json")
+  twice() {  # the responses topic holds the log twice over
+    "$python" - "$brokers" "$head" <<'PY'
+import sys
+from confluent_kafka import Consumer, TopicPartition
+c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "count"})
+topic = "remiss.responses.events.v1"
+parts = c.list_topics(topic, timeout=30).topics[topic].partitions
+total = sum(c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1] for p in parts)
+c.close()
+sys.exit(0 if total >= 2 * int(sys.argv[2]) else 1)
+PY
+  }
+  for _ in $(seq 1 300); do
+    if twice; then break; fi
+    sleep 0.2
+  done
+  twice || fail "responses' log did not reach its topic a second time"
 fi
 
 # published: every service's relay has Kafka's word for its whole log, and followup has

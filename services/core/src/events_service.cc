@@ -1,7 +1,7 @@
 #include "remiss/core/events_service.h"
 
 #include <algorithm>
-#include <iostream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/grpc_status.h"
