@@ -37,11 +37,16 @@ mkdir -p "$dir/kafka"
 REMISS_KAFKA_OWNER_PID=$$ "$top/tools/kafka/kafka.sh" start "$dir/kafka" >/dev/null || fail "no broker"
 brokers=$(cat "$dir/kafka/bootstrap")
 
-# start <name> <binary>: on a free port, on the seed scenario's manual clock; sets <name>_port.
+# start <name> <binary> [clock] [flags...]: on a free port, on a manual clock (the seed
+# scenario's start by default); sets <name>_port and <name>_pid.
 start() {
-  "$2" --listen 127.0.0.1:0 --data-dir "$dir/$1-data" --kafka-brokers "$brokers" \
-    --manual-clock 2020-12-01T09:00:00+01:00 >"$dir/$1.log" 2>&1 &
+  local name=$1 binary=$2 clock=${3:-2020-12-01T09:00:00+01:00}
+  shift 2; shift || true
+  "$binary" --listen 127.0.0.1:0 --data-dir "$dir/$name-data" --kafka-brokers "$brokers" \
+    --manual-clock "$clock" "$@" >"$dir/$name.log" 2>&1 &
   pids+=($!)
+  eval "${name}_pid=$!"
+  set -- "$name"
   for _ in $(seq 1 300); do
     port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$1.log")
     if [ -n "$port" ]; then eval "$1_port=$port"; return 0; fi
@@ -153,5 +158,27 @@ if [ "$kafka_only" != "--kafka-only" ]; then
   "$python" "$top/tools/examples/unanswered_boards.py" grpc --responses "127.0.0.1:$responses_port" \
     >"$dir/grpc.json" 2>"$dir/consumer-grpc.log" || fail "the gRPC consumer failed"
   compare "$dir/grpc.json" "from EventsService/Subscribe" || fail "the view from gRPC differs"
+
+  # followup's topic is its whole history, observations included: a lost disk comes back
+  # from it with the same log and projections.
+  digest() { "${ctl[@]}" --server "127.0.0.1:$followup_port" digest followup --json; }
+  digest >"$dir/digest-before.json" || fail "no digest from followup"
+  now=$("${ctl[@]}" --server "127.0.0.1:$followup_port" clock --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["now"])')
+  kill -TERM "$followup_pid"
+  wait "$followup_pid" || fail "followup did not stop cleanly"
+  rm -rf "$dir/followup-data"
+  start followup "$build/services/followup/remiss-followup" "$now" --restore-from-kafka
+  for i in "${!ctl[@]}"; do
+    if [ "${ctl[$i]}" = --followup ]; then ctl[$((i + 1))]="127.0.0.1:$followup_port"; fi
+  done
+  digest >"$dir/digest-after.json" || fail "no digest from the restored followup"
+  python3 - "$dir/digest-before.json" "$dir/digest-after.json" <<'PY' || fail "the restored followup differs"
+import json, sys
+before, after = (json.load(open(f)) for f in sys.argv[1:])
+keys = ("sha256", "entries", "log_position")
+if [before.get(k) for k in keys] != [after.get(k) for k in keys]:
+    sys.exit(f"before {before}\nafter  {after}")
+print(f"followup restored from its topic: {after['log_position']} events, digest {after['sha256'][:12]}")
+PY
 fi
 echo "python-consumer: 1 passed, 0 failed"
