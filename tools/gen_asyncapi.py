@@ -47,15 +47,18 @@ SOURCES = {
     },
     "followup": {
         "title": "KS's follow-up: compilations, outcomes, feedback, actions",
-        "key": "The round's id (referral id). SourceEventObserved copies carry the key of "
-               "the event they copy (a referral id or an organization id).",
+        "key": "The round's id (referral id). FactObserved records carry the key of the "
+               "fact they record (a referral id or an organization id).",
         "payload": "followup",
         "events": "followup_events.proto",
         "oneof": "FollowupEvent",
-        "note": "Today this topic also carries `SourceEventObserved`: byte copies of the "
-                "referrals, responses and deadlines events followup consumed (its log alone "
-                "rebuilds its views). Skip them unless you need them: they double-count "
-                "anyone who reads every topic (proto/INTEGRATING.md).",
+        "note": "Besides KS's own facts this topic carries `FactObserved`: the facts of "
+                "referrals, responses and deadlines that followup's views use, in a compact "
+                "form (the fact with its source position, stream version and recorded_at, not "
+                "the source's envelope), kept in followup's log so that it alone rebuilds its "
+                "views. Skip them by `ce_type` if you read the sources' own topics. Logs from "
+                "before carry `SourceEventObserved` (whole copied envelopes) instead. "
+                "Positions stay gap-free (proto/INTEGRATING.md).",
     },
 }
 

@@ -1,17 +1,26 @@
 // The followup service as remissd runs it (referrals, responses and deadlines beside it,
 // followed through LocalFeeds), on a manual clock, through gRPC: an organization's view
-// across many rounds comes in pages.
+// across many rounds comes in pages; what it observes of the other services is recorded in
+// its own compact form (FactObserved), and its log alone rebuilds its views, as the old
+// whole-envelope copies (SourceEventObserved) did.
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "remiss/core/projection.h"
+#include "remiss/core/timestamps.h"
 #include "remiss/core/local_feed.h"
 #include "remiss/core/service_host.h"
 #include "remiss/deadlines/module.h"
 #include "remiss/followup/module.h"
+#include "remiss/followup/projector.h"
 #include "remiss/referrals/module.h"
 #include "remiss/responses/module.h"
 #include "remiss/v1/followup.grpc.pb.h"
 #include "remiss/v1/referrals.grpc.pb.h"
+#include "remiss/v1/responses.grpc.pb.h"
+#include "tests/fuzz/memory_tx.h"
 #include "tests/support/paging.h"
 #include "tests/support/temp_dir.h"
 
@@ -51,6 +60,7 @@ class FollowupServiceTest : public ::testing::Test {
                                        grpc::InsecureChannelCredentials());
     referral_stub_ = ReferralService::NewStub(channel);
     followup_stub_ = FollowupService::NewStub(channel);
+    response_stub_ = ResponseService::NewStub(channel);
   }
   void TearDown() override {
     if (host_) host_->Shutdown(absl::Seconds(1));
@@ -116,6 +126,7 @@ class FollowupServiceTest : public ::testing::Test {
   std::unique_ptr<core::ServiceHost> host_;
   std::unique_ptr<ReferralService::Stub> referral_stub_;
   std::unique_ptr<FollowupService::Stub> followup_stub_;
+  std::unique_ptr<ResponseService::Stub> response_stub_;
 };
 
 TEST_F(FollowupServiceTest, AnOrganizationsViewComesInPagesOfRoundsEachOnceByCaseNumber) {
@@ -164,6 +175,138 @@ TEST_F(FollowupServiceTest, AnOrganizationsViewComesInPagesOfRoundsEachOnceByCas
   unknown.set_org_id("no-such-board");
   OrganizationView out;
   EXPECT_EQ(View(unknown, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// A store's whole log (a named value: a range-for over *ReadLog() would outlive its result).
+std::vector<EventEnvelope> LogOf(core::EventStore& store) {
+  auto log = store.ReadLog(1, 100000);
+  EXPECT_TRUE(log.ok()) << log.status();
+  return log.ok() ? std::move(*log) : std::vector<EventEnvelope>();
+}
+
+// Whether followup has applied every event of every source (its feed cursors at their heads).
+bool CaughtUp(core::EventStore& followup, const std::vector<core::EventStore*>& sources) {
+  for (core::EventStore* source : sources) {
+    auto cursor = followup.GetFeedCursor(source->source(), 0);
+    if (!cursor || cursor->position < source->LastPosition()) return false;
+  }
+  return true;
+}
+
+TEST_F(FollowupServiceTest, ObservedFactsAreCompactOwnRecordsAndTheLogAloneRebuildsTheViews) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  Register("bromma-sdn", "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND);
+  Register("sodermalm-sdn", "Södermalms stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND);
+  Issue("KS 2019/1939", {"bromma-sdn", "sodermalm-sdn"});
+  std::vector<core::EventStore*> sources = {&referrals_->store(), &responses_->store(),
+                                            &deadlines_->store()};
+  for (int i = 0; i < 500 && !CaughtUp(followup_->store(), sources); ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  RegisterResponseRequest registered;
+  registered.set_command_id("bromma-registers");
+  registered.set_referral_id("KS 2019/1939");
+  registered.set_org_id("bromma-sdn");
+  registered.set_diary_number("BRO 2021/1");
+  registered.set_registered_on("2021-02-01");
+  CommandResult result;
+  ASSERT_TRUE(response_stub_->RegisterResponse(Ctx().get(), registered, &result).ok());
+  // Past the deadline (2021-03-31): reminders before it and the day after, and breaches.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2021, 4, 2, 10, 0, 0), absl::UTCTimeZone()));
+  bool breached = false;
+  for (int i = 0; i < 1500 && !(breached && CaughtUp(followup_->store(), sources)); ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    breached = false;
+    for (const auto& e : LogOf(deadlines_->store())) breached |= e.deadlines().has_deadline_breached();
+  }
+  std::string deadline_types;
+  for (const auto& e : LogOf(deadlines_->store())) absl::StrAppend(&deadline_types, e.type(), " ");
+  EXPECT_TRUE(breached) << deadline_types;
+  ASSERT_TRUE(CaughtUp(followup_->store(), sources));
+
+  // Every observed fact is followup's own FactObserved: the source's fact as it was recorded
+  // there (payload, position, stream version, recorded_at, key), without its envelope.
+  auto log = followup_->store().ReadLog(1, 100000);
+  ASSERT_TRUE(log.ok()) << log.status();
+  std::map<std::string, int> observed;  // by source
+  bool reminders_at_source = false;
+  for (const auto& e : LogOf(deadlines_->store())) reminders_at_source |= e.deadlines().has_reminder_issued();
+  EXPECT_TRUE(reminders_at_source) << "the scenario should have issued reminders";
+  for (const EventEnvelope& own : *log) {
+    ASSERT_TRUE(own.has_followup()) << own.ShortDebugString();
+    EXPECT_FALSE(own.followup().has_source_event_observed()) << "a whole-envelope copy";
+    if (!own.followup().has_fact_observed()) continue;
+    const FactObserved& fact = own.followup().fact_observed();
+    core::EventStore* source = nullptr;
+    for (core::EventStore* s : sources) {
+      if (s->source() == fact.source()) source = s;
+    }
+    ASSERT_NE(source, nullptr) << fact.source();
+    auto original = source->ReadLog(fact.position(), 1);
+    ASSERT_TRUE(original.ok() && original->size() == 1u);
+    const EventEnvelope& o = original->front();
+    ++observed[fact.source()];
+    EXPECT_EQ(o.position(), fact.position());
+    EXPECT_EQ(o.stream_version(), fact.stream_version());
+    EXPECT_EQ(core::RecordedAt(o), core::FromTimestamp(fact.recorded_at()));
+    EXPECT_EQ(own.partition_key(), o.partition_key());
+    EXPECT_EQ(own.causation_id(), o.event_id());
+    EXPECT_EQ(own.consumed().position(), o.position());
+    const google::protobuf::Message* fact_payload =
+        fact.has_referrals() ? static_cast<const google::protobuf::Message*>(&fact.referrals())
+        : fact.has_responses() ? static_cast<const google::protobuf::Message*>(&fact.responses())
+                               : static_cast<const google::protobuf::Message*>(&fact.deadlines());
+    const google::protobuf::Message* original_payload =
+        o.has_referrals() ? static_cast<const google::protobuf::Message*>(&o.referrals())
+        : o.has_responses() ? static_cast<const google::protobuf::Message*>(&o.responses())
+                            : static_cast<const google::protobuf::Message*>(&o.deadlines());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*fact_payload, *original_payload))
+        << fact.ShortDebugString() << "\nvs " << o.ShortDebugString();
+    EXPECT_FALSE(fact.has_deadlines() && fact.deadlines().has_reminder_issued()) << "reminders are not observed";
+    EXPECT_LT(fact.ByteSizeLong(), o.ByteSizeLong()) << "not more compact than the source's envelope";
+  }
+  EXPECT_EQ(observed["referrals"], 3);  // the three organizations
+  EXPECT_GT(observed["responses"], 1);  // the terms, Bromma's registration
+  EXPECT_GT(observed["deadlines"], 2);  // two deadlines scheduled, breaches
+
+  // The log alone rebuilds the views.
+  const core::Digest live = followup_->store().ProjectionDigest();
+  auto rebuilt = followup_->store().RebuildProjections();
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->sha256, live.sha256);
+  EXPECT_EQ(rebuilt->entries, live.entries);
+
+  // A log of the old form (each FactObserved as the whole source envelope copied) folds to
+  // the very same projections: logs recorded before FactObserved keep their views.
+  followup::FollowupProjector projector;
+  fuzz::MemoryTx compact, copies;
+  size_t rows = 0;
+  for (const EventEnvelope& own : *log) {
+    ASSERT_TRUE(projector.Apply(own, compact).ok());
+    EventEnvelope old = own;
+    if (own.followup().has_fact_observed()) {
+      const FactObserved& fact = own.followup().fact_observed();
+      core::EventStore* source = fact.source() == "referrals"   ? &referrals_->store()
+                                 : fact.source() == "responses" ? &responses_->store()
+                                                                : &deadlines_->store();
+      auto original = source->ReadLog(fact.position(), 1);
+      auto* copy = old.mutable_followup()->mutable_source_event_observed();
+      copy->set_event(original->front().SerializeAsString());
+      copy->set_source(fact.source());
+      copy->set_position(fact.position());
+    }
+    ASSERT_TRUE(projector.Apply(old, copies).ok());
+  }
+  compact.Scan("", [&](absl::string_view key, absl::string_view value) {
+    ++rows;
+    EXPECT_EQ(copies.Get(key), std::optional<std::string>(std::string(value))) << key;
+    return true;
+  });
+  copies.Scan("", [&](absl::string_view key, absl::string_view) {
+    EXPECT_TRUE(compact.Get(key).has_value()) << key;
+    return true;
+  });
+  EXPECT_GT(rows, 5u);
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <filesystem>
+#include <set>
+
 #include "remiss/core/policy.h"
 #include "remiss/deadlines/policy.h"
 #include "remiss/followup/policy.h"
@@ -13,6 +16,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "remiss/v1/admin.pb.h"
 #include "remiss/v1/deadlines.pb.h"
+#include "remiss/v1/events.pb.h"
 #include "remiss/v1/followup.pb.h"
 #include "remiss/v1/referrals.pb.h"
 #include "remiss/v1/responses.pb.h"
@@ -36,26 +40,61 @@ const google::protobuf::ServiceDescriptor* Service(const std::string& name) {
   (void)remiss::v1::RegisterResponseRequest::descriptor();
   (void)remiss::v1::GetDeadlineRequest::descriptor();
   (void)remiss::v1::GetStatusBoardRequest::descriptor();
+  (void)remiss::v1::SubscribeRequest::descriptor();
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
 }
 
+// Every service of every .proto file in proto/remiss/v1 (and gRPC's health), found by
+// walking the files, so that a new service or a new file is not missed.
 TEST(PolicyTest, EveryMethodOfEveryServiceHasExactlyOneRule) {
   core::PolicyTable table;
   for (const auto& p : Everything()) table.Add(p);
+  (void)Service("remiss.v1.AdminService");  // links the descriptors in
+  std::set<std::string> files = {"grpc/health/v1/health.proto"};
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(REMISS_SOURCE_DIR) + "/proto/remiss/v1")) {
+    if (entry.path().extension() == ".proto") {
+      files.insert("remiss/v1/" + entry.path().filename().string());
+    }
+  }
   int methods = 0;
+  std::set<std::string> services;
+  for (const std::string& name : files) {
+    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(name);
+    ASSERT_NE(file, nullptr) << name << " is not linked into this test";
+    for (int i = 0; i < file->service_count(); ++i) {
+      const auto& service = *file->service(i);
+      services.insert(service.full_name());
+      methods += service.method_count();
+      for (const std::string& problem : table.Problems(service)) ADD_FAILURE() << problem;
+    }
+  }
   for (const char* name : {"remiss.v1.ReferralService", "remiss.v1.ResponseService",
                            "remiss.v1.DeadlineService", "remiss.v1.FollowupService",
-                           "remiss.v1.AdminService", "grpc.health.v1.Health"}) {
-    const auto* service = Service(name);
-    ASSERT_NE(service, nullptr) << name;
-    methods += service->method_count();
-    for (const std::string& problem : table.Problems(*service)) ADD_FAILURE() << problem;
+                           "remiss.v1.AdminService", "remiss.v1.EventsService",
+                           "grpc.health.v1.Health"}) {
+    EXPECT_TRUE(services.count(name)) << name << " was not walked";
   }
   EXPECT_GT(methods, 50);
   // Server reflection's descriptor is in gRPC's reflection library, which the host links; its
   // one method has a rule here.
   EXPECT_NE(table.Find("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"), nullptr);
+}
+
+TEST(PolicyTest, OnlyIntegratorsAndOperatorsSubscribeToEventLogs) {
+  core::PolicyTable table;
+  for (const auto& p : Everything()) table.Add(p);
+  const core::RpcRule* rule = table.Find("/remiss.v1.EventsService/Subscribe");
+  ASSERT_NE(rule, nullptr);
+  for (const char* role : {"integrator", "operator"}) {
+    EXPECT_TRUE(core::CheckRole({.org_id = "x", .role = role}, "Subscribe", rule).ok()) << role;
+  }
+  for (const char* role : {"ks", "board", "reader", "gateway"}) {
+    EXPECT_EQ(core::CheckRole({.org_id = "x", .role = role}, "Subscribe", rule).code(),
+              absl::StatusCode::kPermissionDenied)
+        << role;
+  }
 }
 
 TEST(PolicyTest, AMethodWithoutARuleIsFoundAndRefused) {

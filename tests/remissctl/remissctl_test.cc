@@ -186,6 +186,38 @@ TEST_F(RemissctlTest, RebuildRunsInTheBackgroundAndEndsWithTheSameDigest) {
   EXPECT_NE(positions.out.find("\"rebuild\""), std::string::npos) << positions.out;
 }
 
+// remissctl events: the referrals log from the server's EventsService, one line per event
+// (position, type, stream, recorded_at), from a position, or as JSON lines with watermarks.
+TEST_F(RemissctlTest, EventsPrintsTheLogOneLinePerEvent) {
+  Result all = Run({"events", "referrals"});
+  ASSERT_EQ(all.code, 0) << all.err;
+  std::vector<std::string> lines;
+  for (std::stringstream in(all.out); std::getline(in, lines.emplace_back());) {
+  }
+  lines.pop_back();
+  ASSERT_GE(lines.size(), 8u) << all.out;  // three organizations, the round's five events
+  EXPECT_EQ(lines[0].rfind("1  OrganizationRegistered  organization/ks  2021-02-01T08:00:00", 0), 0u)
+      << lines[0];
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i].rfind(std::to_string(i + 1) + "  ", 0), 0u) << lines[i];
+  }
+  EXPECT_NE(all.err.find("-- complete until 2021-02-01T08:00:00"), std::string::npos) << all.err;
+
+  Result from = Run({"events", "referrals", "--from", "4"});
+  ASSERT_EQ(from.code, 0) << from.err;
+  EXPECT_EQ(from.out.rfind("4  ReferralDrafted  referral/ks-2019-1939  ", 0), 0u) << from.out;
+
+  Result json = Run({"events", "referrals", "--from", "8", "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_NE(json.out.find("{\"event\":{\"event_id\":\"referrals-8\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("{\"watermark\":{\"settled_until\":\"2021-02-01T08:00:00"), std::string::npos)
+      << json.out;
+
+  EXPECT_EQ(Run({"events"}).code, 2);
+  EXPECT_EQ(Run({"events", "referrals", "--from", "x"}).code, 2);
+  EXPECT_EQ(Run({"events", "payroll"}).code, 3);
+}
+
 TEST_F(RemissctlTest, UnknownRoundIsNotFound) {
   Result r = Run({"board", "KS 2000/1"});
   EXPECT_EQ(r.code, 3) << r.out << r.err;

@@ -55,7 +55,8 @@ void PrintTopHelp(std::ostream& out) {
          "Commands:\n";
   for (const Command& c : Commands()) Line(out, c);
   out << "  org ORG-ID                  what an organization owes (the same as org view)\n"
-         "  demo                        load both seed rounds into a running remissd (manual clock)\n\n";
+         "  demo                        load both seed rounds into a running remissd (manual clock)\n"
+         "  events SERVICE              a service's event log (--from N, --follow; integrator, operator)\n\n";
   out << kGlobal;
   out << "\nExamples:\n"
          "  remissctl referral create \"KS 2019/1939\" \"Stockholms stads trygghetsprogram 2020-2023\" ks\n"

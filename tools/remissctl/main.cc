@@ -13,6 +13,7 @@
 #include "tools/remissctl/command_table.h"
 #include "tools/remissctl/demo.h"
 #include "tools/remissctl/errors.h"
+#include "tools/remissctl/events.h"
 #include "tools/remissctl/help.h"
 #include "tools/remissctl/options.h"
 #include "tools/remissctl/rebuild.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
     }
     if (args[0] == "demo") return RunDemo(o, {args.begin() + 1, args.end()});
     if (args[0] == "rebuild") return RunRebuild(o, {args.begin() + 1, args.end()});
+    if (args[0] == "events") return RunEvents(o, {args.begin() + 1, args.end()});
     size_t n = 0;
     const Command* cmd = FindCommand(args, &n);
     if (!cmd && args[0] == "org" && args.size() >= 2 && args[1].rfind("-", 0) != 0) {

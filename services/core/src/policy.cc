@@ -88,6 +88,10 @@ std::vector<ServicePolicy> HostPolicies() {
                  {"SkipParkedEvent", Allow(op)},
                  {"GetClock", Allow(op)},
                  {"SetClock", Allow(op)}}},
+      // The event logs as streams: for integrators (who read the Kafka topics otherwise)
+      // and operators (remissctl events).
+      {.service = "remiss.v1.EventsService",
+       .rules = {{"Subscribe", Allow({std::string(kRoleIntegrator), std::string(kRoleOperator)})}}},
       {.service = "grpc.health.v1.Health",
        .rules = {{"Check", Allow(AnyRole())}, {"Watch", Allow(AnyRole())}}},
       {.service = "grpc.reflection.v1alpha.ServerReflection",

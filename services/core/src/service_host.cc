@@ -385,6 +385,7 @@ absl::Status ServiceHost::Start() {
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   admin_ = std::make_unique<Admin>(&modules_, manual_clock_, clock_);
+  events_ = std::make_unique<EventsGrpcService>(&modules_);
   if (absl::Status s = BuildPolicy(); !s.ok()) return s;
   auto credentials = Credentials();
   if (!credentials.ok()) return credentials.status();
@@ -397,6 +398,7 @@ absl::Status ServiceHost::Start() {
   builder.SetMaxSendMessageSize(4 * max_message_bytes_);
   for (grpc::Service* s : services_) builder.RegisterService(s);
   builder.RegisterService(admin_.get());
+  builder.RegisterService(events_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<MetricsInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -521,6 +523,7 @@ void ServiceHost::ExportMetrics() {
 void ServiceHost::Shutdown(absl::Duration grace) {
   if (stopping_.exchange(true)) return;
   if (watchdog_.joinable()) watchdog_.join();
+  if (events_ != nullptr) events_->Stop();  // subscriptions end now, not at the grace's end
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->Shutdown();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));

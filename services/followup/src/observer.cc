@@ -7,13 +7,17 @@ namespace remiss::followup {
 namespace {
 
 // Organizations' names from referrals (the rounds come restated through responses), every
-// answer fact from responses, every deadline (not calendars or policies) from deadlines.
+// answer fact from responses, every deadline fact of one (round, board) from deadlines but
+// reminders (no view of this service shows them) and fired timers (the service's own).
 bool Needed(const remiss::v1::EventEnvelope& e) {
   if (e.has_referrals()) {
     return e.referrals().has_organization_registered() || e.referrals().has_organization_updated();
   }
   if (e.has_responses()) return true;
-  if (e.has_deadlines() && e.deadlines().has_timer_fired()) return false;  // the service's own
+  if (e.has_deadlines() &&
+      (e.deadlines().has_timer_fired() || e.deadlines().has_reminder_issued())) {
+    return false;
+  }
   if (e.has_deadlines()) return !core::StringFieldOfOneof(e.deadlines(), "org_id").empty() &&
                                 !core::StringFieldOfOneof(e.deadlines(), "referral_id").empty();
   return false;
@@ -25,10 +29,18 @@ absl::Status Observe(const core::FeedEvent& fed, core::Tx& tx) {
   const remiss::v1::EventEnvelope& source = fed.envelope;
   if (!Needed(source)) return absl::OkStatus();
   remiss::v1::EventEnvelope own;
-  auto* observed = own.mutable_followup()->mutable_source_event_observed();
-  observed->set_event(source.SerializeAsString());
+  auto* observed = own.mutable_followup()->mutable_fact_observed();
   observed->set_source(source.source());
   observed->set_position(source.position());
+  observed->set_stream_version(source.stream_version());
+  *observed->mutable_recorded_at() = source.recorded_at();
+  if (source.has_referrals()) {
+    *observed->mutable_referrals() = source.referrals();
+  } else if (source.has_responses()) {
+    *observed->mutable_responses() = source.responses();
+  } else {
+    *observed->mutable_deadlines() = source.deadlines();
+  }
   own.set_partition_key(source.partition_key());
   *own.mutable_occurred_at() = source.occurred_at();
   own.set_causation_id(source.event_id());

@@ -144,6 +144,22 @@ absl::Status FollowupProjector::Apply(const EventEnvelope& envelope, core::Proje
       }
       return ApplyObserved(observed, tx);
     }
+    case remiss::v1::FollowupEvent::kFactObserved: {
+      // The same fold as over a whole copied envelope: the fact, its version in its stream
+      // and when its source recorded it are all it reads, with the key (this event's).
+      const auto& f = event.fact_observed();
+      EventEnvelope observed;
+      observed.set_partition_key(envelope.partition_key());
+      observed.set_stream_version(f.stream_version());
+      *observed.mutable_recorded_at() = f.recorded_at();
+      switch (f.fact_case()) {
+        case remiss::v1::FactObserved::kReferrals: *observed.mutable_referrals() = f.referrals(); break;
+        case remiss::v1::FactObserved::kResponses: *observed.mutable_responses() = f.responses(); break;
+        case remiss::v1::FactObserved::kDeadlines: *observed.mutable_deadlines() = f.deadlines(); break;
+        case remiss::v1::FactObserved::FACT_NOT_SET: return absl::OkStatus();
+      }
+      return ApplyObserved(observed, tx);
+    }
     case remiss::v1::FollowupEvent::kCompilationFrozen: {
       const auto& f = event.compilation_frozen();
       tx.Put(absl::StrCat(FrozenPrefix(f.referral_id()), core::EncodeU64(f.version())),

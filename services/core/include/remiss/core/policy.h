@@ -61,7 +61,8 @@ class PolicyTable {
                                                 const google::protobuf::Message& request);
 
 // The rules for what every host serves besides the modules' services: the admin service
-// (operator), grpc.health.v1 and server reflection (any certified caller).
+// (operator), the events service (integrator, operator), grpc.health.v1 and server
+// reflection (any certified caller).
 [[nodiscard]] std::vector<ServicePolicy> HostPolicies();
 
 // Roles lists for tables.

@@ -1,6 +1,6 @@
 // Runs one or more services' gRPC APIs on one address, with what every remiss server has:
 // grpc.health.v1 health, server reflection, the admin service (digest, rebuild, positions,
-// parked events: retry or skip), bounded message sizes, mutual TLS with one policy per
+// parked events: retry or skip), the events service (each hosted log as a stream), bounded message sizes, mutual TLS with one policy per
 // service checked before any handler (plaintext only on loopback, for development), and a
 // watchdog that marks a service NOT_SERVING while one of its feeds has stopped or parked an
 // event or its relay cannot publish (logging which), and SERVING again once that is repaired.
@@ -22,6 +22,7 @@
 #include "remiss/core/auth_gate.h"
 #include "remiss/core/clock.h"
 #include "remiss/core/event_store.h"
+#include "remiss/core/events_service.h"
 #include "remiss/core/feed.h"
 #include "remiss/core/policy.h"
 #include "remiss/core/relay.h"
@@ -59,6 +60,8 @@ class ServiceHost {
   // Binds and starts serving. The bound port is then port().
   [[nodiscard]] absl::Status Start();
   int port() const { return port_; }
+  // The events service (remiss.v1.EventsService) over the hosted modules; null before Start.
+  EventsGrpcService* events_service() { return events_.get(); }
   // Stops accepting calls and finishes the ones under way (for at most `grace`).
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
@@ -82,6 +85,7 @@ class ServiceHost {
   PolicyTable table_;
   std::vector<HostedModule> modules_;
   std::unique_ptr<Admin> admin_;
+  std::unique_ptr<EventsGrpcService> events_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> stopping_{false};
   std::thread watchdog_;

@@ -1,6 +1,7 @@
 // How the followup service takes in the other services' events: each one it needs is
-// recorded as its own SourceEventObserved (stream "observed/<source>/<key>") in the same
-// transaction as the feed's cursor, so that its own log alone rebuilds every view.
+// recorded as its own FactObserved (stream "observed/<source>/<key>"): the fact alone, with
+// its source position, stream version and recorded_at, not the source's whole envelope, in
+// the same transaction as the feed's cursor, so that its own log alone rebuilds every view.
 #pragma once
 
 #include "absl/status/status.h"
