@@ -4,7 +4,9 @@
 // registered, the rest updates of them), then times EventStore::RebuildProjections (the
 // background rebuild into shadow projections) and a plain scan+parse, and samples the
 // process's resident memory while each runs. Prints figures; asserts nothing.
-// Run: build/tools/remiss-bench-rebuild [events]
+// Run: build/tools/remiss-bench-rebuild [events] [dir]
+// With `dir`, the log is kept there: built when the directory holds no store, reused (and the
+// build skipped) when it does, so that runs compare on the same log.
 #include <sys/resource.h>
 
 #include <atomic>
@@ -80,12 +82,17 @@ remiss::v1::EventEnvelope OrgEvent(uint64_t i, uint64_t orgs) {
 int main(int argc, char** argv) {
   const uint64_t events = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
   const uint64_t orgs = 10'000;
+  const bool keep = argc > 2;
   const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / absl::StrCat("remiss-bench-rebuild-", ::getpid());
-  std::filesystem::remove_all(dir);
+      keep ? std::filesystem::path(argv[2])
+           : std::filesystem::temp_directory_path() / absl::StrCat("remiss-bench-rebuild-", ::getpid());
+  if (!keep) std::filesystem::remove_all(dir);
+  const bool reuse = keep && std::filesystem::exists(dir / "CURRENT");
   remiss::core::SystemClock clock;
   remiss::referrals::ReferralsProjector projector;
-  {
+  if (reuse) {
+    std::printf("log: reusing the store in %s\n", dir.c_str());
+  } else {
     auto store = *EventStore::Open({.path = dir.string(), .source = "referrals", .clock = &clock,
                                     .projector = &projector, .sync = false});
     const absl::Time t0 = absl::Now();
@@ -162,13 +169,14 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "rebuild: %s\n", rebuilt.status().ToString().c_str());
       return 1;
     }
-    const double rate = events / seconds;
+    const uint64_t folded = store->Rebuild().position;  // the log's length, also when reused
+    const double rate = folded / seconds;
     std::printf("rebuild: %llu events in %.2f s = %.0f events/s; %.2fx the plain scan; RSS %.0f MB "
                 "before, peak %.0f MB during; digest %s the live one\n",
-                static_cast<unsigned long long>(events), seconds, rate, rate / scan_rate,
+                static_cast<unsigned long long>(folded), seconds, rate, rate / scan_rate,
                 rss_before / 1024.0, peak / 1024.0,
                 rebuilt->sha256 == live.sha256 ? "equals" : "DIFFERS FROM");
   }
-  std::filesystem::remove_all(dir);
+  if (!keep) std::filesystem::remove_all(dir);
   return 0;
 }
