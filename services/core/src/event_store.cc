@@ -1105,7 +1105,8 @@ void EventStore::Impl::RunRebuild() {
   internal::FoldTarget target{.db = db_, .events = events_, .projections = projections_[target_index],
                               .meta = meta_, .cursor_key = std::string(kRebuildCursorKey),
                               .projector = options_.projector,
-                              .chunk_events = options_.rebuild_chunk_events};
+                              .chunk_events = options_.rebuild_chunk_events,
+                              .memory_bytes = options_.rebuild_memory_bytes};
   uint64_t folded = 0;
   const std::string target_name = target_index == 1 ? "b" : "a";
   if (Get(meta_, kRebuildTargetKey) == target_name) {

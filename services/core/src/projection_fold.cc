@@ -1,5 +1,6 @@
 #include "projection_fold.h"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -96,9 +97,11 @@ class ChunkTx final : public ProjectionTx {
     if (!it->status().ok() && status_.ok()) status_ = FromRocks(it->status(), "scanning a projection");
   }
 
-  // Moves the dirty entries into `batch` (a batch of distinct keys: their order does not
-  // matter) and makes them clean.
+  // Moves the dirty entries into `batch` and makes them clean. In key order: the memtable
+  // takes them faster so (for distinct keys the order changes nothing else).
   void Flush(rocksdb::WriteBatch& batch) {
+    std::sort(dirty_.begin(), dirty_.end(),
+              [](const Node* a, const Node* b) { return a->first < b->first; });
     for (auto* node : dirty_) {
       if (node->second.value) {
         batch.Put(cf_, ToSlice(node->first), ToSlice(*node->second.value));
@@ -241,9 +244,9 @@ class LogReader {
   }
 
  private:
-  static constexpr size_t kBatches = 4;
-  static constexpr size_t kBatchEvents = 1024;
-  static constexpr size_t kBatchBytes = 1 << 20;   // a batch ends past this many bytes read
+  static constexpr size_t kBatches = 8;
+  static constexpr size_t kBatchEvents = 256;
+  static constexpr size_t kBatchBytes = 256 << 10;  // a batch ends past this many bytes read
   static constexpr size_t kLargeEvent = 64 << 10;  // an envelope that keeps this much is freed
 
   void Run(uint64_t from) {

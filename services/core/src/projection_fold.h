@@ -26,7 +26,8 @@ struct FoldTarget {
   Projector* projector = nullptr;                      // may be null (nothing to fold)
   size_t chunk_events = 131072;                        // events per committed batch, at most
   // What the fold keeps of the projections in memory (the chunk's changes and a cache of the
-  // rows it read and wrote), about: a chunk is committed early when it reaches this.
+  // rows it read and wrote), about: a chunk is committed early when it reaches this, and the
+  // cache is cut to half of it after each chunk.
   size_t memory_bytes = 64 << 20;
 };
 
