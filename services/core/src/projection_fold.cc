@@ -334,8 +334,9 @@ absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from, uint64
   ChunkTx tx(target.db, target.projections);
   size_t in_chunk = 0;
   // Writes what the chunk changed with the position it reached, in one batch.
+  rocksdb::WriteBatch batch;  // reused: it keeps its buffer
   auto commit = [&]() -> absl::Status {
-    rocksdb::WriteBatch batch;
+    batch.Clear();
     tx.Flush(batch);
     batch.Put(target.meta, ToSlice(target.cursor_key), EncodeU64(folded));
     REMISS_RETURN_IF_ERROR(FromRocks(target.db->Write(wo, &batch), "writing a rebuild chunk"));
@@ -345,21 +346,21 @@ absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from, uint64
   };
   LogReader reader(target.db, target.events, from, to);
   while (true) {
-    LogReader::Batch* batch = reader.Next();
-    for (size_t i = 0; i < batch->size; ++i) {
+    LogReader::Batch* read = reader.Next();
+    for (size_t i = 0; i < read->size; ++i) {
       if (target.projector != nullptr) {
-        REMISS_RETURN_IF_ERROR(target.projector->Apply(batch->events[i], tx));
+        REMISS_RETURN_IF_ERROR(target.projector->Apply(read->events[i], tx));
         REMISS_RETURN_IF_ERROR(tx.status());
       }
-      folded = batch->first + i;
+      folded = read->first + i;
       if (++in_chunk >= target.chunk_events || tx.bytes() >= target.memory_bytes) {
         REMISS_RETURN_IF_ERROR(commit());
         if (progress && !progress(folded)) return folded;
       }
     }
-    REMISS_RETURN_IF_ERROR(batch->status);
-    const bool last = batch->last;
-    reader.Release(batch);
+    REMISS_RETURN_IF_ERROR(read->status);
+    const bool last = read->last;
+    reader.Release(read);
     if (last) break;
   }
   if (in_chunk > 0) {

@@ -28,7 +28,7 @@ struct FoldTarget {
   // What the fold keeps of the projections in memory (the chunk's changes and a cache of the
   // rows it read and wrote), about: a chunk is committed early when it reaches this, and the
   // cache is cut to half of it after each chunk.
-  size_t memory_bytes = 64 << 20;
+  size_t memory_bytes = 32 << 20;
 };
 
 // Folds the events at positions from..to (inclusive) into `target`. `progress` is called

@@ -131,7 +131,7 @@ struct EventStoreOptions {
   // What a rebuild keeps of the projections in memory, about: the chunk's changes and a cache
   // of the rows it read and wrote lately. A chunk is written early when it reaches this, so
   // memory stays bounded however long the log and however many rows it touches.
-  size_t rebuild_memory_bytes = 64 << 20;
+  size_t rebuild_memory_bytes = 32 << 20;
   // For a store that restates another service's facts (responses restating referrals): the
   // watermark of the feeds it restates (Feed::Watermark, the earliest of them). Its own
   // watermark (Settled) never passes it, so a lagging hop upstream holds readers back.
