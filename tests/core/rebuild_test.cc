@@ -11,6 +11,7 @@
 #include "tests/support/referrals_events.h"
 #include "remiss/core/validation.h"
 #include "tests/support/temp_dir.h"
+#include "rocksdb/db.h"
 
 namespace remiss::core {
 namespace {
@@ -32,6 +33,36 @@ class SlowCountingProjector : public Projector {
   }
   std::atomic<uint64_t> applied{0};
   absl::Duration delay = absl::ZeroDuration();
+};
+
+// Keeps a count per stream, an index of each stream's last three positions (found by a scan,
+// the oldest beyond three deleted), and every 7th event the sum of the counts, read by a scan
+// that reads each row again as it goes: a fold's Get, Put, Delete and Scan, mixed.
+class IndexingProjector : public Projector {
+ public:
+  absl::Status Apply(const EventEnvelope& e, ProjectionTx& tx) override {
+    const std::string count_key = absl::StrCat("n/", e.stream_id());
+    auto n = tx.Get(count_key);
+    tx.Put(count_key, EncodeU64((n ? DecodeU64(*n) : 0) + 1));
+    const std::string index = absl::StrCat("i/", e.stream_id(), "/");
+    tx.Put(absl::StrCat(index, EncodeU64(e.position())), e.event_id());
+    std::vector<std::string> kept;
+    tx.Scan(index, [&](absl::string_view key, absl::string_view) {
+      kept.emplace_back(key);
+      return true;
+    });
+    if (kept.size() > 3) tx.Delete(kept.front());
+    if (e.position() % 7 == 0) {
+      uint64_t sum = 0;
+      tx.Scan("n/", [&](absl::string_view key, absl::string_view value) {
+        auto again = tx.Get(key);
+        if (again && *again == value) sum += DecodeU64(value);
+        return true;
+      });
+      tx.Put("sum", EncodeU64(sum));
+    }
+    return absl::OkStatus();
+  }
 };
 
 class RebuildTest : public ::testing::Test {
@@ -112,6 +143,90 @@ TEST_F(RebuildTest, ARebuildStoppedMidWayResumesWhereItWasAtTheNextOpen) {
   EXPECT_EQ(rebuilt->sha256, live.sha256);
   EXPECT_LT(projector_.applied.load(), 30'000u - 4'000u) << "it started again from the beginning";
   EXPECT_EQ(Total(), 30'000u);
+}
+
+// A fold whose memory holds a handful of rows: chunks are written early and its cache is
+// dropped again and again, while the projector reads, scans and deletes rows of earlier
+// chunks; the rebuilt projections are still the live ones, byte for byte.
+TEST(RebuildInLittleMemoryTest, GivesTheLiveDigestWithScansAndDeletesAcrossChunks) {
+  remiss::testing::TempDir dir;
+  ManualClock clock{absl::FromCivil(absl::CivilSecond(2021, 2, 1, 9, 0, 0), absl::UTCTimeZone())};
+  IndexingProjector projector;
+  for (size_t memory : {size_t{1} << 10, size_t{64} << 20}) {
+    SCOPED_TRACE(memory);
+    auto store = EventStore::Open({.path = dir.Sub(absl::StrCat("store-", memory)), .source = "referrals",
+                                   .clock = &clock, .projector = &projector, .sync = false,
+                                   .rebuild_chunk_events = 100, .rebuild_memory_bytes = memory});
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int i = 0; i < 2000; i += 50) {
+      auto r = (*store)->Execute({}, [&](Tx& tx) -> absl::Status {
+        for (int k = i; k < i + 50; ++k) {
+          const std::string org = absl::StrCat("org-", (k * 7) % 53);
+          REMISS_RETURN_IF_ERROR(tx.Append(absl::StrCat("organization/", org), std::nullopt, {Registered(org)}));
+        }
+        return absl::OkStatus();
+      });
+      ASSERT_TRUE(r.ok()) << r.status();
+    }
+    const Digest live = (*store)->ProjectionDigest();
+    auto rebuilt = (*store)->RebuildProjections();
+    ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+    EXPECT_EQ(rebuilt->sha256, live.sha256);
+    EXPECT_EQ(rebuilt->entries, live.entries);
+    EXPECT_EQ(rebuilt->entries, 53u + 53u * 3u + 1u);  // counts, three index rows each, sum
+    auto again = (*store)->RebuildProjections();  // into the column family the first one left
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->sha256, live.sha256);
+  }
+}
+
+// An event in the log that does not parse: the rebuild stops with an error naming its
+// position, and the projections queries read are left as they were.
+TEST(RebuildOfADamagedLogTest, FailsNamingTheEventAndKeepsTheProjections) {
+  remiss::testing::TempDir dir;
+  ManualClock clock{absl::FromCivil(absl::CivilSecond(2021, 2, 1, 9, 0, 0), absl::UTCTimeZone())};
+  SlowCountingProjector projector;
+  const std::string path = dir.Sub("store");
+  auto open = [&] {
+    return EventStore::Open({.path = path, .source = "referrals", .clock = &clock,
+                             .projector = &projector, .sync = false, .rebuild_chunk_events = 64});
+  };
+  Digest live;
+  {
+    auto store = open();
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto r = (*store)->Execute({}, [&](Tx& tx) -> absl::Status {
+      for (int k = 0; k < 5000; ++k) {
+        const std::string org = absl::StrCat("org-", k % 37);
+        REMISS_RETURN_IF_ERROR(tx.Append(absl::StrCat("organization/", org), std::nullopt, {Registered(org)}));
+      }
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(r.ok()) << r.status();
+    live = (*store)->ProjectionDigest();
+  }
+  {
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db).ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "events") {
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], EncodeU64(3210), "\xff\xff not an envelope").ok());
+      }
+    }
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto rebuilt = (*store)->RebuildProjections();
+  ASSERT_FALSE(rebuilt.ok());
+  EXPECT_NE((*store)->Rebuild().error.find("3210"), std::string::npos) << (*store)->Rebuild().error;
+  EXPECT_EQ((*store)->ProjectionDigest().sha256, live.sha256);
 }
 
 }  // namespace

@@ -3,8 +3,14 @@
 // same run. Builds a log of N referrals events (default 1,000,000: 10,000 organizations
 // registered, the rest updates of them), then times EventStore::RebuildProjections (the
 // background rebuild into shadow projections) and a plain scan+parse, and samples the
-// process's resident memory while each runs. Prints figures; asserts nothing.
-// Run: build/tools/remiss-bench-rebuild [events]
+// process's resident memory while each runs. Prints figures; asserts nothing. "CPU s" is the
+// CPU time the whole process used meanwhile (all its threads): on a busy machine it says what
+// the work cost when wall time says mostly how busy the machine was.
+// Run: build/tools/remiss-bench-rebuild [events] [dir] [organizations]
+// With `dir` (or "-" for none), the log is kept there: built when the directory holds no
+// store, reused (and the build skipped) when it does, so that runs compare on the same log.
+// `organizations` (default 10,000): how many the events are spread over; as many as events
+// makes every event a new row (a rebuild that cannot keep its rows in memory).
 #include <sys/resource.h>
 
 #include <atomic>
@@ -31,6 +37,13 @@ long RssKiB() {
     if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
   }
   return 0;
+}
+
+// CPU seconds (user + system) the process has used so far, all threads.
+double CpuSeconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
 }
 
 // Samples RSS every 10 ms while alive; Peak() is the highest seen.
@@ -79,13 +92,18 @@ remiss::v1::EventEnvelope OrgEvent(uint64_t i, uint64_t orgs) {
 
 int main(int argc, char** argv) {
   const uint64_t events = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
-  const uint64_t orgs = 10'000;
+  const bool keep = argc > 2 && std::string(argv[2]) != "-";
+  const uint64_t orgs = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 10'000;
   const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / absl::StrCat("remiss-bench-rebuild-", ::getpid());
-  std::filesystem::remove_all(dir);
+      keep ? std::filesystem::path(argv[2])
+           : std::filesystem::temp_directory_path() / absl::StrCat("remiss-bench-rebuild-", ::getpid());
+  if (!keep) std::filesystem::remove_all(dir);
+  const bool reuse = keep && std::filesystem::exists(dir / "CURRENT");
   remiss::core::SystemClock clock;
   remiss::referrals::ReferralsProjector projector;
-  {
+  if (reuse) {
+    std::printf("log: reusing the store in %s\n", dir.c_str());
+  } else {
     auto store = *EventStore::Open({.path = dir.string(), .source = "referrals", .clock = &clock,
                                     .projector = &projector, .sync = false});
     const absl::Time t0 = absl::Now();
@@ -127,6 +145,7 @@ int main(int argc, char** argv) {
       if (names[i] == "events") events_cf = handles[i];
     }
     RssSampler rss;
+    const double cpu0 = CpuSeconds();
     const absl::Time t0 = absl::Now();
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
@@ -138,13 +157,14 @@ int main(int argc, char** argv) {
       if (e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) ++n;
     }
     const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+    const double cpu = CpuSeconds() - cpu0;
     scan_peak = rss.Stop();
     scan_rate = n / seconds;
     it.reset();
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
-    std::printf("plain scan+parse: %llu events in %.2f s = %.0f events/s, peak RSS %.0f MB\n",
-                static_cast<unsigned long long>(n), seconds, scan_rate, scan_peak / 1024.0);
+    std::printf("plain scan+parse: %llu events in %.2f s = %.0f events/s, %.2f CPU s, peak RSS %.0f MB\n",
+                static_cast<unsigned long long>(n), seconds, scan_rate, cpu, scan_peak / 1024.0);
   }
 
   // The rebuild, as an operator starts it.
@@ -154,21 +174,24 @@ int main(int argc, char** argv) {
     const remiss::core::Digest live = store->ProjectionDigest();
     const long rss_before = RssKiB();
     RssSampler rss;
+    const double cpu0 = CpuSeconds();
     const absl::Time t0 = absl::Now();
     auto rebuilt = store->RebuildProjections();
     const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+    const double cpu = CpuSeconds() - cpu0;
     const long peak = rss.Stop();
     if (!rebuilt.ok()) {
       std::fprintf(stderr, "rebuild: %s\n", rebuilt.status().ToString().c_str());
       return 1;
     }
-    const double rate = events / seconds;
-    std::printf("rebuild: %llu events in %.2f s = %.0f events/s; %.2fx the plain scan; RSS %.0f MB "
-                "before, peak %.0f MB during; digest %s the live one\n",
-                static_cast<unsigned long long>(events), seconds, rate, rate / scan_rate,
+    const uint64_t folded = store->Rebuild().position;  // the log's length, also when reused
+    const double rate = folded / seconds;
+    std::printf("rebuild: %llu events in %.2f s = %.0f events/s, %.2f CPU s; %.2fx the plain scan; "
+                "RSS %.0f MB before, peak %.0f MB during; digest %s the live one\n",
+                static_cast<unsigned long long>(folded), seconds, rate, cpu, rate / scan_rate,
                 rss_before / 1024.0, peak / 1024.0,
                 rebuilt->sha256 == live.sha256 ? "equals" : "DIFFERS FROM");
   }
-  std::filesystem::remove_all(dir);
+  if (!keep) std::filesystem::remove_all(dir);
   return 0;
 }

@@ -24,6 +24,8 @@
 #include "projection_fold.h"
 #include "remiss/core/timestamps.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 
 namespace remiss::core {
@@ -258,10 +260,20 @@ class EventStore::Impl {
     db_options.db_write_buffer_size = 64 << 20;
     rocksdb::ColumnFamilyOptions cf_options;
     cf_options.write_buffer_size = 16 << 20;
+    // Projections are read by key far more than scanned, and a rebuild or a new aggregate
+    // reads many keys that are not there yet: bloom filters (in the tables and the
+    // memtables) answer those without searching.
+    rocksdb::ColumnFamilyOptions projection_options = cf_options;
+    rocksdb::BlockBasedTableOptions table_options;
+    table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    projection_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+    projection_options.memtable_prefix_bloom_size_ratio = 0.05;
+    projection_options.memtable_whole_key_filtering = true;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEvents, kStreams,
                              kCommands, kProjections, kMeta, kProjectionsB}) {
-      cfs.emplace_back(name, cf_options);
+      const bool projections = name == std::string_view(kProjections) || name == std::string_view(kProjectionsB);
+      cfs.emplace_back(name, projections ? projection_options : cf_options);
     }
     rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db_);
     if (!s.ok() && s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
@@ -1128,7 +1140,8 @@ void EventStore::Impl::RunRebuild() {
   internal::FoldTarget target{.db = db_, .events = events_, .projections = projections_[target_index],
                               .meta = meta_, .cursor_key = std::string(kRebuildCursorKey),
                               .projector = options_.projector,
-                              .chunk_events = options_.rebuild_chunk_events};
+                              .chunk_events = options_.rebuild_chunk_events,
+                              .memory_bytes = options_.rebuild_memory_bytes};
   uint64_t folded = 0;
   const std::string target_name = target_index == 1 ? "b" : "a";
   if (Get(meta_, kRebuildTargetKey) == target_name) {

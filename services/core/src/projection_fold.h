@@ -3,6 +3,8 @@
 // committed in its own WriteBatch together with the position it reached (so a fold that
 // stops part-way resumes from there). Used by EventStore's rebuild into its shadow
 // projections. Private to the core library; not thread-safe (one fold at a time per target).
+// The log is read and parsed on a thread of its own, a few batches ahead of the projector;
+// the projector runs on the caller's thread, in log order, as it would live.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,10 @@ struct FoldTarget {
   std::string cursor_key;                              // its key in `meta`
   Projector* projector = nullptr;                      // may be null (nothing to fold)
   size_t chunk_events = 131072;                        // events per committed batch, at most
+  // What the fold keeps of the projections in memory (the chunk's changes and a cache of the
+  // rows it read and wrote), about: a chunk is committed early when it reaches this, and the
+  // cache is cut to half of it after each chunk.
+  size_t memory_bytes = 32 << 20;
 };
 
 // Folds the events at positions from..to (inclusive) into `target`. `progress` is called

@@ -125,9 +125,13 @@ struct EventStoreOptions {
   size_t max_queue = 10000;
   // How long a command record is kept (a retry after that is a new command), then pruned.
   absl::Duration command_retention = absl::Hours(24 * 30);
-  // A rebuild folds the log in chunks of at most this many events, each kept in memory until
-  // it is written with the position it reached: memory stays bounded by the chunk.
+  // A rebuild folds the log in chunks of at most this many events, each written with the
+  // position it reached (where a rebuild cut short resumes).
   size_t rebuild_chunk_events = 131072;
+  // What a rebuild keeps of the projections in memory, about: the chunk's changes and a cache
+  // of the rows it read and wrote lately. A chunk is written early when it reaches this, so
+  // memory stays bounded however long the log and however many rows it touches.
+  size_t rebuild_memory_bytes = 32 << 20;
   // For a store that restates another service's facts (responses restating referrals): the
   // watermark of the feeds it restates (Feed::Watermark, the earliest of them). Its own
   // watermark (Settled) never passes it, so a lagging hop upstream holds readers back.
