@@ -105,10 +105,9 @@ TEST_F(RebuildTest, CommandsAreServedAndQueriesAnswerWhileItRunsAndTheSwapMatche
   projector_.delay = absl::Microseconds(50);  // ~1 s of folding
   ASSERT_TRUE(store_->StartRebuild().ok());
   ASSERT_TRUE(store_->Rebuild().running);
-  // Meanwhile: commands are recorded at once, and queries see them in the old projections.
-  const absl::Time before = absl::Now();
+  // Meanwhile: commands are recorded while the rebuild still runs (not after it), and queries
+  // see them in the old projections.
   Record(500, "late-");
-  EXPECT_LT(absl::Now() - before, absl::Seconds(5));
   EXPECT_EQ(Total(), 20'500u);
   EXPECT_TRUE(store_->Rebuild().running) << "the rebuild ended before the commands were tested";
   EXPECT_NE(store_->ProjectionDigest().sha256, live.sha256);  // the live one moved on
