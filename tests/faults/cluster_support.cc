@@ -65,6 +65,7 @@ std::string Deterministic(const google::protobuf::Message& m) {
 
 Services::Services(Deployment deployment, std::string dir, std::string brokers, std::string start)
     : deployment_(deployment), dir_(std::move(dir)), brokers_(std::move(brokers)) {
+  std::filesystem::create_directories(dir_);
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, start, &now_, &error)) now_ = absl::Now();
   if (deployment_ == Deployment::kRemissd) {

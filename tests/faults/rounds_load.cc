@@ -18,8 +18,13 @@ std::string CaseNumberOf(int i) { return absl::StrCat("KS 2021/", 1000 + i); }
 
 std::string RoundsLoad::RoundId(int i) { return absl::StrCat("ks-2021-", 1000 + i); }
 
-RoundsLoad::RoundsLoad(Services& services, int max_rounds, int board_threads)
-    : services_(services), max_rounds_(max_rounds), board_threads_(board_threads) {}
+RoundsLoad::RoundsLoad(Services& services, int max_rounds, int board_threads,
+                       absl::Duration pause)
+    : services_(services),
+      max_rounds_(max_rounds),
+      board_threads_(board_threads),
+      pause_(pause != absl::InfiniteDuration() ? pause
+                                               : absl::Milliseconds(Size("ROUND_PAUSE_MS", 50, 20))) {}
 
 RoundsLoad::~RoundsLoad() {
   stop_rounds_ = true;
@@ -131,6 +136,7 @@ void RoundsLoad::Ks() {
               Do("referrals", Command(&ReferralService::Stub::IssueReferral, issue, ks), p + "issue");
     if (!ok) break;
     ++issued_;
+    absl::SleepFor(pause_);
     absl::MutexLock lock(&mu_);
     to_answer_.push_back(i);
   }
@@ -171,7 +177,10 @@ void RoundsLoad::Board() {
     s->set_statement_date("2021-02-01");
     s->add_proposed_decision("Nämnden överlämnar tjänsteutlåtandet som svar på remissen.");
     s->set_summary(absl::StrCat("Svar på remiss ", i));
-    s->set_standpoint(static_cast<Standpoint>(1 + i % 4));
+    // (Positive with remarks would need remarks.)
+    static const Standpoint kStandpoints[] = {STANDPOINT_POSITIVE, STANDPOINT_NEGATIVE,
+                                              STANDPOINT_NO_OPINION};
+    s->set_standpoint(kStandpoints[i % 3]);
     RecordDelegationDecisionRequest decision;
     decision.set_command_id(p + "decision");
     decision.set_referral_id(RoundId(i));
@@ -248,7 +257,7 @@ absl::StatusOr<RunResult> CollectAndStop(Services& services,
 absl::StatusOr<RunResult> RemissdRounds(const std::string& dir, int rounds) {
   Services remissd(Deployment::kRemissd, dir, "", "2021-02-01T09:00:00+01:00");
   if (absl::Status s = remissd.StartAll(); !s.ok()) return s;
-  RoundsLoad load(remissd, rounds);
+  RoundsLoad load(remissd, rounds, 2, absl::ZeroDuration());
   if (absl::Status s = load.Start(); !s.ok()) return s;
   std::vector<std::string> failures = load.Finish(absl::Seconds(300));
   if (!failures.empty()) {

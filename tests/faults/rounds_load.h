@@ -28,8 +28,10 @@ namespace remiss::faults {
 
 class RoundsLoad {
  public:
-  // `max_rounds` < 0: until StopRounds.
-  RoundsLoad(Services& services, int max_rounds, int board_threads = 2);
+  // `max_rounds` < 0: until StopRounds. KS pauses REMISS_FAULTS_ROUND_PAUSE_MS (CI 50, full
+  // 20) between rounds, or `pause` when given (the reference run: none).
+  RoundsLoad(Services& services, int max_rounds, int board_threads = 2,
+             absl::Duration pause = absl::InfiniteDuration());
   ~RoundsLoad();  // joins (after StopRounds)
 
   // Sets up KS (before the threads start); then starts the threads.
@@ -61,6 +63,7 @@ class RoundsLoad {
   Services& services_;
   const int max_rounds_;
   const int board_threads_;
+  const absl::Duration pause_;
   std::atomic<bool> stop_rounds_{false};
   std::atomic<bool> give_up_{false};
   std::atomic<bool> ks_done_{false};
