@@ -23,7 +23,7 @@
 //     recorded from their feeds what remissd's did;
 //   - KS's status boards of every round and every service's projection digest equal remissd's.
 // Sizes (REMISS_FAULTS_*): OUTAGE_SECONDS (CI 10, full 60), LOAD_SECONDS before and after an
-// outage (CI 4, full 15), RELAY_KILLS (CI 3, full 10), CONSUMER_KILLS (CI 4, full 15).
+// outage (CI 4, full 15), RELAY_KILLS (CI 3, full 10), CONSUMER_KILLS (CI 3, full 15).
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -214,7 +214,7 @@ TEST(KafkaFaults, ConsumerKilled) {
   const char* test = "consumer killed";
   const absl::Time began = absl::Now();
   const uint64_t seed = Seed(test);
-  const int kills = static_cast<int>(Size("CONSUMER_KILLS", 4, 15));
+  const int kills = static_cast<int>(Size("CONSUMER_KILLS", 3, 15));
   OverKafka k;
   ASSERT_TRUE(k.ok());
   Services& s = k.services();
