@@ -100,8 +100,10 @@ void ExpectTopicsHoldTheLogs(const std::string& test, const std::string& brokers
 // The run against a clean remissd run of as many rounds.
 void ExpectSameAsRemissd(const std::string& test, OverKafka& k, const RunResult& run,
                          int rounds) {
+  const absl::Time t = absl::Now();
   auto reference = RemissdRounds(k.Sub("remissd"), rounds);
   ASSERT_TRUE(reference.ok()) << reference.status();
+  Figure(test, "the remissd reference run", absl::Now() - t);
   for (const std::string& problem : CheckExactlyOnce(run, *reference)) ADD_FAILURE() << problem;
   for (const std::string& problem : CompareWithReference(run, *reference, ServiceNames())) {
     ADD_FAILURE() << problem;
@@ -140,8 +142,10 @@ TEST(KafkaFaults, BrokerOutage) {
   const absl::Time restarted = absl::Now();
   absl::SleepFor(load_time);
   load.StopRounds();
+  const absl::Time finishing = absl::Now();
   std::vector<std::string> failures = load.Finish(absl::Seconds(300));
   ASSERT_TRUE(failures.empty()) << Failures(failures);
+  Figure(test, "answering the rounds left after the load", absl::Now() - finishing);
   std::string seen;
   ASSERT_TRUE(s.Settle(absl::Seconds(300), &seen).ok()) << seen;
   const absl::Duration caught_up = absl::Now() - restarted;

@@ -24,7 +24,7 @@ RoundsLoad::RoundsLoad(Services& services, int max_rounds, int board_threads,
       max_rounds_(max_rounds),
       board_threads_(board_threads),
       pause_(pause != absl::InfiniteDuration() ? pause
-                                               : absl::Milliseconds(Size("ROUND_PAUSE_MS", 50, 20))) {}
+                                               : absl::Milliseconds(Size("ROUND_PAUSE_MS", 100, 20))) {}
 
 RoundsLoad::~RoundsLoad() {
   stop_rounds_ = true;

@@ -28,7 +28,7 @@ namespace remiss::faults {
 
 class RoundsLoad {
  public:
-  // `max_rounds` < 0: until StopRounds. KS pauses REMISS_FAULTS_ROUND_PAUSE_MS (CI 50, full
+  // `max_rounds` < 0: until StopRounds. KS pauses REMISS_FAULTS_ROUND_PAUSE_MS (CI 100, full
   // 20) between rounds, or `pause` when given (the reference run: none).
   RoundsLoad(Services& services, int max_rounds, int board_threads = 2,
              absl::Duration pause = absl::InfiniteDuration());
