@@ -4,7 +4,8 @@
 #   tools/faults.sh [gtest filter]      e.g. tools/faults.sh 'SigkillUnderLoad.*'
 #
 # Builds what they need into ./build (or $REMISS_BUILD_DIR), runs each test binary with
-# REMISS_FAULTS_SIZE=full (20 kills in a row, more clients and commands), and prints every
+# REMISS_FAULTS_SIZE=full (20 kills in a row, more clients and commands, the broker down for
+# 60 s, ten relay deaths after Kafka's acknowledgement, ...), and prints every
 # figure the tests report ("[ figures ] <test>: <name> = <value>") and the seed of each run
 # ("[ seed ] ..."); a failing run replays with REMISS_FAULTS_SEED=<seed>. Any size can be
 # set on its own: REMISS_FAULTS_KILLS, REMISS_FAULTS_CLIENTS, REMISS_FAULTS_COMMANDS, ...
@@ -14,7 +15,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${REMISS_BUILD_DIR:-$top/build}
 filter=${1:-*}
-tests=(faults_sigkill_test faults_storage_test faults_random_workload_test)
+tests=(faults_sigkill_test faults_storage_test faults_random_workload_test faults_kafka_test
+       faults_random_kafka_test)
 REMISS_BUILD_DIR=$build "$top/tools/build.sh" "${tests[@]}" >/dev/null
 logs=${REMISS_FAULTS_LOG_DIR:-$(mktemp -d /tmp/remiss-faults-XXXXXX)}
 mkdir -p "$logs"

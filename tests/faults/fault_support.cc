@@ -23,6 +23,8 @@
 #include "remiss/core/clock.h"
 #include "remiss/core/event_store.h"
 
+extern char** environ;
+
 namespace remiss::faults {
 
 using remiss::v1::AdminService;
@@ -109,6 +111,12 @@ absl::StatusOr<std::string> ServerProcess::Start(absl::Duration timeout) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.insert(env_strings.end(), env_.begin(), env_.end());
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
@@ -121,7 +129,7 @@ absl::StatusOr<std::string> ServerProcess::Start(absl::Duration timeout) {
     dup2(in, 0);
     dup2(out, 1);
     dup2(out, 2);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   pid_ = pid;
@@ -144,6 +152,21 @@ absl::StatusOr<std::string> ServerProcess::Start(absl::Duration timeout) {
   return absl::DeadlineExceededError(absl::StrCat(name_, " did not listen within ",
                                                   absl::FormatDuration(timeout), ":\n",
                                                   Tail(ReadWhole(log_path), 6000)));
+}
+
+void ServerProcess::SetFlag(const std::string& flag, const std::string& value) {
+  for (size_t i = 0; i + 1 < args_.size(); ++i) {
+    if (args_[i] == flag) {
+      args_[i + 1] = value;
+      return;
+    }
+  }
+  args_.push_back(flag);
+  args_.push_back(value);
+}
+
+void ServerProcess::RemoveFlag(const std::string& flag) {
+  args_.erase(std::remove(args_.begin(), args_.end(), flag), args_.end());
 }
 
 void ServerProcess::Kill() {

@@ -72,6 +72,13 @@ class ServerProcess {
   // Empty while it runs; how it ended once it has.
   std::string Ended();
   bool running() const { return pid_ > 0; }
+  // The flags after the binary (without --listen), and extra environment variables
+  // ("NAME=value") for the next Start. SetFlag replaces a flag's value (or appends the flag).
+  const std::vector<std::string>& args() const { return args_; }
+  void set_args(std::vector<std::string> args) { args_ = std::move(args); }
+  void SetFlag(const std::string& flag, const std::string& value);
+  void RemoveFlag(const std::string& flag);  // a flag without a value, e.g. --restore-from-kafka
+  void set_env(std::vector<std::string> env) { env_ = std::move(env); }
   const std::string& address() const { return address_; }
   const std::string& name() const { return name_; }
   int incarnations() const { return incarnation_; }
@@ -84,6 +91,7 @@ class ServerProcess {
 
   std::string name_, binary_;
   std::vector<std::string> args_;
+  std::vector<std::string> env_;
   std::string log_dir_;
   pid_t pid_ = -1;
   int incarnation_ = 0;

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "remiss/core/byte_budget.h"
+#include "remiss/core/fault_points.h"
 #include "remiss/core/kafka.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/settled_marks.h"
@@ -343,6 +344,9 @@ class KafkaRelay final : public Relay {
     if (cursor == saved_) return;
     if (!force && absl::Now() - last_save_ < kSaveEvery) return;
     last_save_ = absl::Now();
+    // Fault tests only (fault_points.h): die with Kafka's acknowledgements in but the cursor
+    // not saved; the next relay sends those events again.
+    REMISS_FAULT_POINT("relay.after_ack");
     absl::Status s = store_->PutMeta(kCursorKey, EncodeU64(cursor));
     if (s.ok()) {
       saved_ = cursor;
