@@ -59,13 +59,14 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
 }
 
-// RocksDB's own log, to stderr from WARN up, instead of a LOG file in the data directory: a
-// full disk makes that file fail too, and RocksDB (Debian's build keeps its assertions)
-// aborts while logging the write error, where the store should answer UNAVAILABLE.
+// RocksDB's own log, to stderr from ERROR up (a failed start stays one line), instead of a
+// LOG file in the data directory: a full disk makes that file fail too, and RocksDB (Debian's
+// build keeps its assertions) aborts while logging the write error, where the store should
+// answer UNAVAILABLE.
 class StderrLogger final : public rocksdb::Logger {
  public:
   explicit StderrLogger(std::string source)
-      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), source_(std::move(source)) {}
+      : rocksdb::Logger(rocksdb::InfoLogLevel::ERROR_LEVEL), source_(std::move(source)) {}
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override {
     char line[2048];
