@@ -324,27 +324,6 @@ absl::StatusOr<TopicCheck> CheckTopic(const std::string& brokers, const std::str
 
 // ---- logs ---------------------------------------------------------------------------------
 
-absl::StatusOr<std::vector<EventEnvelope>> LogOnDisk(const std::string& data_dir,
-                                                     const std::string& service) {
-  static const remiss::core::SystemClock clock;
-  remiss::core::EventStoreOptions options;
-  options.path = absl::StrCat(data_dir, "/", service);
-  options.source = service;
-  options.clock = &clock;
-  auto store = remiss::core::EventStore::Open(options);
-  if (!store.ok()) return store.status();
-  std::vector<EventEnvelope> out;
-  uint64_t from = 1;
-  for (;;) {
-    auto events = (*store)->ReadLog(from, 4096);
-    if (!events.ok()) return events.status();
-    if (events->empty()) break;
-    for (auto& e : *events) out.push_back(std::move(e));
-    from = out.back().position() + 1;
-  }
-  return out;
-}
-
 AppliedCheck CheckApplied(const std::vector<EventEnvelope>& log) {
   AppliedCheck check;
   std::set<std::string> done;

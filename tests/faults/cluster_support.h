@@ -101,10 +101,6 @@ struct TopicCheck {
 absl::StatusOr<TopicCheck> CheckTopic(const std::string& brokers, const std::string& service,
                                       uint64_t head);
 
-// Every event of a stopped service's store (data_dir/<service>), in log order.
-absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> LogOnDisk(const std::string& data_dir,
-                                                                 const std::string& service);
-
 // What a consumer's log says about what it applied: the events it recorded while applying a
 // source's event carry that event's (source, position) (EventEnvelope.consumed), and one
 // source event is applied in one transaction, so its events stand together in the log.

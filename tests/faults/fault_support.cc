@@ -439,8 +439,8 @@ absl::StatusOr<std::vector<DigestCheck>> CheckDigests(grpc::Channel& channel,
   return out;
 }
 
-absl::StatusOr<std::vector<uint64_t>> LogPositionsOnDisk(const std::string& data_dir,
-                                                         const std::string& service) {
+absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> LogOnDisk(const std::string& data_dir,
+                                                                 const std::string& service) {
   static const remiss::core::SystemClock clock;
   remiss::core::EventStoreOptions options;
   options.path = absl::StrCat(data_dir, "/", service);
@@ -448,15 +448,25 @@ absl::StatusOr<std::vector<uint64_t>> LogPositionsOnDisk(const std::string& data
   options.clock = &clock;
   auto store = remiss::core::EventStore::Open(options);
   if (!store.ok()) return store.status();
-  std::vector<uint64_t> positions;
+  std::vector<remiss::v1::EventEnvelope> out;
   uint64_t from = 1;
   for (;;) {
     auto events = (*store)->ReadLog(from, 4096);
     if (!events.ok()) return events.status();
     if (events->empty()) break;
-    for (const auto& e : *events) positions.push_back(e.position());
-    from = events->back().position() + 1;
+    for (auto& e : *events) out.push_back(std::move(e));
+    from = out.back().position() + 1;
   }
+  return out;
+}
+
+absl::StatusOr<std::vector<uint64_t>> LogPositionsOnDisk(const std::string& data_dir,
+                                                         const std::string& service) {
+  auto log = LogOnDisk(data_dir, service);
+  if (!log.ok()) return log.status();
+  std::vector<uint64_t> positions;
+  positions.reserve(log->size());
+  for (const auto& e : *log) positions.push_back(e.position());
   return positions;
 }
 

@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "remiss/v1/admin.grpc.pb.h"
 #include "remiss/v1/common.pb.h"
+#include "remiss/v1/envelope.pb.h"
 
 namespace remiss::faults {
 
@@ -194,8 +195,10 @@ absl::StatusOr<std::vector<DigestCheck>> CheckDigests(grpc::Channel& channel,
                                                       const std::vector<std::string>& services);
 
 // Every event of a stopped service's store, read straight from its RocksDB directory
-// (data_dir/<service>) with the core EventStore: the positions in order. For the check that
-// the log has no gap, where no public API lists a log.
+// (data_dir/<service>) with the core EventStore, in log order; and just their positions, for
+// the check that the log has no gap, where no public API lists a log.
+absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> LogOnDisk(const std::string& data_dir,
+                                                                 const std::string& service);
 absl::StatusOr<std::vector<uint64_t>> LogPositionsOnDisk(const std::string& data_dir,
                                                          const std::string& service);
 

@@ -36,6 +36,22 @@ struct Drawn {
   std::string service;           // the service it is sent to
 };
 
+// The codes a command of the workload may be answered with: success, or a refusal the API
+// documents. Anything else (INTERNAL, UNKNOWN, UNAVAILABLE...) is a failure of the test.
+inline bool Documented(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::ABORTED:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The service an RPC of the workload goes to.
 inline std::string ServiceOf(const std::string& rpc) {
   static const std::set<std::string> kResponses = {"RegisterResponse", "RecordStatement",

@@ -71,20 +71,6 @@ std::vector<Batch> Plan(uint64_t seed, int batches, int per_batch) {
   return plan;
 }
 
-bool Documented(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::NOT_FOUND:
-    case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::ABORTED:
-      return true;
-    default:
-      return false;
-  }
-}
-
 struct Played {
   std::vector<std::string> answers;  // "<rpc> <code>" per command, in order
   std::map<std::string, std::string> boards;

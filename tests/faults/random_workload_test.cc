@@ -75,20 +75,6 @@ std::string CodeName(const grpc::Status& s) {
   return d.substr(0, d.find(':'));
 }
 
-bool Documented(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::NOT_FOUND:
-    case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::ABORTED:
-      return true;
-    default:
-      return false;
-  }
-}
-
 struct Accepted {
   std::string command_id;
   bool referrals_by_ks = false;
