@@ -9,7 +9,7 @@ build=${REMISS_FUZZ_BUILD_DIR:-$top/build-fuzz}
 "$top/tools/setup.sh" --with-fuzz
 seconds=${REMISS_FUZZ_SECONDS:-30}
 if [ -f "$build/build.ninja" ]; then  # an existing build takes this run's time too
-  cmake -B "$build" -DREMISS_FUZZ_SECONDS="$seconds" >/dev/null
+  cmake -S "$top" -B "$build" -DREMISS_FUZZ_SECONDS="$seconds" >/dev/null
 fi
 REMISS_BUILD_DIR="$build" \
 REMISS_CMAKE_ARGS="-DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 -DREMISS_FUZZ=ON -DREMISS_FUZZ_SECONDS=$seconds" \
