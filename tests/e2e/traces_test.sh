@@ -65,7 +65,7 @@ start() {
 # call <port> <method> <json> [traceparent]
 call() {
   local headers=()
-  [ -n "${4:-}" ] && headers=(-H "traceparent: $4")
+  [ -n "${4:-}" ] && headers=(-rpc-header "traceparent: $4")
   "$grpcurl" -plaintext -max-time 10 "${headers[@]}" -d "$3" "127.0.0.1:$1" "$2"
 }
 ok() { call "$@" >"$dir/out" 2>&1 || fail "$2 failed: $(cat "$dir/out")"; cat "$dir/out"; }
@@ -121,9 +121,9 @@ answer() {
   local S='"referral_id":"ks-2019-1939","org_id":"sodermalm-sdn"'
   await "$p" $P/GetResponse "{$S}" RESPONSE_STAGE_AWAITING
   await "$d" $D/GetDeadline "{$S}" '"effective_date": "2021-02-26"'
-  ok "$p" $P/RegisterResponse "{\"command_id\":\"s1\",$S,\"diary_number\":\"SÖ 2021/61\",\"registered_on\":\"2021-02-02\"}" >/dev/null
+  ok "$p" $P/RegisterResponse "{\"command_id\":\"s1\",$S,\"diary_number\":\"SÖ 2021/61\",\"registered_on\":\"2021-02-01\"}" >/dev/null
   ok "$p" $P/RecordStatement "{\"command_id\":\"s2\",$S,\"statement\":{\"proposed_decision\":[\"Stadsdelsnämnden överlämnar förvaltningens tjänsteutlåtande som svar på remissen.\"],\"summary\":\"Förvaltningen ställer sig positiv.\",\"standpoint\":\"STANDPOINT_POSITIVE\"}}" >/dev/null
-  ok "$p" $P/RecordDelegationDecision "{\"command_id\":\"s3\",$S,\"delegation\":{\"decided_by_name\":\"Stadsdelsdirektören\",\"decided_by_title\":\"Stadsdelsdirektör\",\"date\":\"2021-02-25\",\"decision_text\":\"Svaret lämnas på delegation.\"}}" >/dev/null
+  ok "$p" $P/RecordDelegationDecision "{\"command_id\":\"s3\",$S,\"delegation\":{\"decided_by_name\":\"Stadsdelsdirektören\",\"decided_by_title\":\"Stadsdelsdirektör\",\"date\":\"2021-02-01\",\"decision_text\":\"Svaret lämnas på delegation.\"}}" >/dev/null
   ok "$p" $P/SubmitResponse "{\"command_id\":\"s4\",$S}" "$submit_tp" >/dev/null
   await "$d" $D/GetDeadline "{$S}" DEADLINE_OUTCOME_MET
 }
@@ -145,7 +145,7 @@ remissd)
   tags=$(urlq '{"remiss.org_id":"bromma-sdn"}')
   jaeger_until 'any(s["operationName"] == "deadline.breached" for t in data["data"] for s in t["spans"])' \
     "/api/traces?service=deadlines&operation=deadline.breached&tags=$tags&lookback=1h&limit=20"
-  python3 - "$dir/jaeger.json" "$issue_trace" >"$dir/breach" <<'PY' || fail "the breach span: $(cat "$dir/breach")"
+  python3 - "$dir/jaeger.json" "$issue_trace" >"$dir/breach" 2>&1 <<'PY' || fail "the breach span: $(cat "$dir/breach")"
 import json, sys
 data, issue = json.load(open(sys.argv[1])), sys.argv[2]
 spans = [s for t in data["data"] for s in t["spans"] if s["operationName"] == "deadline.breached"]

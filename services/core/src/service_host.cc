@@ -123,7 +123,6 @@ class TracingInterceptor final : public grpc::experimental::Interceptor {
         case grpc::StatusCode::UNAVAILABLE:
         case grpc::StatusCode::DATA_LOSS:
         case grpc::StatusCode::DEADLINE_EXCEEDED:
-        case grpc::StatusCode::UNIMPLEMENTED:
           span_.SetError(status.error_message());
           tracing::LogJson(ServiceOf(path_), "rpc_failed",
                            {{"rpc", path_}, {"code", code}, {"message", status.error_message()}},

@@ -253,7 +253,8 @@ absl::Status Start(ExporterOptions options) {
 void Shutdown() {
   absl::MutexLock lock(&lifecycle_mu);
   Exporter* e = exporter.exchange(nullptr);
-  delete e;  // exports what is queued, each call bounded by its timeout
+  delete e;
+  started = false;  // exports what is queued, each call bounded by its timeout
 }
 
 bool Enabled() { return exporter.load(std::memory_order_relaxed) != nullptr; }
@@ -389,7 +390,7 @@ void LogJson(absl::string_view service, absl::string_view event,
     absl::StrAppend(&line, ",\"trace_id\":", quote(c->TraceIdHex()), ",\"span_id\":",
                     quote(c->SpanIdHex()));
   }
-  line += "\n";
+  line += "}\n";
   std::cerr << line;
 }
 

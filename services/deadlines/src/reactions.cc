@@ -57,7 +57,7 @@ core::tracing::Span BeginTimerSpan(core::Tx& tx, const remiss::v1::Deadline& sta
   auto effective = core::ParseCivilDate("effective_date", state.effective_date());
   const int64_t days_late = effective.ok() ? core::StockholmDate(now) - *effective : 0;
   const std::string due_at =
-      state.has_due_at() ? absl::FormatTime(absl::RFC3339_sec, core::FromTimestamp(state.due_at()),
+      state.has_due_at() ? absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", core::FromTimestamp(state.due_at()),
                                             absl::UTCTimeZone())
                          : std::string();
   const char* name = breached ? "deadline.breached" : "deadline.reminded";

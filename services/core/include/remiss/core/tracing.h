@@ -53,11 +53,12 @@ struct ExporterOptions {
   absl::Duration timeout = absl::Seconds(5);   // per Export call
 };
 
-// Starts the process's exporter (once; a second call is FAILED_PRECONDITION). INVALID_ARGUMENT
-// naming --otlp-endpoint when it is not host:port.
+// Starts the process's exporter (one at a time: a second call before Shutdown() is
+// FAILED_PRECONDITION). INVALID_ARGUMENT naming --otlp-endpoint when it is not host:port.
 [[nodiscard]] absl::Status Start(ExporterOptions options);
-// Exports what is queued (bounded by the timeout) and stops the exporter; spans ended
-// afterwards are inert. Idempotent.
+// Exports what is queued (bounded by the timeout) and stops the exporter; spans started
+// afterwards are inert. Idempotent. Call it once no other thread can end a span (servers:
+// after their modules closed).
 void Shutdown();
 // Whether spans are recorded at all (an exporter runs).
 [[nodiscard]] bool Enabled();
