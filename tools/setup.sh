@@ -9,10 +9,11 @@ packages=(
   librdkafka-dev librocksdb-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev libhowardhinnant-date-dev libabsl-dev
+  python3
+  # The build fetches the OTLP .proto files with Maven (tools/otlp/fetch_protos.sh); Kafka's
+  # broker jars come the same way.
+  openjdk-17-jre-headless maven
 )
-if [ "${1:-}" = "--with-kafka" ]; then
-  packages+=(openjdk-17-jre-headless maven)
-fi
 if [ "${1:-}" = "--with-contract" ]; then  # tools/contract.sh: buf and the AsyncAPI CLI from npm
   packages+=(nodejs npm python3)
 fi
@@ -28,10 +29,8 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # Maven or a JRE that came some other way will do.
-if [ "${1:-}" = "--with-kafka" ]; then
-  command -v java >/dev/null && missing=("${missing[@]/openjdk-17-jre-headless}")
-  command -v mvn >/dev/null && missing=("${missing[@]/maven}")
-fi
+command -v java >/dev/null && missing=("${missing[@]/openjdk-17-jre-headless}")
+command -v mvn >/dev/null && missing=("${missing[@]/maven}")
 # A Node.js with npm that came some other way (e.g. NodeSource's nodejs) will do.
 if [ "${1:-}" = "--with-contract" ] && command -v npm >/dev/null; then
   missing=("${missing[@]/nodejs}")

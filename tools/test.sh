@@ -11,6 +11,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/kafka/kafka.sh" fetch
 "$top/tools/grpcurl.sh" >/dev/null
 "$top/tools/build.sh"
+# Jaeger (for the trace tests) is built once into the cache; here rather than inside a test
+# so that no test's timeout pays for it.
+"$top/tools/observability.sh" build-jaeger >/dev/null
 cd "${REMISS_BUILD_DIR:-$top/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
 if [ "$#" -eq 0 ]; then

@@ -1,6 +1,7 @@
 #include "remiss/core/auth_gate.h"
 
 #include "remiss/core/metrics.h"
+#include "remiss/core/tracing.h"
 
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -27,8 +28,9 @@ std::map<std::string, std::string, std::less<>>& OwnOrgRules() ABSL_EXCLUSIVE_LO
   return *rules;
 }
 
-grpc::Status Refuse(absl::string_view rpc, const Caller& caller, const absl::Status& reason) {
-  RecordRefusal(rpc, caller, reason);
+grpc::Status Refuse(absl::string_view rpc, const Caller& caller, const absl::Status& reason,
+                    absl::string_view traceparent) {
+  RecordRefusal(rpc, caller, reason, traceparent);
   return ToGrpcStatus(reason);
 }
 
@@ -43,25 +45,33 @@ absl::Status Readable(const std::string& flag, const std::string& path) {
 
 uint64_t RefusedCalls() { return refused_calls.load(); }
 
-void RecordRefusal(absl::string_view rpc, const Caller& caller, const absl::Status& reason) {
+void RecordRefusal(absl::string_view rpc, const Caller& caller, const absl::Status& reason,
+                   absl::string_view traceparent) {
   refused_calls.fetch_add(1);
   metrics::CallRefused(absl::StatusCodeToString(reason.code()));
+  std::string ids;
+  if (std::optional<tracing::SpanContext> c = tracing::ParseTraceparent(traceparent)) {
+    ids = absl::StrCat(",\"trace_id\":\"", c->TraceIdHex(), "\",\"span_id\":\"", c->SpanIdHex(), "\"");
+  }
   std::cerr << absl::StrCat("{\"event\":\"refused\",\"code\":\"",
                             absl::StatusCodeToString(reason.code()), "\",\"rpc\":", Quote(rpc),
                             ",\"caller\":", Quote(caller.Describe()),
-                            ",\"reason\":", Quote(reason.message(), 300), "}\n");
+                            ",\"reason\":", Quote(reason.message(), 300), ids, "}\n");
 }
 
 grpc::Status AuthGate::Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
                                OutputMetadata* consumed, OutputMetadata*) {
-  std::string rpc;
+  std::string rpc, traceparent;
   if (auto it = auth_metadata.find(":path"); it != auth_metadata.end()) {
     rpc.assign(it->second.data(), it->second.size());
   }
+  if (auto it = auth_metadata.find("traceparent"); it != auth_metadata.end()) {
+    traceparent.assign(it->second.data(), it->second.size());
+  }
   auto caller = CallerFromAuthContext(*context, trust_domain_);
-  if (!caller.ok()) return Refuse(rpc, Caller{}, caller.status());
+  if (!caller.ok()) return Refuse(rpc, Caller{}, caller.status(), traceparent);
   if (absl::Status s = CheckRole(*caller, rpc, table_->Find(rpc)); !s.ok()) {
-    return Refuse(rpc, *caller, s);
+    return Refuse(rpc, *caller, s, traceparent);
   }
   for (const auto& [key, value] : auth_metadata) {
     if (!absl::StartsWith(absl::string_view(key.data(), key.size()), "x-remiss-")) continue;

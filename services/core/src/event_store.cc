@@ -20,6 +20,7 @@
 #include "remiss/core/keys.h"
 #include "remiss/core/message_checks.h"
 #include "remiss/core/metrics.h"
+#include "remiss/core/tracing.h"
 #include "remiss/core/validation.h"
 #include "projection_fold.h"
 #include "remiss/core/timestamps.h"
@@ -577,7 +578,11 @@ class EventStore::Impl::TxImpl final : public Tx {
       if (e.command_id().empty()) e.set_command_id(meta_.command_id);
       if (e.correlation_id().empty()) e.set_correlation_id(meta_.correlation_id);
       if (e.causation_id().empty()) e.set_causation_id(meta_.causation_id);
-      if (e.traceparent().empty()) e.set_traceparent(meta_.traceparent);
+      if (!traceparent_.empty()) {
+        e.set_traceparent(traceparent_);
+      } else if (e.traceparent().empty()) {
+        e.set_traceparent(meta_.traceparent);
+      }
 
       const size_t limit = meta_.command_id.empty() ? kMaxEventBytes : kMaxCommandEventBytes;
       if (const size_t bytes = e.ByteSizeLong(); bytes > limit) return OverBudget(e, bytes, limit);
@@ -608,6 +613,7 @@ class EventStore::Impl::TxImpl final : public Tx {
     batch_->Put(store_->meta_, FeedKey(source, partition), EncodeCursor(cursor));
   }
   void SetConsumed(const remiss::v1::ConsumedFrom* consumed) override { consumed_ = consumed; }
+  void SetTraceparent(std::string traceparent) override { traceparent_ = std::move(traceparent); }
   absl::Time Now() const override { return now_; }
 
   const CommitResult& result() const { return result_; }
@@ -637,6 +643,7 @@ class EventStore::Impl::TxImpl final : public Tx {
   CommitResult result_;
   absl::Status read_error_;
   const remiss::v1::ConsumedFrom* consumed_ = nullptr;  // SetConsumed
+  std::string traceparent_;                              // SetTraceparent
 };
 
 void EventStore::Impl::WriterLoop() {
@@ -735,6 +742,26 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
     results.push_back(tx.result());
   }
 
+  // One span per group commit, linked to each traced command in it (a group of one is that
+  // command's child). Only the write is in it: that is what the commands waited for.
+  tracing::Span span;
+  if (tracing::Enabled() && batch.GetWriteBatch()->Count() > 0) {
+    const std::string* only = nullptr;
+    size_t traced = 0;
+    for (const Pending& p : group) {
+      if (p.meta.traceparent.empty()) continue;
+      ++traced;
+      only = &p.meta.traceparent;
+    }
+    span = tracing::Span(options_.source, "store.commit", tracing::Kind::kInternal,
+                         traced == 1 && group.size() == 1 ? *only : std::string());
+    span.SetAttribute("remiss.store", options_.source);
+    span.SetAttribute("remiss.transactions", static_cast<int64_t>(group.size()));
+    span.SetAttribute("remiss.events", static_cast<int64_t>(next - first));
+    if (group.size() > 1) {
+      for (const Pending& p : group) span.AddLink(p.meta.traceparent, "command");
+    }
+  }
   bool wrote = false;
   if (batch.GetWriteBatch()->Count() > 0) {
     batch.Put(meta_, kRecordedAtKey, EncodeU64(static_cast<uint64_t>(Micros(now))));
@@ -753,8 +780,10 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
       }
       next = first;
       wrote = false;
+      span.SetError(failed.message());
     }
   }
+  span.End();
   if (next != first) {
     absl::MutexLock lock(&position_mu_);
     last_position_.store(next - 1);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/feed_failures.h"
+#include "remiss/core/tracing.h"
 
 namespace remiss::core {
 
@@ -49,8 +50,26 @@ absl::Status FeedConsumer::Consume(const std::vector<FeedEvent>& batch) {
         consumed.set_position(e.position());
         consumed.set_incarnation(e.incarnation());
         tx.SetConsumed(&consumed);
+        // A consumer span, child of the producer's (Kafka header) or the event's own context;
+        // what the consumer records in reaction carries it.
+        tracing::Span span;
+        if (tracing::Enabled()) {
+          span = tracing::Span(store_->source(), absl::StrCat("consume ", e.type()),
+                               tracing::Kind::kConsumer,
+                               event.traceparent.empty() ? e.traceparent() : event.traceparent);
+          span.SetAttribute("messaging.source.name", event.source);
+          span.SetAttribute("messaging.destination.partition.id", absl::StrCat(event.partition));
+          span.SetAttribute("remiss.event_id", e.event_id());
+          span.SetAttribute("remiss.event_type", e.type());
+          span.SetAttribute("remiss.position", static_cast<int64_t>(e.position()));
+          tx.SetTraceparent(span.traceparent());
+        }
         absl::Status s = apply_(event, tx);
         tx.SetConsumed(nullptr);
+        if (span.recording()) {
+          tx.SetTraceparent("");
+          if (!s.ok()) span.SetError(s.ToString());
+        }
         if (!s.ok()) return AtEvent(std::move(s), i);
       }
       if (next.incarnation.empty() && cursor) next.incarnation = cursor->incarnation;

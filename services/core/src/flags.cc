@@ -54,6 +54,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
       }
     } else if (name == "metrics-listen") {
       flags.metrics_listen = value;
+    } else if (name == "otlp-endpoint") {
+      flags.otlp_endpoint = value;
     } else if (name == "kafka-properties") {
       flags.kafka_properties = value;
     } else if (name == "tls-cert") {
@@ -92,6 +94,8 @@ std::string ServerFlagsHelp() {
          "                            (stores that hold events are left as they are)\n"
          "  --metrics-listen HOST:PORT  serve Prometheus metrics on http://HOST:PORT/metrics\n"
          "                            (default: none; see infra/observability)\n"
+         "  --otlp-endpoint HOST:PORT  export traces over OTLP/gRPC to HOST:PORT, e.g. a Jaeger v2\n"
+         "                            collector (default: none; see tools/observability.sh)\n"
          "  --max-message-bytes N     the largest request accepted (default 4194304)\n"
          "  --command-retention-days N  how long a command_id is remembered, so that a retry\n"
          "                            gets the first result (default 30, at least 30)\n"

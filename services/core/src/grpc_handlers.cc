@@ -39,7 +39,12 @@ absl::Status CheckActsForItself(const grpc::CallbackServerContext& ctx,
   if (!caller.certified) return absl::OkStatus();  // plaintext loopback development
   const std::string field = OwnOrganizationField(request.GetDescriptor()->full_name());
   absl::Status s = CheckOwnOrganization(caller, field, request);
-  if (!s.ok()) RecordRefusal(request.GetDescriptor()->full_name(), caller, s);
+  if (!s.ok()) {
+    auto tp = ctx.client_metadata().find("traceparent");  // the server span's (service_host.cc)
+    RecordRefusal(request.GetDescriptor()->full_name(), caller, s,
+                  tp == ctx.client_metadata().end() ? absl::string_view()
+                                                    : absl::string_view(tp->second.data(), tp->second.size()));
+  }
   return s;
 }
 

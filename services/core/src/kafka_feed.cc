@@ -318,6 +318,15 @@ class KafkaFeed final : public Feed {
       pending_poison_.push_back({std::move(event), std::move(poison)});
       return absl::OkStatus();
     }
+    rd_kafka_headers_t* headers = nullptr;
+    const void* tp = nullptr;
+    size_t tp_size = 0;
+    if (rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(headers, "ce_traceparent", &tp, &tp_size) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        tp != nullptr) {
+      event.traceparent.assign(static_cast<const char*>(tp), tp_size);
+    }
     batch.push_back(std::move(event));
     return absl::OkStatus();
   }

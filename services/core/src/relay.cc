@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/kafka_properties.h"
+#include "remiss/core/tracing.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "remiss/core/byte_budget.h"
@@ -430,6 +431,17 @@ class KafkaRelay final : public Relay {
                                    absl::Nanoseconds(event.recorded_at().nanos()),
                                absl::UTCTimeZone())
             : std::string();
+    // A producer span, child of the event's context; its own context goes in ce_traceparent.
+    tracing::Span span;
+    if (tracing::Enabled()) {
+      span = tracing::Span(store_->source(), absl::StrCat("publish ", event.type()),
+                           tracing::Kind::kProducer, event.traceparent());
+      span.SetAttribute("messaging.system", "kafka");
+      span.SetAttribute("messaging.destination.name", topic_);
+      span.SetAttribute("remiss.event_id", event.event_id());
+      span.SetAttribute("remiss.position", static_cast<int64_t>(event.position()));
+    }
+    const std::string& traceparent = span.recording() ? span.traceparent() : event.traceparent();
     while (!stop_) {
       rd_kafka_headers_t* headers = rd_kafka_headers_new(9);
       auto add = [headers](const char* name, const std::string& value) {
@@ -442,7 +454,7 @@ class KafkaRelay final : public Relay {
       if (!ce_time.empty()) add("ce_time", ce_time);
       add("ce_subject", event.stream_id());
       add("content-type", "application/protobuf");
-      if (!event.traceparent().empty()) add("ce_traceparent", event.traceparent());
+      if (!traceparent.empty()) add("ce_traceparent", traceparent);
       add("remiss_position", position);
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk_, RD_KAFKA_V_TOPIC(topic_.c_str()),
@@ -463,6 +475,7 @@ class KafkaRelay final : public Relay {
       // Not queued at all (too large, a fatal state, ...): never skipped; after a pause the
       // relay sends again from the cursor. Health says so meanwhile.
       NoteProblem(event.position(), err);
+      span.SetError(rd_kafka_err2name(err));
       LogOnce(absl::StrCat("producing position ", event.position(), " failed: ",
                            rd_kafka_err2name(err), ": ", rd_kafka_err2str(err)));
       if (err == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "remiss/core/kafka_properties.h"
 #include "remiss/core/metrics.h"
+#include "remiss/core/tracing.h"
 
 namespace remiss::core {
 
@@ -45,6 +46,16 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     }
     metrics_exposer = std::move(*exposer);
   }
+  if (!flags->otlp_endpoint.empty()) {
+    if (absl::Status s = tracing::Start({.endpoint = flags->otlp_endpoint}); !s.ok()) {
+      std::cerr << program << ": " << s.message() << "\n";
+      return 2;
+    }
+  }
+  // Spans still queued are exported (bounded) on every way out.
+  struct StopTracing {
+    ~StopTracing() { tracing::Shutdown(); }
+  } stop_tracing;
   SystemClock system_clock;
   std::unique_ptr<ManualClock> manual_clock;
   if (flags->manual_clock) manual_clock = std::make_unique<ManualClock>(*flags->manual_clock);
@@ -75,6 +86,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
             << (flags->tls.enabled() ? ", mutual TLS" : ", PLAINTEXT")
             << (manual_clock ? ", manual clock at " + absl::FormatTime(clock->Now()) : "")
             << (metrics_exposer ? ", metrics on " + metrics::Url(*metrics_exposer, flags->metrics_listen) : "")
+            << (tracing::Enabled() ? ", traces to " + flags->otlp_endpoint : "")
             << ")"
             << std::endl;
   int signal = AwaitShutdownSignal();

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "remiss/core/grpc_status.h"
 #include "remiss/core/metrics.h"
+#include "remiss/core/tracing.h"
 #include "grpc/health/v1/health.pb.h"
 #include "remiss/v1/admin.grpc.pb.h"
 
@@ -86,6 +87,79 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
   }
   std::string method_;
   absl::Time started_;
+};
+
+// Every call as a server span (when tracing is on), a child of the caller's `traceparent`
+// when it sent one. The span's own traceparent replaces the caller's in the call's metadata,
+// so MetaFromCall hands it to the command and the events it records carry it.
+class TracingInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit TracingInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : path_(info->method() != nullptr ? info->method() : "") {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      std::multimap<grpc::string_ref, grpc::string_ref>* md = methods->GetRecvInitialMetadata();
+      std::string parent;
+      if (auto it = md->find("traceparent"); it != md->end()) {
+        parent.assign(it->second.data(), it->second.size());
+        md->erase(it);
+      }
+      span_ = tracing::Span(ServiceOf(path_), path_.empty() ? "unknown" : path_.substr(1),
+                            tracing::Kind::kServer, parent);
+      span_.SetAttribute("rpc.system", "grpc");
+      span_.SetAttribute("rpc.method", path_);
+      own_ = span_.traceparent();
+      md->emplace(grpc::string_ref("traceparent"), grpc::string_ref(own_));
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+      span_.SetAttribute("rpc.grpc.status_code", static_cast<int64_t>(status.error_code()));
+      // Server faults are errors of this span; a caller's mistake (INVALID_ARGUMENT, ...) is not.
+      switch (status.error_code()) {
+        case grpc::StatusCode::UNKNOWN:
+        case grpc::StatusCode::INTERNAL:
+        case grpc::StatusCode::UNAVAILABLE:
+        case grpc::StatusCode::DATA_LOSS:
+        case grpc::StatusCode::DEADLINE_EXCEEDED:
+          span_.SetError(status.error_message());
+          tracing::LogJson(ServiceOf(path_), "rpc_failed",
+                           {{"rpc", path_}, {"code", code}, {"message", status.error_message()}},
+                           own_);
+          break;
+        default:
+          break;
+      }
+      span_.End();
+    }
+    methods->Proceed();
+  }
+
+ private:
+  // "/remiss.v1.ResponseService/SubmitResponse" -> "responses" (the store's name); the admin
+  // API, health and reflection as "remiss".
+  static std::string ServiceOf(const std::string& path) {
+    static const auto* names = new std::map<std::string, std::string, std::less<>>{
+        {"/remiss.v1.ReferralService/", "referrals"}, {"/remiss.v1.ResponseService/", "responses"},
+        {"/remiss.v1.DeadlineService/", "deadlines"}, {"/remiss.v1.FollowupService/", "followup"}};
+    const size_t slash = path.find('/', 1);
+    if (slash == std::string::npos) return "remiss";
+    auto it = names->find(absl::string_view(path).substr(0, slash + 1));
+    return it == names->end() ? "remiss" : it->second;
+  }
+  std::string path_;
+  tracing::Span span_;
+  std::string own_;  // the metadata's traceparent points into it
+};
+
+class TracingInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new TracingInterceptor(info);
+  }
 };
 
 class MetricsInterceptorFactory final
@@ -401,6 +475,7 @@ absl::Status ServiceHost::Start() {
   builder.RegisterService(events_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<MetricsInterceptorFactory>());
+  if (tracing::Enabled()) interceptors.push_back(std::make_unique<TracingInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   HoldGrpcLog();
   server_ = builder.BuildAndStart();

@@ -2,8 +2,13 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
 #include "remiss/core/civil_date.h"
 #include "remiss/core/projection.h"
+#include "remiss/core/timestamps.h"
+#include "remiss/core/tracing.h"
 #include "remiss/deadlines/domain.h"
 #include "remiss/deadlines/projector.h"
 
@@ -24,6 +29,59 @@ absl::Status Append(core::Tx& tx, const std::string& referral_id, const std::str
     env.set_causation_id(causation);
   }
   return tx.Append(DeadlineStream(referral_id, org_id), std::nullopt, std::move(envelopes));
+}
+
+// The trace that issued the round of this deadline: the context its latest DeadlineScheduled
+// was recorded in (the round's issuing call, through responses' and this service's consumers).
+std::string IssuingTraceparent(core::Tx& tx, const remiss::v1::Deadline& state) {
+  auto events = tx.ReadStream(DeadlineStream(state.referral_id(), state.org_id()));
+  if (!events.ok()) return "";
+  for (auto it = events->rbegin(); it != events->rend(); ++it) {
+    if (it->deadlines().has_deadline_scheduled() && !it->traceparent().empty()) return it->traceparent();
+  }
+  return "";
+}
+
+// A breach or a reminder as a span of its own trace (the scheduler starts no trace), linked to
+// the round's issuing trace; its events carry it, so what reacts to them joins it. A breach's
+// status is ERROR. Its log line has the trace's ids and no names.
+core::tracing::Span BeginTimerSpan(core::Tx& tx, const remiss::v1::Deadline& state, const Events& events,
+                              absl::Time now) {
+  bool breached = false, reminded = false;
+  for (const DeadlineEvent& e : events) {
+    breached |= e.has_deadline_breached();
+    reminded |= e.has_reminder_issued();
+  }
+  if (!breached && !reminded) return {};
+  // Calendar days in Stockholm from the effective date to today: 1 on the day after it.
+  auto effective = core::ParseCivilDate("effective_date", state.effective_date());
+  const int64_t days_late = effective.ok() ? core::StockholmDate(now) - *effective : 0;
+  const std::string due_at =
+      state.has_due_at() ? absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", core::FromTimestamp(state.due_at()),
+                                            absl::UTCTimeZone())
+                         : std::string();
+  const char* name = breached ? "deadline.breached" : "deadline.reminded";
+  core::tracing::Span span;
+  if (core::tracing::Enabled()) {
+    span = core::tracing::Span("deadlines", name, core::tracing::Kind::kInternal);
+    span.SetAttribute("remiss.referral_id", state.referral_id());
+    span.SetAttribute("remiss.org_id", state.org_id());
+    span.SetAttribute("remiss.due_at", due_at);
+    span.SetAttribute("remiss.effective_date", state.effective_date());
+    if (breached) {
+      span.SetAttribute("remiss.days_late", days_late);
+      span.SetError("the board's deadline passed without an answer");
+    }
+    span.AddLink(IssuingTraceparent(tx, state), "issued_round");
+    tx.SetTraceparent(span.traceparent());
+  }
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"referral_id", state.referral_id()}, {"org_id", state.org_id()}, {"due_at", due_at},
+      {"effective_date", state.effective_date()}};
+  if (breached) fields.emplace_back("days_late", absl::StrCat(days_late));
+  core::tracing::LogJson("deadlines", breached ? "deadline_breached" : "deadline_reminded", fields,
+                         span.traceparent());
+  return span;
 }
 
 }  // namespace
@@ -112,9 +170,15 @@ absl::StatusOr<size_t> FireDueTimers(core::Tx& tx, absl::Time watermark, size_t 
         break;
     }
     if (!events.empty()) {
+      core::tracing::Span span = BeginTimerSpan(tx, *state, events, now);
       // Its facts change the deadline so that its timers no longer include this one: the
       // projector takes it down.
-      if (absl::Status s = Append(tx, t->referral_id, t->org_id, events, ""); !s.ok()) return s;
+      absl::Status appended = Append(tx, t->referral_id, t->org_id, events, "");
+      if (span.recording()) tx.SetTraceparent("");
+      if (!appended.ok()) {
+        span.SetError(appended.ToString());
+        return appended;
+      }
       if (!tx.Get(key).has_value()) continue;
     }
     // Nothing changed (or the timer is still set): the firing itself is the fact.

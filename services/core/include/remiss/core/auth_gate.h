@@ -20,7 +20,9 @@ namespace remiss::core {
 // Refused calls in this process since it started (the gate's and RunCommand's), for
 // GetPositions until metrics arrive; and the one log line a refusal writes.
 uint64_t RefusedCalls();
-void RecordRefusal(absl::string_view rpc, const Caller& caller, const absl::Status& reason);
+// `traceparent`: the call's trace context, when known (its ids go in the JSON line).
+void RecordRefusal(absl::string_view rpc, const Caller& caller, const absl::Status& reason,
+                   absl::string_view traceparent = "");
 
 class AuthGate final : public grpc::AuthMetadataProcessor {
  public:

@@ -110,6 +110,10 @@ class Tx : public ProjectionTx {
   // The feed event being applied (null: none): what this transaction appends from now on is
   // marked with it (EventEnvelope.consumed), so a restore from Kafka can tell the cursors.
   virtual void SetConsumed(const remiss::v1::ConsumedFrom* consumed) {}
+  // The trace context of the span that does this work now (a consumer's span; empty: none):
+  // what this transaction appends from now on carries it as traceparent, over the meta's and
+  // the envelope's own.
+  virtual void SetTraceparent(std::string traceparent) {}
   [[nodiscard]] virtual absl::Time Now() const = 0;
 };
 

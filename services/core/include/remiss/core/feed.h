@@ -23,6 +23,9 @@ struct FeedEvent {
   int32_t partition = 0;
   int64_t offset = 0;  // Kafka offset; for LocalFeed the source position
   remiss::v1::EventEnvelope envelope;
+  // The producer's trace context (KafkaFeed: the ce_traceparent header; a child of the
+  // envelope's); empty: the envelope's traceparent is the consumer span's parent.
+  std::string traceparent;
 };
 
 // An event the consumer could not apply, for a reason other than a transient one: its

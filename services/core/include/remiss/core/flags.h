@@ -19,6 +19,7 @@ struct ServerFlags {
   std::string data_dir = "./remiss-data";  // each service keeps its RocksDB below it
   std::string kafka_brokers;               // empty: no Kafka (the embedded default)
   std::string metrics_listen;               // host:port for /metrics; empty: none
+  std::string otlp_endpoint;               // host:port of an OTLP/gRPC trace receiver; empty: none
   std::string kafka_properties;            // a librdkafka properties file: TLS/SASL settings
   int max_message_bytes = kDefaultMaxRequestBytes;  // the largest request a server accepts
   // Run on a manual clock starting here (RFC 3339, e.g. 2021-02-01T09:00:00+01:00), moved
