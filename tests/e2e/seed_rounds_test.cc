@@ -55,6 +55,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/kafka_broker.h"
 #include "tests/support/temp_dir.h"
 #include "tools/seed/seed_scenario.h"
@@ -320,10 +321,10 @@ class Servers {
   Cluster& client() { return *client_; }
 
   // The disk of the service processes_[i] is lost: it is stopped and its data directory
-  // deleted. Started again on the empty directory it refuses, for its topic holds an earlier
-  // store's history; started with --restore-from-kafka (on the same port, at the scenario's
-  // time) it comes back from its topic with the same log position and projections digest,
-  // and the round goes on with it.
+  // deleted. Started again on the empty directory (on the same port, at the scenario's time)
+  // it waits, NOT_SERVING, for its topic holds an earlier store's history; an operator's
+  // AdminService.RestoreFromKafka (remissctl restore) brings it back from its topic with the
+  // same log position and projections digest, it serves again, and the round goes on.
   void LoseAndRestore(size_t i, const std::string& dir) {
     const std::string name = processes_[i]->name();
     SCOPED_TRACE(absl::StrCat("losing and restoring ", name));
@@ -331,8 +332,7 @@ class Servers {
     const ProjectionDigest before = DigestOf(i, dir);
     ASSERT_GT(before.log_position(), 0u);
     ASSERT_EQ(processes_[i]->Stop(absl::Seconds(30)), "");
-    const std::string data = absl::StrCat(dir, "/", name, "-data");
-    std::filesystem::remove_all(data);
+    std::filesystem::remove_all(absl::StrCat(dir, "/", name, "-data"));
 
     std::vector<std::string> args = args_[i];
     for (size_t a = 0; a + 1 < args.size(); ++a) {
@@ -341,19 +341,34 @@ class Servers {
         args[a + 1] = absl::FormatTime(absl::RFC3339_full, client_->now(), absl::UTCTimeZone());
       }
     }
-    {
-      Process refused(name, args, absl::StrCat(dir, "/", name, "-refused.log"));
-      std::string ended;
-      for (absl::Time until = absl::Now() + kWaitLimit; ended.empty() && absl::Now() < until;) {
-        absl::SleepFor(absl::Milliseconds(50));
-        ended = refused.Ended();
-      }
-      EXPECT_EQ(ended, "exit status 1") << refused.Log();
-      EXPECT_NE(refused.Log().find("--restore-from-kafka"), std::string::npos) << refused.Log();
-    }
-    std::filesystem::remove_all(data);
-    args.push_back("--restore-from-kafka");
     processes_[i] = std::make_unique<Process>(name, args, absl::StrCat(dir, "/", name, "-restored.log"));
+    const std::string waiting = absl::StrCat("waiting for a restore on ", addresses_[i]);
+    for (absl::Time until = absl::Now() + kWaitLimit;
+         processes_[i]->Log().find(waiting) == std::string::npos && absl::Now() < until;) {
+      ASSERT_EQ(processes_[i]->Ended(), "") << processes_[i]->Log();
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    ASSERT_NE(processes_[i]->Log().find(waiting), std::string::npos) << processes_[i]->Log();
+    auto channel = grpc::CreateChannel(addresses_[i], grpc::SslCredentials(OperatorCredentials(dir)));
+    {
+      grpc::health::v1::HealthCheckResponse health;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+      ASSERT_TRUE(grpc::health::v1::Health::NewStub(channel)
+                      ->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &health).ok());
+      EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING)
+          << "a service waiting for its restore says it does not serve";
+    }
+    RestoreFromKafkaRequest request;
+    request.set_service(name);
+    RestoreReport report;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
+    const grpc::Status restored = AdminService::NewStub(channel)->RestoreFromKafka(&ctx, request, &report);
+    ASSERT_TRUE(restored.ok()) << Describe(restored) << "\n" << processes_[i]->Log();
+    EXPECT_EQ(report.events(), before.log_position());
+    EXPECT_EQ(report.digest().sha256(), before.sha256());
+    EXPECT_EQ(report.topic(), absl::StrCat("remiss.", name, ".events.v1"));
     EXPECT_EQ(absl::StrCat("127.0.0.1:", processes_[i]->WaitForPort(kWaitLimit)), addresses_[i]);
     EXPECT_NE(processes_[i]->Log().find(absl::StrCat("restored ", name, " from remiss.", name,
                                                      ".events.v1: ", before.log_position(),
@@ -394,12 +409,17 @@ class Servers {
   }
 
   // The projections digest of processes_[i]'s service, asked as the operator.
-  ProjectionDigest DigestOf(size_t i, const std::string& dir) {
+  static grpc::SslCredentialsOptions OperatorCredentials(const std::string& dir) {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = ReadFile(dir + "/pki/ca.pem");
     ssl.pem_cert_chain = ReadFile(dir + "/pki/operator.pem");
     ssl.pem_private_key = ReadFile(dir + "/pki/operator.key");
-    auto admin = AdminService::NewStub(grpc::CreateChannel(addresses_[i], grpc::SslCredentials(ssl)));
+    return ssl;
+  }
+
+  ProjectionDigest DigestOf(size_t i, const std::string& dir) {
+    auto admin = AdminService::NewStub(
+        grpc::CreateChannel(addresses_[i], grpc::SslCredentials(OperatorCredentials(dir))));
     GetProjectionDigestRequest request;
     request.set_service(processes_[i]->name());
     ProjectionDigest digest;

@@ -2,13 +2,23 @@
 // (duplicates a relay sent again dropped), its incarnation, its relay's cursor (nothing is
 // published twice more) and projections with the digest the lost store had. And a fresh
 // store is never published onto a topic that holds an earlier store's history: the start-up
-// check refuses it, and a relay started anyway publishes nothing and says why.
+// check refuses it (or, in a server, waits for an operator's restore), and a relay started
+// anyway publishes nothing and says why.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/relay.h"
 #include "remiss/core/restore.h"
+#include "remiss/core/restore_gate.h"
+#include "remiss/core/service_host.h"
+#include "remiss/v1/admin.grpc.pb.h"
 #include "remiss/core/topic_reader.h"
 #include "tests/integration/kafka_broker.h"
 #include "tests/support/referrals_events.h"
@@ -146,6 +156,79 @@ TEST_F(RestoreFromKafkaTest, ATopicThatDoesNotExistIsNotFoundAndAnEmptyOneRestor
   auto summary = RestoreFromKafka(store.get(), broker_->bootstrap());
   EXPECT_EQ(summary.status().code(), absl::StatusCode::kNotFound) << summary.status();
   EXPECT_TRUE(PrepareStore(store.get(), {.kafka_brokers = broker_->bootstrap()}).ok());
+}
+
+// Started on an empty data directory whose topic holds events, a service waits: its address
+// serves health (NOT_SERVING) and the admin service only, and an operator's
+// AdminService.RestoreFromKafka restores it (through gRPC here, as remissctl does).
+TEST_F(RestoreFromKafkaTest, AnEmptyStoreWaitsUntilAnOperatorRestoresItThroughTheAdminService) {
+  Digest lost_digest;
+  {
+    auto store = Open("lost");
+    for (int i = 0; i < 5; ++i) Publish(*store, absl::StrCat("org-", i));
+    auto relay = Relay::Start(store.get(), {.brokers = broker_->bootstrap()});
+    ASSERT_TRUE(relay.ok()) << relay.status();
+    ASSERT_TRUE(WaitFor([&] { return (*relay)->Cursor() == 5; }));
+    (*relay)->Stop();
+    lost_digest = store->ProjectionDigest();
+  }
+  auto fresh = Open("fresh");
+  std::atomic<int> port{0};
+  RestoreGate gate([&](RestoreGate* g) -> absl::StatusOr<std::unique_ptr<ServiceHost>> {
+    auto host = std::make_unique<ServiceHost>("127.0.0.1:0", 4 << 20);
+    host->UseRestoreGate(g);
+    if (absl::Status s = host->Start(); !s.ok()) return s;
+    port = host->port();
+    return host;
+  });
+  absl::Status prepared = absl::UnknownError("not yet");
+  std::thread start([&] {
+    prepared = PrepareStore(fresh.get(), {.kafka_brokers = broker_->bootstrap(), .restore_gate = &gate});
+  });
+  ASSERT_TRUE(WaitFor([&] { return port != 0; }));
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port.load()),
+                                     grpc::InsecureChannelCredentials());
+  auto call = [](grpc::ClientContext* ctx) {
+    ctx->AddMetadata("x-remiss-org", "drift");
+    ctx->AddMetadata("x-remiss-role", "operator");
+    ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
+  };
+  {
+    grpc::ClientContext ctx;
+    call(&ctx);
+    grpc::health::v1::HealthCheckResponse health;
+    ASSERT_TRUE(grpc::health::v1::Health::NewStub(channel)
+                    ->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &health).ok());
+    EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  }
+  EXPECT_EQ(fresh->LastPosition(), 0u) << "nothing is restored before an operator asks";
+  auto admin = remiss::v1::AdminService::NewStub(channel);
+  {
+    grpc::ClientContext ctx;
+    call(&ctx);
+    remiss::v1::RestoreFromKafkaRequest other;
+    other.set_service("responses");
+    remiss::v1::RestoreReport report;
+    const grpc::Status s = admin->RestoreFromKafka(&ctx, other, &report);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_NE(s.error_message().find("(referrals does)"), std::string::npos) << s.error_message();
+  }
+  grpc::ClientContext ctx;
+  call(&ctx);
+  remiss::v1::RestoreFromKafkaRequest request;
+  request.set_service("referrals");
+  remiss::v1::RestoreReport report;
+  const grpc::Status s = admin->RestoreFromKafka(&ctx, request, &report);
+  start.join();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(prepared.ok()) << prepared;
+  EXPECT_EQ(report.topic(), kTopic);
+  EXPECT_EQ(report.events(), 5u);
+  EXPECT_EQ(report.incarnation(), fresh->incarnation());
+  EXPECT_EQ(report.digest().sha256(), lost_digest.sha256);
+  EXPECT_EQ(fresh->LastPosition(), 5u);
+  EXPECT_EQ(fresh->ProjectionDigest().sha256, lost_digest.sha256);
+  gate.Stop();
 }
 
 }  // namespace

@@ -222,6 +222,10 @@ std::vector<Command> Build() {
                   "publish a service's whole log to its Kafka topic again (after the topic lost "
                   "its history; positions says so in relay_error)",
                   "remissctl republish referrals", View::kRecord));
+  t.push_back(Cmd("restore", kAdm, "RestoreFromKafka", {"service"}, 1,
+                  "restore a service whose disk was lost from its own Kafka topic (it waits for "
+                  "this after starting on an empty data directory)",
+                  "remissctl restore responses", View::kRecord));
   t.push_back(Cmd("digest", kAdm, "GetProjectionDigest", {"service"}, 0,
                   "a digest of the projections (compare before and after rebuild)",
                   "remissctl digest referrals", View::kRecord));

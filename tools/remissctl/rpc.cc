@@ -1,5 +1,6 @@
 #include "tools/remissctl/rpc.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <map>
@@ -76,8 +77,11 @@ void Call(const Options& o, const std::string& address, const std::string& servi
   grpc::ByteBuffer resp;
 
   grpc::ClientContext ctx;
+  // A restore reads a whole topic: it gets at least ten minutes.
+  const double seconds =
+      method == "RestoreFromKafka" ? std::max(o.timeout_seconds, 600.0) : o.timeout_seconds;
   ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000)));
+                   std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
   if (!o.as_org.empty()) ctx.AddMetadata("x-remiss-org", o.as_org);
   if (!o.as_role.empty()) ctx.AddMetadata("x-remiss-role", o.as_role);
   if (!o.as_person.empty()) ctx.AddMetadata("x-remiss-person", o.as_person);

@@ -86,6 +86,7 @@ std::vector<ServicePolicy> HostPolicies() {
                  {"RepublishEvents", Allow(op)},
                  {"RetryParkedEvent", Allow(op)},
                  {"SkipParkedEvent", Allow(op)},
+                 {"RestoreFromKafka", Allow(op)},
                  {"GetClock", Allow(op)},
                  {"SetClock", Allow(op)}}},
       // The event logs as streams: for integrators (who read the Kafka topics otherwise)

@@ -1,5 +1,7 @@
 #include "remiss/core/restore.h"
 
+#include "remiss/core/restore_gate.h"
+
 #include <cstdio>
 #include <iostream>
 #include <vector>
@@ -65,23 +67,32 @@ absl::StatusOr<RestoreSummary> RestoreFromKafka(EventStore* store, const std::st
   return summary;
 }
 
+namespace {
+
+absl::StatusOr<RestoreSummary> RestoreAndSay(EventStore* store, const std::string& brokers) {
+  const std::string topic = TopicFor(store->source());
+  absl::StatusOr<RestoreSummary> restored = RestoreFromKafka(store, brokers);
+  if (!restored.ok()) {
+    return absl::Status(restored.status().code(),
+                        absl::StrCat("restoring ", store->source(), " from ", topic, ": ",
+                                     restored.status().message()));
+  }
+  std::cout << "restored " << store->source() << " from " << topic << ": "
+            << restored->imported.events << " events (" << restored->duplicates
+            << " duplicates dropped), incarnation " << restored->incarnation << ", "
+            << restored->imported.feed_cursors << " feed cursors, "
+            << restored->imported.command_records << " command records, projections digest "
+            << restored->imported.digest.sha256 << std::endl;
+  return restored;
+}
+
+}  // namespace
+
 absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
   if (settings.kafka_brokers.empty() || store->LastPosition() != 0) return absl::OkStatus();
   const std::string topic = TopicFor(store->source());
   if (settings.restore_from_kafka) {
-    absl::StatusOr<RestoreSummary> restored = RestoreFromKafka(store, settings.kafka_brokers);
-    if (!restored.ok()) {
-      return absl::Status(restored.status().code(),
-                          absl::StrCat("restoring ", store->source(), " from ", topic, ": ",
-                                       restored.status().message()));
-    }
-    std::cout << "restored " << store->source() << " from " << topic << ": "
-              << restored->imported.events << " events (" << restored->duplicates
-              << " duplicates dropped), incarnation " << restored->incarnation << ", "
-              << restored->imported.feed_cursors << " feed cursors, "
-              << restored->imported.command_records << " command records, projections digest "
-              << restored->imported.digest.sha256 << std::endl;
-    return absl::OkStatus();
+    return RestoreAndSay(store, settings.kafka_brokers).status();
   }
   absl::StatusOr<TopicTail> tail = ReadTopicTail(settings.kafka_brokers, topic, absl::Seconds(10));
   if (!tail.ok()) {
@@ -90,7 +101,21 @@ absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
                  store->source().c_str(), topic.c_str(), tail.status().ToString().c_str());
     return absl::OkStatus();
   }
-  return CheckTopicIncarnation(*tail, topic, store->source(), store->incarnation(), 0);
+  absl::Status fresh = CheckTopicIncarnation(*tail, topic, store->source(), store->incarnation(), 0);
+  if (fresh.ok() || settings.restore_gate == nullptr ||
+      fresh.code() != absl::StatusCode::kFailedPrecondition) {
+    return fresh;
+  }
+  // An operator restores it through the admin service (or stops this and uses the flag).
+  if (absl::Status s = settings.restore_gate->Await(
+          store->source(), absl::StrCat("its store is empty but ", topic, " holds events"));
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<RestoreSummary> restored = RestoreAndSay(store, settings.kafka_brokers);
+  const absl::Status status = restored.status();
+  settings.restore_gate->Finish(store->source(), std::move(restored));
+  return status;
 }
 
 }  // namespace remiss::core

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "remiss/core/kafka_properties.h"
 #include "remiss/core/metrics.h"
+#include "remiss/core/restore_gate.h"
+#include "remiss/core/service_host.h"
 #include "remiss/core/tracing.h"
 
 namespace remiss::core {
@@ -60,7 +62,22 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   std::unique_ptr<ManualClock> manual_clock;
   if (flags->manual_clock) manual_clock = std::make_unique<ManualClock>(*flags->manual_clock);
   const Clock* clock = manual_clock ? static_cast<const Clock*>(manual_clock.get()) : &system_clock;
-  auto modules = open(*flags, clock);
+  // A store that must first be restored from its topic waits for an operator on the
+  // service's address, which serves only health and the admin service meanwhile.
+  RestoreGate restore_gate([&](RestoreGate* gate) -> absl::StatusOr<std::unique_ptr<ServiceHost>> {
+    auto host = std::make_unique<ServiceHost>(flags->listen, flags->max_message_bytes);
+    host->UseTls(flags->tls);
+    host->UseRestoreGate(gate);
+    if (absl::Status s = host->Start(); !s.ok()) return s;
+    std::cout << program << " waiting for a restore on "
+              << flags->listen.substr(0, flags->listen.rfind(':')) << ":" << host->port()
+              << std::endl;
+    return host;
+  });
+  ModuleSettings settings = SettingsFor(*flags, clock);
+  settings.restore_gate = &restore_gate;
+  auto modules = open(*flags, settings);
+  restore_gate.Stop();
   if (!modules.ok()) {
     std::cerr << program << ": " << modules.status().message() << "\n";
     return 1;

@@ -1,5 +1,7 @@
 #include "remiss/core/service_host.h"
 
+#include "remiss/core/restore_gate.h"
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/server_interceptor.h>
@@ -14,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "remiss/core/grpc_status.h"
+#include "remiss/core/keys.h"
 #include "remiss/core/metrics.h"
 #include "remiss/core/tracing.h"
 #include "grpc/health/v1/health.pb.h"
@@ -177,8 +180,40 @@ class MetricsInterceptorFactory final
 // should not hold a callback thread.
 class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
  public:
-  Admin(const std::vector<HostedModule>* modules, ManualClock* manual, const Clock* clock)
-      : modules_(modules), manual_(manual), clock_(clock) {}
+  Admin(const std::vector<HostedModule>* modules, ManualClock* manual, const Clock* clock,
+        RestoreGate* restore_gate)
+      : modules_(modules), manual_(manual), clock_(clock), restore_gate_(restore_gate) {}
+
+  grpc::Status RestoreFromKafka(grpc::ServerContext*,
+                                const remiss::v1::RestoreFromKafkaRequest* request,
+                                remiss::v1::RestoreReport* response) override {
+    if (request->service().empty()) return Invalid("service: is required");
+    if (restore_gate_ == nullptr) {
+      const HostedModule* m = Find(request->service());
+      if (m == nullptr) return NotFound(request->service());
+      if (m->relay == nullptr) {
+        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                            absl::StrCat("service: ", m->name, " publishes to no Kafka topic here: "
+                                         "there is nothing to restore it from"));
+      }
+      return grpc::Status(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          absl::StrCat("service: ", m->name, " runs with its log (position ",
+                       m->store->LastPosition(), ") and is not restored over it: stop it, "
+                       "empty its data directory and start it again, and it waits for this"));
+    }
+    absl::StatusOr<RestoreSummary> restored = restore_gate_->Restore(request->service());
+    if (!restored.ok()) return ToGrpcStatus(restored.status());
+    response->set_service(request->service());
+    response->set_topic(TopicFor(request->service()));
+    response->set_events(restored->imported.events);
+    response->set_duplicates(restored->duplicates);
+    response->set_incarnation(restored->incarnation);
+    response->set_feed_cursors(restored->imported.feed_cursors);
+    response->set_command_records(restored->imported.command_records);
+    Fill(request->service(), restored->imported.digest, response->mutable_digest());
+    return grpc::Status::OK;
+  }
 
   grpc::Status GetClock(grpc::ServerContext*, const remiss::v1::GetClockRequest*,
                         remiss::v1::ClockState* response) override {
@@ -400,6 +435,7 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
   const std::vector<HostedModule>* modules_;
   ManualClock* manual_;
   const Clock* clock_;
+  RestoreGate* restore_gate_;
 };
 
 ServiceHost::ServiceHost(std::string listen, int max_message_bytes, ManualClock* manual_clock,
@@ -458,7 +494,7 @@ absl::Status ServiceHost::Start() {
   // Links the health protocol's descriptor in, so that reflection can describe it.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  admin_ = std::make_unique<Admin>(&modules_, manual_clock_, clock_);
+  admin_ = std::make_unique<Admin>(&modules_, manual_clock_, clock_, restore_gate_);
   events_ = std::make_unique<EventsGrpcService>(&modules_);
   if (absl::Status s = BuildPolicy(); !s.ok()) return s;
   auto credentials = Credentials();
@@ -491,6 +527,10 @@ absl::Status ServiceHost::Start() {
                  "checked. Loopback only: serve --tls-cert/--tls-key/--tls-ca anywhere else.\n";
   }
   auto* health = server_->GetHealthCheckService();
+  if (restore_gate_ != nullptr) {  // waiting for a restore: nothing here serves yet
+    health->SetServingStatus(false);
+    return absl::OkStatus();
+  }
   for (const HostedModule& m : modules_) health->SetServingStatus(m.grpc_service, true);
   health->SetServingStatus(true);
   watchdog_ = std::thread([this] { Watch(); });
@@ -622,6 +662,16 @@ int AwaitShutdownSignal() {
   int signal = 0;
   sigwait(&set, &signal);
   return signal;
+}
+
+int PollShutdownSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  const timespec now{0, 0};
+  const int signal = sigtimedwait(&set, nullptr, &now);
+  return signal > 0 ? signal : 0;
 }
 
 CommandMeta MetaFromCall(const grpc::ServerContextBase& context, const std::string& command_id) {

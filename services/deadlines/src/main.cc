@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
       "The deadlines service: effective deadlines, extensions, reminders, breaches, boards at risk.\n"
       "Follows remiss.responses.events.v1; needs --kafka-brokers.",
       [](const remiss::core::ServerFlags& flags,
-         const remiss::core::Clock* clock) -> absl::StatusOr<remiss::core::Modules> {
+         const remiss::core::ModuleSettings& settings) -> absl::StatusOr<remiss::core::Modules> {
         if (flags.kafka_brokers.empty()) {
           return absl::InvalidArgumentError(
               "--kafka-brokers: required; alone, the deadlines service hears the responses "
@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
                                                  .group_id = "remiss-deadlines",
                                                  .sources = {"responses"}});
         if (!feed.ok()) return feed.status();
-        auto m = remiss::deadlines::DeadlinesModule::Open(remiss::core::SettingsFor(flags, clock),
+        auto m = remiss::deadlines::DeadlinesModule::Open(settings,
                                                           std::move(*feed));
         if (!m.ok()) return m.status();
         remiss::core::Modules modules;

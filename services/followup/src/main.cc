@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
       "The followup service: KS's status board across all boards, compilation, outcome, "
       "follow-up.\nFollows the referrals, responses and deadlines topics; needs --kafka-brokers.",
       [](const remiss::core::ServerFlags& flags,
-         const remiss::core::Clock* clock) -> absl::StatusOr<remiss::core::Modules> {
+         const remiss::core::ModuleSettings& settings) -> absl::StatusOr<remiss::core::Modules> {
         if (flags.kafka_brokers.empty()) {
           return absl::InvalidArgumentError(
               "--kafka-brokers: required; alone, the followup service hears the other services "
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
         if (!feed.ok()) return feed.status();
         std::vector<std::unique_ptr<remiss::core::Feed>> feeds;
         feeds.push_back(std::move(*feed));
-        auto m = remiss::followup::FollowupModule::Open(remiss::core::SettingsFor(flags, clock),
+        auto m = remiss::followup::FollowupModule::Open(settings,
                                                         std::move(feeds));
         if (!m.ok()) return m.status();
         remiss::core::Modules modules;

@@ -7,9 +7,9 @@ int main(int argc, char** argv) {
   return remiss::core::ServerMain(
       argc, argv, "remiss-referrals",
       "The referrals service: organizations and referral rounds (remisser).",
-      [](const remiss::core::ServerFlags& flags,
-         const remiss::core::Clock* clock) -> absl::StatusOr<remiss::core::Modules> {
-        auto m = remiss::referrals::ReferralsModule::Open(remiss::core::SettingsFor(flags, clock));
+      [](const remiss::core::ServerFlags&,
+         const remiss::core::ModuleSettings& settings) -> absl::StatusOr<remiss::core::Modules> {
+        auto m = remiss::referrals::ReferralsModule::Open(settings);
         if (!m.ok()) return m.status();
         remiss::core::Modules modules;
         modules.push_back(std::move(*m));

@@ -14,10 +14,9 @@ int main(int argc, char** argv) {
       "deadlines, followup.\n"
       "Data stays in --data-dir across restarts; with --kafka-brokers every event is also\n"
       "published to remiss.<service>.events.v1.",
-      [](const remiss::core::ServerFlags& flags,
-         const remiss::core::Clock* clock) -> absl::StatusOr<remiss::core::Modules> {
+      [](const remiss::core::ServerFlags&,
+         const remiss::core::ModuleSettings& settings) -> absl::StatusOr<remiss::core::Modules> {
         remiss::core::Modules modules;
-        const remiss::core::ModuleSettings settings = remiss::core::SettingsFor(flags, clock);
         auto referrals = remiss::referrals::ReferralsModule::Open(settings);
         if (!referrals.ok()) return referrals.status();
         auto responses = remiss::responses::ResponsesModule::Open(

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
       "The responses service: each board's answer, from registration to submission.\n"
       "Follows remiss.referrals.events.v1; needs --kafka-brokers.",
       [](const remiss::core::ServerFlags& flags,
-         const remiss::core::Clock* clock) -> absl::StatusOr<remiss::core::Modules> {
+         const remiss::core::ModuleSettings& settings) -> absl::StatusOr<remiss::core::Modules> {
         if (flags.kafka_brokers.empty()) {
           return absl::InvalidArgumentError(
               "--kafka-brokers: required; alone, the responses service hears the referrals "
@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
                                                  .group_id = "remiss-responses",
                                                  .sources = {"referrals"}});
         if (!feed.ok()) return feed.status();
-        auto m = remiss::responses::ResponsesModule::Open(remiss::core::SettingsFor(flags, clock),
+        auto m = remiss::responses::ResponsesModule::Open(settings,
                                                           std::move(*feed));
         if (!m.ok()) return m.status();
         remiss::core::Modules modules;

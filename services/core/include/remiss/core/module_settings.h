@@ -10,6 +10,8 @@
 
 namespace remiss::core {
 
+class RestoreGate;
+
 struct ModuleSettings {
   std::string data_dir;           // the service keeps its RocksDB in data_dir/<service>
   const Clock* clock = nullptr;   // not owned; outlives the module
@@ -18,6 +20,9 @@ struct ModuleSettings {
   absl::Duration command_retention = absl::Hours(24 * 30);
   // An empty store is restored from its events topic before anything else (PrepareStore).
   bool restore_from_kafka = false;
+  // Without it, an empty store whose topic holds events waits here for an operator's
+  // restore (AdminService.RestoreFromKafka); without a gate it refuses to start. Not owned.
+  RestoreGate* restore_gate = nullptr;
 };
 
 }  // namespace remiss::core

@@ -28,7 +28,10 @@ using Modules = std::vector<std::unique_ptr<ServiceModule>>;
 
 // The settings every module of this server opens with, from its flags.
 [[nodiscard]] ModuleSettings SettingsFor(const ServerFlags& flags, const Clock* clock);
-using OpenModules = std::function<absl::StatusOr<Modules>(const ServerFlags&, const Clock*)>;
+// Opens the server's modules with the settings ServerMain made (SettingsFor, plus the gate
+// where an empty store waits for a restore); the flags are there for the rest (feeds).
+using OpenModules =
+    std::function<absl::StatusOr<Modules>(const ServerFlags&, const ModuleSettings&)>;
 
 // Returns the process's exit code.
 int ServerMain(int argc, char** argv, const std::string& program, const std::string& about,

@@ -29,6 +29,8 @@
 
 namespace remiss::core {
 
+class RestoreGate;
+
 // What the admin service and the health checks need to know of one service.
 struct HostedModule {
   std::string name;                 // "referrals"
@@ -56,6 +58,10 @@ class ServiceHost {
   // loopback address: development, where callers name themselves in metadata.
   void UseTls(TlsSettings tls) { tls_ = std::move(tls); }
   void AddModule(HostedModule module);
+  // Makes this the address of a service that waits for an operator's restore (restore_gate.h):
+  // it hosts no module, answers AdminService.RestoreFromKafka through `gate`, and its health
+  // is NOT_SERVING. Before Start.
+  void UseRestoreGate(RestoreGate* gate) { restore_gate_ = gate; }
 
   // Binds and starts serving. The bound port is then port().
   [[nodiscard]] absl::Status Start();
@@ -84,6 +90,7 @@ class ServiceHost {
   TlsSettings tls_;
   PolicyTable table_;
   std::vector<HostedModule> modules_;
+  RestoreGate* restore_gate_ = nullptr;
   std::unique_ptr<Admin> admin_;
   std::unique_ptr<EventsGrpcService> events_;
   std::unique_ptr<grpc::Server> server_;
@@ -95,6 +102,8 @@ class ServiceHost {
 // in main(). AwaitShutdownSignal() then waits for one and returns its number.
 void BlockShutdownSignals();
 int AwaitShutdownSignal();
+// A SIGINT or SIGTERM that is pending, taken (its number), or 0 at once if none is.
+int PollShutdownSignal();
 
 // The command's meta from a call: command id, the caller's identity (CallerOf: its verified
 // certificate on TLS, the metadata x-remiss-org/-role/-person on a plaintext loopback
