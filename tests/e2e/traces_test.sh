@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 fail() {
   echo "FAIL: $*" >&2
-  for f in "$dir"/*.log "$dir/stack/jaeger.log"; do
+  for f in "$dir"/*.log "$dir"/*.err "$dir/stack/jaeger.log"; do
     [ -f "$f" ] || continue
     echo "--- $f:" >&2
     tail -60 "$f" >&2
@@ -52,7 +52,8 @@ start() {
   shift 2
   : >"$dir/$name.log"
   "$binary" --listen 127.0.0.1:0 --data-dir "$dir/$name-data" \
-    --manual-clock 2021-02-01T09:00:00+01:00 --otlp-endpoint "$otlp" "$@" >"$dir/$name.log" 2>&1 &
+    --manual-clock 2021-02-01T09:00:00+01:00 --otlp-endpoint "$otlp" "$@" >"$dir/$name.log" \
+    2>"$dir/$name.err" &
   pids+=($!)
   for _ in $(seq 1 300); do
     port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$name.log")
@@ -171,7 +172,7 @@ PY
   jaeger_until "set($services_of) >= {'referrals', 'responses', 'deadlines', 'followup'}" \
     "/api/traces/$issue_trace"
   # The breach's log line: JSON, naming the breach span; no names of persons in it.
-  grep '"event":"deadline_breached"' "$dir/remissd.log" >"$dir/breach.log" || fail "no breach log line"
+  grep '"event":"deadline_breached"' "$dir/remissd.err" >"$dir/breach.log" || fail "no breach log line"
   python3 - "$dir/breach.log" "$breach_trace" "$breach_span" <<'PY' || fail "the breach log line"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
@@ -192,8 +193,13 @@ PY
   done
   [ "${spm:-}" = ok ] || fail "no span metrics of the breach in Prometheus: $(cat "$dir/prom.json")"
   # And the exporter dropped nothing.
-  curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^remiss_trace_spans_exported_total [1-9]' ||
-    fail "remiss_trace_spans_exported_total is not counted"
+  for _ in $(seq 1 50); do
+    curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$dir/metrics.txt" || true
+    grep -q '^remiss_trace_spans_exported_total [1-9]' "$dir/metrics.txt" && break
+    sleep 0.2
+  done
+  grep -q '^remiss_trace_spans_exported_total [1-9]' "$dir/metrics.txt" ||
+    fail "remiss_trace_spans_exported_total is not counted: $(grep '^remiss_trace' "$dir/metrics.txt")"
   ;;
 kafka)
   build=$2
@@ -231,4 +237,19 @@ PY
   fail "usage: traces_test.sh remissd <remissd> <top> | kafka <build dir> <top>"
   ;;
 esac
+# Every line a server logged is one JSON object with its time, service and event.
+python3 - "$dir"/*.err <<'PY' || fail "a log line that is not JSON"
+import json, sys
+seen = 0
+for path in sys.argv[1:]:
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        try:
+            entry = json.loads(line)
+        except ValueError as e:
+            sys.exit(f"{path}:{n}: not JSON ({e}): {line!r}")
+        assert isinstance(entry, dict) and {"ts", "service", "event"} <= entry.keys(), (path, n, line)
+        seen += 1
+assert seen > 0, "no log lines at all"
+print(f"traces: {seen} log lines, each one JSON object")
+PY
 echo "traces ($mode): 1 passed, 0 failed"

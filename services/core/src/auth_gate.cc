@@ -1,5 +1,6 @@
 #include "remiss/core/auth_gate.h"
 
+#include "remiss/core/log.h"
 #include "remiss/core/metrics.h"
 #include "remiss/core/tracing.h"
 
@@ -49,14 +50,17 @@ void RecordRefusal(absl::string_view rpc, const Caller& caller, const absl::Stat
                    absl::string_view traceparent) {
   refused_calls.fetch_add(1);
   metrics::CallRefused(absl::StatusCodeToString(reason.code()));
-  std::string ids;
-  if (std::optional<tracing::SpanContext> c = tracing::ParseTraceparent(traceparent)) {
-    ids = absl::StrCat(",\"trace_id\":\"", c->TraceIdHex(), "\",\"span_id\":\"", c->SpanIdHex(), "\"");
+  // The reason is cut short (on a character's start): a caller must not fill the log.
+  absl::string_view why = reason.message();
+  if (why.size() > 300) {
+    size_t end = 300;
+    while (end > 0 && (static_cast<unsigned char>(why[end]) & 0xC0) == 0x80) --end;
+    why = why.substr(0, end);
   }
-  std::cerr << absl::StrCat("{\"event\":\"refused\",\"code\":\"",
-                            absl::StatusCodeToString(reason.code()), "\",\"rpc\":", Quote(rpc),
-                            ",\"caller\":", Quote(caller.Describe()),
-                            ",\"reason\":", Quote(reason.message(), 300), ids, "}\n");
+  LogJson("auth", "refused",
+          {{"code", absl::StatusCodeToString(reason.code())}, {"rpc", std::string(rpc)},
+           {"caller", caller.Describe()}, {"reason", std::string(why)}},
+          traceparent);
 }
 
 grpc::Status AuthGate::Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,

@@ -18,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "remiss/core/byte_budget.h"
 #include "remiss/core/keys.h"
+#include "remiss/core/log.h"
 #include "remiss/core/message_checks.h"
 #include "remiss/core/metrics.h"
 #include "remiss/core/tracing.h"
@@ -72,7 +73,7 @@ class StderrLogger final : public rocksdb::Logger {
   void Logv(const char* format, va_list ap) override {
     char line[2048];
     std::vsnprintf(line, sizeof line, format, ap);
-    std::fprintf(stderr, "rocksdb[%s]: %s\n", source_.c_str(), line);
+    LogMessage(source_, "rocksdb", line);
   }
 
  private:
@@ -400,8 +401,7 @@ class EventStore::Impl {
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, ToSlice(key), &value);
     if (!s.ok()) {
       if (!s.IsNotFound()) {
-        std::fprintf(stderr, "event_store[%s]: a read failed: %s\n", options_.source.c_str(),
-                     s.ToString().c_str());
+        LogMessage(options_.source, "read_failed", s.ToString());
       }
       return std::nullopt;
     }
@@ -1164,7 +1164,7 @@ void EventStore::Impl::RunRebuild() {
     absl::MutexLock lock(&rebuild_mu_);
     rebuild_.running = false;
     rebuild_.error = s.ok() ? "" : std::string(s.message());
-    if (!s.ok()) std::fprintf(stderr, "%s: rebuild: %s\n", options_.source.c_str(), rebuild_.error.c_str());
+    if (!s.ok()) LogMessage(options_.source, "rebuild_failed", rebuild_.error);
   };
   const int target_index = 1 - active_index_;
   internal::FoldTarget target{.db = db_, .events = events_, .projections = projections_[target_index],

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/feed_failures.h"
+#include "remiss/core/log.h"
 #include "remiss/core/tracing.h"
 
 namespace remiss::core {
@@ -86,8 +87,8 @@ absl::Status FeedConsumer::Run(Feed& feed) {
     std::optional<std::string> written = store_->GetMeta(kKindKey);
     if (!written && !store_->FeedCursors().empty()) {
       // A store from before the kind was kept: its cursors are taken to be this kind's.
-      std::fprintf(stderr, "feed: %s: cursors of unknown kind, taken as %s\n",
-                   store_->source().c_str(), kind.c_str());
+      LogMessage(store_->source(), "feed_cursors_kind_unknown",
+                 absl::StrCat("cursors of unknown kind, taken as ", kind));
     }
     if (written && *written != kind) {
       return absl::FailedPreconditionError(absl::StrCat(

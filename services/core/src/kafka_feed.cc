@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "remiss/core/feed_failures.h"
+#include "remiss/core/log.h"
 #include "remiss/core/keys.h"
 
 namespace remiss::core {
@@ -593,7 +594,7 @@ class KafkaFeed final : public Feed {
   }
 
   void Log(const std::string& message) const {
-    std::fprintf(stderr, "kafka_feed[%s]: %s\n", options_.group_id.c_str(), message.c_str());
+    LogJson(options_.group_id, "kafka_feed", {{"message", message}});
   }
   void LogOnce(const std::string& message) {
     if (message == last_log_) return;

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "remiss/core/log.h"
 
 namespace remiss::core {
 namespace {
@@ -16,6 +17,13 @@ KafkaProperties* properties ABSL_GUARDED_BY(mu) = nullptr;
 bool IsSecuritySetting(absl::string_view key) {
   return key == "security.protocol" || absl::StartsWith(key, "ssl.") ||
          absl::StartsWith(key, "sasl.");
+}
+
+// librdkafka's own log lines, as the servers' log (log.h) rather than its plain stderr.
+void KafkaLog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  LogJson("kafka", "librdkafka",
+          {{"client", rd_kafka_name(rk)}, {"level", std::to_string(level)},
+           {"facility", facility}, {"message", message}});
 }
 
 }  // namespace
@@ -51,6 +59,7 @@ void SetKafkaClientProperties(KafkaProperties p) {
 }
 
 absl::Status ApplyKafkaClientProperties(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_log_cb(conf, &KafkaLog);
   absl::MutexLock lock(&mu);
   if (properties == nullptr) return absl::OkStatus();
   char errstr[512];

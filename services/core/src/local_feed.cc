@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/feed_failures.h"
+#include "remiss/core/log.h"
 #include "remiss/core/settled_marks.h"
 
 namespace remiss::core {
@@ -104,8 +105,8 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
     }
     auto events = source_->ReadLog(next, limit);
     if (!events.ok()) {  // the source's storage: may pass
-      std::fprintf(stderr, "local_feed[%s]: %s (retrying)\n", source_->source().c_str(),
-                   events.status().ToString().c_str());
+      LogJson("local_feed", "feed_retrying",
+              {{"source", source_->source()}, {"message", events.status().ToString()}});
       pause(backoff.Next());
       continue;
     }
@@ -125,9 +126,9 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
       continue;
     }
     if (IsTransient(s)) {
-      std::fprintf(stderr, "local_feed[%s]: at position %llu: %s (retrying)\n",
-                   source_->source().c_str(), static_cast<unsigned long long>(next),
-                   s.ToString().c_str());
+      LogJson("local_feed", "feed_retrying",
+              {{"source", source_->source()}, {"position", std::to_string(next)},
+               {"message", s.ToString()}});
       pause(backoff.Next());
       continue;
     }
@@ -143,9 +144,10 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
                             static_cast<int64_t>(poison.position()), poison.event_id(),
                             poison.type(), poison.partition_key(), s.ToString()};
     }
-    std::fprintf(stderr, "local_feed[%s]: PARKED at position %llu (%s): %s\n",
-                 source_->source().c_str(), static_cast<unsigned long long>(poison.position()),
-                 poison.type().c_str(), s.ToString().c_str());
+    LogJson("local_feed", "feed_parked",
+            {{"source", source_->source()}, {"position", std::to_string(poison.position())},
+             {"type", poison.type()}, {"message", s.ToString()}},
+            poison.traceparent());
     if (!WaitWhileParked()) return;
     // Resumed: from the consumer's cursor (past the event when an operator skipped it).
     next = NextAfter(cursors_(source_->source(), 0));

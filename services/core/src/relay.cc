@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/kafka_properties.h"
+#include "remiss/core/log.h"
 #include "remiss/core/tracing.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -644,7 +645,7 @@ class KafkaRelay final : public Relay {
   }
 
   void Log(const std::string& message) const {
-    std::fprintf(stderr, "relay[%s]: %s\n", store_->source().c_str(), message.c_str());
+    LogMessage(store_->source(), "relay", message);
   }
   // Logs a message unless it repeats the previous one.
   void LogOnce(const std::string& message) {

@@ -1,5 +1,6 @@
 #include "remiss/core/restore.h"
 
+#include "remiss/core/log.h"
 #include "remiss/core/restore_gate.h"
 
 #include <cstdio>
@@ -96,9 +97,9 @@ absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
   }
   absl::StatusOr<TopicTail> tail = ReadTopicTail(settings.kafka_brokers, topic, absl::Seconds(10));
   if (!tail.ok()) {
-    std::fprintf(stderr, "%s: cannot tell yet whether %s holds an earlier store's events (%s); "
-                 "the relay checks before it publishes\n",
-                 store->source().c_str(), topic.c_str(), tail.status().ToString().c_str());
+    LogMessage(store->source(), "topic_unchecked",
+               absl::StrCat("cannot tell yet whether ", topic, " holds an earlier store's events (",
+                            tail.status().ToString(), "); the relay checks before it publishes"));
     return absl::OkStatus();
   }
   absl::Status fresh = CheckTopicIncarnation(*tail, topic, store->source(), store->incarnation(), 0);

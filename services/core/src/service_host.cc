@@ -1,5 +1,6 @@
 #include "remiss/core/service_host.h"
 
+#include "remiss/core/log.h"
 #include "remiss/core/restore_gate.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -32,13 +33,15 @@ bool grpc_log_holding ABSL_GUARDED_BY(grpc_log_mu) = false;
 std::vector<std::string> grpc_log_held ABSL_GUARDED_BY(grpc_log_mu);
 
 void GrpcLog(gpr_log_func_args* args) {
-  std::string line = absl::StrCat("grpc ", gpr_log_severity_string(args->severity), " ",
-                                  args->file, ":", args->line, ": ", args->message);
+  std::string line = JsonLine("grpc", "grpc_log",
+                              {{"severity", gpr_log_severity_string(args->severity)},
+                               {"at", absl::StrCat(args->file, ":", args->line)},
+                               {"message", args->message}});
   absl::MutexLock lock(&grpc_log_mu);
   if (grpc_log_holding) {
     grpc_log_held.push_back(std::move(line));
   } else {
-    std::cerr << line << "\n";
+    std::cerr << line;
   }
 }
 
@@ -52,7 +55,7 @@ void ReleaseGrpcLog(bool write) {
   absl::MutexLock lock(&grpc_log_mu);
   grpc_log_holding = false;
   if (write) {
-    for (const std::string& line : grpc_log_held) std::cerr << line << "\n";
+    for (const std::string& line : grpc_log_held) std::cerr << line;
   }
   grpc_log_held.clear();
 }
@@ -127,7 +130,7 @@ class TracingInterceptor final : public grpc::experimental::Interceptor {
         case grpc::StatusCode::DATA_LOSS:
         case grpc::StatusCode::DEADLINE_EXCEEDED:
           span_.SetError(status.error_message());
-          tracing::LogJson(ServiceOf(path_), "rpc_failed",
+          LogJson(ServiceOf(path_), "rpc_failed",
                            {{"rpc", path_}, {"code", code}, {"message", status.error_message()}},
                            own_);
           break;
@@ -283,7 +286,7 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                           absl::StrCat("service: ", m->name, " publishes to no Kafka here"));
     }
-    std::cerr << m->name << ": an operator asked to publish the whole log again\n";
+    LogMessage(m->name, "republish", "an operator asked to publish the whole log again");
     m->relay->Republish();
     remiss::v1::GetPositionsRequest positions;
     positions.set_service(m->name);
@@ -358,8 +361,9 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
       if (retried.ok()) {
         response->set_service(m->name);
         FillParked(*retried, response->mutable_event());
-        std::cerr << m->name << ": operator retries " << retried->source << "["
-                  << retried->partition << "] position " << retried->position << "\n";
+        LogJson(m->name, "parked_event_retried",
+                {{"source", retried->source}, {"partition", std::to_string(retried->partition)},
+                 {"position", std::to_string(retried->position)}});
         return grpc::Status::OK;
       }
       if (retried.status().code() != absl::StatusCode::kNotFound) last = retried.status();
@@ -386,9 +390,10 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
         response->set_service(m->name);
         FillParked(skipped->first, response->mutable_event());
         response->set_skip_position(skipped->second.last_position);
-        std::cerr << m->name << ": operator " << actor.org_id() << "/" << actor.role()
-                  << " skipped " << request->source() << "[" << request->partition()
-                  << "] position " << request->position() << "\n";
+        LogJson(m->name, "parked_event_skipped",
+                {{"source", request->source()}, {"partition", std::to_string(request->partition())},
+                 {"position", std::to_string(request->position())},
+                 {"operator", absl::StrCat(actor.org_id(), "/", actor.role())}});
         return grpc::Status::OK;
       }
       if (skipped.status().code() != absl::StatusCode::kNotFound) last = skipped.status();
@@ -522,9 +527,11 @@ absl::Status ServiceHost::Start() {
         " (the port is taken by another process, or the address is not this machine's)"));
   }
   if (!tls_.enabled()) {  // said once the server runs, so that a failed start stays one line
-    std::cerr << "WARNING: PLAINTEXT development listener on " << listen_
-              << ": no TLS; callers name themselves in x-remiss-* metadata and no policy is "
-                 "checked. Loopback only: serve --tls-cert/--tls-key/--tls-ca anywhere else.\n";
+    LogMessage("server", "plaintext_listener",
+               absl::StrCat("WARNING: PLAINTEXT development listener on ", listen_,
+                            ": no TLS; callers name themselves in x-remiss-* metadata and no "
+                            "policy is checked. Loopback only: serve --tls-cert/--tls-key/"
+                            "--tls-ca anywhere else."));
   }
   auto* health = server_->GetHealthCheckService();
   if (restore_gate_ != nullptr) {  // waiting for a restore: nothing here serves yet
@@ -566,9 +573,9 @@ void ServiceHost::Watch() {
       if (!problem.empty()) all_ok = false;
       if (problem == reported[i]) continue;
       if (problem.empty()) {
-        std::cerr << modules_[i].name << ": recovered; SERVING again\n";
+        LogMessage(modules_[i].name, "serving", "recovered; SERVING again");
       } else {
-        std::cerr << modules_[i].name << ": " << problem << "; marked NOT_SERVING\n";
+        LogMessage(modules_[i].name, "not_serving", absl::StrCat(problem, "; marked NOT_SERVING"));
       }
       health->SetServingStatus(modules_[i].grpc_service, problem.empty());
       reported[i] = problem;

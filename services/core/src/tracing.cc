@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
+#include "remiss/core/log.h"
 #include "remiss/core/metrics.h"
 
 namespace remiss::core::tracing {
@@ -357,41 +358,6 @@ void Span::End() {
   Exporter* e = exporter.load(std::memory_order_acquire);
   if (e != nullptr) e->Enqueue(std::move(service_), std::move(*span_));
   span_.reset();
-}
-
-void LogJson(absl::string_view service, absl::string_view event,
-             const std::vector<std::pair<std::string, std::string>>& fields,
-             absl::string_view traceparent) {
-  auto quote = [](absl::string_view s) {
-    std::string out = "\"";
-    for (char c : s) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            absl::StrAppend(&out, "\\u00", absl::BytesToHexString(absl::string_view(&c, 1)));
-          } else {
-            out += c;
-          }
-      }
-    }
-    out += '"';
-    return out;
-  };
-  std::string line = absl::StrCat(
-      "{\"ts\":", quote(absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone())),
-      ",\"service\":", quote(service), ",\"event\":", quote(event));
-  for (const auto& [k, v] : fields) absl::StrAppend(&line, ",", quote(k), ":", quote(v));
-  if (std::optional<SpanContext> c = ParseTraceparent(traceparent)) {
-    absl::StrAppend(&line, ",\"trace_id\":", quote(c->TraceIdHex()), ",\"span_id\":",
-                    quote(c->SpanIdHex()));
-  }
-  line += "}\n";
-  std::cerr << line;
 }
 
 }  // namespace remiss::core::tracing

@@ -6,6 +6,7 @@
 #include "absl/time/time.h"
 
 #include "remiss/core/civil_date.h"
+#include "remiss/core/log.h"
 #include "remiss/core/projection.h"
 #include "remiss/core/timestamps.h"
 #include "remiss/core/tracing.h"
@@ -79,7 +80,7 @@ core::tracing::Span BeginTimerSpan(core::Tx& tx, const remiss::v1::Deadline& sta
       {"referral_id", state.referral_id()}, {"org_id", state.org_id()}, {"due_at", due_at},
       {"effective_date", state.effective_date()}};
   if (breached) fields.emplace_back("days_late", absl::StrCat(days_late));
-  core::tracing::LogJson("deadlines", breached ? "deadline_breached" : "deadline_reminded", fields,
+  core::LogJson("deadlines", breached ? "deadline_breached" : "deadline_reminded", fields,
                          span.traceparent());
   return span;
 }

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "remiss/core/log.h"
 #include "remiss/deadlines/reactions.h"
 
 namespace remiss::deadlines {
@@ -28,7 +29,7 @@ void Scheduler::Start() {
   thread_ = std::thread([this] {
     while (!stop_) {
       if (auto fired = FireAllDue(); !fired.ok()) {
-        std::cerr << "deadlines: firing timers failed: " << fired.status() << "\n";
+        core::LogMessage("deadlines", "timers_failed", fired.status().ToString());
       }
       absl::SleepFor(absl::Milliseconds(100));
     }

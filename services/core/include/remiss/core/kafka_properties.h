@@ -26,7 +26,8 @@ using KafkaProperties = std::map<std::string, std::string>;
 // The properties every Kafka client of this process gets on top of its own settings.
 void SetKafkaClientProperties(KafkaProperties properties);
 
-// Sets them on `conf`; INVALID_ARGUMENT naming the key when librdkafka refuses one.
+// Sets them on `conf`, and librdkafka's log to the servers' JSON log; INVALID_ARGUMENT
+// naming the key when librdkafka refuses one.
 [[nodiscard]] absl::Status ApplyKafkaClientProperties(rd_kafka_conf_t* conf);
 
 // A new client configuration: `settings` (the client's own), then the process's properties.

@@ -103,11 +103,4 @@ class Span {
   std::unique_ptr<opentelemetry::proto::trace::v1::Span> span_;
 };
 
-// One JSON object per line on stderr: {"ts":..., "service":..., "event":..., <fields>,
-// "trace_id":..., "span_id":...} (the ids when `traceparent` is valid). Field values are
-// strings, quoted and escaped here. Never put personal names in fields.
-void LogJson(absl::string_view service, absl::string_view event,
-             const std::vector<std::pair<std::string, std::string>>& fields,
-             absl::string_view traceparent = "");
-
 }  // namespace remiss::core::tracing
