@@ -8,12 +8,17 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/setup.sh" --with-kafka
+# Jaeger (for the trace tests) is built once into the cache (~10 min the first time), beside
+# the build rather than inside a test, so that no test's timeout pays for it.
+jaeger_log=$(mktemp)
+"$top/tools/observability.sh" build-jaeger >"$jaeger_log" 2>&1 &
+jaeger_pid=$!
+trap 'kill "$jaeger_pid" 2>/dev/null || true' EXIT
 "$top/tools/kafka/kafka.sh" fetch
 "$top/tools/grpcurl.sh" >/dev/null
 "$top/tools/build.sh"
-# Jaeger (for the trace tests) is built once into the cache; here rather than inside a test
-# so that no test's timeout pays for it.
-"$top/tools/observability.sh" build-jaeger >/dev/null
+wait "$jaeger_pid" || { cat "$jaeger_log" >&2; echo "test.sh: building Jaeger failed" >&2; exit 1; }
+rm -f "$jaeger_log"
 cd "${REMISS_BUILD_DIR:-$top/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
 if [ "$#" -eq 0 ]; then
