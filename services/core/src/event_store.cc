@@ -395,6 +395,19 @@ class EventStore::Impl {
     return out;
   }
 
+  absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ReadLogBytes(uint64_t from,
+                                                                            size_t max) const {
+    std::vector<std::pair<uint64_t, std::string>> out;
+    out.reserve(std::min<size_t>(max, 4096));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    std::string start = EncodeU64(from);
+    for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
+      out.emplace_back(DecodeU64(ToView(it->key())), std::string(ToView(it->value())));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    return out;
+  }
+
   std::optional<std::string> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const {
     std::string value;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, ToSlice(key), &value);
@@ -874,6 +887,11 @@ bool EventStore::WaitForPosition(uint64_t after, absl::Duration timeout) const {
 
 absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadLog(uint64_t from, size_t max) const {
   return impl_->ReadLog(from, max);
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> EventStore::ReadLogBytes(
+    uint64_t from, size_t max) const {
+  return impl_->ReadLogBytes(from, max);
 }
 
 absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadStream(absl::string_view stream_id) const {
