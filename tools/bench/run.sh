@@ -16,7 +16,8 @@
 #   (c) the relay publishing a log of N events to a real broker (tools/kafka/kafka.sh)
 #       against a raw idempotent librdkafka producer (acks=all) sending the same messages.
 #   (d) SubmitResponse -> visible on KS's status board, p99, while ~1,000 commands/s of the
-#       mix run: in remissd (LocalFeed) and over Kafka (the four services' own processes).
+#       mix run: in remissd (LocalFeed) and over Kafka (the four services' own processes);
+#       the servers are not pinned here.
 #   (e) rebuilding the referrals projections from a log of N events against a plain
 #       RocksDB scan+parse of the same log.
 #
@@ -77,14 +78,17 @@ record() { echo "$1 $2" >>"$results"; }
 # field NAME LINE: the value of NAME=... in a result line.
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
-# start_server NAME BINARY [FLAGS...]: starts a server on a free port on the server core;
-# sets <NAME>_port and <NAME>_pid.
+# start_server NAME BINARY [FLAGS...]: starts a server on a free port (on the server core when
+# pin=1); sets <NAME>_port and <NAME>_pid.
+pin=0
 start_server() {
   local name=$1 bin=$2
   shift 2
   local log="$work/$name.log"
   : >"$log"
-  "${server_cpu[@]}" "$bin" --listen 127.0.0.1:0 --data-dir "$work/$name-data" "$@" >"$log" 2>&1 &
+  local cpu=()
+  [ "$pin" = 1 ] && cpu=("${server_cpu[@]}")
+  "${cpu[@]}" "$bin" --listen 127.0.0.1:0 --data-dir "$work/$name-data" "$@" >"$log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   for _ in $(seq 1 300); do
@@ -128,7 +132,9 @@ load() { "${load_cpu[@]}" "$build/tools/remiss-bench-grpc" "$@"; }
 # ---- (a) commands through gRPC against a no-op call ---------------------------------------
 if want a; then
   note "(a) commands through remissd's gRPC, ${secs}s a run, $reps repetitions"
+  pin=1
   start_server remissd "$build/services/remissd/remissd"
+  pin=0
   for rep in $(seq 1 "$reps"); do
     for c in 8 16 64; do
       for w in noop-register register noop-mix mix; do
@@ -174,6 +180,7 @@ if want c; then
 fi
 
 # ---- (d) SubmitResponse -> visible on the status board ------------------------------------
+# Not pinned: five processes (and a broker) on one core would measure the core, not the path.
 if want d; then
   note "(d) SubmitResponse -> visible on the board while ~1,000 commands/s run"
   start_server remissd "$build/services/remissd/remissd"
