@@ -83,6 +83,52 @@ TEST_F(EventStoreTest, AppendFillsTheEnvelopeAndReadsBack) {
   EXPECT_EQ(Count(*store_, "count/organization/bromma-sdn"), 1u);
 }
 
+// What the relay publishes: the stored bytes, each parsing to the event ReadLog gives.
+TEST_F(EventStoreTest, ReadLogBytesGivesTheStoredEventsFromAPositionOn) {
+  for (const char* org : {"bromma-sdn", "sodermalm-sdn", "kyrkogardsnamnden"}) {
+    ASSERT_TRUE(Append(absl::StrCat("c-", org), absl::StrCat("organization/", org), 0, {Registered(org)}).ok());
+  }
+  auto bytes = store_->ReadLogBytes(2, 10);
+  auto parsed = store_->ReadLog(2, 10);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(bytes->size(), 2u);
+  ASSERT_EQ(parsed->size(), 2u);
+  for (size_t i = 0; i < bytes->size(); ++i) {
+    EXPECT_EQ((*bytes)[i].first, 2 + i);
+    EventEnvelope e;
+    ASSERT_TRUE(e.ParseFromString((*bytes)[i].second));
+    EXPECT_EQ(e.SerializeAsString(), (*parsed)[i].SerializeAsString());
+    EXPECT_EQ(e.position(), 2 + i);
+  }
+  auto one = store_->ReadLogBytes(3, 1);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one->front().first, 3u);
+  auto none = store_->ReadLogBytes(4, 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+// A consumer's progress that records no event is written without an fsync of its own; it is
+// still there after the store is closed and opened again, and a command after it is durable.
+TEST_F(EventStoreTest, AConsumersProgressWithoutEventsIsKeptAcrossAReopen) {
+  auto moved = store_->Execute({}, [](Tx& tx) {
+    tx.SetFeedCursor("referrals", 0, FeedCursor{.offset = 41, .position = 42, .incarnation = "i1"});
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->first_position, 0u);
+  ASSERT_TRUE(Append("c1", "organization/bromma-sdn", 0, {Registered("bromma-sdn")}).ok());
+  Reopen();
+  auto cursor = store_->GetFeedCursor("referrals", 0);
+  ASSERT_TRUE(cursor.has_value());
+  EXPECT_EQ(cursor->offset, 41);
+  EXPECT_EQ(cursor->position, 42u);
+  EXPECT_EQ(cursor->incarnation, "i1");
+  EXPECT_EQ(store_->LastPosition(), 1u);
+}
+
 TEST_F(EventStoreTest, ExpectedVersionConflictIsAbortedWithTheCurrentVersion) {
   ASSERT_TRUE(Append("c1", "s", std::nullopt, {Registered("a"), Registered("a")}).ok());
   auto r = Append("c2", "s", 1, {Registered("a")});

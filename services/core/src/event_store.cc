@@ -265,7 +265,8 @@ class EventStore::Impl {
     cf_options.write_buffer_size = 16 << 20;
     // Projections are read by key far more than scanned, and a rebuild or a new aggregate
     // reads many keys that are not there yet: bloom filters (in the tables and the
-    // memtables) answer those without searching.
+    // memtables) answer those without searching. So are a command's record (a new
+    // command_id: absent) and a new stream's head, read by every command: the same filters.
     rocksdb::ColumnFamilyOptions projection_options = cf_options;
     rocksdb::BlockBasedTableOptions table_options;
     table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -275,8 +276,10 @@ class EventStore::Impl {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEvents, kStreams,
                              kCommands, kProjections, kMeta, kProjectionsB}) {
-      const bool projections = name == std::string_view(kProjections) || name == std::string_view(kProjectionsB);
-      cfs.emplace_back(name, projections ? projection_options : cf_options);
+      const bool point_reads = name == std::string_view(kProjections) ||
+                               name == std::string_view(kProjectionsB) ||
+                               name == std::string_view(kCommands) || name == std::string_view(kStreams);
+      cfs.emplace_back(name, point_reads ? projection_options : cf_options);
     }
     rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db_);
     if (!s.ok() && s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
@@ -391,6 +394,19 @@ class EventStore::Impl {
         return absl::DataLossError(absl::StrCat("event at position ", DecodeU64(ToView(it->key())),
                                                 " does not parse"));
       }
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    return out;
+  }
+
+  absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ReadLogBytes(uint64_t from,
+                                                                            size_t max) const {
+    std::vector<std::pair<uint64_t, std::string>> out;
+    out.reserve(std::min<size_t>(max, 4096));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    std::string start = EncodeU64(from);
+    for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
+      out.emplace_back(DecodeU64(ToView(it->key())), std::string(ToView(it->value())));
     }
     if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
     return out;
@@ -611,12 +627,15 @@ class EventStore::Impl::TxImpl final : public Tx {
   }
   void SetFeedCursor(absl::string_view source, int32_t partition, FeedCursor cursor) override {
     batch_->Put(store_->meta_, FeedKey(source, partition), EncodeCursor(cursor));
+    set_feed_cursor_ = true;
   }
   void SetConsumed(const remiss::v1::ConsumedFrom* consumed) override { consumed_ = consumed; }
   void SetTraceparent(std::string traceparent) override { traceparent_ = std::move(traceparent); }
   absl::Time Now() const override { return now_; }
 
   const CommitResult& result() const { return result_; }
+  // Whether it moved a feed cursor: a consumer's work, done again from the older cursor if lost.
+  bool set_feed_cursor() const { return set_feed_cursor_; }
   // The first read that failed otherwise than NotFound (OK: none).
   const absl::Status& read_error() const { return read_error_; }
 
@@ -644,6 +663,7 @@ class EventStore::Impl::TxImpl final : public Tx {
   absl::Status read_error_;
   const remiss::v1::ConsumedFrom* consumed_ = nullptr;  // SetConsumed
   std::string traceparent_;                              // SetTraceparent
+  bool set_feed_cursor_ = false;
 };
 
 void EventStore::Impl::WriterLoop() {
@@ -706,7 +726,15 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
   results.reserve(group.size());
 
   PruneCommandRecords(batch, now);
+  // A group of consumers' work only (no client command, each moving its feed cursor) that
+  // records no event answers no one and publishes nothing: if a crash loses it, the consumers
+  // take the same source events in again from their older cursors (the write is atomic: the
+  // cursor and what was done with it go together, and a later synced write makes it durable
+  // with everything before it in the log). It is written without an fsync of its own. Every
+  // group with a client command or an event is synced before anyone hears of it.
+  bool feed_progress_only = true;
   for (Pending& p : group) {
+    if (!p.meta.command_id.empty() || p.exclusive) feed_progress_only = false;
     const std::string& command_id = p.meta.command_id;
     const std::string suffix = command_id.empty() ? std::string() : RecordSuffix(p.meta);
     const std::string record_key = absl::StrCat(kRecordPrefix, suffix);
@@ -728,6 +756,7 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
     const uint64_t saved_next = next;
     TxImpl tx(this, &batch, &next, p.meta, now);
     absl::Status s = p.fn(tx);
+    if (!tx.set_feed_cursor()) feed_progress_only = false;
     if (!tx.read_error().ok()) s = tx.read_error();  // decided on a read that failed
     if (!s.ok()) {
       batch.RollbackToSavePoint();
@@ -767,7 +796,7 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
     batch.Put(meta_, kRecordedAtKey, EncodeU64(static_cast<uint64_t>(Micros(now))));
     wrote = true;
     rocksdb::WriteOptions wo;
-    wo.sync = options_.sync;
+    wo.sync = options_.sync && !(feed_progress_only && next == first);
     const absl::Time write_started = absl::Now();
     rocksdb::Status s = db_->Write(wo, batch.GetWriteBatch());
     if (s.ok()) metrics::GroupCommitted(options_.source, group.size(), absl::Now() - write_started);
@@ -874,6 +903,11 @@ bool EventStore::WaitForPosition(uint64_t after, absl::Duration timeout) const {
 
 absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadLog(uint64_t from, size_t max) const {
   return impl_->ReadLog(from, max);
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> EventStore::ReadLogBytes(
+    uint64_t from, size_t max) const {
+  return impl_->ReadLogBytes(from, max);
 }
 
 absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadStream(absl::string_view stream_id) const {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
-#include <set>
+#include <deque>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,7 +31,8 @@ namespace remiss::core {
 namespace {
 
 constexpr const char* kCursorKey = kRelayCursorKey;
-constexpr size_t kReadBatch = 500;
+// Events read from the log at a time (bounded by the room left under max_in_flight).
+constexpr size_t kReadBatch = 5000;
 // How long Stop() waits for outstanding delivery reports before giving up on them (they are
 // sent again by the next relay, from the saved cursor).
 constexpr absl::Duration kStopFlush = absl::Seconds(5);
@@ -61,8 +62,86 @@ uint64_t OpaquePosition(void* opaque) {
   return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(opaque));
 }
 
-int64_t TimestampMillis(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000 + t.nanos() / 1000000;
+// A stored event as the relay sends it: its bytes as stored (the Kafka value, never parsed
+// and serialized again) and the envelope fields the key and headers need, read off the
+// bytes without parsing the payload. The views point into `bytes`.
+struct StoredEvent {
+  uint64_t position = 0;
+  std::string bytes;
+  absl::string_view event_id, stream_id, type, traceparent, partition_key;
+  bool has_recorded_at = false;
+  int64_t recorded_seconds = 0;
+  int32_t recorded_nanos = 0;
+};
+
+bool ReadVarint(absl::string_view& in, uint64_t* out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in.empty()) return false;
+    const uint8_t b = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Walks the top-level fields of an EventEnvelope's wire form (envelope.proto's numbers),
+// skipping the payload; false when the bytes are not a well-formed message.
+bool ScanEnvelope(StoredEvent& e) {
+  absl::string_view in = e.bytes;
+  while (!in.empty()) {
+    uint64_t tag = 0;
+    if (!ReadVarint(in, &tag)) return false;
+    const uint32_t field = static_cast<uint32_t>(tag >> 3);
+    switch (tag & 7) {
+      case 0: {
+        uint64_t v = 0;
+        if (!ReadVarint(in, &v)) return false;
+        break;
+      }
+      case 1:
+        if (in.size() < 8) return false;
+        in.remove_prefix(8);
+        break;
+      case 5:
+        if (in.size() < 4) return false;
+        in.remove_prefix(4);
+        break;
+      case 2: {
+        uint64_t n = 0;
+        if (!ReadVarint(in, &n) || n > in.size()) return false;
+        const absl::string_view value = in.substr(0, n);
+        in.remove_prefix(n);
+        switch (field) {
+          case 1: e.event_id = value; break;
+          case 4: e.stream_id = value; break;
+          case 6: e.type = value; break;
+          case 13: e.traceparent = value; break;
+          case 14: e.partition_key = value; break;
+          case 8: {  // recorded_at: google.protobuf.Timestamp {seconds = 1; nanos = 2}
+            e.has_recorded_at = true;
+            absl::string_view ts = value;
+            while (!ts.empty()) {
+              uint64_t t = 0, v = 0;
+              if (!ReadVarint(ts, &t) || (t & 7) != 0 || !ReadVarint(ts, &v)) return false;
+              if ((t >> 3) == 1) e.recorded_seconds = static_cast<int64_t>(v);
+              if ((t >> 3) == 2) e.recorded_nanos = static_cast<int32_t>(v);
+            }
+            break;
+          }
+          default: break;
+        }
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
@@ -160,6 +239,9 @@ class KafkaRelay final : public Relay {
         // The Java client's partitioner, so keys land where Java producers would put them.
         {"partitioner", "murmur2_random"},
         {"linger.ms", "5"},
+        // Room for every message the relay may have in flight (and a watermark), so that it
+        // is the relay's limit that holds, not the queue's.
+        {"queue.buffering.max.messages", absl::StrCat(std::max<size_t>(options_.max_in_flight + 16, 100000))},
         // Above the largest event the store records (byte_budget.h); the topic allows as much.
         {"message.max.bytes", absl::StrCat(kProducerMaxMessageBytes)},
         {"log.connection.close", "false"},
@@ -234,18 +316,17 @@ class KafkaRelay final : public Relay {
       auto [it, added] = confirmed_.emplace(partition, offset);
       if (!added) it->second = std::max(it->second, offset);
     }
+    // The cursor moves over a contiguous prefix of confirmed positions only.
     uint64_t cursor = cursor_;
     if (position <= cursor) return;  // a repeat after a rewind
-    if (position == cursor + 1) {
+    const uint64_t index = position - cursor - 1;
+    if (acked_.size() <= index) acked_.resize(index + 1, false);
+    acked_[index] = true;
+    while (!acked_.empty() && acked_.front()) {
+      acked_.pop_front();
       ++cursor;
-      while (!ahead_.empty() && *ahead_.begin() <= cursor + 1) {
-        cursor = std::max(cursor, *ahead_.begin());
-        ahead_.erase(ahead_.begin());
-      }
-      cursor_ = cursor;
-    } else {
-      ahead_.insert(position);
     }
+    cursor_ = cursor;
   }
 
   // A watermark's delivery report. A failed one is published again at a later turn.
@@ -367,7 +448,7 @@ class KafkaRelay final : public Relay {
   void StartOver() {
     while (in_flight_ > 0 && !stop_) rd_kafka_poll(rk_, 100);
     cursor_ = 0;
-    ahead_.clear();
+    acked_.clear();
     SaveCursor(/*force=*/true);
     ClearProblem();
     Rewind();
@@ -377,7 +458,7 @@ class KafkaRelay final : public Relay {
   // Sends again everything after the cursor.
   void Rewind() {
     next_ = cursor_ + 1;
-    ahead_.clear();
+    acked_.clear();
     failed_ = false;
   }
 
@@ -416,54 +497,69 @@ class KafkaRelay final : public Relay {
     }
   }
 
+  // recorded_at as ce_time (RFC 3339, UTC); consecutive events of a group share it.
+  const std::string& CeTime(const StoredEvent& event) {
+    if (event.recorded_seconds != time_seconds_ || event.recorded_nanos != time_nanos_ ||
+        time_text_.empty()) {
+      time_seconds_ = event.recorded_seconds;
+      time_nanos_ = event.recorded_nanos;
+      time_text_ = absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ",
+                                    absl::FromUnixSeconds(event.recorded_seconds) +
+                                        absl::Nanoseconds(event.recorded_nanos),
+                                    absl::UTCTimeZone());
+    }
+    return time_text_;
+  }
+
   // Produces one event; false when it could not be queued now (the caller tries again).
-  bool Produce(const remiss::v1::EventEnvelope& event) {
-    const std::string value = event.SerializeAsString();
-    const std::string& key = event.partition_key();
+  bool Produce(const StoredEvent& event) {
+    // The value is the envelope's bytes as stored.
+    const absl::string_view value = event.bytes;
+    const absl::string_view key = event.partition_key;
     // Headers by the CloudEvents Kafka binding, binary mode (proto/asyncapi.yaml): the value
     // is the envelope's bytes, every attribute a ce_<name> header; plus remiss_position.
-    const std::string position = absl::StrCat(event.position());
-    const std::string ce_source = absl::StrCat("remiss/", store_->source());
-    const std::string ce_type = absl::StrCat("remiss.v1.", event.type());
-    const std::string ce_time =
-        event.has_recorded_at()
-            ? absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ",
-                               absl::FromUnixSeconds(event.recorded_at().seconds()) +
-                                   absl::Nanoseconds(event.recorded_at().nanos()),
-                               absl::UTCTimeZone())
-            : std::string();
+    char position[24];
+    const size_t position_size =
+        static_cast<size_t>(std::snprintf(position, sizeof position, "%llu",
+                                          static_cast<unsigned long long>(event.position)));
+    const std::string ce_type = absl::StrCat("remiss.v1.", event.type);
+    const absl::string_view ce_time =
+        event.has_recorded_at ? absl::string_view(CeTime(event)) : absl::string_view();
     // A producer span, child of the event's context; its own context goes in ce_traceparent.
     tracing::Span span;
     if (tracing::Enabled()) {
-      span = tracing::Span(store_->source(), absl::StrCat("publish ", event.type()),
-                           tracing::Kind::kProducer, event.traceparent());
+      span = tracing::Span(store_->source(), absl::StrCat("publish ", event.type),
+                           tracing::Kind::kProducer, std::string(event.traceparent));
       span.SetAttribute("messaging.system", "kafka");
       span.SetAttribute("messaging.destination.name", topic_);
-      span.SetAttribute("remiss.event_id", event.event_id());
-      span.SetAttribute("remiss.position", static_cast<int64_t>(event.position()));
+      span.SetAttribute("remiss.event_id", std::string(event.event_id));
+      span.SetAttribute("remiss.position", static_cast<int64_t>(event.position));
     }
-    const std::string& traceparent = span.recording() ? span.traceparent() : event.traceparent();
+    const absl::string_view traceparent =
+        span.recording() ? absl::string_view(span.traceparent()) : event.traceparent;
     while (!stop_) {
       rd_kafka_headers_t* headers = rd_kafka_headers_new(9);
-      auto add = [headers](const char* name, const std::string& value) {
+      auto add = [headers](const char* name, absl::string_view value) {
         rd_kafka_header_add(headers, name, -1, value.data(), value.size());
       };
       add("ce_specversion", "1.0");
-      add("ce_id", event.event_id());
-      add("ce_source", ce_source);
+      add("ce_id", event.event_id);
+      add("ce_source", ce_source_);
       add("ce_type", ce_type);
-      if (!ce_time.empty()) add("ce_time", ce_time);
-      add("ce_subject", event.stream_id());
+      if (event.has_recorded_at) add("ce_time", ce_time);
+      add("ce_subject", event.stream_id);
       add("content-type", "application/protobuf");
       if (!traceparent.empty()) add("ce_traceparent", traceparent);
-      add("remiss_position", position);
+      add("remiss_position", absl::string_view(position, position_size));
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk_, RD_KAFKA_V_TOPIC(topic_.c_str()),
           RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-          RD_KAFKA_V_TIMESTAMP(event.has_recorded_at() ? TimestampMillis(event.recorded_at()) : 0),
-          RD_KAFKA_V_OPAQUE(PositionOpaque(event.position())), RD_KAFKA_V_END);
+          RD_KAFKA_V_TIMESTAMP(event.has_recorded_at
+                                   ? event.recorded_seconds * 1000 + event.recorded_nanos / 1000000
+                                   : 0),
+          RD_KAFKA_V_OPAQUE(PositionOpaque(event.position)), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         ++in_flight_;
         return true;
@@ -475,9 +571,9 @@ class KafkaRelay final : public Relay {
       }
       // Not queued at all (too large, a fatal state, ...): never skipped; after a pause the
       // relay sends again from the cursor. Health says so meanwhile.
-      NoteProblem(event.position(), err);
+      NoteProblem(event.position, err);
       span.SetError(rd_kafka_err2name(err));
-      LogOnce(absl::StrCat("producing position ", event.position(), " failed: ",
+      LogOnce(absl::StrCat("producing position ", event.position, " failed: ",
                            rd_kafka_err2name(err), ": ", rd_kafka_err2str(err)));
       if (err == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
       failed_ = true;
@@ -616,17 +712,33 @@ class KafkaRelay final : public Relay {
         continue;
       }
       size_t room = std::min(kReadBatch, options_.max_in_flight - in_flight_);
-      absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> events = store_->ReadLog(next_, room);
-      if (!events.ok()) {
-        LogOnce(absl::StrCat("reading the log: ", events.status().ToString()));
+      absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> read =
+          store_->ReadLogBytes(next_, room);
+      if (!read.ok()) {
+        LogOnce(absl::StrCat("reading the log: ", read.status().ToString()));
         Pause(kRetryBackoff);
         continue;
       }
-      for (const remiss::v1::EventEnvelope& event : *events) {
+      std::vector<StoredEvent> events(read->size());  // never reallocated: views stay valid
+      bool damaged = false;
+      for (size_t i = 0; i < read->size(); ++i) {
+        events[i].position = (*read)[i].first;
+        events[i].bytes = std::move((*read)[i].second);
+        if (!ScanEnvelope(events[i])) {
+          LogOnce(absl::StrCat("reading the log: event at position ", events[i].position,
+                               " does not parse"));
+          damaged = true;
+          events.resize(i);
+          break;
+        }
+      }
+      for (const StoredEvent& event : events) {
         if (stop_ || failed_ || fatal_) break;
         if (!Produce(event)) break;
-        next_ = event.position() + 1;
+        next_ = event.position + 1;
       }
+      // A damaged event is never skipped: what came before it went out; it waits.
+      if (damaged && !stop_) Pause(kRetryBackoff);
     }
   }
 
@@ -659,6 +771,7 @@ class KafkaRelay final : public Relay {
   RelayOptions options_;
   const std::string topic_;
   const std::string watermark_topic_;
+  const std::string ce_source_ = absl::StrCat("remiss/", store_->source());
   bool publish_watermarks_ = true;  // false when topics.conf does not define watermark_topic_
 
   std::atomic<uint64_t> cursor_{0};  // highest contiguous confirmed position
@@ -669,7 +782,8 @@ class KafkaRelay final : public Relay {
   rd_kafka_t* rk_ = nullptr;
   uint64_t next_ = 1;                // the next position to produce
   size_t in_flight_ = 0;             // produced, report not yet served
-  std::set<uint64_t> ahead_;         // confirmed positions beyond cursor_ + 1
+  // Confirmations beyond cursor_ + 1: acked_[i] is position cursor_ + 1 + i.
+  std::deque<bool> acked_;
   bool failed_ = false;              // a delivery failed since the last rewind
   bool fatal_ = false;               // the producer hit a fatal error
   uint64_t saved_ = 0;               // the cursor last saved
@@ -683,6 +797,9 @@ class KafkaRelay final : public Relay {
   absl::Time sending_until_ = absl::InfinitePast();    // the watermark in flight
   absl::Time published_until_ = absl::InfinitePast();  // the last one Kafka confirmed
   absl::Time last_watermark_ = absl::InfinitePast();   // when the last one was attempted
+  int64_t time_seconds_ = 0;  // CeTime's last instant and its text
+  int32_t time_nanos_ = 0;
+  std::string time_text_;
   std::thread thread_;
 
   absl::Mutex stop_mu_;

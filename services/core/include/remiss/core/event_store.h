@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include "absl/strings/string_view.h"
 #include <vector>
 
@@ -212,6 +213,10 @@ class EventStore {
   // Committed events from `from` (inclusive), at most `max` of them, in position order.
   [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadLog(uint64_t from,
                                                                                size_t max) const;
+  // The same as stored bytes (each an EventEnvelope), unparsed: (position, bytes). What the
+  // relay publishes as it is.
+  [[nodiscard]] absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ReadLogBytes(
+      uint64_t from, size_t max) const;
   // Committed events of one stream, in version order.
   [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadStream(
       absl::string_view stream_id) const;

@@ -25,7 +25,7 @@ namespace remiss::core {
 
 struct RelayOptions {
   std::string brokers;                       // "127.0.0.1:9092"
-  size_t max_in_flight = 10000;              // produced but not yet confirmed, at most
+  size_t max_in_flight = 200000;             // produced but not yet confirmed, at most
   std::map<std::string, std::string> extra;  // more librdkafka settings
 };
 
