@@ -2,7 +2,9 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <functional>
+#include <iostream>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -68,6 +70,14 @@ class ConsoleImpl final : public Console {
   bool https() const { return !options_.https_cert.empty(); }
   Who Identify(const httplib::Request& req) const;
   void Routes();
+  // The organizations registered so far (id, name), read by the console itself for the
+  // development sign-in.
+  std::vector<std::pair<std::string, std::string>> RegisteredOrganizations() {
+    const json names = OrganizationNames(backend_, Person{"console", "ks", "reader"});
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [id, name] : names.items()) out.push_back({id, name.get<std::string>()});
+    return out;
+  }
 
   // A GET page: `model` builds the model, `view` renders it; `title` names it.
   using ModelFn = std::function<json(const Person&, const httplib::Request&)>;
@@ -235,6 +245,19 @@ void ConsoleImpl::Routes() {
       {"Referrer-Policy", "same-origin"},
       {"Cache-Control", "no-store"},
   });
+  // A fault is one line in the log, and a plain 500 to the browser (never the exception's text).
+  server_->set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {
+    std::string what = "unknown";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+    }
+    std::cerr << "{\"console_fault\":" << json(req.path).dump() << ",\"what\":" << json(what).dump() << "}" << std::endl;
+    res.status = 500;
+    res.set_content("Ett internt fel uppstod.\n", "text/plain; charset=utf-8");
+  });
   server_->Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/remisser", 303); });
   server_->Get("/stil.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "max-age=300");
@@ -252,10 +275,7 @@ void ConsoleImpl::Routes() {
     std::vector<DevIdentity> ids;
     if (options_.dev_signin) {
       try {
-        Person console{"console", "ks", "reader"};
-        std::vector<std::pair<std::string, std::string>> orgs;
-        for (const auto& [id, name] : OrganizationNames(backend_, console).items()) orgs.push_back({id, name.get<std::string>()});
-        ids = DevIdentities(orgs);
+        ids = DevIdentities(RegisteredOrganizations());
       } catch (const PageError& e) {
         return SendPage(req, res, who, e.http_status, "Logga in", SignInView({}, "", true), e.message);
       }
@@ -270,8 +290,7 @@ void ConsoleImpl::Routes() {
     }
     std::vector<std::pair<std::string, std::string>> orgs;
     try {
-      Person console{"console", "ks", "reader"};
-      for (const auto& [id, name] : OrganizationNames(backend_, console).items()) orgs.push_back({id, name.get<std::string>()});
+      orgs = RegisteredOrganizations();
     } catch (const PageError& e) {
       return SendError(req, res, Who{}, false, e.http_status, e.message);
     }
@@ -417,6 +436,8 @@ absl::Status ConsoleImpl::Start() {
     port_ = port;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // Serving before Start returns: a stop() before the loop runs would not reach it.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return absl::OkStatus();
 }
 
