@@ -519,6 +519,50 @@ TEST(FoldOrganization, RegisteredThenUpdatedKeepsTheLatestDetails) {
                                                     diary_prefix: "KN")pb")));
 }
 
+TEST(FoldOrganization, KeepsTheRegistryMailboxAsRegisteredOrSetAndThroughUpdates) {
+  Organization org;
+  FoldOrganization(org, Org(R"pb(organization_registered {
+                                   org_id: "kyrkogardsnamnden"
+                                   name: "Kyrkogårdsnämnden"
+                                   kind: ORGANIZATION_KIND_FACKNAMND
+                                   registry_mailbox: "registrator.kyrkogard@stockholm.se"
+                                 })pb"));
+  EXPECT_EQ(org.registry_mailbox(), "registrator.kyrkogard@stockholm.se");
+  FoldOrganization(org, Org(R"pb(organization_updated {
+                                   org_id: "kyrkogardsnamnden"
+                                   name: "Kyrkogårdsnämnden i Stockholm"
+                                   kind: ORGANIZATION_KIND_FACKNAMND
+                                 })pb"));
+  EXPECT_EQ(org.registry_mailbox(), "registrator.kyrkogard@stockholm.se");
+  FoldOrganization(org, Org(R"pb(registry_mailbox_set {
+                                   org_id: "kyrkogardsnamnden"
+                                   registry_mailbox: "kyrkogard@stockholm.se"
+                                   previous_registry_mailbox: "registrator.kyrkogard@stockholm.se"
+                                 })pb"));
+  EXPECT_EQ(org.registry_mailbox(), "kyrkogard@stockholm.se");
+}
+
+TEST(BuildBoard, TheNotAnsweredBodiesComeWithTheirRegistryMailboxes) {
+  RoundRecords round = TrygghetsprogramRound();
+  StatusBoard board = BuildBoard(round, kToday);
+  ASSERT_EQ(board.not_answered_bodies_size(), board.not_answered_size());
+  ASSERT_GT(board.not_answered_size(), 0);
+  const std::string org_id = board.not_answered(0);
+  EXPECT_EQ(board.not_answered_bodies(0).org_id(), org_id);
+  EXPECT_EQ(board.not_answered_bodies(0).registry_mailbox(), "");  // none known yet
+
+  FoldOrganization(round.orgs[org_id],
+                   Org(absl::StrCat(R"pb(registry_mailbox_set { org_id: ")pb", org_id,
+                                    R"pb(" registry_mailbox: "registrator@example.stockholm.se" })pb")));
+  board = BuildBoard(round, kToday);
+  EXPECT_EQ(board.not_answered_bodies(0).registry_mailbox(), "registrator@example.stockholm.se");
+  EXPECT_EQ(board.not_answered_bodies(0).org_name(), RowOf(board, org_id)->org_name());
+  EXPECT_EQ(board.not_answered_bodies(0).effective_deadline(),
+            RowOf(board, org_id)->effective_deadline());
+  EXPECT_EQ(board.not_answered_bodies(0).days_left(), RowOf(board, org_id)->days_left());
+  EXPECT_EQ(RowOf(board, org_id)->registry_mailbox(), "registrator@example.stockholm.se");
+}
+
 TEST(FoldOrganization, IgnoresRoundEvents) {
   Organization org;
   FoldOrganization(org, Org(R"pb(referral_drafted { referral_id: "ks-2019-1939" case_number: "KS 2019/1939" })pb"));

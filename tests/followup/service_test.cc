@@ -311,3 +311,65 @@ TEST_F(FollowupServiceTest, ObservedFactsAreCompactOwnRecordsAndTheLogAloneRebui
 
 }  // namespace
 }  // namespace remiss
+
+namespace remiss {
+namespace {
+
+// KS chases the bodies that have not answered at their registry mailboxes: the board's
+// "ej inkommit" list gives each one's mailbox, as registered or changed since.
+TEST_F(FollowupServiceTest, TheBoardsNotAnsweredListGivesEachBodysRegistryMailbox) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  RegisterOrganizationRequest bromma;
+  bromma.set_org_id("bromma-sdn");
+  bromma.set_name("Bromma stadsdelsnämnd");
+  bromma.set_kind(ORGANIZATION_KIND_STADSDELSNAMND);
+  bromma.set_registry_mailbox("registrator.bromma@stockholm.se");
+  Ok(&ReferralService::Stub::RegisterOrganization, bromma, "register-bromma");
+  Register("sodermalm-sdn", "Södermalms stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND);
+  CreateDistributionListRequest list;
+  list.set_name("samtliga stadsdelsnämnder");
+  list.add_member_org_ids("bromma-sdn");
+  list.add_member_org_ids("sodermalm-sdn");
+  Ok(&ReferralService::Stub::CreateDistributionList, list, "list-sdn");
+  CreateReferralRequest create;
+  create.set_case_number("KS 2021/100");
+  create.set_title("Remiss från sändlista");
+  create.set_sender_org_id("ks");
+  create.add_distribution_list_ids("samtliga stadsdelsnämnder");
+  Ok(&ReferralService::Stub::CreateReferral, create, "create");
+  SetDeadlineRequest deadline;
+  deadline.set_referral_id("ks-2021-100");
+  deadline.set_deadline("2021-03-31");
+  Ok(&ReferralService::Stub::SetDeadline, deadline, "deadline");
+  IssueReferralRequest issue;
+  issue.set_referral_id("ks-2021-100");
+  Ok(&ReferralService::Stub::IssueReferral, issue, "issue");
+  SetRegistryMailboxRequest mailbox;
+  mailbox.set_org_id("sodermalm-sdn");
+  mailbox.set_registry_mailbox("registrator.sodermalm@stockholm.se");
+  Ok(&ReferralService::Stub::SetRegistryMailbox, mailbox, "mailbox-sodermalm");
+
+  GetStatusBoardRequest get;
+  get.set_referral_id("ks-2021-100");
+  StatusBoard board;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    board.Clear();
+    if (followup_stub_->GetStatusBoard(Ctx().get(), get, &board).ok() &&
+        board.not_answered_bodies_size() == 2 &&
+        !board.not_answered_bodies(1).registry_mailbox().empty()) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(board.not_answered_bodies_size(), 2) << board.ShortDebugString();
+  EXPECT_EQ(board.not_answered_bodies(0).org_id(), "bromma-sdn");
+  EXPECT_EQ(board.not_answered_bodies(0).org_name(), "Bromma stadsdelsnämnd");
+  EXPECT_EQ(board.not_answered_bodies(0).registry_mailbox(), "registrator.bromma@stockholm.se");
+  EXPECT_EQ(board.not_answered_bodies(0).effective_deadline(), "2021-03-31");
+  EXPECT_EQ(board.not_answered_bodies(1).registry_mailbox(), "registrator.sodermalm@stockholm.se");
+  ASSERT_EQ(board.rows_size(), 2);
+  EXPECT_EQ(board.rows(0).registry_mailbox(), "registrator.bromma@stockholm.se");
+}
+
+}  // namespace
+}  // namespace remiss

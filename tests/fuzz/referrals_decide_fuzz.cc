@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "remiss/referrals/distribution_lists.h"
 #include "remiss/referrals/domain.h"
 #include "remiss/v1/referrals.pb.h"
 
@@ -35,13 +36,22 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
-  const int command = in.ConsumeIntegralInRange<int>(0, 10);
+  const int command = in.ConsumeIntegralInRange<int>(0, 13);
   const bool known = in.ConsumeBool();
   DecisionContext ctx{
       .now = absl::FromUnixSeconds(in.ConsumeIntegralInRange<int64_t>(0, 4102444800)),
       .today = absl::CivilDay(2021, 2, 1),
       .organization_registered = [known](absl::string_view) { return known; },
       .referral_exists = [known](absl::string_view) { return known; },
+      .distribution_list = [known](absl::string_view id) -> std::optional<DistributionList> {
+        if (!known) return std::nullopt;
+        DistributionList list;
+        list.set_list_id(std::string(id));
+        list.set_name("samtliga stadsdelsnämnder");
+        list.add_member_org_ids("bromma-sdn");
+        list.add_member_org_ids("sodermalm-sdn");
+        return list;
+      },
   };
   Referral round;
   const bool has_round = in.ConsumeBool() && round.ParseFromString(in.ConsumeRandomLengthString(2048));
@@ -64,7 +74,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 7: events = DecideOn<MoveDeadlineRequest>(bytes, state, ctx); break;
     case 8: events = DecideOn<CloseReferralRequest>(bytes, state, ctx); break;
     case 9: events = DecideOn<WithdrawReferralRequest>(bytes, state, ctx); break;
-    default: events = DecideOn<LinkRevisionRequest>(bytes, state, ctx); break;
+    case 10: events = DecideOn<LinkRevisionRequest>(bytes, state, ctx); break;
+    case 11: events = DecideOn<AddressReferralRequest>(bytes, state, ctx); break;
+    case 12: {  // an organization's registry mailbox, on an organization or none
+      SetRegistryMailboxRequest r;
+      Organization org;
+      org.set_org_id("bromma-sdn");
+      if (!r.ParseFromString(bytes)) return 0;
+      auto decided = remiss::referrals::Decide(r, known ? &org : nullptr);
+      if (decided.ok()) for (const ReferralEvent& e : *decided) remiss::referrals::Evolve(org, e);
+      return 0;
+    }
+    default: {  // a distribution list, created or changed, then folded
+      DistributionList list;
+      list.set_list_id("samtliga-stadsdelsnamnder");
+      list.set_name("samtliga stadsdelsnämnder");
+      list.add_member_org_ids("bromma-sdn");
+      absl::StatusOr<Events> decided;
+      CreateDistributionListRequest create;
+      ChangeDistributionListRequest change;
+      if (has_round && create.ParseFromString(bytes)) {
+        decided = remiss::referrals::Decide(create, known ? &list : nullptr, ctx);
+      } else if (change.ParseFromString(bytes)) {
+        decided = remiss::referrals::Decide(change, known ? &list : nullptr, ctx);
+      }
+      if (decided.ok()) for (const ReferralEvent& e : *decided) remiss::referrals::Evolve(list, e);
+      return 0;
+    }
   }
   if (events.ok()) {
     Referral folded = has_round ? round : Referral();

@@ -529,3 +529,131 @@ TEST(RemissctlDemo, RefusesARemissdOnTheSystemClock) {
 }
 
 }  // namespace
+
+namespace {
+
+// The column (in characters) at which `word` starts in the first line that starts with
+// `line_start`; npos when there is none.
+size_t ColumnOf(const std::string& text, const std::string& line_start, const std::string& word) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(line_start, 0) != 0) continue;
+    size_t at = line.find(word);
+    if (at == std::string::npos) return std::string::npos;
+    size_t cont = 0;  // UTF-8 continuation bytes before it
+    for (size_t i = 0; i < at; ++i) cont += (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80;
+    return at - cont;
+  }
+  return std::string::npos;
+}
+
+TEST_F(RemissctlTest, KsSavesListsAndAddressesARoundFromThemInOneCommand) {
+  ASSERT_EQ(Run({"org", "register", "utbildningsnamnden", "Utbildningsnämnden", "--kind", "facknamnd",
+                 "--registry-mailbox", "registrator.utbildning@stockholm.se"}).code, 0);
+  Result created = Run({"list", "create", "samtliga stadsdelsnämnder", "bromma-sdn", "sodermalm-sdn"});
+  ASSERT_EQ(created.code, 0) << created.err;
+  EXPECT_NE(created.out.find("samtliga-stadsdelsnamnder"), std::string::npos) << created.out;
+  ASSERT_EQ(Run({"list", "create", "facknämnderna", "utbildningsnamnden"}).code, 0);
+  Result changed = Run({"list", "change", "facknämnderna", "--name", "Facknämnderna",
+                        "--add-org-ids", "bromma-sdn"});
+  ASSERT_EQ(changed.code, 0) << changed.err;
+
+  Result show = Run({"list", "show", "samtliga stadsdelsnämnder"});
+  ASSERT_EQ(show.code, 0) << show.err;
+  EXPECT_NE(show.out.find("2 members"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("\nsodermalm-sdn\n"), std::string::npos) << show.out;
+  Result list = Run({"list", "list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find("Facknämnderna"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("bromma-sdn, utbildningsnamnden"), std::string::npos) << list.out;
+
+  // Create from a list minus a single, then address from another list: two commands.
+  Result create = Run({"referral", "create", "KS 2021/12", "Stockholms stads kulturstrategi", "ks",
+                       "--distribution-list-ids", "samtliga-stadsdelsnamnder", "--remove-org-ids",
+                       "sodermalm-sdn"});
+  ASSERT_EQ(create.code, 0) << create.err;
+  Result address = Run({"referral", "address", "KS 2021/12", "facknamnderna",
+                        "samtliga stadsdelsnämnder", "--remove-org-ids", "sodermalm-sdn"});
+  ASSERT_EQ(address.code, 0) << address.err;
+  Result round = Run({"--json", "referral", "show", "KS 2021/12"});
+  ASSERT_EQ(round.code, 0) << round.err;
+  remiss::v1::Referral r;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(round.out, &r).ok()) << round.out;
+  std::vector<std::string> orgs;
+  for (const auto& a : r.addressees()) orgs.push_back(a.org_id());
+  EXPECT_EQ(orgs, (std::vector<std::string>{"bromma-sdn", "utbildningsnamnden"}));
+
+  // An unknown list: not found, naming the field; nothing recorded.
+  Result unknown = Run({"referral", "address", "KS 2021/12", "bolagen"});
+  EXPECT_EQ(unknown.code, 3);
+  EXPECT_NE(unknown.err.find("distribution_list_ids[0]"), std::string::npos) << unknown.err;
+  EXPECT_EQ(Run({"list", "show", "bolagen"}).code, 3);
+}
+
+TEST_F(RemissctlTest, RegistryMailboxesAreSetAndTheBoardGivesThemForChasing) {
+  Result bad = Run({"org", "mailbox", "bromma-sdn", "registrator bromma"});
+  EXPECT_EQ(bad.code, 4);
+  EXPECT_NE(bad.err.find("registry_mailbox: "), std::string::npos) << bad.err;
+  Result set = Run({"org", "mailbox", "bromma-sdn", "registrator.bromma@stockholm.se"});
+  ASSERT_EQ(set.code, 0) << set.err;
+  Result show = Run({"org", "show", "bromma-sdn"});
+  EXPECT_NE(show.out.find("registry mailbox: registrator.bromma@stockholm.se"), std::string::npos)
+      << show.out;
+  std::string board;
+  for (int attempt = 0; attempt < 100; ++attempt) {  // followup hears of it shortly
+    board = Run({"board", "KS 2019/1939"}).out;
+    if (board.find("registrator.bromma@stockholm.se") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(board.find("ej inkommit, to chase:"), std::string::npos) << board;
+  const size_t mailbox = ColumnOf(board, "ORG", "REGISTRY MAILBOX");
+  EXPECT_NE(mailbox, std::string::npos) << board;
+  EXPECT_EQ(ColumnOf(board, "bromma-sdn", "registrator.bromma@stockholm.se"), mailbox) << board;
+  EXPECT_NE(board.find("(none known)"), std::string::npos) << board;  // Södermalm has none
+}
+
+TEST_F(RemissctlTest, CompilationAndChainPrintAlignedTablesAndJsonForScripts) {
+  const std::string ex = REMISSCTL_EXAMPLES;
+  ASSERT_EQ(Run({"response", "register", "KS 2019/1939", "bromma-sdn", "BRO 2020/440",
+                 "2020-12-14"}).code, 0);
+  ASSERT_EQ(Run({"response", "statement", "--file", ex + "/bromma-statement.json"}).code, 0);
+  ASSERT_EQ(Run({"clock", "set", "2021-02-19 09:00"}).code, 0);
+  ASSERT_EQ(Run({"response", "decide", "--file", ex + "/bromma-board-decision.json"}).code, 0);
+  ASSERT_EQ(Run({"response", "submit", "KS 2019/1939", "bromma-sdn"}).code, 0);
+
+  std::string text;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    text = Run({"compilation", "KS 2019/1939"}).out;
+    if (text.find("bromma-sdn  Bromma") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Tables with aligned columns, not key: value records.
+  EXPECT_EQ(text.find("answers {"), std::string::npos) << text;
+  EXPECT_NE(text.find("remissammanställning: 1 answer (positive 1)"), std::string::npos) << text;
+  const size_t standpoint = ColumnOf(text, "ORG", "STANDPOINT");
+  EXPECT_NE(standpoint, std::string::npos) << text;
+  EXPECT_EQ(ColumnOf(text, "bromma-sdn", "positive"), standpoint) << text;
+  EXPECT_EQ(ColumnOf(text, "ORG", "SUBMITTED"), ColumnOf(text, "bromma-sdn", "2021-02-19 09:00"))
+      << text;
+  EXPECT_NE(text.find("Reservations and special statements by party"), std::string::npos);
+  EXPECT_NE(ColumnOf(text, "PARTY", "KIND"), std::string::npos) << text;
+  EXPECT_EQ(ColumnOf(text, "PARTY", "KIND"), ColumnOf(text, "S ", "reservation")) << text;
+  EXPECT_NE(text.find("not answered (ej inkommit): sodermalm-sdn"), std::string::npos) << text;
+
+  Result json = Run({"compilation", "KS 2019/1939", "--json"});
+  remiss::v1::CompilationView view;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.out, &view).ok()) << json.out;
+  EXPECT_EQ(view.live().answers_size(), 1);
+
+  Result chain = Run({"chain", "KS 2019/1939"});
+  ASSERT_EQ(chain.code, 0) << chain.err;
+  const size_t round_column = ColumnOf(chain.out, "ORG", "KS 2019/1939");
+  EXPECT_NE(round_column, std::string::npos) << chain.out;
+  EXPECT_EQ(ColumnOf(chain.out, "bromma-sdn ", "positive"), round_column) << chain.out;
+  EXPECT_EQ(ColumnOf(chain.out, "sodermalm-sdn ", "(no answer)"), round_column) << chain.out;
+  Result chain_json = Run({"chain", "KS 2019/1939", "--json"});
+  remiss::v1::RevisionChain parsed;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(chain_json.out, &parsed).ok());
+}
+
+}  // namespace

@@ -33,6 +33,11 @@ Command Table(Command c, std::string rows, std::vector<std::string> columns) {
   return c;
 }
 
+Command Rest(Command c) {
+  c.rest = true;
+  return c;
+}
+
 Command Preset(Command c, std::vector<std::pair<std::string, std::string>> presets) {
   c.presets = std::move(presets);
   return c;
@@ -58,7 +63,27 @@ std::vector<Command> Build() {
                   "remissctl org show bromma-sdn", View::kRecord));
   t.push_back(Table(Cmd("org list", kRef, "ListOrganizations", {}, 0, "every organization (--kind to filter)",
                         "remissctl org list --kind stadsdelsnamnd"),
-                    "organizations", {"org_id=ORG", "name=NAME", "kind=KIND", "diary_prefix=DIARY PREFIX"}));
+                    "organizations", {"org_id=ORG", "name=NAME", "kind=KIND", "diary_prefix=DIARY PREFIX",
+                                      "registry_mailbox=REGISTRY MAILBOX"}));
+  t.push_back(Cmd("org mailbox", kRef, "SetRegistryMailbox", {"org_id", "registry_mailbox"}, 1,
+                  "set an organization's registry mailbox (registrator), where rounds and chasers go; "
+                  "none clears it",
+                  "remissctl org mailbox bromma-sdn registrator.bromma@stockholm.se"));
+  // ---- distribution lists (sändlistor) ----
+  t.push_back(Rest(Cmd("list create", kRef, "CreateDistributionList", {"name", "member_org_ids"}, 1,
+                       "save a distribution list (sändlista) of organizations; its id comes from "
+                       "the name unless --list-id",
+                       "remissctl list create \"samtliga stadsdelsnämnder\" bromma-sdn sodermalm-sdn hasselby-vallingby-sdn")));
+  t.push_back(Cmd("list change", kRef, "ChangeDistributionList", {"list_id"}, 1,
+                  "rename a list (--name) or add and remove members (--add-org-ids, --remove-org-ids, "
+                  "repeat for more)",
+                  "remissctl list change samtliga-stadsdelsnamnder --add-org-ids skarholmen-sdn"));
+  t.push_back(Cmd("list show", kRef, "GetDistributionList", {"list_id"}, 1,
+                  "one distribution list and its members, by id or name",
+                  "remissctl list show \"samtliga stadsdelsnämnder\"", View::kList));
+  t.push_back(Table(Cmd("list list", kRef, "ListDistributionLists", {}, 0, "every distribution list",
+                        "remissctl list list"),
+                    "distribution_lists", {"list_id=LIST", "name=NAME", "member_org_ids=MEMBERS"}));
   t.push_back(Cmd("org view", kFu, "GetOrganizationView", {"org_id"}, 1,
                   "what an organization owes, across rounds (also: remissctl org ORG-ID)",
                   "remissctl org view bromma-sdn", View::kOrgView));
@@ -67,7 +92,12 @@ std::vector<Command> Build() {
                   View::kOrgView));
   // ---- referral rounds ----
   t.push_back(Cmd("referral create", kRef, "CreateReferral", {"case_number", "title", "sender_org_id"}, 2,
-                  "draft a round", "remissctl referral create \"KS 2019/1939\" \"Stockholms stads trygghetsprogram 2020-2023\" ks"));
+                  "draft a round; --distribution-list-ids, --add-org-ids, --remove-org-ids address it at once",
+                  "remissctl referral create \"KS 2019/1939\" \"Stockholms stads trygghetsprogram 2020-2023\" ks --distribution-list-ids samtliga-stadsdelsnamnder --add-org-ids utbildningsnamnden"));
+  t.push_back(Rest(Cmd("referral address", kRef, "AddressReferral", {"referral_id", "distribution_list_ids"}, 1,
+                       "address a round from distribution lists in one command, plus --add-org-ids, minus "
+                       "--remove-org-ids (--reason once issued)",
+                       "remissctl referral address \"KS 2019/1939\" samtliga-stadsdelsnamnder facknamnderna --add-org-ids polisen --remove-org-ids socialnamnden")));
   t.push_back(Cmd("referral attach", kRef, "AttachDocument",
                   {"referral_id", "document.id", "document.title", "document.uri"}, 3,
                   "attach a document (bilaga) to a round",
@@ -193,8 +223,8 @@ std::vector<Command> Build() {
                   "a round's status board: one row per board", "remissctl board \"KS 2019/1939\"",
                   View::kBoard));
   t.push_back(Cmd("compilation", kFu, "GetCompilation", {"referral_id"}, 1,
-                  "the compilation (sammanställning): who said what", "remissctl compilation \"KS 2019/1939\"",
-                  View::kRecord));
+                  "the compilation (sammanställning): who said what, as tables (--json for scripts)",
+                  "remissctl compilation \"KS 2019/1939\"", View::kCompilation));
   t.push_back(Cmd("compilation freeze", kFu, "FreezeCompilation", {"referral_id", "note"}, 1,
                   "record a numbered version of the compilation",
                   "remissctl compilation freeze \"KS 2019/1939\" \"Till KS beredning\""));
@@ -212,7 +242,7 @@ std::vector<Command> Build() {
                   "remissctl action done \"KS 2019/1939\" bromma-sdn action-1 \"Planen antagen\""));
   t.push_back(Cmd("chain", kFu, "GetRevisionChain", {"referral_id"}, 1,
                   "a round and its revisions, each board's standpoint in each",
-                  "remissctl chain \"KS 2023/739\"", View::kRecord));
+                  "remissctl chain \"KS 2023/739\"", View::kChain));
   // ---- operators ----
   t.push_back(Cmd("rebuild", kAdm, "RebuildProjections", {"service"}, 0,
                   "rebuild projections from the event log in the background, with a progress bar "

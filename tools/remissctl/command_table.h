@@ -16,6 +16,9 @@ enum class View {
   kOrgView,    // what an organization owes, across rounds
   kTimeline,   // a response and its events
   kHealth,     // grpc.health.v1
+  kCompilation,  // the compilation (sammanställning) as tables
+  kChain,        // a revision chain: standpoints side by side across rounds
+  kList,         // a distribution list and its members
 };
 
 struct Command {
@@ -31,6 +34,7 @@ struct Command {
   std::vector<std::string> columns;       // for kTable: "field.path" or "field.path=HEADER"
   bool every_server = false;              // send to every distinct server (clock set/advance)
   int required_positionals = 0;           // fewer is a usage error
+  bool rest = false;                      // the last positional (repeated) takes every extra argument
 };
 
 const std::vector<Command>& Commands();

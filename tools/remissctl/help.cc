@@ -82,7 +82,9 @@ void PrintCommandHelp(std::ostream& out, const Command& c) {
   out << "Usage: remissctl " << c.words;
   for (size_t i = 0; i < c.positionals.size(); ++i) {
     bool req = static_cast<int>(i) < c.required_positionals;
-    out << " " << (req ? "" : "[") << ArgName(c.positionals[i]) << (req ? "" : "]");
+    const bool more = c.rest && i + 1 == c.positionals.size();  // takes every further argument
+    out << " " << (req ? "" : "[") << ArgName(c.positionals[i]) << (more ? " ..." : "")
+        << (req ? "" : "]");
   }
   out << " [--FIELD VALUE ...]\n\n" << c.summary << ".\n";
   out << "Calls " << c.service << "/" << c.method << ".\n";

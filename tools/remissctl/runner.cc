@@ -55,6 +55,10 @@ std::unique_ptr<google::protobuf::Message> BuildRequest(const Options& o, const 
       SetField(req.get(), name, value);
       continue;
     }
+    if (pos >= cmd.positionals.size() && cmd.rest && !cmd.positionals.empty()) {
+      SetField(req.get(), cmd.positionals.back(), a);  // a repeated field: one more item
+      continue;
+    }
     if (pos >= cmd.positionals.size()) {
       throw UsageError(absl::StrCat("remissctl ", cmd.words, " takes ", cmd.positionals.size(),
                                     " argument", cmd.positionals.size() == 1 ? "" : "s",

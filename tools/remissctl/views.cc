@@ -7,6 +7,7 @@
 #include "remiss/v1/deadlines.pb.h"
 #include "remiss/v1/followup.pb.h"
 #include "remiss/v1/responses.pb.h"
+#include "tools/remissctl/document_views.h"
 #include "tools/remissctl/render.h"
 #include "tools/remissctl/swedish_time.h"
 
@@ -77,6 +78,17 @@ void PrintBoard(std::ostream& out, const remiss::v1::StatusBoard& b) {
   if (!b.by_standpoint().empty()) out << "by standpoint: " << Counts(b.by_standpoint()) << "\n";
   out << "not answered:  " << (b.not_answered().empty() ? "none" : absl::StrJoin(b.not_answered(), ", "))
       << "\n";
+  if (!b.not_answered_bodies().empty()) {
+    // Where to chase each body that has not answered: its registry mailbox (registrator).
+    out << "\nej inkommit, to chase:\n";
+    std::vector<std::vector<std::string>> chase = {
+        {"ORG", "NAME", "DEADLINE", "DAYS LEFT", "REGISTRY MAILBOX"}};
+    for (const auto& n : b.not_answered_bodies()) {
+      chase.push_back({n.org_id(), n.org_name(), n.effective_deadline(), absl::StrCat(n.days_left()),
+                       n.registry_mailbox().empty() ? "(none known)" : n.registry_mailbox()});
+    }
+    PrintTextTable(out, chase);
+  }
   if (b.has_outcome()) {
     out << "outcome:       " << b.outcome().decided_by() << " " << b.outcome().decision_date();
     if (!b.outcome().decision_reference().empty()) out << " (" << b.outcome().decision_reference() << ")";
@@ -165,6 +177,15 @@ void PrintView(std::ostream& out, const Command& cmd, const Message& m) {
       PrintTable(out, rows, cmd.columns);
       return;
     }
+    case View::kCompilation:
+      PrintCompilation(out, static_cast<const remiss::v1::CompilationView&>(m));
+      return;
+    case View::kChain:
+      PrintChain(out, static_cast<const remiss::v1::RevisionChain&>(m));
+      return;
+    case View::kList:
+      PrintDistributionList(out, static_cast<const remiss::v1::DistributionList&>(m));
+      return;
     case View::kRecord:
     case View::kHealth:
       PrintRecord(out, m);

@@ -101,6 +101,7 @@ struct OrgSpec {
   const char* name;
   OrganizationKind kind;
   const char* diary_prefix;
+  const char* registry_mailbox = "";  // the registrator's functional address (made up)
 };
 
 inline constexpr char kKs[] = "ks";
@@ -114,17 +115,43 @@ inline constexpr char kKyrkogard[] = "kyrkogardsnamnden";
 
 inline const std::vector<OrgSpec>& Organizations() {
   static const std::vector<OrgSpec> orgs = {
-      {kKs, "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS"},
-      {kBromma, "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "BRO"},
-      {kSodermalm, "Södermalms stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "SÖ"},
+      {kKs, "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS",
+       "registrator.slk@example.stockholm.se"},
+      {kBromma, "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "BRO",
+       "registrator.bromma@example.stockholm.se"},
+      {kSodermalm, "Södermalms stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "SÖ",
+       "registrator.sodermalm@example.stockholm.se"},
       {kHasselbyVallingby, "Hässelby-Vällingby stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND,
-       "HV"},
-      {kSkarholmen, "Skärholmens stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "SKÄ"},
-      {kUtbildning, "Utbildningsnämnden", ORGANIZATION_KIND_FACKNAMND, "UTN"},
+       "HV", "registrator.hasselby-vallingby@example.stockholm.se"},
+      {kSkarholmen, "Skärholmens stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "SKÄ",
+       "registrator.skarholmen@example.stockholm.se"},
+      {kUtbildning, "Utbildningsnämnden", ORGANIZATION_KIND_FACKNAMND, "UTN",
+       "registrator.utbildning@example.stockholm.se"},
+      // Socialnämnden's mailbox is set later, by SetRegistryMailbox (the scenario shows both).
       {kSocial, "Socialnämnden", ORGANIZATION_KIND_FACKNAMND, "SOC"},
-      {kKyrkogard, "Kyrkogårdsnämnden", ORGANIZATION_KIND_FACKNAMND, "KYF"},  // chosen prefix
+      {kKyrkogard, "Kyrkogårdsnämnden", ORGANIZATION_KIND_FACKNAMND, "KYF",  // chosen prefix
+       "registrator.kyrkogard@example.stockholm.se"},
   };
   return orgs;
+}
+
+// Set by SetRegistryMailbox after registration.
+inline constexpr char kSocialMailbox[] = "registrator.socialforvaltningen@example.stockholm.se";
+
+// KS's saved distribution lists (sändlistor).
+struct ListSpec {
+  const char* name;
+  const char* list_id;  // what the name gives
+  std::vector<std::string> members;
+};
+
+inline const std::vector<ListSpec>& DistributionLists() {
+  static const std::vector<ListSpec> lists = {
+      {"samtliga stadsdelsnämnder", "samtliga-stadsdelsnamnder",
+       {kBromma, kSodermalm, kHasselbyVallingby, kSkarholmen}},
+      {"facknämnderna", "facknamnderna", {kUtbildning, kSocial, kKyrkogard}},
+  };
+  return lists;
 }
 
 inline std::string OrgName(absl::string_view org_id) {
@@ -159,8 +186,11 @@ struct RoundSpec {
   const char* title;
   const char* summary;
   Document program;
-  std::vector<std::string> addressees;
+  std::vector<std::string> addressees;  // who the round is addressed to, in the end
   const char* deadline;
+  // How KS addresses it in one command: lists, plus singles, minus singles.
+  std::vector<std::string> lists = {};
+  std::vector<std::string> remove = {};
 };
 
 inline RoundSpec Round2019() {
@@ -172,7 +202,10 @@ inline RoundSpec Round2019() {
           "trygghetsprogram ska gälla samtliga nämnder och bolagsstyrelser.",
           Program2020(),
           {kBromma, kSodermalm, kHasselbyVallingby, kSkarholmen, kUtbildning, kSocial},
-          "2021-02-26"};
+          "2021-02-26",
+          // Every district board and the specialist boards but kyrkogårdsnämnden.
+          {"samtliga-stadsdelsnamnder", "facknamnderna"},
+          {kKyrkogard}};
 }
 
 inline RoundSpec Round2023() {

@@ -284,8 +284,25 @@ class Ks {
     r.set_name(org.name);
     r.set_kind(org.kind);
     r.set_diary_prefix(org.diary_prefix);
+    r.set_registry_mailbox(org.registry_mailbox);
     Command(c_, kKsRegistrator, c_.referrals(), &ReferralService::Stub::RegisterOrganization, r,
             absl::StrCat("register-", org.id));
+  }
+
+  void SetRegistryMailbox(const std::string& org_id, const std::string& mailbox) {
+    SetRegistryMailboxRequest r;
+    r.set_org_id(org_id);
+    r.set_registry_mailbox(mailbox);
+    Command(c_, kKsRegistrator, c_.referrals(), &ReferralService::Stub::SetRegistryMailbox, r,
+            absl::StrCat("mailbox-", org_id));
+  }
+
+  void SaveDistributionList(const ListSpec& list) {
+    CreateDistributionListRequest r;
+    r.set_name(list.name);
+    for (const std::string& m : list.members) r.add_member_org_ids(m);
+    Command(c_, kKsRegistrator, c_.referrals(), &ReferralService::Stub::CreateDistributionList, r,
+            absl::StrCat("list-", list.list_id));
   }
 
   // A draft: created, the program attached, addressed, the deadline set.
@@ -304,13 +321,24 @@ class Ks {
     *attach.mutable_document() = round.program;
     Command(c_, kKsRegistrator, c_.referrals(), &ReferralService::Stub::AttachDocument, attach,
             "attach-program");
-    for (const std::string& org : round.addressees) {
-      AddAddresseeRequest add;
-      add.set_referral_id(round.referral_id);
-      add.set_org_id(org);
-      add.set_answer(ANSWER_KIND_REQUIRED);
-      Command(c_, kKsRegistrator, c_.referrals(), &ReferralService::Stub::AddAddressee, add,
-              absl::StrCat("address-", org));
+    if (!round.lists.empty()) {
+      // From the saved lists, minus single bodies: one command for the whole sending.
+      AddressReferralRequest address;
+      address.set_referral_id(round.referral_id);
+      for (const std::string& l : round.lists) address.add_distribution_list_ids(l);
+      for (const std::string& org : round.remove) address.add_remove_org_ids(org);
+      address.set_answer(ANSWER_KIND_REQUIRED);
+      Command(c_, kKsRegistrator, c_.referrals(), &ReferralService::Stub::AddressReferral, address,
+              "address-from-lists");
+    } else {
+      for (const std::string& org : round.addressees) {
+        AddAddresseeRequest add;
+        add.set_referral_id(round.referral_id);
+        add.set_org_id(org);
+        add.set_answer(ANSWER_KIND_REQUIRED);
+        Command(c_, kKsRegistrator, c_.referrals(), &ReferralService::Stub::AddAddressee, add,
+                absl::StrCat("address-", org));
+      }
     }
     SetDeadlineRequest deadline;
     deadline.set_referral_id(round.referral_id);
@@ -557,9 +585,13 @@ void TheFirstRound(Cluster& c) {
   c.SetClock(kKsRegistersOrganizations);
   c.Note("KS registers the eight organizations");
   for (const OrgSpec& org : Organizations()) ks.RegisterOrganization(org);
+  ks.SetRegistryMailbox(kSocial, kSocialMailbox);
+  c.Note("KS saves its distribution lists: samtliga stadsdelsnämnder, facknämnderna");
+  for (const ListSpec& list : DistributionLists()) ks.SaveDistributionList(list);
 
   c.SetClock(kKsDraftsRound2019);
-  c.Note("KS drafts KS 2019/1939: the program attached, six boards addressed, deadline 2021-02-26");
+  c.Note("KS drafts KS 2019/1939: the program attached, six boards addressed from two lists "
+         "(kyrkogårdsnämnden left out), deadline 2021-02-26");
   ks.DraftRound(round);
   c.SetClock(kKsIssuesRound2019);
   c.Note("KS issues KS 2019/1939");

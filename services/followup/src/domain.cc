@@ -238,6 +238,10 @@ void FoldOrganization(Organization& org, const ReferralEvent& event) {
   switch (event.event_case()) {
     case ReferralEvent::kOrganizationRegistered:
       details(event.organization_registered());
+      org.set_registry_mailbox(event.organization_registered().registry_mailbox());
+      break;
+    case ReferralEvent::kRegistryMailboxSet:
+      org.set_registry_mailbox(event.registry_mailbox_set().registry_mailbox());
       break;
     case ReferralEvent::kOrganizationUpdated:
       details(event.organization_updated());
@@ -291,7 +295,10 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
 
     BoardRow* row = board.add_rows();
     row->set_org_id(org_id);
-    if (org != nullptr) row->set_org_name(org->name());
+    if (org != nullptr) {
+      row->set_org_name(org->name());
+      row->set_registry_mailbox(org->registry_mailbox());
+    }
 
     const ResponseStage stage =
         response != nullptr ? StageOf(*response) : remiss::v1::RESPONSE_STAGE_AWAITING;
@@ -341,7 +348,15 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
     if (stage == remiss::v1::RESPONSE_STAGE_SUBMITTED && !row->standpoint().empty()) {
       (*board.mutable_by_standpoint())[row->standpoint()] += 1;
     }
-    if (!views::HasAnswered(stage)) board.add_not_answered(org_id);
+    if (!views::HasAnswered(stage)) {
+      board.add_not_answered(org_id);
+      remiss::v1::NotAnsweredBody* body = board.add_not_answered_bodies();
+      body->set_org_id(org_id);
+      body->set_org_name(row->org_name());
+      body->set_registry_mailbox(row->registry_mailbox());
+      body->set_effective_deadline(row->effective_deadline());
+      body->set_days_left(row->days_left());
+    }
   }
   return board;
 }

@@ -6,12 +6,13 @@
 namespace remiss::followup {
 namespace {
 
-// Organizations' names from referrals (the rounds come restated through responses), every
+// Organizations' names and registry mailboxes from referrals (the rounds come restated through responses), every
 // answer fact from responses, every deadline fact of one (round, board) from deadlines but
 // reminders (no view of this service shows them) and fired timers (the service's own).
 bool Needed(const remiss::v1::EventEnvelope& e) {
   if (e.has_referrals()) {
-    return e.referrals().has_organization_registered() || e.referrals().has_organization_updated();
+    return e.referrals().has_organization_registered() || e.referrals().has_organization_updated() ||
+           e.referrals().has_registry_mailbox_set();
   }
   if (e.has_responses()) return true;
   if (e.has_deadlines() &&

@@ -42,7 +42,8 @@ absl::Status ApplyObserved(const EventEnvelope& observed, core::ProjectionTx& tx
   const std::string& key = observed.partition_key();
   if (observed.has_referrals()) {
     const auto& e = observed.referrals();
-    if (e.has_organization_registered() || e.has_organization_updated()) {
+    if (e.has_organization_registered() || e.has_organization_updated() ||
+        e.has_registry_mailbox_set()) {
       Update<remiss::v1::Organization>(tx, absl::StrCat("org/", key),
                                        [&](auto& org) { FoldOrganization(org, e); });
     }

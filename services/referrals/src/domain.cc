@@ -13,15 +13,18 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "remiss/core/civil_date.h"
 #include "remiss/core/ids.h"
 #include "remiss/core/limits.h"
 #include "remiss/core/timestamps.h"
 #include "remiss/core/validation.h"
+#include "remiss/referrals/distribution_lists.h"
+#include "round_rules.h"
 
 namespace remiss::referrals {
-namespace {
+namespace internal {
 
 using remiss::v1::Addressee;
 using remiss::v1::AddresseeTerms;
@@ -140,7 +143,7 @@ absl::Status RequireRound(const Referral* state, absl::string_view referral_id) 
 // E.g. "status: the round is withdrawn; a document can be attached only while it is a draft
 // or issued".
 absl::Status RequireStatus(const Referral& state, std::initializer_list<ReferralStatus> allowed,
-                           absl::string_view action, absl::string_view hint = "") {
+                           absl::string_view action, absl::string_view hint) {
   for (ReferralStatus s : allowed) {
     if (state.status() == s) return absl::OkStatus();
   }
@@ -198,7 +201,14 @@ absl::Status ValidateOrganizationDetails(const Command& cmd) {
   return ValidateDiaryPrefix("diary_prefix", cmd.diary_prefix());
 }
 
-}  // namespace
+bool IsMailboxLocalChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         absl::string_view("!#$%&'*+/=?^_`{|}~.-").find(c) != absl::string_view::npos;
+}
+
+}  // namespace internal
+
+using namespace internal;  // NOLINT: the domain's own rules, shared with addressing.cc
 
 // ---- ids and validation ----
 
@@ -230,11 +240,52 @@ absl::Status ValidateOrgId(absl::string_view field, absl::string_view value) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateRegistryMailbox(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return absl::OkStatus();
+  REMISS_RETURN_IF_ERROR(MaxLength(field, value, core::limits::kEmail));
+  auto bad = [&](absl::string_view why) {
+    return Invalid(field, absl::StrCat(why, ", like \"registrator.bromma@stockholm.se\" (got \"",
+                                       value, "\")"));
+  };
+  const size_t at = value.find('@');
+  if (at == absl::string_view::npos || value.find('@', at + 1) != absl::string_view::npos) {
+    return bad("must be one e-mail address with exactly one '@'");
+  }
+  const absl::string_view local = value.substr(0, at);
+  const absl::string_view domain = value.substr(at + 1);
+  if (local.empty() || local.size() > 64 || local.front() == '.' || local.back() == '.' ||
+      local.find("..") != absl::string_view::npos) {
+    return bad("must have 1-64 characters before the '@', not starting or ending with '.' "
+               "and without \"..\"");
+  }
+  for (char c : local) {
+    if (!IsMailboxLocalChar(c)) {
+      return bad("may hold only letters a-z, digits and !#$%&'*+/=?^_`{|}~.- before the '@'");
+    }
+  }
+  int labels = 0;
+  for (absl::string_view label : absl::StrSplit(domain, '.')) {
+    ++labels;
+    bool ok = !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-';
+    for (char c : label) {
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-');
+    }
+    if (!ok) {
+      return bad("must have after the '@' a domain of labels of letters a-z, digits and '-', "
+                 "separated by single dots");
+    }
+  }
+  if (labels < 2) return bad("must have a domain of two or more labels after the '@'");
+  return absl::OkStatus();
+}
+
 // ---- organizations ----
 
 absl::StatusOr<Events> Decide(const remiss::v1::RegisterOrganizationRequest& cmd,
                               const Organization* state) {
   REMISS_RETURN_IF_ERROR(ValidateOrganizationDetails(cmd));
+  REMISS_RETURN_IF_ERROR(ValidateRegistryMailbox("registry_mailbox", cmd.registry_mailbox()));
   if (state != nullptr) {
     return absl::AlreadyExistsError(
         absl::StrCat("org_id: organization \"", cmd.org_id(), "\" is already registered"));
@@ -245,6 +296,24 @@ absl::StatusOr<Events> Decide(const remiss::v1::RegisterOrganizationRequest& cmd
   e->set_name(cmd.name());
   e->set_kind(cmd.kind());
   e->set_diary_prefix(cmd.diary_prefix());
+  e->set_registry_mailbox(cmd.registry_mailbox());
+  return One(std::move(event));
+}
+
+absl::StatusOr<Events> Decide(const remiss::v1::SetRegistryMailboxRequest& cmd,
+                              const Organization* state) {
+  REMISS_RETURN_IF_ERROR(ValidateOrgId("org_id", cmd.org_id()));
+  REMISS_RETURN_IF_ERROR(ValidateRegistryMailbox("registry_mailbox", cmd.registry_mailbox()));
+  if (state == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("org_id: no organization \"", cmd.org_id(), "\" is registered"));
+  }
+  if (state->registry_mailbox() == cmd.registry_mailbox()) return Events{};
+  ReferralEvent event;
+  auto* e = event.mutable_registry_mailbox_set();
+  e->set_org_id(cmd.org_id());
+  e->set_registry_mailbox(cmd.registry_mailbox());
+  e->set_previous_registry_mailbox(state->registry_mailbox());
   return One(std::move(event));
 }
 
@@ -276,8 +345,12 @@ void Evolve(Organization& state, const ReferralEvent& event) {
       state.set_name(e.name());
       state.set_kind(e.kind());
       state.set_diary_prefix(e.diary_prefix());
+      state.set_registry_mailbox(e.registry_mailbox());
       break;
     }
+    case ReferralEvent::kRegistryMailboxSet:
+      state.set_registry_mailbox(event.registry_mailbox_set().registry_mailbox());
+      break;
     case ReferralEvent::kOrganizationUpdated: {
       const auto& e = event.organization_updated();
       state.set_org_id(e.org_id());
@@ -304,6 +377,8 @@ absl::StatusOr<Events> Decide(const remiss::v1::CreateReferralRequest& cmd, cons
   REMISS_RETURN_IF_ERROR(MaxLength("contact.name", contact.name(), kMaxNameLength));
   REMISS_RETURN_IF_ERROR(core::ValidateEmail("contact.email", contact.email()));
   REMISS_RETURN_IF_ERROR(core::ValidatePhone("contact.phone", contact.phone()));
+  REMISS_RETURN_IF_ERROR(ValidateAddressingFields(cmd.distribution_list_ids(), cmd.add_org_ids(),
+                                                  cmd.remove_org_ids()));
 
   std::string referral_id = ReferralIdForCaseNumber(cmd.case_number());
   if (state != nullptr) {
@@ -329,7 +404,21 @@ absl::StatusOr<Events> Decide(const remiss::v1::CreateReferralRequest& cmd, cons
   e->set_sender_org_id(cmd.sender_org_id());
   if (cmd.has_contact()) *e->mutable_contact() = cmd.contact();
   e->set_year(RoundYear(cmd.case_number(), ctx.today));
-  return One(std::move(event));
+  if (cmd.distribution_list_ids().empty() && cmd.add_org_ids().empty()) {
+    return One(std::move(event));
+  }
+  // Addressed at once: the draft as it stands after ReferralDrafted, then its addressees.
+  absl::StatusOr<Addressing> addressing = ResolveAddressing(
+      cmd.distribution_list_ids(), cmd.add_org_ids(), cmd.remove_org_ids(), ctx);
+  if (!addressing.ok()) return addressing.status();
+  Referral draft;
+  Evolve(draft, event, ctx.now);
+  absl::StatusOr<Events> added =
+      AddressingEvents(draft, *addressing, "", remiss::v1::ANSWER_KIND_REQUIRED, "", ctx);
+  if (!added.ok()) return added.status();
+  Events events = One(std::move(event));
+  for (auto& a : *added) events.push_back(std::move(a));
+  return events;
 }
 
 absl::StatusOr<Events> Decide(const remiss::v1::AttachDocumentRequest& cmd, const Referral* state,

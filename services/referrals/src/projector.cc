@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/projection.h"
+#include "remiss/referrals/distribution_lists.h"
 #include "remiss/referrals/domain.h"
 
 namespace remiss::referrals {
@@ -12,7 +13,12 @@ using core::RecordedAt;
 using remiss::v1::ReferralEvent;
 
 bool IsOrganizationEvent(const ReferralEvent& e) {
-  return e.has_organization_registered() || e.has_organization_updated();
+  return e.has_organization_registered() || e.has_organization_updated() ||
+         e.has_registry_mailbox_set();
+}
+
+bool IsDistributionListEvent(const ReferralEvent& e) {
+  return e.has_distribution_list_created() || e.has_distribution_list_changed();
 }
 
 // The referral id every round event carries in its first field.
@@ -23,6 +29,12 @@ std::string ReferralIdOf(const remiss::v1::EventEnvelope& e) { return e.partitio
 std::string OrganizationKey(absl::string_view org_id) { return absl::StrCat("org/", org_id); }
 std::string ReferralKey(absl::string_view referral_id) { return absl::StrCat("ref/", referral_id); }
 std::string AddresseePrefix(absl::string_view org_id) { return absl::StrCat("addr/", org_id, "/"); }
+std::string DistributionListKey(absl::string_view list_id) {
+  return absl::StrCat("list/", list_id);
+}
+std::string DistributionListStream(absl::string_view list_id) {
+  return absl::StrCat("distribution-list/", list_id);
+}
 std::string OrganizationStream(absl::string_view org_id) {
   return absl::StrCat("organization/", org_id);
 }
@@ -33,6 +45,11 @@ std::string ReferralStream(absl::string_view referral_id) {
 std::optional<remiss::v1::Organization> LoadOrganization(core::ProjectionTx& tx,
                                                          absl::string_view org_id) {
   return LoadMessage<remiss::v1::Organization>(tx, OrganizationKey(org_id));
+}
+
+std::optional<remiss::v1::DistributionList> LoadDistributionList(core::ProjectionTx& tx,
+                                                                 absl::string_view list_id) {
+  return LoadMessage<remiss::v1::DistributionList>(tx, DistributionListKey(list_id));
 }
 
 std::optional<remiss::v1::Referral> LoadReferral(core::ProjectionTx& tx,
@@ -49,6 +66,14 @@ absl::Status ReferralsProjector::Apply(const remiss::v1::EventEnvelope& envelope
     remiss::v1::Organization org = LoadOrganization(tx, org_id).value_or(remiss::v1::Organization());
     Evolve(org, event);
     tx.Put(OrganizationKey(org_id), org.SerializeAsString());
+    return absl::OkStatus();
+  }
+  if (IsDistributionListEvent(event)) {
+    const std::string& list_id = envelope.partition_key();
+    remiss::v1::DistributionList list =
+        LoadDistributionList(tx, list_id).value_or(remiss::v1::DistributionList());
+    Evolve(list, event);
+    tx.Put(DistributionListKey(list_id), list.SerializeAsString());
     return absl::OkStatus();
   }
 

@@ -6,6 +6,7 @@
 #include "remiss/core/grpc_handlers.h"
 #include "remiss/core/ids.h"
 #include "remiss/core/paging.h"
+#include "remiss/referrals/distribution_lists.h"
 #include "remiss/referrals/domain.h"
 #include "remiss/referrals/projector.h"
 
@@ -34,6 +35,7 @@ DecisionContext ContextFor(core::Tx& tx) {
     return tx.Get(OrganizationKey(id)).has_value();
   };
   ctx.referral_exists = [&tx](absl::string_view id) { return tx.Get(ReferralKey(id)).has_value(); };
+  ctx.distribution_list = [&tx](absl::string_view id) { return LoadDistributionList(tx, id); };
   return ctx;
 }
 
@@ -50,6 +52,22 @@ Reactor* ReferralGrpcService::OrganizationCommand(Ctx* ctx, const Request* reque
     return tx.Append(OrganizationStream(org_id), core::ExpectedVersion(*request), Wrap(*events, org_id));
   };
   return core::RunCommand(store_, ctx, *request, org_id, std::move(decide), result);
+}
+
+template <typename Request>
+Reactor* ReferralGrpcService::ListCommand(Ctx* ctx, const Request* request,
+                                          const std::string& list_id, Result* result) {
+  auto decide = [request, list_id](core::Tx& tx) -> absl::Status {
+    auto state = list_id.empty() ? std::nullopt : LoadDistributionList(tx, list_id);
+    Request normalized = *request;
+    if (!list_id.empty()) normalized.set_list_id(list_id);
+    auto events = Decide(normalized, state ? &*state : nullptr, ContextFor(tx));
+    if (!events.ok()) return events.status();
+    if (events->empty()) return absl::OkStatus();
+    return tx.Append(DistributionListStream(list_id), core::ExpectedVersion(*request),
+                     Wrap(*events, list_id));
+  };
+  return core::RunCommand(store_, ctx, *request, list_id, std::move(decide), result);
 }
 
 template <typename Request>
@@ -84,6 +102,28 @@ Reactor* ReferralGrpcService::UpdateOrganization(
   return OrganizationCommand(ctx, request, result);
 }
 
+Reactor* ReferralGrpcService::SetRegistryMailbox(
+    Ctx* ctx, const remiss::v1::SetRegistryMailboxRequest* request, Result* result) {
+  return OrganizationCommand(ctx, request, result);
+}
+
+// The list's id is the one given, else the one its name gives; Decide refuses a bad one.
+Reactor* ReferralGrpcService::CreateDistributionList(
+    Ctx* ctx, const remiss::v1::CreateDistributionListRequest* request, Result* result) {
+  std::string id = request->list_id().empty() ? ListIdForName(request->name()) : request->list_id();
+  if (!ValidateListId("list_id", id).ok()) id.clear();  // Decide refuses it, naming why
+  return ListCommand(ctx, request, id, result);
+}
+
+// The list is named by its id or its name.
+Reactor* ReferralGrpcService::ChangeDistributionList(
+    Ctx* ctx, const remiss::v1::ChangeDistributionListRequest* request, Result* result) {
+  if (request->list_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("list_id: is required"));
+  }
+  return ListCommand(ctx, request, ListIdForName(request->list_id()), result);
+}
+
 Reactor* ReferralGrpcService::CreateReferral(Ctx* ctx, const remiss::v1::CreateReferralRequest* request,
                                              Result* result) {
   // The id comes from the case number; an invalid one is refused by Decide.
@@ -105,6 +145,7 @@ Reactor* ReferralGrpcService::CreateReferral(Ctx* ctx, const remiss::v1::CreateR
 REMISS_REFERRAL_COMMAND(AttachDocument)
 REMISS_REFERRAL_COMMAND(AddAddressee)
 REMISS_REFERRAL_COMMAND(RemoveAddressee)
+REMISS_REFERRAL_COMMAND(AddressReferral)
 REMISS_REFERRAL_COMMAND(SetDeadline)
 REMISS_REFERRAL_COMMAND(IssueReferral)
 REMISS_REFERRAL_COMMAND(MoveDeadline)
@@ -147,6 +188,37 @@ Reactor* ReferralGrpcService::ListOrganizations(Ctx* ctx,
     return org;
   };
   response->set_next_page_token(core::ScanRows(*store_, *page, row_of, response->mutable_organizations()));
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* ReferralGrpcService::GetDistributionList(
+    Ctx* ctx, const remiss::v1::GetDistributionListRequest* request,
+    remiss::v1::DistributionList* response) {
+  if (request->list_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("list_id: is required"));
+  }
+  auto bytes = store_->GetProjection(DistributionListKey(ListIdForName(request->list_id())));
+  if (!bytes || !response->ParseFromString(*bytes)) {
+    return core::FinishCall(ctx, absl::NotFoundError(absl::StrCat(
+                                     "list_id: no distribution list \"", request->list_id(), "\"")));
+  }
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* ReferralGrpcService::ListDistributionLists(
+    Ctx* ctx, const remiss::v1::ListDistributionListsRequest* request,
+    remiss::v1::ListDistributionListsResponse* response) {
+  auto page = core::StartPage({.name = "ListDistributionLists", .prefix = DistributionListKey("")},
+                              request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  auto row_of = [](absl::string_view, absl::string_view value)
+      -> std::optional<remiss::v1::DistributionList> {
+    remiss::v1::DistributionList list;
+    if (!list.ParseFromArray(value.data(), static_cast<int>(value.size()))) return std::nullopt;
+    return list;
+  };
+  response->set_next_page_token(
+      core::ScanRows(*store_, *page, row_of, response->mutable_distribution_lists()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 

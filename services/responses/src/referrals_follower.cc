@@ -9,7 +9,10 @@ absl::Status FollowReferrals(const core::FeedEvent& fed, core::Tx& tx) {
   const remiss::v1::EventEnvelope& source = fed.envelope;
   if (!source.has_referrals()) return absl::OkStatus();
   const remiss::v1::ReferralEvent& event = source.referrals();
-  if (event.has_organization_registered() || event.has_organization_updated()) {
+  // Organizations' and distribution lists' events are not a round's (their key is no round).
+  if (event.has_organization_registered() || event.has_organization_updated() ||
+      event.has_registry_mailbox_set() || event.has_distribution_list_created() ||
+      event.has_distribution_list_changed()) {
     return absl::OkStatus();
   }
   const std::string& referral_id = source.partition_key();

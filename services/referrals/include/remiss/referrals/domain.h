@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
 #include <vector>
@@ -29,6 +30,8 @@ struct DecisionContext {
   std::function<bool(absl::string_view)> organization_registered;
   // Whether a referral round with this id exists.
   std::function<bool(absl::string_view)> referral_exists;
+  // A saved distribution list by its id, or nullopt (needed by commands that address a round).
+  std::function<std::optional<remiss::v1::DistributionList>(absl::string_view)> distribution_list;
 };
 
 // ---- ids and validation ----
@@ -45,12 +48,20 @@ struct DecisionContext {
 [[nodiscard]] int RoundYear(absl::string_view case_number, absl::CivilDay created_on);
 // An organization id: 2-64 characters of a-z, 0-9 and '-', not starting or ending with '-'.
 [[nodiscard]] absl::Status ValidateOrgId(absl::string_view field, absl::string_view value);
+// A registry mailbox (registrator): empty, or a plain e-mail address "local@domain.tld" of at
+// most 200 ASCII characters: the local part of letters, digits and !#$%&'*+/=?^_`{|}~.-
+// (no leading, trailing or double dot), the domain of two or more dot-separated labels of
+// letters, digits and '-'. The error names `field`.
+[[nodiscard]] absl::Status ValidateRegistryMailbox(absl::string_view field, absl::string_view value);
 
 // ---- organizations (state: nullptr when not registered) ----
 
 [[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::RegisterOrganizationRequest& cmd,
                                             const remiss::v1::Organization* state);
 [[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::UpdateOrganizationRequest& cmd,
+                                            const remiss::v1::Organization* state);
+// The same mailbox again records nothing.
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::SetRegistryMailboxRequest& cmd,
                                             const remiss::v1::Organization* state);
 // Applies an organization event; `state` starts default-constructed.
 void Evolve(remiss::v1::Organization& state, const remiss::v1::ReferralEvent& event);
@@ -67,6 +78,12 @@ void Evolve(remiss::v1::Organization& state, const remiss::v1::ReferralEvent& ev
                                             const remiss::v1::Referral* state,
                                             const DecisionContext& ctx);
 [[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::RemoveAddresseeRequest& cmd,
+                                            const remiss::v1::Referral* state,
+                                            const DecisionContext& ctx);
+// Lists plus singles minus singles (addressing.cc): one AddresseeAdded per body newly
+// addressed (with the lists that named it), one AddresseeRemoved per current addressee in
+// remove_org_ids. Nothing to change: no events.
+[[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::AddressReferralRequest& cmd,
                                             const remiss::v1::Referral* state,
                                             const DecisionContext& ctx);
 [[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::SetDeadlineRequest& cmd,

@@ -2,6 +2,7 @@
 //   org/<org_id>            Organization
 //   ref/<referral_id>       Referral (the domain state, plus revised_by)
 //   addr/<org_id>/<ref_id>  "" : the rounds addressed to an organization
+//   list/<list_id>          DistributionList
 // The command handlers read the same projections as the aggregates' current state.
 #pragma once
 
@@ -19,9 +20,13 @@ std::string ReferralKey(absl::string_view referral_id);
 std::string AddresseePrefix(absl::string_view org_id);  // "addr/<org_id>/"
 std::string OrganizationStream(absl::string_view org_id);
 std::string ReferralStream(absl::string_view referral_id);
+std::string DistributionListKey(absl::string_view list_id);
+std::string DistributionListStream(absl::string_view list_id);
 
 std::optional<remiss::v1::Organization> LoadOrganization(core::ProjectionTx& tx,
                                                          absl::string_view org_id);
+std::optional<remiss::v1::DistributionList> LoadDistributionList(core::ProjectionTx& tx,
+                                                                 absl::string_view list_id);
 std::optional<remiss::v1::Referral> LoadReferral(core::ProjectionTx& tx,
                                                  absl::string_view referral_id);
 

@@ -23,11 +23,22 @@ class ReferralGrpcService final : public remiss::v1::ReferralService::CallbackSe
                            remiss::v1::Organization*) override;
   Reactor* ListOrganizations(Ctx*, const remiss::v1::ListOrganizationsRequest*,
                              remiss::v1::ListOrganizationsResponse*) override;
+  Reactor* SetRegistryMailbox(Ctx*, const remiss::v1::SetRegistryMailboxRequest*, Result*) override;
+
+  Reactor* CreateDistributionList(Ctx*, const remiss::v1::CreateDistributionListRequest*,
+                                  Result*) override;
+  Reactor* ChangeDistributionList(Ctx*, const remiss::v1::ChangeDistributionListRequest*,
+                                  Result*) override;
+  Reactor* GetDistributionList(Ctx*, const remiss::v1::GetDistributionListRequest*,
+                               remiss::v1::DistributionList*) override;
+  Reactor* ListDistributionLists(Ctx*, const remiss::v1::ListDistributionListsRequest*,
+                                 remiss::v1::ListDistributionListsResponse*) override;
 
   Reactor* CreateReferral(Ctx*, const remiss::v1::CreateReferralRequest*, Result*) override;
   Reactor* AttachDocument(Ctx*, const remiss::v1::AttachDocumentRequest*, Result*) override;
   Reactor* AddAddressee(Ctx*, const remiss::v1::AddAddresseeRequest*, Result*) override;
   Reactor* RemoveAddressee(Ctx*, const remiss::v1::RemoveAddresseeRequest*, Result*) override;
+  Reactor* AddressReferral(Ctx*, const remiss::v1::AddressReferralRequest*, Result*) override;
   Reactor* SetDeadline(Ctx*, const remiss::v1::SetDeadlineRequest*, Result*) override;
   Reactor* IssueReferral(Ctx*, const remiss::v1::IssueReferralRequest*, Result*) override;
   Reactor* MoveDeadline(Ctx*, const remiss::v1::MoveDeadlineRequest*, Result*) override;
@@ -45,6 +56,9 @@ class ReferralGrpcService final : public remiss::v1::ReferralService::CallbackSe
  private:
   template <typename Request>
   Reactor* OrganizationCommand(Ctx* ctx, const Request* request, Result* result);
+  template <typename Request>
+  Reactor* ListCommand(Ctx* ctx, const Request* request, const std::string& list_id,
+                       Result* result);
   template <typename Request>
   Reactor* ReferralCommand(Ctx* ctx, const Request* request, const std::string& referral_id,
                            Result* result);
