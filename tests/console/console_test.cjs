@@ -140,7 +140,7 @@ async function main() {
     if (!soc || !soc.flags.late) fail(`board JSON: socialnämnden is not flagged late: ${JSON.stringify(soc)}`);
 
     await visit(page, 'statustavla-ks-2023-739', '/remisser/ks-2023-739',
-      ['KS 2023/739', 'Kyrkogårdsnämnden', 'Ej inkommit', 'Registrator'],
+      ['KS 2023/739', 'Kyrkogårdsnämnden', 'Ej inkommit', 'Registrator', '@example.stockholm.se'],
       'the status board of the revision KS 2023/739 two days before its deadline, with the "ej inkommit" list');
 
     await visit(page, 'organisation-bromma-sdn', '/organisationer/bromma-sdn',
@@ -183,15 +183,25 @@ async function main() {
     await setValue(page, '#title', 'Stockholms stads program för ökad trygghet i parker');
     await setValue(page, '#summary', 'Förslaget gäller parker och grönområden.');
     await setValue(page, '#deadline', '2024-01-31');
-    await page.click('#instans-bromma-sdn');
-    await page.click('#instans-sodermalm-sdn');
+    // From the seed's distribution list "samtliga stadsdelsnämnder", less two of them, plus one single body.
+    await page.click('#lista-samtliga-stadsdelsnamnder');
+    await page.click('#utom-hasselby-vallingby-sdn');
+    await page.click('#utom-skarholmen-sdn');
+    await page.click('#instans-kyrkogardsnamnden');
     await click(page, 'form[action="/ny-remiss"] button[type=submit]');
-    await checkPage(page, 'ny-remiss-utkast', ['Remissen skapades som utkast', 'Bromma stadsdelsnämnd', 'Södermalms stadsdelsnämnd', 'Skicka ut remissen'],
-      'the new round as a draft, with its addressees, ready to issue');
+    await checkPage(page, 'ny-remiss-utkast', ['Remissen skapades som utkast', 'Bromma stadsdelsnämnd', 'Södermalms stadsdelsnämnd',
+      'Kyrkogårdsnämnden', 'Skicka ut remissen'],
+      'the new round as a draft, addressed from a distribution list plus one body, ready to issue');
+    const draft = await json(page, '/remisser/ks-2023-999.json');
+    const addressed = draft.body.referral.addressees.map((a) => a.org_id).sort();
+    if (JSON.stringify(addressed) !== JSON.stringify(['bromma-sdn', 'kyrkogardsnamnden', 'sodermalm-sdn'])) {
+      fail(`the draft is addressed to ${JSON.stringify(addressed)}`);
+    }
     await click(page, 'form[action$="/utfarda"] button[type=submit]');
     if (!(await text(page)).includes('Remissen är utskickad')) fail('issuing did not say "Remissen är utskickad"');
     await until(page, '/remisser/ks-2023-999', (t) => t.includes('En rad per remissinstans') && t.includes('Södermalms stadsdelsnämnd'), 'the issued round\'s board');
-    await checkPage(page, 'statustavla-ny', ['Ej registrerad', 'Ej inkommit', '2024-01-31'], 'the new round issued: both bodies in "ej inkommit"');
+    await checkPage(page, 'statustavla-ny', ['Ej registrerad', 'Ej inkommit', '2024-01-31', 'registrator.bromma@example.stockholm.se',
+      'registrator.kyrkogard@example.stockholm.se'], 'the new round issued: all three bodies in "ej inkommit", with their registry mailboxes');
     // A form without the CSRF token is refused and changes nothing.
     const forged = await page.evaluate(async (u) => (await fetch(u, { method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'command_id=forged&decided_by=x' })).status,
@@ -246,11 +256,13 @@ async function main() {
 
     await signIn(page, 'ks-handlaggare-7');
     await until(page, '/remisser/ks-2023-999', (t) => /Bromma stadsdelsnämnd[^\n]*Inskickat/.test(t), "Bromma's submission on KS's board");
-    await checkPage(page, 'statustavla-besvarad', ['BRO 2023/999', 'Anstånd beviljat', 'Ej inkommit', 'Södermalms stadsdelsnämnd'],
-      "KS's board after the registrar's flow: Bromma submitted within its extension, Södermalm not yet");
+    await checkPage(page, 'statustavla-besvarad', ['BRO 2023/999', 'Anstånd beviljat', 'Ej inkommit', 'Södermalms stadsdelsnämnd',
+      'registrator.sodermalm@example.stockholm.se'],
+      "KS's board after the registrar's flow: Bromma submitted within its extension, Södermalm and Kyrkogårdsnämnden not yet");
     const after = await json(page, '/remisser/ks-2023-999?format=json');
-    const na = (after.body.not_answered || []).map((n) => n.org_id);
-    if (na.length !== 1 || na[0] !== 'sodermalm-sdn') fail(`"ej inkommit" after the flows: ${JSON.stringify(na)}`);
+    const na = (after.body.not_answered || []).map((n) => `${n.org_id} ${n.registry_mailbox}`).sort();
+    if (JSON.stringify(na) !== JSON.stringify(['kyrkogardsnamnden registrator.kyrkogard@example.stockholm.se',
+      'sodermalm-sdn registrator.sodermalm@example.stockholm.se'])) fail(`"ej inkommit" after the flows: ${JSON.stringify(na)}`);
   } finally {
     await browser.close();
   }

@@ -221,17 +221,17 @@ void ConsoleImpl::Post(const std::string& pattern,
     if (!r.ok && r.redirect.empty()) {  // the form again, with what was sent (KS's new round)
       json form = json::object();
       for (const auto& [k, v] : fields) {
-        if (k == "addressees") form["addressees"].push_back(v);
+        if (k == "addressees" || k == "lists" || k == "remove") form[k].push_back(v);
         else form[k] = v;
       }
       ViewContext c{*who.person, sessions_.CsrfToken(who.key), req.get_param_value("command_id")};
-      json orgs;
+      json model;
       try {
-        orgs = OrganizationNames(backend_, *who.person);
+        model = NewRoundModel(backend_, *who.person);
       } catch (const PageError& e) {
         return SendError(req, res, who, false, e.http_status, e.message);
       }
-      return SendPage(req, res, who, r.http_status, "Ny remiss", NewRoundView(orgs, form, c), r.error);
+      return SendPage(req, res, who, r.http_status, "Ny remiss", NewRoundView(model, form, c), r.error);
     }
     PutFlash(who.key, r.notice, r.error);
     res.set_redirect(r.redirect, 303);
@@ -358,9 +358,9 @@ void ConsoleImpl::Routes() {
   Get("/ny-remiss",
       [this](const Person& p, const httplib::Request&) {
         if (!p.ks()) throw PageError{403, "Bara KS skapar remisser."};
-        return json{{"organizations", OrganizationNames(backend_, p)}};
+        return NewRoundModel(backend_, p);
       },
-      [](const json& m, const ViewContext& c) { return NewRoundView(m["organizations"], json::object(), c); },
+      [](const json& m, const ViewContext& c) { return NewRoundView(m, json::object(), c); },
       [](const json&) { return std::string("Ny remiss"); });
 
   // ---- forms ----

@@ -67,6 +67,14 @@ FormResult CreateRound(Backend& b, const Person& p, const FormFields& f) {
   create.set_title(Text(Get(f, "title")));
   create.set_summary(Text(Get(f, "summary")));
   create.set_sender_org_id(Get(f, "sender_org_id"));
+  // Addressed at once: the lists' members, plus single bodies, minus those left out.
+  auto all = [&f](const std::string& name, auto* out) {
+    auto range = f.equal_range(name);
+    for (auto it = range.first; it != range.second; ++it) out->Add(std::string(it->second));
+  };
+  all("lists", create.mutable_distribution_list_ids());
+  all("addressees", create.mutable_add_org_ids());
+  all("remove", create.mutable_remove_org_ids());
   v1::CommandResult result;
   grpc::Status s = Call(b, b.referrals(), &v1::ReferralService::Stub::CreateReferral, p, Access::kCommand, create, &result);
   if (!s.ok()) return Failed(s, "");
@@ -77,15 +85,6 @@ FormResult CreateRound(Backend& b, const Person& p, const FormFields& f) {
   s = Call(b, b.referrals(), &v1::ReferralService::Stub::GetReferral, p, Access::kRead, get, &referral);
   if (!s.ok()) return Failed(s, "/remisser");
   const std::string id = referral.referral_id();
-  auto range = f.equal_range("addressees");
-  for (auto it = range.first; it != range.second; ++it) {
-    v1::AddAddresseeRequest add;
-    add.set_command_id(CommandId(f, absl::StrCat("add-", it->second)));
-    add.set_referral_id(id);
-    add.set_org_id(it->second);
-    s = Call(b, b.referrals(), &v1::ReferralService::Stub::AddAddressee, p, Access::kCommand, add, &result);
-    if (!s.ok()) return Failed(s, RoundUrl(id), absl::StrCat("Remissen skapades, men ", it->second, " kunde inte läggas till"));
-  }
   v1::SetDeadlineRequest deadline;
   deadline.set_command_id(CommandId(f, "deadline"));
   deadline.set_referral_id(id);

@@ -83,6 +83,21 @@ json OrganizationNames(Backend& b, const Person& p) {
   return names;
 }
 
+json NewRoundModel(Backend& b, const Person& p) {
+  json model;
+  model["organizations"] = OrganizationNames(b, p);
+  model["lists"] = json::array();
+  v1::ListDistributionListsRequest req;
+  req.set_page_size(kMaxRows);
+  do {
+    v1::ListDistributionListsResponse resp;
+    Must(Call(b, b.referrals(), &v1::ReferralService::Stub::ListDistributionLists, p, Access::kRead, req, &resp));
+    for (const auto& l : resp.distribution_lists()) model["lists"].push_back(ToJson(l));
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty() && model["lists"].size() < static_cast<size_t>(kMaxRows));
+  return model;
+}
+
 json RoundsModel(Backend& b, const Person& p, const RoundsFilter& filter) {
   json model;
   model["filter"] = {{"status", filter.status}, {"year", filter.year}, {"sender", filter.sender}};

@@ -48,6 +48,8 @@ nlohmann::json CompilationModel(Backend& b, const Person& p, const std::string& 
 // One body's answer to one round, for its registrar: where it stands and what comes next.
 nlohmann::json AnswerModel(Backend& b, const Person& p, const std::string& referral_id,
                            const std::string& org_id);
+// KS's new round: the organizations (id -> name) and the saved distribution lists.
+nlohmann::json NewRoundModel(Backend& b, const Person& p);
 // The organizations, by id: id -> name.
 nlohmann::json OrganizationNames(Backend& b, const Person& p);
 

@@ -482,8 +482,22 @@ std::string AnswerView(const json& m, const ViewContext& c) {
   return out;
 }
 
-std::string NewRoundView(const json& orgs, const json& form, const ViewContext& c) {
+std::string NewRoundView(const json& model, const json& form, const ViewContext& c) {
+  const json& orgs = model["organizations"];
   auto v = [&form](const char* k) { return form.is_object() && form.contains(k) ? S(form[k]) : ""; };
+  auto chosen = [&form](const char* k, const std::string& id) {
+    if (!form.is_object() || !form.contains(k)) return false;
+    for (const json& a : form[k]) {
+      if (S(a) == id) return true;
+    }
+    return false;
+  };
+  auto checkbox = [](const std::string& name, const std::string& id, const std::string& value,
+                     const std::string& label, bool on) {
+    return absl::StrCat("<p><input type=\"checkbox\" id=\"", Escape(id), "\" name=\"", name, "\" value=\"",
+                        Escape(value), "\"", on ? " checked" : "", "><label class=\"choice\" for=\"", Escape(id),
+                        "\">", label, "</label></p>");
+  };
   std::vector<std::pair<std::string, std::string>> senders;
   for (const auto& [id, name] : orgs.items()) senders.push_back({id, name.get<std::string>()});
   std::string sender = v("sender_org_id").empty() ? c.person.org_id : v("sender_org_id");
@@ -495,20 +509,33 @@ std::string NewRoundView(const json& orgs, const json& form, const ViewContext& 
       Select("sender_org_id", "Avsändare", senders, sender),
       Field("deadline", "Sista svarsdag", "date", v("deadline"), "", true),
       "<p><input type=\"checkbox\" id=\"working_day_rule\" name=\"working_day_rule\" value=\"1\" checked>"
-      "<label class=\"choice\" for=\"working_day_rule\">Flytta till närmaste arbetsdag om dagen är helgdag</label></p>",
-      "<fieldset><legend>Remissinstanser</legend>");
-  std::vector<std::string> chosen;
-  if (form.is_object() && form.contains("addressees")) {
-    for (const json& a : form["addressees"]) chosen.push_back(S(a));
+      "<label class=\"choice\" for=\"working_day_rule\">Flytta till närmaste arbetsdag om dagen är helgdag</label></p>");
+  if (!model["lists"].empty()) {
+    absl::StrAppend(&out, "<fieldset><legend>Sändlistor</legend>");
+    for (const json& l : model["lists"]) {
+      std::vector<std::string> members;
+      for (const json& m : l["member_org_ids"]) members.push_back(NameOf(orgs, S(m)));
+      absl::StrAppend(&out, checkbox("lists", "lista-" + Str(l, "list_id"), Str(l, "list_id"),
+                                     absl::StrCat(E(l["name"]), " <span class=\"hint\">(", Escape(absl::StrJoin(members, ", ")), ")</span>"),
+                                     chosen("lists", Str(l, "list_id"))));
+    }
+    absl::StrAppend(&out, "</fieldset>");
   }
+  absl::StrAppend(&out, "<fieldset><legend>Fler remissinstanser</legend>");
   for (const auto& [id, name] : orgs.items()) {
     if (id == sender) continue;
-    bool on = std::find(chosen.begin(), chosen.end(), id) != chosen.end();
-    absl::StrAppend(&out, "<p><input type=\"checkbox\" id=\"instans-", Escape(id), "\" name=\"addressees\" value=\"",
-                    Escape(id), "\"", on ? " checked" : "", "><label class=\"choice\" for=\"instans-", Escape(id), "\">",
-                    Escape(name.get<std::string>()), "</label></p>");
+    absl::StrAppend(&out, checkbox("addressees", "instans-" + id, id, Escape(name.get<std::string>()), chosen("addressees", id)));
   }
-  absl::StrAppend(&out, "</fieldset><button type=\"submit\">Skapa remissen (utkast)</button></form>",
+  absl::StrAppend(&out, "</fieldset>");
+  if (!model["lists"].empty()) {
+    absl::StrAppend(&out, "<fieldset><legend>Utelämna trots sändlista</legend>");
+    for (const auto& [id, name] : orgs.items()) {
+      if (id == sender) continue;
+      absl::StrAppend(&out, checkbox("remove", "utom-" + id, id, Escape(name.get<std::string>()), chosen("remove", id)));
+    }
+    absl::StrAppend(&out, "</fieldset>");
+  }
+  absl::StrAppend(&out, "<button type=\"submit\">Skapa remissen (utkast)</button></form>",
                   "<p class=\"hint\">Remissen skapas som utkast; skicka ut den från dess statustavla.</p>");
   return out;
 }

@@ -26,9 +26,8 @@ std::string OrganizationView(const nlohmann::json& model, const ViewContext& c);
 std::string ChainView(const nlohmann::json& model, const ViewContext& c);
 std::string CompilationView(const nlohmann::json& model, const ViewContext& c);
 std::string AnswerView(const nlohmann::json& model, const ViewContext& c);
-// KS's form for a new round; `organizations` id -> name, `form` the values sent before.
-std::string NewRoundView(const nlohmann::json& organizations, const nlohmann::json& form,
-                         const ViewContext& c);
+// KS's form for a new round (NewRoundModel); `form` the values sent before.
+std::string NewRoundView(const nlohmann::json& model, const nlohmann::json& form, const ViewContext& c);
 std::string SignInView(const std::vector<DevIdentity>& identities, const std::string& csrf,
                        bool dev_signin);
 

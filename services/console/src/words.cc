@@ -37,7 +37,8 @@ std::string FieldLabel(const std::string& field) {
       {"extension_id", "Anstånd"}, {"granted_date", "Beviljat datum"}, {"note", "Anteckning"},
       {"decided_by", "Beslutande organ"}, {"decision_date", "Beslutsdatum"},
       {"decision_reference", "Beslutsreferens"}, {"command_id", "Kommando-id"},
-      {"distribution_list_ids", "Sändlistor"}, {"add_org_ids", "Remissinstanser"},
+      {"distribution_list_ids", "Sändlistor"}, {"add_org_ids", "Fler remissinstanser"},
+      {"remove_org_ids", "Utelämna trots sändlista"},
   };
   return Lookup(words, field);
 }
