@@ -55,8 +55,10 @@ Sessions::Sessions() : secret_(RandomHex(32)) {}
 
 std::string Sessions::Open(const Person& person) {
   std::string token = RandomHex(32);
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
-  sessions_[token] = person;
+  std::erase_if(sessions_, [now](const auto& s) { return s.second.expires <= now; });
+  sessions_[token] = Session{person, now + kLifetime};
   return token;
 }
 
@@ -68,8 +70,8 @@ void Sessions::Close(const std::string& token) {
 std::optional<Person> Sessions::Find(const std::string& token) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(token);
-  if (it == sessions_.end()) return std::nullopt;
-  return it->second;
+  if (it == sessions_.end() || it->second.expires <= std::chrono::steady_clock::now()) return std::nullopt;
+  return it->second.person;
 }
 
 std::string Sessions::CsrfToken(const std::string& key) const {

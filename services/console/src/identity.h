@@ -4,6 +4,7 @@
 // the session under a key made at start. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -40,7 +41,9 @@ std::optional<Person> PersonFromProxyHeaders(const std::string& id, const std::s
 class Sessions {
  public:
   Sessions();
-  // A new session for `person`: its cookie value (random, 256 bits).
+  // A session lasts this long from sign-in, then the person signs in again.
+  static constexpr std::chrono::hours kLifetime{12};
+  // A new session for `person`: its cookie value (random, 256 bits). Drops expired ones.
   std::string Open(const Person& person);
   void Close(const std::string& token);
   std::optional<Person> Find(const std::string& token) const;
@@ -51,7 +54,11 @@ class Sessions {
  private:
   std::string secret_;
   mutable std::mutex mu_;
-  std::map<std::string, Person> sessions_ ABSL_GUARDED_BY(mu_);
+  struct Session {
+    Person person;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);
 };
 
 // Random bytes as hex.
