@@ -3,7 +3,7 @@
 // With --console-listen it also hosts the web console, a client of its own gRPC listener.
 #include <cstring>
 #include <iostream>
-#include <vector>
+#include <string>
 
 #include "remiss/console/console.h"
 #include "remiss/core/local_feed.h"
@@ -26,7 +26,6 @@ bool TakeConsoleFlags(int& argc, char** argv, ConsoleFlags& out, std::string& er
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    std::string value;
     if (arg == "--console-dev-signin" || arg == "--console_dev_signin") {
       out.dev_signin = true;
       continue;
