@@ -172,7 +172,7 @@ async function main() {
     if (!pdfBytes.toString('latin1').includes('S\xF6dermalms stadsdelsn\xE4mnd')) fail('the PDF does not hold "Södermalms stadsdelsnämnd" in WinAnsi');
 
     // ---- the KS flow: a new round, a refused one, issued ----
-    await visit(page, 'ny-remiss', '/ny-remiss', ['Ny remiss', 'Diarienummer', 'Remissinstanser'], "KS's form for a new round");
+    await visit(page, 'ny-remiss', '/ny-remiss', ['Ny remiss', 'Diarienummer', 'Sändlistor', 'samtliga stadsdelsnämnder', 'Fler remissinstanser', 'Utelämna trots sändlista'], "KS's form for a new round: distribution lists, single bodies, bodies left out");
     await setValue(page, '#case_number', 'Kommunstyrelsen');
     await setValue(page, '#title', 'En remiss utan siffror');
     await setValue(page, '#deadline', '2024-01-31');
