@@ -9,6 +9,8 @@ packages=(
   librdkafka-dev librocksdb-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev libhowardhinnant-date-dev libabsl-dev
+  # The web console (services/console): HTTP server and JSON, both from Debian.
+  libcpp-httplib-dev nlohmann-json3-dev
   python3
   # The build fetches the OTLP .proto files with Maven (tools/otlp/fetch_protos.sh); Kafka's
   # broker jars come the same way.
@@ -19,6 +21,9 @@ if [ "${1:-}" = "--with-contract" ]; then  # tools/contract.sh: buf and the Asyn
 fi
 if [ "${1:-}" = "--with-observability" ]; then  # tools/observability.sh: Prometheus, promtool
   packages+=(prometheus curl python3)
+fi
+if [ "${1:-}" = "--with-console" ]; then  # tests/console: Chromium, and Node.js for puppeteer-core and axe-core
+  packages+=(chromium nodejs npm fonts-dejavu-core)
 fi
 if [ "${1:-}" = "--with-fuzz" ]; then  # libFuzzer targets (tests/fuzz)
   packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
@@ -32,7 +37,7 @@ done
 command -v java >/dev/null && missing=("${missing[@]/openjdk-17-jre-headless}")
 command -v mvn >/dev/null && missing=("${missing[@]/maven}")
 # A Node.js with npm that came some other way (e.g. NodeSource's nodejs) will do.
-if [ "${1:-}" = "--with-contract" ] && command -v npm >/dev/null; then
+if { [ "${1:-}" = "--with-contract" ] || [ "${1:-}" = "--with-console" ]; } && command -v npm >/dev/null; then
   missing=("${missing[@]/nodejs}")
   missing=("${missing[@]/npm}")
 fi

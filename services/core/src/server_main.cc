@@ -20,7 +20,7 @@ ModuleSettings SettingsFor(const ServerFlags& flags, const Clock* clock) {
 }
 
 int ServerMain(int argc, char** argv, const std::string& program, const std::string& about,
-               const OpenModules& open) {
+               const OpenModules& open, const ServingHook& serving) {
   auto flags = ParseServerFlags(argc, argv);
   if (!flags.ok()) {
     std::cerr << program << ": " << flags.status().message() << "\n";
@@ -106,8 +106,20 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
             << (tracing::Enabled() ? ", traces to " + flags->otlp_endpoint : "")
             << ")"
             << std::endl;
+  std::shared_ptr<void> hosted;
+  if (serving) {
+    auto started = serving(absl::StrCat(listen, ":", host.port()));
+    if (!started.ok()) {
+      std::cerr << program << ": " << started.status().message() << "\n";
+      host.Shutdown(absl::ZeroDuration());
+      close_modules();
+      return 1;
+    }
+    hosted = std::move(*started);
+  }
   int signal = AwaitShutdownSignal();
   std::cout << program << ": signal " << signal << ", shutting down" << std::endl;
+  hosted.reset();
   host.Shutdown();
   close_modules();
   std::cout << program << ": stopped" << std::endl;

@@ -1,5 +1,11 @@
 // remissd: every remiss service in one process, the embedded default. Services that
 // follow others read their stores directly (LocalFeed). Built: referrals, responses, deadlines, followup.
+// With --console-listen it also hosts the web console, a client of its own gRPC listener.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "remiss/console/console.h"
 #include "remiss/core/local_feed.h"
 #include "remiss/core/server_main.h"
 #include "remiss/deadlines/module.h"
@@ -7,13 +13,73 @@
 #include "remiss/referrals/module.h"
 #include "remiss/responses/module.h"
 
+namespace {
+
+// remissd's own flags, taken out of argv before the servers' shared flags are parsed.
+struct ConsoleFlags {
+  std::string listen;  // empty: no console
+  bool dev_signin = false;
+  bool tls = false;    // the gRPC listener speaks mutual TLS
+};
+
+bool TakeConsoleFlags(int& argc, char** argv, ConsoleFlags& out, std::string& error) {
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--console-dev-signin" || arg == "--console_dev_signin") {
+      out.dev_signin = true;
+      continue;
+    }
+    if (arg.rfind("--tls-", 0) == 0) out.tls = true;
+    for (const char* name : {"--console-listen", "--console_listen"}) {
+      const size_t n = std::strlen(name);
+      if (arg == name) {
+        if (i + 1 >= argc) {
+          error = "--console-listen: needs a value";
+          return false;
+        }
+        out.listen = argv[++i];
+        arg.clear();
+      } else if (arg.compare(0, n + 1, std::string(name) + "=") == 0) {
+        out.listen = arg.substr(n + 1);
+        arg.clear();
+      }
+    }
+    if (!arg.empty()) argv[kept++] = argv[i];
+  }
+  argc = kept;
+  return true;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  ConsoleFlags console;
+  std::string error;
+  if (!TakeConsoleFlags(argc, argv, console, error)) {
+    std::cerr << "remissd: " << error << "\n";
+    return 2;
+  }
+  if (console.listen.empty() && console.dev_signin) {
+    std::cerr << "remissd: --console-dev-signin: needs --console-listen\n";
+    return 2;
+  }
+  if (!console.listen.empty() && console.tls) {
+    std::cerr << "remissd: --console-listen: the in-process console serves only a plaintext loopback "
+                 "remissd; under mutual TLS run remiss-console with the gateway certificate\n";
+    return 2;
+  }
   return remiss::core::ServerMain(
       argc, argv, "remissd",
       "All remiss services in one process (the embedded default): referrals, responses,\n"
       "deadlines, followup.\n"
       "Data stays in --data-dir across restarts; with --kafka-brokers every event is also\n"
-      "published to remiss.<service>.events.v1.",
+      "published to remiss.<service>.events.v1.\n"
+      "\n"
+      "  --console-listen HOST:PORT  also serve the web console there (loopback only; e.g.\n"
+      "                            127.0.0.1:8080, as tools/run.sh does; port 0 picks one)\n"
+      "  --console-dev-signin      the console's development sign-in: choose an identity\n"
+      "                            (loopback only; see README, \"Console\")",
       [](const remiss::core::ServerFlags&,
          const remiss::core::ModuleSettings& settings) -> absl::StatusOr<remiss::core::Modules> {
         remiss::core::Modules modules;
@@ -38,5 +104,17 @@ int main(int argc, char** argv) {
         modules.push_back(std::move(*deadlines));
         modules.push_back(std::move(*followup));
         return modules;
+      },
+      [&console](const std::string& address) -> absl::StatusOr<std::shared_ptr<void>> {
+        if (console.listen.empty()) return std::shared_ptr<void>();
+        remiss::console::ConsoleOptions options;
+        options.listen = console.listen;
+        options.referrals = options.responses = options.deadlines = options.followup = address;
+        options.dev_signin = console.dev_signin;
+        auto started = remiss::console::StartConsole(options);
+        if (!started.ok()) return started.status();
+        std::cout << "remissd console on " << (*started)->Url()
+                  << (console.dev_signin ? " (development sign-in)" : "") << std::endl;
+        return std::shared_ptr<void>(std::move(*started));
       });
 }

@@ -33,8 +33,13 @@ using Modules = std::vector<std::unique_ptr<ServiceModule>>;
 using OpenModules =
     std::function<absl::StatusOr<Modules>(const ServerFlags&, const ModuleSettings&)>;
 
+// Called once the server serves, with the address it serves on: starts what the server
+// hosts besides its gRPC services (remissd's console) and returns what keeps it running,
+// released before the server shuts down. An error stops the server.
+using ServingHook = std::function<absl::StatusOr<std::shared_ptr<void>>(const std::string& address)>;
+
 // Returns the process's exit code.
 int ServerMain(int argc, char** argv, const std::string& program, const std::string& about,
-               const OpenModules& open);
+               const OpenModules& open, const ServingHook& serving = nullptr);
 
 }  // namespace remiss::core

@@ -1,0 +1,452 @@
+// The console's HTTP side: routes, who is asking, CSRF, HTML or JSON, flash messages.
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "backend.h"
+#include "forms.h"
+#include "identity.h"
+#include "layout.h"
+#include "pages.h"
+#include "remiss/console/console.h"
+#include "remiss/console/pdf.h"
+#include "remiss/core/auth_gate.h"
+#include "views.h"
+
+namespace remiss::console {
+namespace {
+
+using nlohmann::json;
+constexpr char kSessionCookie[] = "remiss_session";
+constexpr char kPreCookie[] = "remiss_pre";  // before sign-in: what the sign-in form's CSRF token binds
+
+std::string Cookie(const httplib::Request& req, const std::string& name) {
+  for (absl::string_view part : absl::StrSplit(req.get_header_value("Cookie"), ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) return std::string(part);
+  }
+  return "";
+}
+
+// Whether the caller asked for JSON: Accept: application/json, or ?format=json (a path
+// ending in .json is matched by the routes).
+bool WantsJson(const httplib::Request& req, bool json_suffix) {
+  if (json_suffix || req.get_param_value("format") == "json") return true;
+  const std::string accept = req.get_header_value("Accept");
+  return absl::StrContains(accept, "application/json") && !absl::StrContains(accept, "text/html");
+}
+
+json PersonJson(const Person& p) { return {{"id", p.id}, {"org_id", p.org_id}, {"role", p.role}}; }
+
+class ConsoleImpl final : public Console {
+ public:
+  explicit ConsoleImpl(const ConsoleOptions& o) : options_(o), backend_(o) {}
+  ~ConsoleImpl() override {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::string Url() const override {
+    std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
+    return absl::StrCat(https() ? "https://" : "http://", host, ":", port_, "/");
+  }
+
+  absl::Status Start();
+
+ private:
+  struct Who {
+    std::optional<Person> person;
+    std::string key;  // what the person's CSRF token binds: the session, or the proxy's person
+  };
+  bool https() const { return !options_.https_cert.empty(); }
+  Who Identify(const httplib::Request& req) const;
+  void Routes();
+  // The organizations registered so far (id, name), read by the console itself for the
+  // development sign-in.
+  std::vector<std::pair<std::string, std::string>> RegisteredOrganizations() {
+    const json names = OrganizationNames(backend_, Person{"console", "ks", "reader"});
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [id, name] : names.items()) out.push_back({id, name.get<std::string>()});
+    return out;
+  }
+
+  // A GET page: `model` builds the model, `view` renders it; `title` names it.
+  using ModelFn = std::function<json(const Person&, const httplib::Request&)>;
+  using ViewFn = std::function<std::string(const json&, const ViewContext&)>;
+  void Get(const std::string& pattern, const ModelFn& model, const ViewFn& view,
+           const std::function<std::string(const json&)>& title);
+  // A POST form: `act` runs it for the signed-in person (who may: `allowed`).
+  using ActFn = std::function<FormResult(const Person&, const httplib::Request&, const FormFields&)>;
+  void Post(const std::string& pattern, const std::function<bool(const Person&, const httplib::Request&)>& allowed,
+            const ActFn& act);
+
+  void SendPage(const httplib::Request& req, httplib::Response& res, const Who& who, int status,
+                const std::string& title, const std::string& main, const std::string& error = "");
+  void SendJson(httplib::Response& res, int status, const json& body);
+  void SendError(const httplib::Request& req, httplib::Response& res, const Who& who, bool as_json, int status,
+                 const std::string& message);
+  std::pair<std::string, std::string> TakeFlash(const std::string& key);
+  void PutFlash(const std::string& key, std::string notice, std::string error);
+
+  ConsoleOptions options_;
+  Backend backend_;
+  Sessions sessions_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex flash_mu_;
+  std::map<std::string, std::pair<std::string, std::string>> flash_;  // key -> notice, error
+};
+
+ConsoleImpl::Who ConsoleImpl::Identify(const httplib::Request& req) const {
+  Who who;
+  if (https()) {
+    // Only the front proxy reaches this listener (its client certificate was verified).
+    who.person = PersonFromProxyHeaders(req.get_header_value("X-Remiss-Person"),
+                                        req.get_header_value("X-Remiss-Org"),
+                                        req.get_header_value("X-Remiss-Role"));
+    if (who.person) who.key = absl::StrCat("proxy\n", who.person->id, "\n", who.person->org_id, "\n", who.person->role);
+    return who;
+  }
+  if (!options_.dev_signin) return who;
+  std::string token = Cookie(req, kSessionCookie);
+  if (token.empty()) return who;
+  who.person = sessions_.Find(token);
+  if (who.person) who.key = absl::StrCat("session\n", token);
+  return who;
+}
+
+std::pair<std::string, std::string> ConsoleImpl::TakeFlash(const std::string& key) {
+  std::lock_guard<std::mutex> lock(flash_mu_);
+  auto it = flash_.find(key);
+  if (it == flash_.end()) return {};
+  auto out = it->second;
+  flash_.erase(it);
+  return out;
+}
+
+void ConsoleImpl::PutFlash(const std::string& key, std::string notice, std::string error) {
+  std::lock_guard<std::mutex> lock(flash_mu_);
+  flash_[key] = {std::move(notice), std::move(error)};
+}
+
+void ConsoleImpl::SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "application/json; charset=utf-8");
+}
+
+void ConsoleImpl::SendPage(const httplib::Request& req, httplib::Response& res, const Who& who, int status,
+                           const std::string& title, const std::string& main, const std::string& error) {
+  Shell shell;
+  shell.title = title;
+  shell.person = who.person;
+  if (who.person) {
+    shell.csrf = sessions_.CsrfToken(who.key);
+    auto [notice, flash_error] = TakeFlash(who.key);
+    shell.notice = notice;
+    shell.error = error.empty() ? flash_error : error;
+  } else {
+    shell.error = error;
+  }
+  if (status == 200 && req.method == "GET") {
+    shell.json_url = absl::StrCat(req.path, "?format=json");
+    for (const auto& [k, v] : req.params) {
+      if (k != "format") absl::StrAppend(&shell.json_url, "&", UrlEncode(k), "=", UrlEncode(v));
+    }
+  }
+  res.status = status;
+  res.set_content(Page(shell, main), "text/html; charset=utf-8");
+}
+
+void ConsoleImpl::SendError(const httplib::Request& req, httplib::Response& res, const Who& who, bool as_json,
+                            int status, const std::string& message) {
+  if (as_json) return SendJson(res, status, {{"error", message}, {"status", status}});
+  SendPage(req, res, who, status, "Fel", "<h1>Det gick inte</h1>", message);
+}
+
+void ConsoleImpl::Get(const std::string& pattern, const ModelFn& model, const ViewFn& view,
+                      const std::function<std::string(const json&)>& title) {
+  server_->Get(pattern + R"((\.json)?)", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const bool as_json = WantsJson(req, !req.matches.empty() && req.matches[req.matches.size() - 1] == ".json");
+    Who who = Identify(req);
+    if (!who.person) {
+      if (as_json) return SendJson(res, 401, {{"error", "Logga in först."}, {"status", 401}});
+      res.set_redirect("/logga-in", 303);
+      return;
+    }
+    try {
+      json m = model(*who.person, req);
+      if (as_json) {
+        m["person"] = PersonJson(*who.person);
+        m["csrf"] = sessions_.CsrfToken(who.key);
+        return SendJson(res, 200, m);
+      }
+      ViewContext c{*who.person, sessions_.CsrfToken(who.key), RandomHex(12)};
+      SendPage(req, res, who, 200, title(m), view(m, c));
+    } catch (const PageError& e) {
+      SendError(req, res, who, as_json, e.http_status, e.message);
+    }
+  });
+}
+
+void ConsoleImpl::Post(const std::string& pattern,
+                       const std::function<bool(const Person&, const httplib::Request&)>& allowed, const ActFn& act) {
+  server_->Post(pattern, [=, this](const httplib::Request& req, httplib::Response& res) {
+    const bool as_json = WantsJson(req, false);
+    Who who = Identify(req);
+    // No anonymous writes, ever; and every form carries the person's CSRF token.
+    if (!who.person) return SendError(req, res, who, as_json, 401, "Logga in först.");
+    if (!sessions_.CsrfValid(who.key, req.get_param_value("csrf"))) {
+      return SendError(req, res, who, as_json, 403,
+                       "Formuläret har gått ut eller kom inte från konsolen (CSRF). Ladda om sidan och försök igen.");
+    }
+    if (!allowed(*who.person, req)) {
+      return SendError(req, res, who, as_json, 403, "Du har inte behörighet till detta.");
+    }
+    FormFields fields(req.params.begin(), req.params.end());
+    FormResult r = act(*who.person, req, fields);
+    if (as_json) {
+      return SendJson(res, r.ok ? 200 : r.http_status,
+                      {{"ok", r.ok}, {"notice", r.notice}, {"error", r.error}, {"redirect", r.redirect}});
+    }
+    if (!r.ok && r.redirect.empty()) {  // the form again, with what was sent (KS's new round)
+      json form = json::object();
+      for (const auto& [k, v] : fields) {
+        if (k == "addressees" || k == "lists" || k == "remove") form[k].push_back(v);
+        else form[k] = v;
+      }
+      ViewContext c{*who.person, sessions_.CsrfToken(who.key), req.get_param_value("command_id")};
+      json model;
+      try {
+        model = NewRoundModel(backend_, *who.person);
+      } catch (const PageError& e) {
+        return SendError(req, res, who, false, e.http_status, e.message);
+      }
+      return SendPage(req, res, who, r.http_status, "Ny remiss", NewRoundView(model, form, c), r.error);
+    }
+    PutFlash(who.key, r.notice, r.error);
+    res.set_redirect(r.redirect, 303);
+  });
+}
+
+void ConsoleImpl::Routes() {
+  server_->set_default_headers({
+      {"Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "same-origin"},
+      {"Cache-Control", "no-store"},
+  });
+  // A fault is one line in the log, and a plain 500 to the browser (never the exception's text).
+  server_->set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {
+    std::string what = "unknown";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+    }
+    std::cerr << "{\"console_fault\":" << json(req.path).dump() << ",\"what\":" << json(what).dump() << "}" << std::endl;
+    res.status = 500;
+    res.set_content("Ett internt fel uppstod.\n", "text/plain; charset=utf-8");
+  });
+  server_->Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/remisser", 303); });
+  server_->Get("/stil.css", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "max-age=300");
+    res.set_content(StyleSheet(), "text/css; charset=utf-8");
+  });
+
+  // ---- signing in ----
+  server_->Get("/logga-in", [this](const httplib::Request& req, httplib::Response& res) {
+    Who who = Identify(req);
+    std::string pre = Cookie(req, kPreCookie);
+    if (pre.empty()) {
+      pre = RandomHex(16);
+      res.set_header("Set-Cookie", absl::StrCat(kPreCookie, "=", pre, "; Path=/; HttpOnly; SameSite=Strict"));
+    }
+    std::vector<DevIdentity> ids;
+    if (options_.dev_signin) {
+      try {
+        ids = DevIdentities(RegisteredOrganizations());
+      } catch (const PageError& e) {
+        return SendPage(req, res, who, e.http_status, "Logga in", SignInView({}, "", true), e.message);
+      }
+    }
+    SendPage(req, res, Who{}, 200, "Logga in", SignInView(ids, sessions_.CsrfToken("pre\n" + pre), options_.dev_signin));
+  });
+  server_->Post("/logga-in", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!options_.dev_signin) return SendError(req, res, Who{}, false, 404, "Inloggningen sker genom kommunens inloggningstjänst.");
+    std::string pre = Cookie(req, kPreCookie);
+    if (pre.empty() || !sessions_.CsrfValid("pre\n" + pre, req.get_param_value("csrf"))) {
+      return SendError(req, res, Who{}, false, 403, "Formuläret har gått ut (CSRF). Ladda om inloggningssidan.");
+    }
+    std::vector<std::pair<std::string, std::string>> orgs;
+    try {
+      orgs = RegisteredOrganizations();
+    } catch (const PageError& e) {
+      return SendError(req, res, Who{}, false, e.http_status, e.message);
+    }
+    const std::string chosen = req.get_param_value("identity");
+    for (const DevIdentity& d : DevIdentities(orgs)) {
+      if (d.person.id != chosen) continue;
+      std::string token = sessions_.Open(d.person);
+      res.set_header("Set-Cookie", absl::StrCat(kSessionCookie, "=", token, "; Path=/; HttpOnly; SameSite=Strict"));
+      res.set_redirect(d.person.role == "board" ? absl::StrCat("/organisationer/", UrlEncode(d.person.org_id)) : "/remisser", 303);
+      return;
+    }
+    SendError(req, res, Who{}, false, 400, "Välj en av identiteterna.");
+  });
+  server_->Post("/logga-ut", [this](const httplib::Request& req, httplib::Response& res) {
+    Who who = Identify(req);
+    if (who.person && sessions_.CsrfValid(who.key, req.get_param_value("csrf"))) {
+      sessions_.Close(Cookie(req, kSessionCookie));
+    }
+    res.set_header("Set-Cookie", absl::StrCat(kSessionCookie, "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    res.set_redirect("/logga-in", 303);
+  });
+
+  // ---- pages ----
+  Get("/remisser",
+      [this](const Person& p, const httplib::Request& req) {
+        RoundsFilter f;
+        f.status = req.get_param_value("status");
+        f.sender = req.get_param_value("avsandare");
+        if (!req.get_param_value("ar").empty() && !absl::SimpleAtoi(req.get_param_value("ar"), &f.year)) {
+          throw PageError{400, "Året (ar) ska vara ett årtal, t.ex. 2019."};
+        }
+        return RoundsModel(backend_, p, f);
+      },
+      RoundsView, [](const json&) { return std::string("Remisser"); });
+  Get(R"(/remisser/([^/]+?))",
+      [this](const Person& p, const httplib::Request& req) { return BoardModel(backend_, p, req.matches[1]); },
+      BoardView,
+      [](const json& m) { return absl::StrCat("Statustavla ", m["referral"]["case_number"].get<std::string>()); });
+  Get(R"(/remisser/([^/]+?)/kedja)",
+      [this](const Person& p, const httplib::Request& req) { return ChainModel(backend_, p, req.matches[1]); },
+      ChainView, [](const json& m) { return absl::StrCat("Revisionskedja ", m["referral_id"].get<std::string>()); });
+  Get(R"(/remisser/([^/]+?)/sammanstallning)",
+      [this](const Person& p, const httplib::Request& req) { return CompilationModel(backend_, p, req.matches[1]); },
+      CompilationView,
+      [](const json& m) { return absl::StrCat("Remissammanställning ", m["live"]["case_number"].get<std::string>()); });
+  server_->Get(R"(/remisser/([^/]+?)/sammanstallning\.pdf)", [this](const httplib::Request& req, httplib::Response& res) {
+    Who who = Identify(req);
+    if (!who.person) return res.set_redirect("/logga-in", 303);
+    try {
+      json m = CompilationModel(backend_, *who.person, req.matches[1]);
+      const std::string title = absl::StrCat("Remissammanställning ", m["live"]["case_number"].get<std::string>());
+      res.set_header("Content-Disposition",
+                     absl::StrCat("attachment; filename=\"remissammanstallning-", m["live"]["referral_id"].get<std::string>(), ".pdf\""));
+      res.set_content(WritePdf(title, CompilationDocument(m)), "application/pdf");
+    } catch (const PageError& e) {
+      SendError(req, res, who, false, e.http_status, e.message);
+    }
+  });
+  Get(R"(/remisser/([^/]+?)/svar/([^/]+?))",
+      [this](const Person& p, const httplib::Request& req) { return AnswerModel(backend_, p, req.matches[1], req.matches[2]); },
+      AnswerView, [](const json& m) { return absl::StrCat("Svar ", m["response"]["case_number"].get<std::string>()); });
+  Get(R"(/organisationer/([^/]+?))",
+      [this](const Person& p, const httplib::Request& req) { return OrganizationModel(backend_, p, req.matches[1]); },
+      OrganizationView, [](const json& m) { return m["organization"]["name"].get<std::string>(); });
+  Get("/ny-remiss",
+      [this](const Person& p, const httplib::Request&) {
+        if (!p.ks()) throw PageError{403, "Bara KS skapar remisser."};
+        return NewRoundModel(backend_, p);
+      },
+      [](const json& m, const ViewContext& c) { return NewRoundView(m, json::object(), c); },
+      [](const json&) { return std::string("Ny remiss"); });
+
+  // ---- forms ----
+  auto ks = [](const Person& p, const httplib::Request&) { return p.ks(); };
+  Post("/ny-remiss", ks, [this](const Person& p, const httplib::Request&, const FormFields& f) {
+    return CreateRound(backend_, p, f);
+  });
+  Post(R"(/remisser/([^/]+)/utfarda)", ks, [this](const Person& p, const httplib::Request& req, const FormFields& f) {
+    return IssueRound(backend_, p, req.matches[1], f);
+  });
+  Post(R"(/remisser/([^/]+)/anstand)", ks, [this](const Person& p, const httplib::Request& req, const FormFields& f) {
+    return DecideExtension(backend_, p, req.matches[1], f);
+  });
+  Post(R"(/remisser/([^/]+)/utfall)", ks, [this](const Person& p, const httplib::Request& req, const FormFields& f) {
+    return RecordOutcome(backend_, p, req.matches[1], f);
+  });
+  Post(R"(/remisser/([^/]+)/svar/([^/]+)/(registrera|utlatande|delegationsbeslut|namndbeslut|anstand|skicka))",
+       [](const Person& p, const httplib::Request& req) { return p.registrar_of(req.matches[2]); },
+       [this](const Person& p, const httplib::Request& req, const FormFields& f) {
+         return AnswerStep(backend_, p, req.matches[1], req.matches[2], req.matches[3], f);
+       });
+}
+
+absl::Status ConsoleImpl::Start() {
+  const bool loopback = core::IsLoopbackAddress(options_.listen);
+  const bool any_https = !options_.https_cert.empty() || !options_.https_key.empty() || !options_.proxy_ca.empty();
+  if (any_https && (options_.https_cert.empty() || options_.https_key.empty() || options_.proxy_ca.empty())) {
+    return absl::InvalidArgumentError("--https-cert, --https-key and --proxy-ca: give all three (HTTPS for the front proxy) or none");
+  }
+  if (options_.dev_signin && (!loopback || any_https)) {
+    return absl::InvalidArgumentError("--dev-signin: only on a loopback listener without HTTPS (development)");
+  }
+  if (!loopback && !any_https) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen ", options_.listen, ": off loopback the console serves only HTTPS to the front proxy "
+        "(--https-cert, --https-key, --proxy-ca)"));
+  }
+  if (any_https) {
+    const ConsoleOptions o = options_;
+    auto server = std::make_unique<httplib::SSLServer>([o](SSL_CTX& ctx) {
+      SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+      if (SSL_CTX_use_certificate_chain_file(&ctx, o.https_cert.c_str()) != 1) return false;
+      if (SSL_CTX_use_PrivateKey_file(&ctx, o.https_key.c_str(), SSL_FILETYPE_PEM) != 1) return false;
+      if (SSL_CTX_load_verify_locations(&ctx, o.proxy_ca.c_str(), nullptr) != 1) return false;
+      // Only the proxy, with a certificate from its CA, gets in.
+      SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      return true;
+    });
+    if (!server->is_valid()) {
+      return absl::InvalidArgumentError("--https-cert, --https-key, --proxy-ca: could not be read as PEM certificate, key and CA");
+    }
+    server_ = std::move(server);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  server_->set_payload_max_length(1 << 20);
+  Routes();
+  const auto colon = options_.listen.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError("--listen: must be host:port");
+  std::string host = options_.listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  if (!absl::SimpleAtoi(options_.listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError("--listen: the port must be a number from 0 to 65535");
+  }
+  if (port == 0) {
+    port_ = server_->bind_to_any_port(host);
+    if (port_ <= 0) return absl::UnavailableError(absl::StrCat("console: cannot listen on ", options_.listen));
+  } else {
+    if (!server_->bind_to_port(host, port)) {
+      return absl::UnavailableError(absl::StrCat("console: cannot listen on ", options_.listen, " (port in use?)"));
+    }
+    port_ = port;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // Serving before Start returns: a stop() before the loop runs would not reach it.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Console>> StartConsole(const ConsoleOptions& options) {
+  auto console = std::make_unique<ConsoleImpl>(options);
+  if (absl::Status s = console->Start(); !s.ok()) return s;
+  return console;
+}
+
+}  // namespace remiss::console

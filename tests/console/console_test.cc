@@ -1,0 +1,141 @@
+// The console's parts that need no browser: the PDF writer, CSRF tokens, the development
+// identities, the proxy's headers, Swedish errors naming the field, and the listener's rules
+// (development sign-in only on loopback, HTTPS with the proxy's CA elsewhere).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "remiss/console/console.h"
+#include "remiss/console/pdf.h"
+#include "services/console/src/backend.h"
+#include "services/console/src/identity.h"
+
+namespace remiss::console {
+namespace {
+
+TEST(Pdf, SwedishLettersComeOutInWinAnsi) {
+  EXPECT_EQ(ToWinAnsi("Södermalm å ä ö Å Ä Ö é"), "S\xF6" "dermalm \xE5 \xE4 \xF6 \xC5 \xC4 \xD6 \xE9");
+  EXPECT_EQ(ToWinAnsi("2020–2023 ”citat”"), "2020\x96" "2023 \x94" "citat\x94");
+  EXPECT_EQ(ToWinAnsi("中"), "?");
+}
+
+TEST(Pdf, IsAWellFormedA4DocumentWithTheText) {
+  std::vector<PdfBlock> blocks = {{PdfBlock::kTitle, "Remissammanställning: Trygghetsprogram"},
+                                  {PdfBlock::kHeading, "Södermalms stadsdelsnämnd"},
+                                  {PdfBlock::kQuote, std::string(6000, 'x') + " (slut)"}};
+  for (int i = 0; i < 120; ++i) blocks.push_back({PdfBlock::kText, "Förvaltningen ställer sig positiv (§ 5)."});
+  const std::string pdf = WritePdf("Remissammanställning KS 2019/1939", blocks);
+  EXPECT_EQ(pdf.rfind("%PDF-1.4\n", 0), 0u);
+  EXPECT_NE(pdf.find("/MediaBox [0 0 595.28 841.89]"), std::string::npos);
+  EXPECT_NE(pdf.find("/Encoding /WinAnsiEncoding"), std::string::npos);
+  EXPECT_NE(pdf.find("(S\xF6" "dermalms stadsdelsn\xE4mnd) Tj"), std::string::npos);
+  EXPECT_NE(pdf.find("positiv \\(\xA7 5\\)."), std::string::npos);  // parentheses escaped
+  // More than one page, and every xref offset points at its object.
+  std::smatch count;
+  ASSERT_TRUE(std::regex_search(pdf, count, std::regex("/Count (\\d+)")));
+  EXPECT_GT(std::stoi(count[1]), 1);
+  const size_t startxref = pdf.rfind("startxref\n");
+  const size_t xref = std::stoul(pdf.substr(startxref + 10));
+  ASSERT_EQ(pdf.compare(xref, 5, "xref\n"), 0);
+  std::istringstream table(pdf.substr(xref));
+  std::string line;
+  std::getline(table, line);  // xref
+  std::getline(table, line);  // 0 N
+  const int objects = std::stoi(line.substr(2));
+  std::getline(table, line);  // the free entry
+  for (int i = 1; i < objects; ++i) {
+    std::getline(table, line);
+    const size_t offset = std::stoul(line.substr(0, 10));
+    EXPECT_EQ(pdf.compare(offset, std::to_string(i).size() + 6, std::to_string(i) + " 0 obj"), 0) << "object " << i;
+  }
+}
+
+TEST(Sessions, CsrfTokenBindsItsSession) {
+  Sessions sessions;
+  const std::string token = sessions.Open({"ks-registrator-1", "ks", "ks"});
+  ASSERT_TRUE(sessions.Find(token).has_value());
+  EXPECT_EQ(sessions.Find(token)->org_id, "ks");
+  const std::string csrf = sessions.CsrfToken("session\n" + token);
+  EXPECT_TRUE(sessions.CsrfValid("session\n" + token, csrf));
+  EXPECT_FALSE(sessions.CsrfValid("session\nother", csrf));
+  EXPECT_FALSE(sessions.CsrfValid("session\n" + token, ""));
+  Sessions other;  // another process: another key
+  EXPECT_FALSE(other.CsrfValid("session\n" + token, csrf));
+  sessions.Close(token);
+  EXPECT_FALSE(sessions.Find(token).has_value());
+}
+
+TEST(Identity, DevelopmentIdentitiesAreKsAReaderAndOneRegistrarPerBoard) {
+  auto ids = DevIdentities({{"ks", "Kommunstyrelsen"}, {"bromma-sdn", "Bromma stadsdelsnämnd"}});
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_EQ(ids[0].person.role, "ks");
+  EXPECT_EQ(ids[2].person.role, "reader");
+  EXPECT_EQ(ids[3].person.id, "bromma-sdn-registrator-1");
+  EXPECT_TRUE(ids[3].person.registrar_of("bromma-sdn"));
+  EXPECT_FALSE(ids[3].person.registrar_of("sodermalm-sdn"));
+}
+
+TEST(Identity, ProxyHeadersMustNameIdsAndAKnownRole) {
+  EXPECT_TRUE(PersonFromProxyHeaders("p-123", "bromma-sdn", "board").has_value());
+  EXPECT_FALSE(PersonFromProxyHeaders("", "bromma-sdn", "board").has_value());
+  EXPECT_FALSE(PersonFromProxyHeaders("Anna Andersson", "bromma-sdn", "board").has_value());
+  EXPECT_FALSE(PersonFromProxyHeaders("p-123", "bromma-sdn", "operator").has_value());
+  EXPECT_FALSE(PersonFromProxyHeaders("p-123", "bromma-sdn", "gateway").has_value());
+}
+
+TEST(Errors, SwedishNamingTheField) {
+  grpc::Status s(grpc::StatusCode::INVALID_ARGUMENT, "case_number: must contain at least one digit");
+  EXPECT_EQ(SwedishError(s),
+            "Uppgiften godtogs inte: fältet Diarienummer (case_number): must contain at least one digit");
+  grpc::Status denied(grpc::StatusCode::PERMISSION_DENIED, "the role board may not call it");
+  EXPECT_EQ(SwedishError(denied).rfind("Du har inte behörighet", 0), 0u);
+}
+
+TEST(Listener, DevelopmentSignInOnlyOnLoopback) {
+  ConsoleOptions o;
+  o.listen = "0.0.0.0:0";
+  o.dev_signin = true;
+  auto c = StartConsole(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--dev-signin"), std::string::npos);
+}
+
+TEST(Listener, OffLoopbackOnlyHttpsForTheProxy) {
+  ConsoleOptions o;
+  o.listen = "0.0.0.0:0";
+  auto c = StartConsole(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--https-cert"), std::string::npos);
+  o.https_cert = "/nonexistent/cert.pem";
+  c = StartConsole(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("give all three"), std::string::npos);
+}
+
+TEST(Listener, LoopbackStartsAndSaysWhere) {
+  ConsoleOptions o;
+  o.listen = "127.0.0.1:0";
+  o.dev_signin = true;
+  auto c = StartConsole(o);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ((*c)->Url().rfind("http://127.0.0.1:", 0), 0u);
+}
+
+TEST(Flags, ParseAndNameTheFlag) {
+  std::vector<std::string> args = {"remiss-console", "--listen", "127.0.0.1:0", "--server=127.0.0.1:6000", "--dev-signin"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  auto o = ParseConsoleFlags(static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->followup, "127.0.0.1:6000");
+  EXPECT_TRUE(o->dev_signin);
+  std::vector<std::string> bad = {"remiss-console", "--colour", "red"};
+  argv.clear();
+  for (auto& a : bad) argv.push_back(a.data());
+  auto e = ParseConsoleFlags(static_cast<int>(argv.size()), argv.data());
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("--colour"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace remiss::console
