@@ -216,6 +216,54 @@ TEST_F(MutualTlsTest, ACertificateWithoutTheSanUriIsUnauthenticated) {
   EXPECT_EQ(Logs(), before);
 }
 
+// The console (a `gateway` certificate) acts for the person the municipality's login named:
+// that person's organization and role are checked, and the log names the person.
+TEST_F(MutualTlsTest, ThroughTheGatewayAPersonActsInTheirOwnRoleAndTheLogNamesThem) {
+  auto ctx = Ctx();
+  ctx->AddMetadata("x-remiss-org", "bromma-sdn");
+  ctx->AddMetadata("x-remiss-role", "board");
+  ctx->AddMetadata("x-remiss-person", "p-4711");
+  grpc::Status s = As("gateway", &ResponseService::Stub::RegisterResponse,
+                      Registration("bromma-sdn", "via-console"), ctx.get());
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto events = server_.responses_module().store().ReadStream("response/ks-2019-1939/bromma-sdn");
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_FALSE(events->empty());
+  EXPECT_EQ(events->back().actor().org_id(), "bromma-sdn");
+  EXPECT_EQ(events->back().actor().role(), "board");
+  EXPECT_EQ(events->back().actor().person_id(), "p-4711");
+}
+
+TEST_F(MutualTlsTest, TheGatewayActsForNoOtherOrganizationNoOperatorAndNoOneUnnamed) {
+  const auto before = Logs();
+  struct Case {
+    std::string org, role, person, code_field;
+    grpc::StatusCode code;
+  };
+  const std::vector<Case> cases = {
+      {"bromma-sdn", "board", "p-1", "sodermalm", grpc::StatusCode::PERMISSION_DENIED},
+      {"bromma-sdn", "operator", "p-1", "x-remiss-role", grpc::StatusCode::PERMISSION_DENIED},
+      {"bromma-sdn", "gateway", "p-1", "gateway", grpc::StatusCode::PERMISSION_DENIED},  // itself
+      {"bromma-sdn", "board", "", "x-remiss-person", grpc::StatusCode::PERMISSION_DENIED},
+      {"", "board", "p-1", "x-remiss-org", grpc::StatusCode::PERMISSION_DENIED},
+      {"", "", "p-1", "gateway", grpc::StatusCode::PERMISSION_DENIED},  // itself: reads only
+      {"bromma-sdn", "", "p-1", "gateway", grpc::StatusCode::PERMISSION_DENIED},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    auto ctx = Ctx();
+    if (!c.org.empty()) ctx->AddMetadata("x-remiss-org", c.org);
+    if (!c.role.empty()) ctx->AddMetadata("x-remiss-role", c.role);
+    if (!c.person.empty()) ctx->AddMetadata("x-remiss-person", c.person);
+    grpc::Status s = As("gateway", &ResponseService::Stub::RegisterResponse,
+                        Registration("sodermalm-sdn", absl::StrCat("gw-", ++n)), ctx.get());
+    EXPECT_EQ(s.error_code(), c.code) << c.org << "/" << c.role << ": " << s.error_message();
+    EXPECT_NE(s.error_message().find(c.code_field), std::string::npos)
+        << c.org << "/" << c.role << ": " << s.error_message();
+  }
+  EXPECT_EQ(Logs(), before);
+}
+
 TEST_F(MutualTlsTest, ABoardCannotActForAnotherBoard) {
   const auto before = Logs();
   grpc::Status s = As("bromma-sdn", &ResponseService::Stub::RegisterResponse,

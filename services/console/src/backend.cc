@@ -48,8 +48,9 @@ Backend::Backend(const ConsoleOptions& o) : timeout_seconds_(o.call_timeout_seco
 std::unique_ptr<grpc::ClientContext> Backend::Context(const Person& person, Access access) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_seconds_));
-  // On a plaintext loopback server these name the caller; under mutual TLS the console's
-  // certificate does, and only x-remiss-person passes the services' gate (gateway role).
+  // On a plaintext loopback server these name the caller. Under mutual TLS the console's
+  // gateway certificate vouches for them: a read goes as the gateway itself, a command as the
+  // person's organization and role, which the services check (core::ActingFor).
   ctx->AddMetadata("x-remiss-org", person.org_id);
   ctx->AddMetadata("x-remiss-role", access == Access::kRead ? "gateway" : person.role);
   ctx->AddMetadata("x-remiss-person", person.id);

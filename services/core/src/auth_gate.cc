@@ -74,12 +74,24 @@ grpc::Status AuthGate::Process(const InputMetadata& auth_metadata, grpc::AuthCon
   }
   auto caller = CallerFromAuthContext(*context, trust_domain_);
   if (!caller.ok()) return Refuse(rpc, Caller{}, caller.status(), traceparent);
+  const bool gateway = caller->role == kRoleGateway;
+  if (gateway) {  // the console: the person it acts for is checked, not the console itself
+    auto get = [&auth_metadata](const char* key) {
+      auto it = auth_metadata.find(key);
+      return it == auth_metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+    };
+    auto acting = ActingFor(*caller, get("x-remiss-org"), get("x-remiss-role"), get("x-remiss-person"));
+    if (!acting.ok()) return Refuse(rpc, *caller, acting.status(), traceparent);
+    caller = std::move(acting);
+  }
   if (absl::Status s = CheckRole(*caller, rpc, table_->Find(rpc)); !s.ok()) {
     return Refuse(rpc, *caller, s, traceparent);
   }
   for (const auto& [key, value] : auth_metadata) {
     if (!absl::StartsWith(absl::string_view(key.data(), key.size()), "x-remiss-")) continue;
-    if (caller->role == kRoleGateway && key == "x-remiss-person") continue;
+    if (gateway && (key == "x-remiss-person" || key == "x-remiss-org" || key == "x-remiss-role")) {
+      continue;  // the handler reads the person the gateway acts for (CallerOf)
+    }
     consumed->emplace(std::string(key.data(), key.size()), std::string(value.data(), value.size()));
   }
   return grpc::Status::OK;

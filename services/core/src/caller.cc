@@ -28,7 +28,8 @@ bool IsKnownRole(absl::string_view role) {
 std::string Caller::Describe() const {
   if (org_id.empty() && role.empty()) return "anonymous";
   return absl::StrCat(org_id.empty() ? "?" : org_id, "/", role.empty() ? "?" : role,
-                      certified ? "" : " (named in metadata)");
+                      certified ? "" : " (named in metadata)",
+                      gateway.empty() ? "" : absl::StrCat(" via the gateway ", gateway));
 }
 
 absl::StatusOr<Caller> ParseSpiffeId(absl::string_view uri, absl::string_view trust_domain) {
@@ -47,7 +48,11 @@ absl::StatusOr<Caller> ParseSpiffeId(absl::string_view uri, absl::string_view tr
   if (!IsKnownRole(parts[3])) {
     return Unauthenticated(uri, "names an unknown role (ks, board, reader, integrator, operator, gateway)");
   }
-  return Caller{.org_id = std::string(parts[1]), .role = std::string(parts[3]), .person_id = "", .certified = true};
+  Caller caller;
+  caller.org_id = std::string(parts[1]);
+  caller.role = std::string(parts[3]);
+  caller.certified = true;
+  return caller;
 }
 
 absl::StatusOr<Caller> CallerFromAuthContext(const grpc::AuthContext& context,
@@ -75,6 +80,29 @@ absl::StatusOr<Caller> CallerFromAuthContext(const grpc::AuthContext& context,
   return ParseSpiffeId(uris.front(), trust_domain);
 }
 
+absl::StatusOr<Caller> ActingFor(const Caller& gateway, absl::string_view org,
+                                 absl::string_view role, absl::string_view person) {
+  Caller caller = gateway;
+  caller.person_id = std::string(person);
+  if (role.empty() || role == kRoleGateway) return caller;  // itself: reads, naming the person
+  if (role != kRoleKs && role != kRoleBoard && role != kRoleReader) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "x-remiss-role: a gateway acts only for a person in the ks, board or reader role, not ",
+        Quote(role)));
+  }
+  if (org.empty() || org.size() > 64 || !std::all_of(org.begin(), org.end(), IsIdChar)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("x-remiss-org: the person's organization id is required, not ", Quote(org)));
+  }
+  if (person.empty()) {
+    return absl::PermissionDeniedError("x-remiss-person: a gateway acts only for a named person");
+  }
+  caller.org_id = std::string(org);
+  caller.role = std::string(role);
+  caller.gateway = gateway.org_id;
+  return caller;
+}
+
 Caller CallerOf(const grpc::ServerContextBase& context) {
   Caller caller;
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
@@ -96,7 +124,10 @@ Caller CallerOf(const grpc::ServerContextBase& context) {
       auto parsed = ParseSpiffeId(absl::string_view(v.data(), v.size()), domain);
       if (!parsed.ok()) continue;
       caller = *parsed;
-      if (caller.role == kRoleGateway) caller.person_id = get("x-remiss-person");
+      if (caller.role == kRoleGateway) {  // the AuthGate let only a valid acting identity by
+        auto acting = ActingFor(caller, get("x-remiss-org"), get("x-remiss-role"), get("x-remiss-person"));
+        if (acting.ok()) caller = *acting;
+      }
       break;
     }
     caller.certified = true;

@@ -27,6 +27,7 @@ struct Caller {
   std::string role;
   std::string person_id;       // only from a gateway caller (x-remiss-person)
   bool certified = false;      // named by a verified certificate, not by metadata
+  std::string gateway;         // set when a gateway acts for this person: the gateway's org
   std::string Describe() const;  // "org/role" (or "anonymous"), for log lines and errors
 };
 
@@ -39,8 +40,16 @@ struct Caller {
 [[nodiscard]] absl::StatusOr<Caller> CallerFromAuthContext(const grpc::AuthContext& context,
                                                            absl::string_view trust_domain);
 
+// A certified gateway (the console behind the municipality's login) acting for the person it
+// names: x-remiss-org and x-remiss-role are that person's organization and role (ks, board or
+// reader: never operator or integrator), x-remiss-person their pseudonymous id. Without a
+// role, or with the role `gateway`, it calls as itself (reads; the person still named). Errors
+// (PERMISSION_DENIED) name the metadata key that is wrong.
+[[nodiscard]] absl::StatusOr<Caller> ActingFor(const Caller& gateway, absl::string_view org,
+                                               absl::string_view role, absl::string_view person);
+
 // The caller of a call: on a TLS listener the one its certificate names, as the AuthGate
-// verified before the handler (certified = true; x-remiss-person only from a gateway); on a
+// verified before the handler (certified = true; a gateway's person with ActingFor); on a
 // plaintext development listener what the metadata x-remiss-org/-role/-person claims.
 [[nodiscard]] Caller CallerOf(const grpc::ServerContextBase& context);
 
