@@ -535,8 +535,9 @@ class KafkaRelay final : public Relay {
       span.SetAttribute("remiss.event_id", std::string(event.event_id));
       span.SetAttribute("remiss.position", static_cast<int64_t>(event.position));
     }
-    const absl::string_view traceparent =
-        span.recording() ? absl::string_view(span.traceparent()) : event.traceparent;
+    // (A copy: Span::traceparent() makes a new string.)
+    const std::string traceparent =
+        span.recording() ? span.traceparent() : std::string(event.traceparent);
     while (!stop_) {
       rd_kafka_headers_t* headers = rd_kafka_headers_new(9);
       auto add = [headers](const char* name, absl::string_view value) {
