@@ -1,79 +1,64 @@
 #include "remiss/core/flags.h"
 
-#include <algorithm>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "remiss/core/flag_reader.h"
 
 namespace remiss::core {
 
 absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
   ServerFlags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
-    if (arg.rfind("--", 0) != 0) return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg, "\""));
-    std::string name = arg.substr(2), value;
-    bool has_value = false;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    std::replace(name.begin(), name.end(), '_', '-');
-    if (name == "restore-from-kafka" && !has_value) {
-      flags.restore_from_kafka = true;
-      continue;
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat("--", name, ": needs a value"));
-      value = argv[++i];
-    }
-    if (name == "listen") {
-      flags.listen = value;
-    } else if (name == "data-dir") {
-      flags.data_dir = value;
-    } else if (name == "kafka-brokers") {
-      flags.kafka_brokers = value;
-    } else if (name == "manual-clock") {
-      absl::Time t;
-      std::string err;
-      if (!absl::ParseTime(absl::RFC3339_full, value, &t, &err)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--manual-clock: must be an RFC 3339 time such as 2021-02-01T09:00:00+01:00 (", err, ")"));
-      }
-      flags.manual_clock = t;
-    } else if (name == "command-retention-days") {
-      if (!absl::SimpleAtoi(value, &flags.command_retention_days) ||
-          flags.command_retention_days < 30 || flags.command_retention_days > 36500) {
-        return absl::InvalidArgumentError(
-            "--command-retention-days: must be a number of days from 30 to 36500");
-      }
-    } else if (name == "metrics-listen") {
-      flags.metrics_listen = value;
-    } else if (name == "otlp-endpoint") {
-      flags.otlp_endpoint = value;
-    } else if (name == "kafka-properties") {
-      flags.kafka_properties = value;
-    } else if (name == "tls-cert") {
-      flags.tls.cert_file = value;
-    } else if (name == "tls-key") {
-      flags.tls.key_file = value;
-    } else if (name == "tls-ca") {
-      flags.tls.ca_file = value;
-    } else if (name == "trust-domain") {
-      flags.tls.trust_domain = value;
-    } else if (name == "max-message-bytes") {
-      if (!absl::SimpleAtoi(value, &flags.max_message_bytes) || flags.max_message_bytes < 1024) {
-        return absl::InvalidArgumentError("--max-message-bytes: must be a number of at least 1024");
-      }
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("--", name, ": unknown flag (see --help)"));
-    }
-  }
+  absl::Status read = ReadFlags(
+      argc, argv, [](absl::string_view name) { return name == "restore-from-kafka"; },
+      [&flags](const CommandLineFlag& flag) -> absl::Status {
+        const std::string& name = flag.name;
+        const std::string& value = flag.value;
+        if (name == "restore-from-kafka") return ReadSwitch(flag, &flags.restore_from_kafka);
+        if (name == "listen") {
+          flags.listen = value;
+        } else if (name == "data-dir") {
+          flags.data_dir = value;
+        } else if (name == "kafka-brokers") {
+          flags.kafka_brokers = value;
+        } else if (name == "manual-clock") {
+          absl::Time t;
+          std::string err;
+          if (!absl::ParseTime(absl::RFC3339_full, value, &t, &err)) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "--manual-clock: must be an RFC 3339 time such as 2021-02-01T09:00:00+01:00 (", err, ")"));
+          }
+          flags.manual_clock = t;
+        } else if (name == "command-retention-days") {
+          if (!absl::SimpleAtoi(value, &flags.command_retention_days) ||
+              flags.command_retention_days < 30 || flags.command_retention_days > 36500) {
+            return absl::InvalidArgumentError(
+                "--command-retention-days: must be a number of days from 30 to 36500");
+          }
+        } else if (name == "metrics-listen") {
+          flags.metrics_listen = value;
+        } else if (name == "otlp-endpoint") {
+          flags.otlp_endpoint = value;
+        } else if (name == "kafka-properties") {
+          flags.kafka_properties = value;
+        } else if (name == "tls-cert") {
+          flags.tls.cert_file = value;
+        } else if (name == "tls-key") {
+          flags.tls.key_file = value;
+        } else if (name == "tls-ca") {
+          flags.tls.ca_file = value;
+        } else if (name == "trust-domain") {
+          flags.tls.trust_domain = value;
+        } else if (name == "max-message-bytes") {
+          if (!absl::SimpleAtoi(value, &flags.max_message_bytes) || flags.max_message_bytes < 1024) {
+            return absl::InvalidArgumentError("--max-message-bytes: must be a number of at least 1024");
+          }
+        } else {
+          return UnknownFlag(flag);
+        }
+        return absl::OkStatus();
+      },
+      &flags.help);
+  if (!read.ok()) return read;
   if (flags.restore_from_kafka && flags.kafka_brokers.empty()) {
     return absl::InvalidArgumentError("--restore-from-kafka: needs --kafka-brokers (the topics to restore from)");
   }
