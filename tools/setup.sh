@@ -48,6 +48,10 @@ fi
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
+# Tests run side by side may each install what they need: one apt at a time (apt itself
+# would refuse the second with "Could not get lock").
+exec 9>"${TMPDIR:-/tmp}/remiss-setup.lock"
+flock 9
 echo "setup: installing ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -8,6 +8,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/setup.sh" --with-kafka
+# What the tests themselves would install (the console's browser, Prometheus), before they run.
+"$top/tools/setup.sh" --with-console
+"$top/tools/setup.sh" --with-observability
 # Jaeger (for the trace tests) is built once into the cache (~10 min the first time), beside
 # the build rather than inside a test, so that no test's timeout pays for it.
 jaeger_log=$(mktemp)
