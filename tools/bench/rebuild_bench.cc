@@ -25,6 +25,7 @@
 #include "remiss/core/event_store.h"
 #include "remiss/referrals/projector.h"
 #include "rocksdb/db.h"
+#include "org_events.h"
 
 namespace {
 
@@ -67,26 +68,6 @@ class RssSampler {
   std::atomic<long> peak_{0};
   std::thread thread_;
 };
-
-remiss::v1::EventEnvelope OrgEvent(uint64_t i, uint64_t orgs) {
-  remiss::v1::EventEnvelope e;
-  const std::string id = absl::StrCat("org-", i % orgs);
-  e.set_partition_key(id);
-  if (i < orgs) {
-    auto* r = e.mutable_referrals()->mutable_organization_registered();
-    r->set_org_id(id);
-    r->set_name(absl::StrCat("Stadsdelsnämnd ", i));
-    r->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
-    r->set_diary_prefix("SDN");
-  } else {
-    auto* u = e.mutable_referrals()->mutable_organization_updated();
-    u->set_org_id(id);
-    u->set_name(absl::StrCat("Stadsdelsnämnd ", i));
-    u->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
-    u->set_diary_prefix("SDN");
-  }
-  return e;
-}
 
 }  // namespace
 

@@ -23,32 +23,13 @@
 #include "remiss/core/restore.h"
 #include "remiss/core/relay.h"
 #include "rocksdb/db.h"
+#include "org_events.h"
 
 namespace {
 
 using remiss::core::EventStore;
 
 constexpr uint64_t kOrgs = 10000;
-
-remiss::v1::EventEnvelope OrgEvent(uint64_t i) {
-  remiss::v1::EventEnvelope e;
-  const std::string id = absl::StrCat("org-", i % kOrgs);
-  e.set_partition_key(id);
-  if (i < kOrgs) {
-    auto* r = e.mutable_referrals()->mutable_organization_registered();
-    r->set_org_id(id);
-    r->set_name(absl::StrCat("Stadsdelsnämnd ", i));
-    r->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
-    r->set_diary_prefix("SDN");
-  } else {
-    auto* u = e.mutable_referrals()->mutable_organization_updated();
-    u->set_org_id(id);
-    u->set_name(absl::StrCat("Stadsdelsnämnd ", i));
-    u->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
-    u->set_diary_prefix("SDN");
-  }
-  return e;
-}
 
 struct RawState {
   std::atomic<uint64_t> delivered{0};
@@ -182,7 +163,7 @@ int main(int argc, char** argv) {
       for (uint64_t i = store->LastPosition(); i < events; i += 1000) {
         auto r = store->Execute({}, [&](remiss::core::Tx& tx) -> absl::Status {
           for (uint64_t k = i; k < std::min(events, i + 1000); ++k) {
-            auto e = OrgEvent(k);
+            auto e = OrgEvent(k, kOrgs);
             const std::string stream = absl::StrCat("organization-", e.partition_key());
             if (absl::Status s = tx.Append(stream, std::nullopt, {std::move(e)}); !s.ok()) return s;
           }
