@@ -170,15 +170,11 @@ json BoardModel(Backend& b, const Person& p, const std::string& referral_id) {
   if (s.error_code() == grpc::StatusCode::NOT_FOUND) return model;  // not yet observed
   Must(s);
   json jb = ToJson(board);
+  // "Ej inkommit" as followup defines it, with each body's registry mailbox.
+  model["not_answered"] = std::move(jb["not_answered_bodies"]);
+  jb.erase("not_answered_bodies");
   for (json row : jb["rows"]) {
     row["flags"] = Flags(row);
-    if (!row.value("answered", false)) {
-      model["not_answered"].push_back({{"org_id", row["org_id"]},
-                                       {"org_name", row["org_name"]},
-                                       {"registry_mailbox", row.value("registry_mailbox", "")},
-                                       {"effective_deadline", row["effective_deadline"]},
-                                       {"days_left", row["days_left"]}});
-    }
     if (row.value("extension", "") == "requested" && p.ks()) {
       v1::GetDeadlineRequest dreq;
       dreq.set_referral_id(referral.referral_id());

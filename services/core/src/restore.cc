@@ -3,7 +3,6 @@
 #include "remiss/core/log.h"
 #include "remiss/core/restore_gate.h"
 
-#include <cstdio>
 #include <iostream>
 #include <vector>
 
@@ -15,6 +14,23 @@ namespace remiss::core {
 namespace {
 
 constexpr size_t kImportBatch = 2000;
+
+absl::StatusOr<RestoreSummary> RestoreAndSay(EventStore* store, const std::string& brokers) {
+  const std::string topic = TopicFor(store->source());
+  absl::StatusOr<RestoreSummary> restored = RestoreFromKafka(store, brokers);
+  if (!restored.ok()) {
+    return absl::Status(restored.status().code(),
+                        absl::StrCat("restoring ", store->source(), " from ", topic, ": ",
+                                     restored.status().message()));
+  }
+  std::cout << "restored " << store->source() << " from " << topic << ": "
+            << restored->imported.events << " events (" << restored->duplicates
+            << " duplicates dropped), incarnation " << restored->incarnation << ", "
+            << restored->imported.feed_cursors << " feed cursors, "
+            << restored->imported.command_records << " command records, projections digest "
+            << restored->imported.digest.sha256 << std::endl;
+  return restored;
+}
 
 }  // namespace
 
@@ -67,27 +83,6 @@ absl::StatusOr<RestoreSummary> RestoreFromKafka(EventStore* store, const std::st
   }
   return summary;
 }
-
-namespace {
-
-absl::StatusOr<RestoreSummary> RestoreAndSay(EventStore* store, const std::string& brokers) {
-  const std::string topic = TopicFor(store->source());
-  absl::StatusOr<RestoreSummary> restored = RestoreFromKafka(store, brokers);
-  if (!restored.ok()) {
-    return absl::Status(restored.status().code(),
-                        absl::StrCat("restoring ", store->source(), " from ", topic, ": ",
-                                     restored.status().message()));
-  }
-  std::cout << "restored " << store->source() << " from " << topic << ": "
-            << restored->imported.events << " events (" << restored->duplicates
-            << " duplicates dropped), incarnation " << restored->incarnation << ", "
-            << restored->imported.feed_cursors << " feed cursors, "
-            << restored->imported.command_records << " command records, projections digest "
-            << restored->imported.digest.sha256 << std::endl;
-  return restored;
-}
-
-}  // namespace
 
 absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
   if (settings.kafka_brokers.empty() || store->LastPosition() != 0) return absl::OkStatus();
