@@ -22,3 +22,13 @@ function(remiss_target_options target)
     target_link_options(${target} PRIVATE -fsanitize=${sanitizers})
   endif()
 endfunction()
+
+# A server's allocator: jemalloc. Under load a server allocates and frees per call and per
+# group commit on several threads; glibc's malloc spent ~7% of remissd's CPU there (perf),
+# and jemalloc gave 8% (RegisterOrganization) to 13-20% (the seed-round mix) more durable
+# commands a second (tools/bench/run.sh, figure a). Sanitizer builds keep their own.
+function(remiss_server_allocator target)
+  if(NOT (REMISS_ASAN OR REMISS_UBSAN OR REMISS_TSAN OR REMISS_FUZZ))
+    target_link_libraries(${target} PRIVATE PkgConfig::JEMALLOC)
+  endif()
+endfunction()

@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates tzdata
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev librocksdb-dev libssl-dev openssl
+  # The servers' allocator (cmake/remiss.cmake, remiss_server_allocator).
+  libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev libhowardhinnant-date-dev libabsl-dev
   # The web console (services/console): HTTP server and JSON, both from Debian.

@@ -19,6 +19,7 @@
 #include "remiss/core/byte_budget.h"
 #include "remiss/core/keys.h"
 #include "remiss/core/log.h"
+#include "remiss/core/thread_name.h"
 #include "remiss/core/message_checks.h"
 #include "remiss/core/metrics.h"
 #include "remiss/core/tracing.h"
@@ -335,7 +336,10 @@ class EventStore::Impl {
         return s;
       }
     }
-    writer_ = std::thread([this] { WriterLoop(); });
+    writer_ = std::thread([this] {
+      NameThisThread(absl::StrCat("store ", options_.source));
+      WriterLoop();
+    });
     // A rebuild cut short (a crash, a stop) goes on from where it was.
     if (Get(meta_, kRebuildTargetKey).has_value()) return StartRebuild();
     return absl::OkStatus();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "remiss/core/feed_failures.h"
 #include "remiss/core/log.h"
+#include "remiss/core/thread_name.h"
 #include "remiss/core/settled_marks.h"
 
 namespace remiss::core {
@@ -31,7 +32,10 @@ absl::Status LocalFeed::Start(CursorLookup cursors, Handler handler) {
   const uint64_t next = NextAfter(cursors(source_->source(), 0));
   cursors_ = std::move(cursors);
   stop_ = false;
-  thread_ = std::thread([this, next, handler = std::move(handler)] { Loop(next, handler); });
+  thread_ = std::thread([this, next, handler = std::move(handler)] {
+    NameThisThread(absl::StrCat("feed ", source_->source()));
+    Loop(next, handler);
+  });
   return absl::OkStatus();
 }
 

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "remiss/core/kafka_properties.h"
 #include "remiss/core/log.h"
+#include "remiss/core/thread_name.h"
 #include "remiss/core/tracing.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -178,7 +179,10 @@ class KafkaRelay final : public Relay {
     absl::StatusOr<rd_kafka_t*> rk = NewProducer();
     if (!rk.ok()) return rk.status();
     rk_ = *rk;
-    thread_ = std::thread([this] { Run(); });
+    thread_ = std::thread([this] {
+      NameThisThread("relay");
+      Run();
+    });
     return absl::OkStatus();
   }
 
