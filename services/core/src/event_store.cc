@@ -235,6 +235,11 @@ class EventStore::Impl {
       stopping_ = true;
     }
     if (writer_.joinable()) writer_.join();
+    if (syncer_.joinable()) syncer_.join();
+    {
+      absl::MutexLock lock(&durable_mu_);
+      durable_ = DurableState{};
+    }
     if (db_ != nullptr) {
       // A watermark handed out may be ahead of the last group: the next run records after it.
       absl::Time high;
@@ -304,6 +309,11 @@ class EventStore::Impl {
     it->SeekToLast();
     if (!it->status().ok()) return FromRocks(it->status(), "reading the end of the log");
     last_position_.store(it->Valid() ? DecodeU64(ToView(it->key())) : 0);
+    written_position_ = last_position_.load();
+    {
+      absl::MutexLock lock(&durable_mu_);
+      durable_ = StateNow(last_position_.load());  // what the store holds when it opens
+    }
     // recorded_at resumes after the last group's time (stores from before it was kept: after
     // the last event's).
     absl::Time floor = absl::InfinitePast();
@@ -339,6 +349,12 @@ class EventStore::Impl {
     writer_ = std::thread([this] {
       NameThisThread(absl::StrCat("store ", options_.source));
       WriterLoop();
+      absl::MutexLock lock(&sync_mu_);
+      writer_done_ = true;
+    });
+    syncer_ = std::thread([this] {
+      NameThisThread(absl::StrCat("sync ", options_.source));
+      SyncerLoop();
     });
     // A rebuild cut short (a crash, a stop) goes on from where it was.
     if (Get(meta_, kRebuildTargetKey).has_value()) return StartRebuild();
@@ -391,7 +407,8 @@ class EventStore::Impl {
 
   absl::StatusOr<std::vector<EventEnvelope>> ReadLog(uint64_t from, size_t max) const {
     std::vector<EventEnvelope> out;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    DurableRead read(this);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options, events_));
     std::string start = EncodeU64(from);
     for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
       if (!out.emplace_back().ParseFromArray(it->value().data(), it->value().size())) {
@@ -407,7 +424,8 @@ class EventStore::Impl {
                                                                             size_t max) const {
     std::vector<std::pair<uint64_t, std::string>> out;
     out.reserve(std::min<size_t>(max, 4096));
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    DurableRead read(this);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options, events_));
     std::string start = EncodeU64(from);
     for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
       out.emplace_back(DecodeU64(ToView(it->key())), std::string(ToView(it->value())));
@@ -416,9 +434,10 @@ class EventStore::Impl {
     return out;
   }
 
-  std::optional<std::string> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const {
+  std::optional<std::string> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                                 const rocksdb::ReadOptions& ro = rocksdb::ReadOptions()) const {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, ToSlice(key), &value);
+    rocksdb::Status s = db_->Get(ro, cf, ToSlice(key), &value);
     if (!s.ok()) {
       if (!s.IsNotFound()) {
         LogMessage(options_.source, "read_failed", s.ToString());
@@ -431,6 +450,37 @@ class EventStore::Impl {
   const EventStoreOptions& options() const { return options_; }
   uint64_t last_position() const { return last_position_.load(); }
 
+  // Readers other than the writer see the state the last durable group left (a RocksDB
+  // snapshot taken after its write, published once its fsync returned): a group written but
+  // not yet synced is seen only by the writer, which decides the next group on it.
+  // The projections that were active at that point go with it (a rebuild's swap is seen
+  // with the state it swapped in).
+  struct DurableState {
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;
+    rocksdb::ColumnFamilyHandle* active = nullptr;
+    uint64_t position = 0;  // the log's last position in it
+  };
+  struct DurableRead {
+    explicit DurableRead(const Impl* store) {
+      {
+        absl::MutexLock lock(&store->durable_mu_);
+        state = store->durable_;
+      }
+      options.snapshot = state.snapshot.get();
+    }
+    DurableState state;
+    rocksdb::ReadOptions options;
+    rocksdb::ColumnFamilyHandle* active() const { return state.active; }
+  };
+  // The state now, whose log ends at `position` (writer thread, or Open and a restore while
+  // nothing is written).
+  DurableState StateNow(uint64_t position) const {
+    return {std::shared_ptr<const rocksdb::Snapshot>(
+                db_->GetSnapshot(),
+                [db = db_](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); }),
+            active(), position};
+  }
+
   class TxImpl;
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
@@ -442,8 +492,9 @@ class EventStore::Impl {
 
  private:
   void WriterLoop();
-  // Returns whether it wrote anything.
-  bool CommitGroup(std::vector<Pending>& group, absl::Time now);
+  struct Written;
+  // Decides the group and writes it (not synced yet): what the syncer finishes.
+  Written CommitGroup(std::vector<Pending>& group, absl::Time now);
   void RunRebuild();
 
   // The active projections; changed only by a rebuild's swap, on the writer thread.
@@ -453,6 +504,36 @@ class EventStore::Impl {
   RebuildProgress rebuild_ ABSL_GUARDED_BY(rebuild_mu_);
   std::atomic<bool> rebuild_stop_{false};
   std::thread rebuilder_;
+
+  // A group written (unsynced) by the writer, waiting for the syncer: its fsync, then its
+  // callers' answers, in the order the groups were written.
+  struct Written {
+    std::vector<Pending> group;
+    std::vector<absl::StatusOr<CommitResult>> results;
+    uint64_t first = 0, next = 0;  // positions [first, next)
+    bool needs_sync = false;       // it wrote something that must be durable before answers
+    std::optional<DurableState> state;  // right after its write (none: it wrote nothing)
+    absl::Time write_started;
+    tracing::Span span;
+  };
+  // Runs the fsyncs: takes every group written so far, syncs the log once for all of them,
+  // then publishes their positions and state and answers their callers.
+  void SyncerLoop();
+  void Finish(Written& w, const absl::Status& synced);
+  std::thread syncer_;
+  absl::Mutex sync_mu_;
+  std::deque<Written> written_ ABSL_GUARDED_BY(sync_mu_);
+  bool writer_done_ ABSL_GUARDED_BY(sync_mu_) = false;
+  // Set once an fsync failed: what was written after the last good one may not be on disk,
+  // and the writer has decided later groups on it, so the store refuses every command until
+  // it is opened again (the log then holds what the disk kept).
+  absl::Mutex broken_mu_;
+  absl::Status broken_ ABSL_GUARDED_BY(broken_mu_);
+  // The next position the writer hands out is written_position_ + 1 (writer thread; and Open,
+  // RestoredUpTo while it is idle).
+  uint64_t written_position_ = 0;
+  mutable absl::Mutex durable_mu_;
+  DurableState durable_ ABSL_GUARDED_BY(durable_mu_);
   // Stages the deletion of command records that expired before `now` (a bounded number per
   // call, oldest first), at most once a minute of the store's clock.
   void PruneCommandRecords(rocksdb::WriteBatchWithIndex& batch, absl::Time now);
@@ -465,6 +546,11 @@ class EventStore::Impl {
       absl::MutexLock lock(&queue_mu_);
       last_group_time_ = std::max(last_group_time_, recorded);
       settled_high_ = std::max(settled_high_, recorded);
+      written_position_ = position;  // the writer reads it after taking this lock
+    }
+    {
+      absl::MutexLock lock(&durable_mu_);
+      durable_ = StateNow(position);  // the restore synced what it wrote
     }
     absl::MutexLock lock(&position_mu_);
     last_position_.store(position);
@@ -472,7 +558,7 @@ class EventStore::Impl {
 
   absl::Time SettledUntil() {
     absl::MutexLock lock(&queue_mu_);
-    if (committing_) return group_time_;
+    if (!unsettled_.empty()) return unsettled_.front();
     // While idle: now, but never before the last group (the clock may have stepped back);
     // the next group is recorded at or after whatever this hands out.
     settled_high_ = std::max({settled_high_, options_.clock->Now(), last_group_time_});
@@ -489,15 +575,16 @@ class EventStore::Impl {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
   size_t queued_commands_ ABSL_GUARDED_BY(queue_mu_) = 0;  // queue_ entries with a command_id
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
-  // The group being committed and the time its events are recorded at.
-  bool committing_ ABSL_GUARDED_BY(queue_mu_) = false;
-  absl::Time group_time_ ABSL_GUARDED_BY(queue_mu_);
+  // The times of the groups being prepared, written or synced, oldest first: nothing recorded
+  // at or after the first is visible to readers yet.
+  std::deque<absl::Time> unsettled_ ABSL_GUARDED_BY(queue_mu_);
   // The last group's time, and the latest SettledUntil handed out: the next group's time is
   // after the one and not before the other.
   absl::Time last_group_time_ ABSL_GUARDED_BY(queue_mu_) = absl::InfinitePast();
   absl::Time settled_high_ ABSL_GUARDED_BY(queue_mu_) = absl::InfinitePast();
 
-  // Written only by the writer thread, under position_mu_ so that waiters wake.
+  // The last durable position: written only by the syncer (and Open, RestoredUpTo), under
+  // position_mu_ so that waiters wake.
   mutable absl::Mutex position_mu_;
   std::atomic<uint64_t> last_position_{0};
 };
@@ -702,12 +789,11 @@ void EventStore::Impl::WriterLoop() {
           take();
         }
       }
-      committing_ = true;
       // Never before the last group nor before a settled instant handed out. Equal is fine
       // (a manual clock that stands still keeps its exact instants): nothing relies on two
       // groups having different times, only on none going back.
-      group_time_ = std::max({options_.clock->Now(), settled_high_, last_group_time_});
-      now = group_time_;
+      now = std::max({options_.clock->Now(), settled_high_, last_group_time_});
+      unsettled_.push_back(now);
     }
     for (Pending& p : expired) {
       p.done(absl::DeadlineExceededError(
@@ -715,19 +801,94 @@ void EventStore::Impl::WriterLoop() {
           "executed"));
     }
     expired.clear();
-    const bool wrote = CommitGroup(group, now);
-    absl::MutexLock lock(&queue_mu_);
-    committing_ = false;
-    if (wrote) last_group_time_ = now;
+    Written w = CommitGroup(group, now);
+    {
+      absl::MutexLock lock(&queue_mu_);
+      if (w.state) last_group_time_ = now;  // it wrote
+    }
+    absl::MutexLock lock(&sync_mu_);
+    written_.push_back(std::move(w));
   }
 }
 
-bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) {
+void EventStore::Impl::SyncerLoop() {
+  while (true) {
+    std::deque<Written> batch;
+    {
+      absl::MutexLock lock(&sync_mu_);
+      sync_mu_.Await(absl::Condition(
+          +[](Impl* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->sync_mu_) {
+            return self->writer_done_ || !self->written_.empty();
+          },
+          this));
+      if (written_.empty()) return;  // the writer has stopped and everything is answered
+      batch.swap(written_);
+    }
+    // One fsync for every group written since the last: the log is one file written in order.
+    absl::Status synced;
+    if (std::any_of(batch.begin(), batch.end(), [](const Written& w) { return w.needs_sync; })) {
+      rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+      if (!s.ok()) {
+        synced = absl::UnavailableError(absl::StrCat(
+            "the ", options_.source, " store could not make its log durable (", s.ToString(),
+            "); restart the service: commands are refused until then"));
+        LogMessage(options_.source, "sync_failed", s.ToString());
+        absl::MutexLock lock(&broken_mu_);
+        if (broken_.ok()) broken_ = synced;
+      }
+    }
+    for (Written& w : batch) Finish(w, synced);
+  }
+}
+
+void EventStore::Impl::Finish(Written& w, const absl::Status& synced) {
+  if (!synced.ok() && w.needs_sync) {
+    for (auto& r : w.results) {
+      if (r.ok()) r = synced;
+    }
+    w.span.SetError(synced.message());
+  } else {
+    if (w.state) {
+      absl::MutexLock lock(&durable_mu_);
+      durable_ = std::move(*w.state);
+    }
+    if (w.next != w.first) {
+      absl::MutexLock lock(&position_mu_);
+      last_position_.store(w.next - 1);
+    }
+    if (w.state) {
+      metrics::GroupCommitted(options_.source, w.group.size(), absl::Now() - w.write_started);
+    }
+  }
+  w.span.End();
+  {
+    absl::MutexLock lock(&queue_mu_);
+    unsettled_.pop_front();
+  }
+  for (size_t i = 0; i < w.group.size(); ++i) w.group[i].done(std::move(w.results[i]));
+}
+
+EventStore::Impl::Written EventStore::Impl::CommitGroup(std::vector<Pending>& group,
+                                                        absl::Time now) {
+  Written w;
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
-  const uint64_t first = last_position_.load() + 1;
+  const uint64_t first = written_position_ + 1;
   uint64_t next = first;
-  std::vector<absl::StatusOr<CommitResult>> results;
+  std::vector<absl::StatusOr<CommitResult>>& results = w.results;
   results.reserve(group.size());
+  w.first = first;
+
+  absl::Status broken;
+  {
+    absl::MutexLock lock(&broken_mu_);
+    broken = broken_;
+  }
+  if (!broken.ok()) {
+    results.assign(group.size(), absl::StatusOr<CommitResult>(broken));
+    w.next = first;
+    w.group = std::move(group);
+    return w;
+  }
 
   PruneCommandRecords(batch, now);
   // A group of consumers' work only (no client command, each moving its feed cursor) that
@@ -752,6 +913,9 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
       }
       std::optional<CommandRecord> record = found.ok() ? DecodeRecord(seen) : std::nullopt;
       if (record && record->recorded_at + options_.command_retention > now) {
+        // A retry: answered once what it repeats is durable (it may be in a group still
+        // being synced), so the answer waits for this group's sync too.
+        feed_progress_only = false;
         results.push_back(AnswerFromRecord(*record, p.meta));
         continue;
       }
@@ -776,8 +940,8 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
   }
 
   // One span per group commit, linked to each traced command in it (a group of one is that
-  // command's child). Only the write is in it: that is what the commands waited for.
-  tracing::Span span;
+  // command's child). Only the write and its sync are in it: that is what the commands waited
+  // for.
   if (tracing::Enabled() && batch.GetWriteBatch()->Count() > 0) {
     const std::string* only = nullptr;
     size_t traced = 0;
@@ -786,25 +950,25 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
       ++traced;
       only = &p.meta.traceparent;
     }
-    span = tracing::Span(options_.source, "store.commit", tracing::Kind::kInternal,
-                         traced == 1 && group.size() == 1 ? *only : std::string());
-    span.SetAttribute("remiss.store", options_.source);
-    span.SetAttribute("remiss.transactions", static_cast<int64_t>(group.size()));
-    span.SetAttribute("remiss.events", static_cast<int64_t>(next - first));
+    w.span = tracing::Span(options_.source, "store.commit", tracing::Kind::kInternal,
+                           traced == 1 && group.size() == 1 ? *only : std::string());
+    w.span.SetAttribute("remiss.store", options_.source);
+    w.span.SetAttribute("remiss.transactions", static_cast<int64_t>(group.size()));
+    w.span.SetAttribute("remiss.events", static_cast<int64_t>(next - first));
     if (group.size() > 1) {
-      for (const Pending& p : group) span.AddLink(p.meta.traceparent, "command");
+      for (const Pending& p : group) w.span.AddLink(p.meta.traceparent, "command");
     }
   }
-  bool wrote = false;
+  // Written without a sync here: the syncer syncs it (with whatever groups follow meanwhile)
+  // before its callers hear of it, while this thread decides the next group on it.
+  w.needs_sync = options_.sync && !(feed_progress_only && next == first);
   if (batch.GetWriteBatch()->Count() > 0) {
     batch.Put(meta_, kRecordedAtKey, EncodeU64(static_cast<uint64_t>(Micros(now))));
-    wrote = true;
-    rocksdb::WriteOptions wo;
-    wo.sync = options_.sync && !(feed_progress_only && next == first);
-    const absl::Time write_started = absl::Now();
-    rocksdb::Status s = db_->Write(wo, batch.GetWriteBatch());
-    if (s.ok()) metrics::GroupCommitted(options_.source, group.size(), absl::Now() - write_started);
-    if (!s.ok()) {
+    w.write_started = absl::Now();
+    rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), batch.GetWriteBatch());
+    if (s.ok()) {
+      w.state = StateNow(next - 1);
+    } else {
       // The disk may come back (space freed, a transient I/O error): callers may retry.
       absl::Status failed = absl::UnavailableError(
           absl::StrCat("committing to the event store failed: ", s.ToString()));
@@ -812,17 +976,18 @@ bool EventStore::Impl::CommitGroup(std::vector<Pending>& group, absl::Time now) 
         if (r.ok()) r = failed;
       }
       next = first;
-      wrote = false;
-      span.SetError(failed.message());
+      w.needs_sync = false;
+      w.span.SetError(failed.message());
     }
   }
-  span.End();
-  if (next != first) {
-    absl::MutexLock lock(&position_mu_);
-    last_position_.store(next - 1);
+  // An exclusive transaction may write on its own (a rebuild's swap): its state too.
+  if (!w.state && w.needs_sync && group.size() == 1 && group[0].exclusive) {
+    w.state = StateNow(next - 1);
   }
-  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
-  return wrote;
+  written_position_ = next - 1;
+  w.next = next;
+  w.group = std::move(group);
+  return w;
 }
 
 void EventStore::Impl::PruneCommandRecords(rocksdb::WriteBatchWithIndex& batch, absl::Time now) {
@@ -916,10 +1081,9 @@ absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> EventStore::ReadLo
 
 absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadStream(absl::string_view stream_id) const {
   std::vector<EventEnvelope> out;
-  // A snapshot, so that the head and the index agree.
-  const rocksdb::Snapshot* snapshot = impl_->db_->GetSnapshot();
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
+  // At the durable state's snapshot, so that the head and the index agree.
+  Impl::DurableRead read(impl_.get());
+  const rocksdb::ReadOptions& ro = read.options;
   std::string prefix = StreamIndexKey(stream_id, 0).substr(0, stream_id.size() + 1);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->streams_));
   absl::Status status;
@@ -931,20 +1095,20 @@ absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadStream(absl::string_v
       break;
     }
   }
-  impl_->db_->ReleaseSnapshot(snapshot);
   if (!status.ok()) return status;
   return out;
 }
 
 std::optional<std::string> EventStore::GetProjection(absl::string_view key) const {
-  return impl_->Get(impl_->active(), key);
+  Impl::DurableRead read(impl_.get());
+  return impl_->Get(read.active(), key, read.options);
 }
 
 void EventStore::ScanProjections(
     absl::string_view prefix, absl::string_view start_after,
     const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->active()));
+  Impl::DurableRead read(impl_.get());
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(read.options, read.active()));
   std::string start = std::string(start_after > prefix ? start_after : prefix);
   for (it->Seek(start); it->Valid() && it->key().starts_with(ToSlice(prefix)); it->Next()) {
     if (!start_after.empty() && ToView(it->key()) <= start_after) continue;
@@ -954,14 +1118,16 @@ void EventStore::ScanProjections(
 
 std::optional<FeedCursor> EventStore::GetFeedCursor(absl::string_view source,
                                                     int32_t partition) const {
-  auto v = impl_->Get(impl_->meta_, FeedKey(source, partition));
+  Impl::DurableRead read(impl_.get());
+  auto v = impl_->Get(impl_->meta_, FeedKey(source, partition), read.options);
   if (!v) return std::nullopt;
   return DecodeCursor(*v);
 }
 
 std::vector<std::tuple<std::string, int32_t, FeedCursor>> EventStore::FeedCursors() const {
   std::vector<std::tuple<std::string, int32_t, FeedCursor>> out;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->meta_));
+  Impl::DurableRead read(impl_.get());
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(read.options, impl_->meta_));
   for (it->Seek("feed/"); it->Valid() && it->key().starts_with("feed/"); it->Next()) {
     absl::string_view key = ToView(it->key()).substr(5);
     size_t slash = key.rfind('/');
@@ -984,8 +1150,8 @@ absl::Status EventStore::PutMeta(absl::string_view key, absl::string_view value)
 }
 
 size_t EventStore::CommandRecordCount() const {
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->commands_));
+  Impl::DurableRead read(impl_.get());
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(read.options, impl_->commands_));
   size_t n = 0;
   for (it->Seek(ToSlice(kRecordPrefix)); it->Valid() && it->key().starts_with(ToSlice(kRecordPrefix));
        it->Next()) {
@@ -995,14 +1161,12 @@ size_t EventStore::CommandRecordCount() const {
 }
 
 Digest EventStore::ProjectionDigest() const {
-  const rocksdb::Snapshot* snapshot = impl_->db_->GetSnapshot();
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
+  Impl::DurableRead read(impl_.get());
   Digest digest;
-  digest.log_position = LastPosition();  // projections are committed with their events
+  digest.log_position = read.state.position;  // projections are committed with their events
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->active()));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(read.options, read.active()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     for (const rocksdb::Slice& part : {it->key(), it->value()}) {
       std::string len = EncodeU64(part.size());
@@ -1015,7 +1179,6 @@ Digest EventStore::ProjectionDigest() const {
   unsigned int md_len = 0;
   EVP_DigestFinal_ex(ctx, md, &md_len);
   EVP_MD_CTX_free(ctx);
-  impl_->db_->ReleaseSnapshot(snapshot);
   digest.sha256 = Hex(md, md_len);
   return digest;
 }
@@ -1244,7 +1407,8 @@ void EventStore::Impl::RunRebuild() {
   absl::Status swap_status;
   Submit(Pending{CommandMeta{},
                  [&](Tx&) -> absl::Status {
-                   auto r = internal::FoldLog(target, folded + 1, last_position(), /*sync=*/false, note);
+                   // Up to what the writer has written (groups may still be syncing).
+                   auto r = internal::FoldLog(target, folded + 1, written_position_, /*sync=*/false, note);
                    if (!r.ok()) return r.status();
                    rocksdb::WriteBatch swap;
                    swap.Put(meta_, ToSlice(kActiveKey), target_name);

@@ -3,9 +3,12 @@
 //
 // Every change goes through a single writer thread. Callers submit a transaction function;
 // the writer runs the queued functions one after another against a view that sees what the
-// earlier ones in the same group staged, then commits the whole group in ONE synced
-// WriteBatch (group commit) and only then replies. Positions are therefore gap-free and in
-// commit order. An EventStore is thread-safe; a Tx is used only inside its function.
+// earlier ones in the same group staged, then writes the whole group in ONE WriteBatch
+// (group commit). A second thread, the syncer, fsyncs the log (once for every group written
+// since its last fsync) and only then publishes the group to readers and replies, while the
+// writer already decides the next group on the one being synced. Positions are therefore
+// gap-free and in commit order, and nobody sees or hears of a group before it is durable.
+// An EventStore is thread-safe; a Tx is used only inside its function.
 #pragma once
 
 #include <cstdint>
@@ -184,7 +187,7 @@ class EventStore {
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
 
-  // Queues `fn`; `done` runs on the writer thread once the group is durable (or failed).
+  // Queues `fn`; `done` runs on the syncer thread once the group is durable (or failed).
   // With a command_id seen before, `fn` does not run and `done` gets the first result (or
   // ALREADY_EXISTS for other content). RESOURCE_EXHAUSTED when the queue is full;
   // DEADLINE_EXCEEDED, unexecuted, when meta.deadline passes while it waits.
