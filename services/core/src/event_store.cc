@@ -513,6 +513,7 @@ class EventStore::Impl {
     uint64_t first = 0, next = 0;  // positions [first, next)
     bool needs_sync = false;       // it wrote something that must be durable before answers
     std::optional<DurableState> state;  // right after its write (none: it wrote nothing)
+    bool finish_here = false;  // synced and answered by the writer (the syncer was idle)
     absl::Time write_started;
     tracing::Span span;
   };
@@ -523,7 +524,17 @@ class EventStore::Impl {
   std::thread syncer_;
   absl::Mutex sync_mu_;
   std::deque<Written> written_ ABSL_GUARDED_BY(sync_mu_);
+  bool syncing_ ABSL_GUARDED_BY(sync_mu_) = false;  // the syncer is working on groups it took
   bool writer_done_ ABSL_GUARDED_BY(sync_mu_) = false;
+  // Whether no command waits and every written group is answered (writer thread).
+  bool NothingInFlight() {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      if (!queue_.empty()) return false;
+    }
+    absl::MutexLock lock(&sync_mu_);
+    return written_.empty() && !syncing_;
+  }
   // Set once an fsync failed: what was written after the last good one may not be on disk,
   // and the writer has decided later groups on it, so the store refuses every command until
   // it is opened again (the log then holds what the disk kept).
@@ -806,6 +817,10 @@ void EventStore::Impl::WriterLoop() {
       absl::MutexLock lock(&queue_mu_);
       if (w.state) last_group_time_ = now;  // it wrote
     }
+    if (w.finish_here) {
+      Finish(w, absl::OkStatus());
+      continue;
+    }
     absl::MutexLock lock(&sync_mu_);
     written_.push_back(std::move(w));
   }
@@ -823,10 +838,18 @@ void EventStore::Impl::SyncerLoop() {
           this));
       if (written_.empty()) return;  // the writer has stopped and everything is answered
       batch.swap(written_);
+      syncing_ = true;
     }
     // One fsync for every group written since the last: the log is one file written in order.
+    // After a failed one, none: what was written after the last good fsync may never reach
+    // the disk (a later fsync may succeed without it), and later groups were decided on it.
     absl::Status synced;
-    if (std::any_of(batch.begin(), batch.end(), [](const Written& w) { return w.needs_sync; })) {
+    {
+      absl::MutexLock lock(&broken_mu_);
+      synced = broken_;
+    }
+    if (synced.ok() &&
+        std::any_of(batch.begin(), batch.end(), [](const Written& w) { return w.needs_sync; })) {
       rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
       if (!s.ok()) {
         synced = absl::UnavailableError(absl::StrCat(
@@ -838,6 +861,8 @@ void EventStore::Impl::SyncerLoop() {
       }
     }
     for (Written& w : batch) Finish(w, synced);
+    absl::MutexLock lock(&sync_mu_);
+    syncing_ = false;
   }
 }
 
@@ -962,10 +987,15 @@ EventStore::Impl::Written EventStore::Impl::CommitGroup(std::vector<Pending>& gr
   // Written without a sync here: the syncer syncs it (with whatever groups follow meanwhile)
   // before its callers hear of it, while this thread decides the next group on it.
   w.needs_sync = options_.sync && !(feed_progress_only && next == first);
+  // With nothing else to decide and every earlier group answered, there is nothing to overlap
+  // the fsync with: this thread syncs and answers itself, saving the hand-over.
+  w.finish_here = NothingInFlight();
   if (batch.GetWriteBatch()->Count() > 0) {
     batch.Put(meta_, kRecordedAtKey, EncodeU64(static_cast<uint64_t>(Micros(now))));
     w.write_started = absl::Now();
-    rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), batch.GetWriteBatch());
+    rocksdb::WriteOptions wo;
+    wo.sync = w.finish_here && w.needs_sync;
+    rocksdb::Status s = db_->Write(wo, batch.GetWriteBatch());
     if (s.ok()) {
       w.state = StateNow(next - 1);
     } else {

@@ -187,7 +187,8 @@ class EventStore {
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
 
-  // Queues `fn`; `done` runs on the syncer thread once the group is durable (or failed).
+  // Queues `fn`; `done` runs on the writer or the syncer thread once the group is durable
+  // (or failed).
   // With a command_id seen before, `fn` does not run and `done` gets the first result (or
   // ALREADY_EXISTS for other content). RESOURCE_EXHAUSTED when the queue is full;
   // DEADLINE_EXCEEDED, unexecuted, when meta.deadline passes while it waits.
