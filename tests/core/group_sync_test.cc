@@ -18,12 +18,11 @@
 #include "remiss/core/event_store.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
+#include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {
 namespace {
-
-using remiss::v1::EventEnvelope;
 
 // A file system whose write-ahead-log files (NNNNNN.log) hold every Sync while `hold` is set
 // (but as many as Pass lets through) and fail them with an I/O error while `fail` is set.
@@ -103,14 +102,7 @@ class HeldSyncs final : public rocksdb::FileSystemWrapper {
   int passes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-EventEnvelope Registered(const std::string& org_id) {
-  EventEnvelope e;
-  e.set_partition_key(org_id);
-  auto* r = e.mutable_referrals()->mutable_organization_registered();
-  r->set_org_id(org_id);
-  r->set_name("Bromma stadsdelsnämnd");
-  return e;
-}
+using remiss::testing::Registered;
 
 class GroupSyncTest : public ::testing::Test {
  protected:
