@@ -90,6 +90,77 @@ Statement StatementOf(const char* org) {
   return remiss::seed::BrommaStatement();
 }
 
+// The requests of a round's steps after its creation, as the mix and the probe send them;
+// `id` is the command_id.
+AddAddresseeRequest Addressing(const std::string& id, const std::string& referral_id,
+                               const char* org) {
+  AddAddresseeRequest r;
+  r.set_command_id(id);
+  r.set_referral_id(referral_id);
+  r.set_org_id(org);
+  r.set_answer(ANSWER_KIND_REQUIRED);
+  return r;
+}
+
+SetDeadlineRequest Deadline(const std::string& id, const std::string& referral_id) {
+  SetDeadlineRequest r;
+  r.set_command_id(id);
+  r.set_referral_id(referral_id);
+  r.set_deadline(Today(60));
+  r.set_working_day_rule(true);
+  return r;
+}
+
+IssueReferralRequest Issue(const std::string& id, const std::string& referral_id) {
+  IssueReferralRequest r;
+  r.set_command_id(id);
+  r.set_referral_id(referral_id);
+  return r;
+}
+
+RegisterResponseRequest Registration(const std::string& id, const std::string& referral_id,
+                                     const char* org, const std::string& diary_number) {
+  RegisterResponseRequest r;
+  r.set_command_id(id);
+  r.set_referral_id(referral_id);
+  r.set_org_id(org);
+  r.set_diary_number(diary_number);
+  r.set_registered_on(Today());
+  return r;
+}
+
+RecordStatementRequest StatementRecord(const std::string& id, const std::string& referral_id,
+                                       const char* org) {
+  RecordStatementRequest r;
+  r.set_command_id(id);
+  r.set_referral_id(referral_id);
+  r.set_org_id(org);
+  *r.mutable_statement() = StatementOf(org);
+  return r;
+}
+
+RecordDelegationDecisionRequest Delegation(const std::string& id, const std::string& referral_id,
+                                           const char* org) {
+  RecordDelegationDecisionRequest r;
+  r.set_command_id(id);
+  r.set_referral_id(referral_id);
+  r.set_org_id(org);
+  r.mutable_delegation()->set_decided_by_name("Stadsdelsdirektören");
+  r.mutable_delegation()->set_decided_by_title("Stadsdelsdirektör");
+  r.mutable_delegation()->set_date(Today());
+  r.mutable_delegation()->set_decision_text("Svaret lämnas på delegation.");
+  return r;
+}
+
+SubmitResponseRequest Submission(const std::string& id, const std::string& referral_id,
+                                 const char* org) {
+  SubmitResponseRequest r;
+  r.set_command_id(id);
+  r.set_referral_id(referral_id);
+  r.set_org_id(org);
+  return r;
+}
+
 // The calls of one client, one after another.
 class Script {
  public:
@@ -163,26 +234,16 @@ class Script {
       return {"/remiss.v1.ReferralService/AttachDocument", r.SerializeAsString(), ks};
     }
     if (step < deadline) {
-      AddAddresseeRequest r;
-      r.set_command_id(Id());
-      r.set_referral_id(referral_id);
-      r.set_org_id(boards[step - addressing]);
-      r.set_answer(ANSWER_KIND_REQUIRED);
-      return {"/remiss.v1.ReferralService/AddAddressee", r.SerializeAsString(), ks};
+      return {"/remiss.v1.ReferralService/AddAddressee",
+              Addressing(Id(), referral_id, boards[step - addressing]).SerializeAsString(), ks};
     }
     if (step == deadline) {
-      SetDeadlineRequest r;
-      r.set_command_id(Id());
-      r.set_referral_id(referral_id);
-      r.set_deadline(Today(60));
-      r.set_working_day_rule(true);
-      return {"/remiss.v1.ReferralService/SetDeadline", r.SerializeAsString(), ks};
+      return {"/remiss.v1.ReferralService/SetDeadline",
+              Deadline(Id(), referral_id).SerializeAsString(), ks};
     }
     if (step == issue) {
-      IssueReferralRequest r;
-      r.set_command_id(Id());
-      r.set_referral_id(referral_id);
-      return {"/remiss.v1.ReferralService/IssueReferral", r.SerializeAsString(), ks};
+      return {"/remiss.v1.ReferralService/IssueReferral",
+              Issue(Id(), referral_id).SerializeAsString(), ks};
     }
     const int k = step - answers;
     const char* org = boards[k / per_board];
@@ -192,42 +253,22 @@ class Script {
       ++round_;
     }
     switch (k % per_board) {
-      case 0: {
-        RegisterResponseRequest r;
-        r.set_command_id(Id());
-        r.set_referral_id(referral_id);
-        r.set_org_id(org);
-        r.set_diary_number(absl::StrCat("BRO 2026/", run_, "-", client_, "-", round_));
-        r.set_registered_on(Today());
+      case 0:
         // Until responses has heard of the round: NOT_FOUND or FAILED_PRECONDITION, retried.
-        return {"/remiss.v1.ResponseService/RegisterResponse", r.SerializeAsString(), board, true};
-      }
-      case 1: {
-        RecordStatementRequest r;
-        r.set_command_id(Id());
-        r.set_referral_id(referral_id);
-        r.set_org_id(org);
-        *r.mutable_statement() = StatementOf(org);
-        return {"/remiss.v1.ResponseService/RecordStatement", r.SerializeAsString(), board};
-      }
-      case 2: {
-        RecordDelegationDecisionRequest r;
-        r.set_command_id(Id());
-        r.set_referral_id(referral_id);
-        r.set_org_id(org);
-        r.mutable_delegation()->set_decided_by_name("Stadsdelsdirektören");
-        r.mutable_delegation()->set_decided_by_title("Stadsdelsdirektör");
-        r.mutable_delegation()->set_date(Today());
-        r.mutable_delegation()->set_decision_text("Svaret lämnas på delegation.");
-        return {"/remiss.v1.ResponseService/RecordDelegationDecision", r.SerializeAsString(), board};
-      }
-      default: {
-        SubmitResponseRequest r;
-        r.set_command_id(Id());
-        r.set_referral_id(referral_id);
-        r.set_org_id(org);
-        return {"/remiss.v1.ResponseService/SubmitResponse", r.SerializeAsString(), board};
-      }
+        return {"/remiss.v1.ResponseService/RegisterResponse",
+                Registration(Id(), referral_id, org,
+                             absl::StrCat("BRO 2026/", run_, "-", client_, "-", round_))
+                    .SerializeAsString(),
+                board, true};
+      case 1:
+        return {"/remiss.v1.ResponseService/RecordStatement",
+                StatementRecord(Id(), referral_id, org).SerializeAsString(), board};
+      case 2:
+        return {"/remiss.v1.ResponseService/RecordDelegationDecision",
+                Delegation(Id(), referral_id, org).SerializeAsString(), board};
+      default:
+        return {"/remiss.v1.ResponseService/SubmitResponse",
+                Submission(Id(), referral_id, org).SerializeAsString(), board};
     }
   }
 
@@ -313,33 +354,13 @@ void Probe(const Options& o, const std::string& run, std::atomic<bool>* stop,
       s = referrals->CreateReferral(ctx_of(ks).get(), r, &result);
     }
     if (s.ok()) {
-      AddAddresseeRequest r;
-      r.set_command_id(id());
-      r.set_referral_id(referral_id);
-      r.set_org_id(org);
-      r.set_answer(ANSWER_KIND_REQUIRED);
-      s = referrals->AddAddressee(ctx_of(ks).get(), r, &result);
+      s = referrals->AddAddressee(ctx_of(ks).get(), Addressing(id(), referral_id, org), &result);
     }
+    if (s.ok()) s = referrals->SetDeadline(ctx_of(ks).get(), Deadline(id(), referral_id), &result);
+    if (s.ok()) s = referrals->IssueReferral(ctx_of(ks).get(), Issue(id(), referral_id), &result);
     if (s.ok()) {
-      SetDeadlineRequest r;
-      r.set_command_id(id());
-      r.set_referral_id(referral_id);
-      r.set_deadline(Today(60));
-      s = referrals->SetDeadline(ctx_of(ks).get(), r, &result);
-    }
-    if (s.ok()) {
-      IssueReferralRequest r;
-      r.set_command_id(id());
-      r.set_referral_id(referral_id);
-      s = referrals->IssueReferral(ctx_of(ks).get(), r, &result);
-    }
-    if (s.ok()) {
-      RegisterResponseRequest r;
-      r.set_command_id(id());
-      r.set_referral_id(referral_id);
-      r.set_org_id(org);
-      r.set_diary_number(absl::StrCat("BRO 2027/", round));
-      r.set_registered_on(Today());
+      const RegisterResponseRequest r =
+          Registration(id(), referral_id, org, absl::StrCat("BRO 2027/", round));
       for (int i = 0; i < 10000 && !*stop; ++i) {
         s = responses->RegisterResponse(ctx_of(board).get(), r, &result);
         if (s.error_code() != grpc::StatusCode::NOT_FOUND &&
@@ -350,23 +371,12 @@ void Probe(const Options& o, const std::string& run, std::atomic<bool>* stop,
       }
     }
     if (s.ok()) {
-      RecordStatementRequest r;
-      r.set_command_id(id());
-      r.set_referral_id(referral_id);
-      r.set_org_id(org);
-      *r.mutable_statement() = remiss::seed::BrommaStatement();
-      s = responses->RecordStatement(ctx_of(board).get(), r, &result);
+      s = responses->RecordStatement(ctx_of(board).get(), StatementRecord(id(), referral_id, org),
+                                     &result);
     }
     if (s.ok()) {
-      RecordDelegationDecisionRequest r;
-      r.set_command_id(id());
-      r.set_referral_id(referral_id);
-      r.set_org_id(org);
-      r.mutable_delegation()->set_decided_by_name("Stadsdelsdirektören");
-      r.mutable_delegation()->set_decided_by_title("Stadsdelsdirektör");
-      r.mutable_delegation()->set_date(Today());
-      r.mutable_delegation()->set_decision_text("Svaret lämnas på delegation.");
-      s = responses->RecordDelegationDecision(ctx_of(board).get(), r, &result);
+      s = responses->RecordDelegationDecision(ctx_of(board).get(), Delegation(id(), referral_id, org),
+                                              &result);
     }
     // The board must show the row (awaiting) before the submit is timed.
     for (int i = 0; s.ok() && i < 20000 && !*stop; ++i) {
@@ -382,13 +392,9 @@ void Probe(const Options& o, const std::string& run, std::atomic<bool>* stop,
       *error = absl::StrCat("probe: ", s.error_message());
       return;
     }
-    if (*stop) return;
-    SubmitResponseRequest r;
-    r.set_command_id(id());
-    r.set_referral_id(referral_id);
-    r.set_org_id(org);
+    const SubmitResponseRequest submit = Submission(id(), referral_id, org);
     const absl::Time t0 = absl::Now();
-    s = responses->SubmitResponse(ctx_of(board).get(), r, &result);
+    s = responses->SubmitResponse(ctx_of(board).get(), submit, &result);
     if (!s.ok()) {
       *error = absl::StrCat("probe: SubmitResponse: ", s.error_message());
       return;
