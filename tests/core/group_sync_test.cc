@@ -20,16 +20,16 @@
 #include "rocksdb/file_system.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wal_files.h"
 
 namespace remiss::core {
 namespace {
 
 // A file system whose write-ahead-log files (NNNNNN.log) hold every Sync while `hold` is set
 // (but as many as Pass lets through) and fail them with an I/O error while `fail` is set.
-class HeldSyncs final : public rocksdb::FileSystemWrapper {
+class HeldSyncs final : public remiss::testing::WalFileSystem {
  public:
-  explicit HeldSyncs(std::shared_ptr<rocksdb::FileSystem> target)
-      : rocksdb::FileSystemWrapper(std::move(target)) {}
+  using WalFileSystem::WalFileSystem;
   const char* Name() const override { return "HeldSyncs"; }
 
   class File final : public rocksdb::FSWritableFileOwnerWrapper {
@@ -49,20 +49,6 @@ class HeldSyncs final : public rocksdb::FileSystemWrapper {
     HeldSyncs* fs_;
   };
 
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    rocksdb::IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
-    if (!s.ok()) return s;
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0) {
-      *result = std::make_unique<File>(std::move(file), this);
-    } else {
-      *result = std::move(file);
-    }
-    return s;
-  }
-
   void Hold(bool on) {
     absl::MutexLock lock(&mu_);
     hold_ = on;
@@ -81,6 +67,11 @@ class HeldSyncs final : public rocksdb::FileSystemWrapper {
     absl::MutexLock lock(&mu_);
     auto held = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return waiting_ >= n; };
     mu_.Await(absl::Condition(&held));
+  }
+
+ protected:
+  std::unique_ptr<rocksdb::FSWritableFile> Wrap(std::unique_ptr<rocksdb::FSWritableFile> wal) override {
+    return std::make_unique<File>(std::move(wal), this);
   }
 
  private:

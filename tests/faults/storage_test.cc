@@ -50,6 +50,7 @@
 #include "tests/faults/fault_support.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wal_files.h"
 
 namespace remiss::faults {
 namespace {
@@ -383,10 +384,9 @@ TEST(StorageRefusesWrites, DiskFull) {
 
 // A file system whose write-ahead-log appends (files NNNNNN.log) fail with NoSpace while
 // `full` is set.
-class FullWal final : public rocksdb::FileSystemWrapper {
+class FullWal final : public remiss::testing::WalFileSystem {
  public:
-  explicit FullWal(std::shared_ptr<rocksdb::FileSystem> target)
-      : rocksdb::FileSystemWrapper(std::move(target)) {}
+  using WalFileSystem::WalFileSystem;
   const char* Name() const override { return "FullWal"; }
 
   class File final : public rocksdb::FSWritableFileOwnerWrapper {
@@ -415,27 +415,13 @@ class FullWal final : public rocksdb::FileSystemWrapper {
     std::atomic<int>* refused_;
   };
 
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    rocksdb::IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
-    if (!s.ok()) return s;
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0) {
-      *result = std::make_unique<File>(std::move(file), &full, &refused);
-    } else {
-      *result = std::move(file);
-    }
-    return s;
-  }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                       rocksdb::IODebugContext* dbg) override {
-    return NewWritableFile(name, options, result, dbg);
-  }
-
   std::atomic<bool> full{false};
   std::atomic<int> refused{0};
+
+ protected:
+  std::unique_ptr<rocksdb::FSWritableFile> Wrap(std::unique_ptr<rocksdb::FSWritableFile> wal) override {
+    return std::make_unique<File>(std::move(wal), &full, &refused);
+  }
 };
 
 TEST(StorageRefusesWrites, EventStoreWithAFullWriteAheadLog) {
