@@ -156,6 +156,16 @@ class MutualTlsTest : public ::testing::Test {
             server_.responses_module().store().LastPosition()};
   }
 
+  // The actor the log names on the last event of Bromma's answer to the round.
+  void ExpectBrommasLastActor(const std::string& role, const std::string& person_id) {
+    auto events = server_.responses_module().store().ReadStream("response/ks-2019-1939/bromma-sdn");
+    ASSERT_TRUE(events.ok()) << events.status();
+    ASSERT_FALSE(events->empty());
+    EXPECT_EQ(events->back().actor().org_id(), "bromma-sdn");
+    EXPECT_EQ(events->back().actor().role(), role);
+    EXPECT_EQ(events->back().actor().person_id(), person_id);
+  }
+
   static remiss::testing::TempDir* pki_;
   remiss::testing::TempDir dir_;
   core::ManualClock clock_{absl::FromCivil(absl::CivilSecond(2020, 12, 2, 9, 0, 0), absl::UTCTimeZone())};
@@ -176,12 +186,7 @@ TEST_F(MutualTlsTest, ABoardActsOnItsOwnAnswerAndTheLogNamesItFromItsCertificate
   grpc::Status s = As("bromma-sdn", &ResponseService::Stub::RegisterResponse,
                       Registration("bromma-sdn", "bromma-registers"), ctx.get());
   ASSERT_TRUE(s.ok()) << s.error_message();
-  auto events = server_.responses_module().store().ReadStream("response/ks-2019-1939/bromma-sdn");
-  ASSERT_TRUE(events.ok()) << events.status();
-  ASSERT_FALSE(events->empty());
-  EXPECT_EQ(events->back().actor().org_id(), "bromma-sdn");
-  EXPECT_EQ(events->back().actor().role(), "board");
-  EXPECT_EQ(events->back().actor().person_id(), "");  // only a gateway names a person
+  ExpectBrommasLastActor("board", "");  // only a gateway names a person
 }
 
 TEST_F(MutualTlsTest, NoClientCertificateIsRefusedAndChangesNothing) {
@@ -226,12 +231,7 @@ TEST_F(MutualTlsTest, ThroughTheGatewayAPersonActsInTheirOwnRoleAndTheLogNamesTh
   grpc::Status s = As("gateway", &ResponseService::Stub::RegisterResponse,
                       Registration("bromma-sdn", "via-console"), ctx.get());
   ASSERT_TRUE(s.ok()) << s.error_message();
-  auto events = server_.responses_module().store().ReadStream("response/ks-2019-1939/bromma-sdn");
-  ASSERT_TRUE(events.ok()) << events.status();
-  ASSERT_FALSE(events->empty());
-  EXPECT_EQ(events->back().actor().org_id(), "bromma-sdn");
-  EXPECT_EQ(events->back().actor().role(), "board");
-  EXPECT_EQ(events->back().actor().person_id(), "p-4711");
+  ExpectBrommasLastActor("board", "p-4711");
 }
 
 TEST_F(MutualTlsTest, TheGatewayActsForNoOtherOrganizationNoOperatorAndNoOneUnnamed) {

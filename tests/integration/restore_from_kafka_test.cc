@@ -57,6 +57,13 @@ class RestoreFromKafkaTest : public ::testing::Test {
                                         {Registered(org)});
                      }).ok());
   }
+  // Relays `store`'s log to the topic until its cursor is at `position`, then stops.
+  void RelayUpTo(EventStore& store, uint64_t position) {
+    auto relay = Relay::Start(&store, {.brokers = broker_->bootstrap()});
+    ASSERT_TRUE(relay.ok()) << relay.status();
+    ASSERT_TRUE(WaitFor([&] { return (*relay)->Cursor() == position; }));
+    (*relay)->Stop();
+  }
   int64_t TopicEvents() {
     auto tail = ReadTopicTail(broker_->bootstrap(), kTopic);
     EXPECT_TRUE(tail.ok()) << tail.status();
@@ -120,10 +127,7 @@ TEST_F(RestoreFromKafkaTest, AFreshStoreIsNeverPublishedOntoAnEarlierStoresTopic
   {
     auto store = Open("earlier");
     for (int i = 0; i < 3; ++i) Publish(*store, absl::StrCat("org-", i));
-    auto relay = Relay::Start(store.get(), {.brokers = broker_->bootstrap()});
-    ASSERT_TRUE(relay.ok()) << relay.status();
-    ASSERT_TRUE(WaitFor([&] { return (*relay)->Cursor() == 3; }));
-    (*relay)->Stop();
+    ASSERT_NO_FATAL_FAILURE(RelayUpTo(*store, 3));
   }
   // Started afresh: refused at start, naming the topic and the way out.
   auto fresh = Open("fresh");
@@ -166,10 +170,7 @@ TEST_F(RestoreFromKafkaTest, AnEmptyStoreWaitsUntilAnOperatorRestoresItThroughTh
   {
     auto store = Open("lost");
     for (int i = 0; i < 5; ++i) Publish(*store, absl::StrCat("org-", i));
-    auto relay = Relay::Start(store.get(), {.brokers = broker_->bootstrap()});
-    ASSERT_TRUE(relay.ok()) << relay.status();
-    ASSERT_TRUE(WaitFor([&] { return (*relay)->Cursor() == 5; }));
-    (*relay)->Stop();
+    ASSERT_NO_FATAL_FAILURE(RelayUpTo(*store, 5));
     lost_digest = store->ProjectionDigest();
   }
   auto fresh = Open("fresh");
