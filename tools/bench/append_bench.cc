@@ -21,6 +21,8 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
+#include "org_events.h"
+
 namespace {
 
 using remiss::core::EventStore;
@@ -34,17 +36,6 @@ struct Write {
 std::string Pad(uint64_t n) {
   std::string s = absl::StrCat(n);
   return std::string(12 - std::min<size_t>(12, s.size()), '0') + s;
-}
-
-remiss::v1::EventEnvelope Registered(const std::string& id) {
-  remiss::v1::EventEnvelope e;
-  e.set_partition_key(id);
-  auto* reg = e.mutable_referrals()->mutable_organization_registered();
-  reg->set_org_id(id);
-  reg->set_name("Bromma stadsdelsnämnd");
-  reg->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
-  reg->set_diary_prefix("BRO");
-  return e;
 }
 
 }  // namespace

@@ -1,5 +1,4 @@
-// The log the rebuild and relay benchmarks build: `orgs` organizations registered, then
-// updates of them round-robin, so that event i touches organization i % orgs.
+// Organization events for the benchmarks.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "remiss/v1/envelope.pb.h"
 
+// The log the rebuild and relay benchmarks build: `orgs` organizations registered, then
+// updates of them round-robin, so that event i touches organization i % orgs.
 inline remiss::v1::EventEnvelope OrgEvent(uint64_t i, uint64_t orgs) {
   remiss::v1::EventEnvelope e;
   const std::string id = absl::StrCat("org-", i % orgs);
@@ -25,5 +26,17 @@ inline remiss::v1::EventEnvelope OrgEvent(uint64_t i, uint64_t orgs) {
     u->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
     u->set_diary_prefix("SDN");
   }
+  return e;
+}
+
+// One RegisterOrganization's event, as the append and store benchmarks commit it.
+inline remiss::v1::EventEnvelope Registered(const std::string& id) {
+  remiss::v1::EventEnvelope e;
+  e.set_partition_key(id);
+  auto* reg = e.mutable_referrals()->mutable_organization_registered();
+  reg->set_org_id(id);
+  reg->set_name("Bromma stadsdelsnämnd");
+  reg->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
+  reg->set_diary_prefix("BRO");
   return e;
 }

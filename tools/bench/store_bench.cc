@@ -19,6 +19,8 @@
 #include "remiss/core/tracing.h"
 #include "remiss/referrals/projector.h"
 
+#include "org_events.h"
+
 namespace {
 
 using remiss::core::EventStore;
@@ -67,13 +69,7 @@ void BM_RegisterOrganization(benchmark::State& state) {
       meta.traceparent = span.traceparent();
     }
     auto r = fixture->store->Execute(meta, [&](remiss::core::Tx& tx) {
-      remiss::v1::EventEnvelope e;
-      e.set_partition_key(id);
-      auto* reg = e.mutable_referrals()->mutable_organization_registered();
-      reg->set_org_id(id);
-      reg->set_name("Bromma stadsdelsnämnd");
-      reg->set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
-      return tx.Append(remiss::referrals::OrganizationStream(id), 0, {std::move(e)});
+      return tx.Append(remiss::referrals::OrganizationStream(id), 0, {Registered(id)});
     });
     if (!r.ok()) state.SkipWithError("append failed");
   }
