@@ -514,7 +514,7 @@ class EventStore::Impl {
     bool needs_sync = false;       // it wrote something that must be durable before answers
     std::optional<DurableState> state;  // right after its write (none: it wrote nothing)
     bool finish_here = false;  // synced and answered by the writer (the syncer was idle)
-    absl::Time write_started;
+    absl::Time write_started;  // for the commit-time metric: from its write to its fsync
     tracing::Span span;
   };
   // Runs the fsyncs: takes every group written so far, syncs the log once for all of them,
@@ -990,9 +990,9 @@ EventStore::Impl::Written EventStore::Impl::CommitGroup(std::vector<Pending>& gr
   // With nothing else to decide and every earlier group answered, there is nothing to overlap
   // the fsync with: this thread syncs and answers itself, saving the hand-over.
   w.finish_here = NothingInFlight();
+  w.write_started = absl::Now();
   if (batch.GetWriteBatch()->Count() > 0) {
     batch.Put(meta_, kRecordedAtKey, EncodeU64(static_cast<uint64_t>(Micros(now))));
-    w.write_started = absl::Now();
     rocksdb::WriteOptions wo;
     wo.sync = w.finish_here && w.needs_sync;
     rocksdb::Status s = db_->Write(wo, batch.GetWriteBatch());
