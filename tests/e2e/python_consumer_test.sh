@@ -42,6 +42,7 @@ brokers=$(cat "$dir/kafka/bootstrap")
 start() {
   local name=$1 binary=$2 clock=${3:-2020-12-01T09:00:00+01:00}
   shift 2; shift || true
+  : >"$dir/$name.log"  # exists before the background job opens it, for the polling below
   "$binary" --listen 127.0.0.1:0 --data-dir "$dir/$name-data" --kafka-brokers "$brokers" \
     --manual-clock "$clock" "$@" >"$dir/$name.log" 2>&1 &
   pids+=($!)

@@ -21,6 +21,7 @@ command -v perf >/dev/null || { echo "profile.sh: perf is missing (apt-get insta
 
 REMISS_BUILD_DIR="$build" "$top/tools/build.sh" remissd remiss-bench-grpc >&2
 dir=$(mktemp -d /tmp/remiss-profile.XXXXXX)
+: >"$dir/remissd.log"  # exists before the background job opens it, for the polling below
 taskset -c 0 "$build/services/remissd/remissd" --listen 127.0.0.1:0 --data-dir "$dir/data" \
   >"$dir/remissd.log" 2>&1 &
 pid=$!
