@@ -20,79 +20,12 @@
 #include "rocksdb/file_system.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/wal_files.h"
+#include "tests/support/held_syncs.h"
 
 namespace remiss::core {
 namespace {
 
-// A file system whose write-ahead-log files (NNNNNN.log) hold every Sync while `hold` is set
-// (but as many as Pass lets through) and fail them with an I/O error while `fail` is set.
-class HeldSyncs final : public remiss::testing::WalFileSystem {
- public:
-  using WalFileSystem::WalFileSystem;
-  const char* Name() const override { return "HeldSyncs"; }
-
-  class File final : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> f, HeldSyncs* fs)
-        : rocksdb::FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
-      if (rocksdb::IOStatus s = fs_->Gate(); !s.ok()) return s;
-      return target()->Sync(options, dbg);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
-      if (rocksdb::IOStatus s = fs_->Gate(); !s.ok()) return s;
-      return target()->Fsync(options, dbg);
-    }
-
-   private:
-    HeldSyncs* fs_;
-  };
-
-  void Hold(bool on) {
-    absl::MutexLock lock(&mu_);
-    hold_ = on;
-  }
-  void Fail(bool on) {
-    absl::MutexLock lock(&mu_);
-    fail_ = on;
-  }
-  // Lets `n` held syncs through (the hold stays for the next ones).
-  void Pass(int n) {
-    absl::MutexLock lock(&mu_);
-    passes_ += n;
-  }
-  // Waits until `n` syncs are being held.
-  void AwaitHeldSyncs(int n) {
-    absl::MutexLock lock(&mu_);
-    auto held = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return waiting_ >= n; };
-    mu_.Await(absl::Condition(&held));
-  }
-
- protected:
-  std::unique_ptr<rocksdb::FSWritableFile> Wrap(std::unique_ptr<rocksdb::FSWritableFile> wal) override {
-    return std::make_unique<File>(std::move(wal), this);
-  }
-
- private:
-  rocksdb::IOStatus Gate() {
-    absl::MutexLock lock(&mu_);
-    ++waiting_;
-    auto open = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !hold_ || passes_ > 0; };
-    mu_.Await(absl::Condition(&open));
-    if (hold_) --passes_;
-    --waiting_;
-    if (fail_) return rocksdb::IOStatus::IOError("injected: fsync of the log failed");
-    return rocksdb::IOStatus::OK();
-  }
-
-  absl::Mutex mu_;
-  bool hold_ ABSL_GUARDED_BY(mu_) = false;
-  bool fail_ ABSL_GUARDED_BY(mu_) = false;
-  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
-  int passes_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
+using remiss::testing::HeldSyncs;
 using remiss::testing::Registered;
 
 class GroupSyncTest : public ::testing::Test {
@@ -276,6 +209,153 @@ TEST_F(GroupSyncTest, AFailedSyncIsUnavailableAndTheStoreRefusesUntilReopened) {
   ASSERT_EQ(log->size(), store->LastPosition());
   for (size_t i = 0; i < log->size(); ++i) EXPECT_EQ((*log)[i].position(), i + 1);
   EXPECT_GT(store->LastPosition(), head);
+}
+
+}  // namespace
+}  // namespace remiss::core
+
+namespace remiss::core {
+namespace {
+
+// A consumer's work that only moves its feed cursor (no command id, no event).
+EventStore::TxFn FeedProgress(uint64_t position) {
+  return [position](Tx& tx) {
+    tx.SetFeedCursor("referrals", 0, FeedCursor{static_cast<int64_t>(position), position, "inc"});
+    return absl::OkStatus();
+  };
+}
+
+// C2: after a failed fsync, a later group that only moves a feed cursor must not publish the
+// state it was written on, which holds the failed group.
+TEST_F(GroupSyncTest, AfterAFailedSyncAFeedProgressGroupPublishesNothing) {
+  std::unique_ptr<EventStore> store = Open(/*max_group=*/1);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Append(*store, "org-1", "organization/org-1", 0).ok());
+  const uint64_t head = store->LastPosition();
+
+  Answer b, c;
+  auto a = HoldBWhileCIsDecided(
+      *store, "org-5",
+      "org-2", [](Tx& tx) {
+        tx.Put("p/org-2", "registered");
+        return tx.Append("organization/org-2", 0, {Registered("org-2")});
+      }, b,
+      "", FeedProgress(7), c);
+  ASSERT_TRUE(a.ok()) << a.status();
+  fs_->Fail(true);
+  fs_->Hold(false);
+  b.done.WaitForNotification();
+  c.done.WaitForNotification();
+  fs_->Fail(false);
+  ASSERT_EQ(b.result.status().code(), absl::StatusCode::kUnavailable) << b.result.status();
+
+  // Nothing of B is seen: not in the log, not in the projections, not in the streams, and
+  // the feed cursor written on it is not published either.
+  EXPECT_EQ(store->LastPosition(), head + 1);
+  auto log = store->ReadLog(head + 2, 10);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_TRUE(log->empty()) << "the log shows an event whose fsync failed";
+  auto bytes = store->ReadLogBytes(head + 2, 10);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_TRUE(bytes->empty());
+  EXPECT_FALSE(store->GetProjection("p/org-2").has_value());
+  auto stream = store->ReadStream("organization/org-2");
+  ASSERT_TRUE(stream.ok());
+  EXPECT_TRUE(stream->empty());
+  EXPECT_FALSE(store->GetFeedCursor("referrals", 0).has_value());
+  EXPECT_FALSE(store->Poisoned().ok());
+}
+
+// C7: once an fsync failed, the watermark does not move past the failed group's time: the
+// disk may have kept it, and a consumer would take that time as complete.
+TEST_F(GroupSyncTest, AfterAFailedSyncTheWatermarkStaysBeforeTheFailedGroup) {
+  std::unique_ptr<EventStore> store = Open(/*max_group=*/1);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Append(*store, "org-1", "organization/org-1", 0).ok());
+  clock_.Advance(absl::Hours(1));
+  const absl::Time failed_at = clock_.Now();
+  fs_->Hold(true);
+  Answer b;
+  Submit(*store, "org-2", [](Tx& tx) { return tx.Append("organization/org-2", 0, {Registered("org-2")}); }, b);
+  fs_->AwaitHeldSyncs(1);
+  fs_->Fail(true);
+  fs_->Hold(false);
+  b.done.WaitForNotification();
+  fs_->Fail(false);
+  ASSERT_EQ(b.result.status().code(), absl::StatusCode::kUnavailable) << b.result.status();
+  clock_.Advance(absl::Hours(48));
+  EXPECT_LE(store->SettledUntil(), failed_at) << "the watermark passed a group that may be on disk";
+  EXPECT_LE(store->Settled().until, failed_at);
+}
+
+// C16: a refusal decided on a group whose fsync then failed is no answer: the conflict or
+// the reuse it reports may not exist once the store is reopened.
+TEST_F(GroupSyncTest, ARefusalDecidedOnAFailedGroupIsUnavailable) {
+  std::unique_ptr<EventStore> store = Open(/*max_group=*/1);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Append(*store, "org-1", "organization/org-1", 0).ok());
+  Answer b, c;
+  // C expects org-2's stream to be new; B (held, then failing) made it version 1.
+  auto a = HoldBWhileCIsDecided(
+      *store, "org-5",
+      "org-2", [](Tx& tx) { return tx.Append("organization/org-2", 0, {Registered("org-2")}); }, b,
+      "org-3", [](Tx& tx) { return tx.Append("organization/org-2", 0, {Registered("org-3")}); }, c);
+  ASSERT_TRUE(a.ok()) << a.status();
+  fs_->Fail(true);
+  fs_->Hold(false);
+  b.done.WaitForNotification();
+  c.done.WaitForNotification();
+  fs_->Fail(false);
+  EXPECT_EQ(b.result.status().code(), absl::StatusCode::kUnavailable) << b.result.status();
+  EXPECT_EQ(c.result.status().code(), absl::StatusCode::kUnavailable)
+      << "a conflict with a group whose fsync failed was answered as definitive: " << c.result.status();
+}
+
+// C21: a group the writer syncs itself (nothing else in flight) whose synced write fails
+// poisons the store like a failed fsync on the syncer: nothing is decided on it after.
+TEST_F(GroupSyncTest, AFailedSyncedWriteByTheWriterPoisonsTheStore) {
+  std::unique_ptr<EventStore> store = Open(/*max_group=*/1);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Append(*store, "org-1", "organization/org-1", 0).ok());
+  fs_->Fail(true);
+  auto failed = Append(*store, "org-2", "organization/org-2", 0);
+  fs_->Fail(false);
+  ASSERT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
+  EXPECT_FALSE(store->Poisoned().ok());
+  // Its write may be in memory (and on the disk): nothing may be decided on it.
+  auto next = Append(*store, "org-2", "organization/org-2", 0);
+  EXPECT_EQ(next.status().code(), absl::StatusCode::kUnavailable)
+      << "a command was decided on a group whose synced write failed: " << next.status();
+  EXPECT_FALSE(store->GetProjection("p/org-2").has_value());
+}
+
+// C15: while an fsync stalls, the writer decides a bounded number of groups ahead of it, not
+// every queued command (all of which a failure would then turn into UNAVAILABLE).
+TEST_F(GroupSyncTest, AStalledSyncBoundsTheGroupsWrittenAheadOfIt) {
+  std::unique_ptr<EventStore> store = Open(/*max_group=*/1);
+  ASSERT_NE(store, nullptr);
+  fs_->Hold(true);
+  std::atomic<int> decided{0};
+  constexpr int kCommands = 200;
+  std::vector<std::unique_ptr<Answer>> answers;
+  for (int i = 0; i < kCommands; ++i) {
+    answers.push_back(std::make_unique<Answer>());
+    const std::string id = "org-" + std::to_string(i);
+    Submit(*store, id, [&decided, id](Tx& tx) {
+      ++decided;
+      return tx.Append("organization/" + id, 0, {Registered(id)});
+    }, *answers.back());
+  }
+  fs_->AwaitHeldSyncs(1);  // the syncer's, for the first group
+  // Give an unbounded writer every chance to decide the rest.
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_LT(decided.load(), 40) << "the writer decided " << decided.load()
+                                << " commands ahead of a stalled fsync";
+  fs_->Hold(false);
+  for (auto& a : answers) a->done.WaitForNotification();
+  for (auto& a : answers) EXPECT_TRUE(a->result.ok()) << a->result.status();
+  EXPECT_EQ(decided.load(), kCommands);
+  EXPECT_EQ(store->LastPosition(), static_cast<uint64_t>(kCommands));
 }
 
 }  // namespace

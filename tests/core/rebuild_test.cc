@@ -25,6 +25,7 @@ class SlowCountingProjector : public Projector {
   absl::Status Apply(const EventEnvelope& e, ProjectionTx& tx) override {
     ++applied;
     if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
+    if (!mode.empty()) tx.Put("mode", mode);
     for (const std::string key : {absl::StrCat("count/", e.stream_id()), std::string("total")}) {
       auto v = tx.Get(key);
       tx.Put(key, EncodeU64((v ? DecodeU64(*v) : 0) + 1));
@@ -33,6 +34,7 @@ class SlowCountingProjector : public Projector {
   }
   std::atomic<uint64_t> applied{0};
   absl::Duration delay = absl::ZeroDuration();
+  std::string mode;  // when set, kept under "mode" (to tell which fold made the projections)
 };
 
 // Keeps a count per stream, an index of each stream's last three positions (found by a scan,
@@ -71,7 +73,7 @@ class RebuildTest : public ::testing::Test {
   void Reopen() {
     store_.reset();
     auto s = EventStore::Open({.path = dir_.Sub("store"), .source = "referrals", .clock = &clock_,
-                               .projector = &projector_, .sync = false,
+                               .projector = &projector_, .sync = sync_,
                                .rebuild_chunk_events = 2048});
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
@@ -96,6 +98,9 @@ class RebuildTest : public ::testing::Test {
   remiss::testing::TempDir dir_;
   ManualClock clock_{absl::FromCivil(absl::CivilSecond(2021, 2, 1, 9, 0, 0), absl::UTCTimeZone())};
   SlowCountingProjector projector_;
+  // Synced as in production (C17: with sync off a swap was never published, and the tests
+  // compared the old projections with themselves).
+  bool sync_ = true;
   std::unique_ptr<EventStore> store_;
 };
 
@@ -144,6 +149,43 @@ TEST_F(RebuildTest, ARebuildStoppedMidWayResumesWhereItWasAtTheNextOpen) {
   EXPECT_EQ(Total(), 30'000u);
 }
 
+// C3: a stop during the final fold (on the writer) does not swap in what was folded so far;
+// the old projections stay in use, and the rebuild resumes at the next open.
+TEST_F(RebuildTest, AStopDuringTheFinalFoldSwapsNothingIn) {
+  Record(3'000, "org-");  // less than the tail folded on the writer: all of it is the final fold
+  const Digest live = store_->ProjectionDigest();
+  projector_.applied = 0;
+  projector_.delay = absl::Microseconds(300);
+  ASSERT_TRUE(store_->StartRebuild().ok());
+  while (projector_.applied.load() < 100) absl::SleepFor(absl::Milliseconds(2));
+  store_.reset();  // stops the fold at its next chunk
+  projector_.delay = absl::ZeroDuration();
+  projector_.mode = "";
+  clock_.Advance(absl::Seconds(1));
+  auto s = EventStore::Open({.path = dir_.Sub("store"), .source = "referrals", .clock = &clock_,
+                             .projector = &projector_, .sync = sync_, .rebuild_chunk_events = 2048});
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = std::move(*s);
+  EXPECT_EQ(Total(), 3'000u) << "a partly folded shadow was swapped in";
+  auto rebuilt = store_->RebuildProjections();
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->sha256, live.sha256);
+  EXPECT_EQ(Total(), 3'000u);
+}
+
+// C17: with sync off (tests of speed), a rebuild's swap is seen at once all the same.
+TEST_F(RebuildTest, TheSwapIsSeenWithSyncOff) {
+  sync_ = false;
+  Reopen();
+  projector_.mode = "live";
+  Record(500, "org-");
+  ASSERT_EQ(store_->GetProjection("mode"), "live");
+  projector_.mode = "rebuilt";
+  auto rebuilt = store_->RebuildProjections();
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(store_->GetProjection("mode"), "rebuilt") << "readers still see the projections swapped out";
+}
+
 // A fold whose memory holds a handful of rows: chunks are written early and its cache is
 // dropped again and again, while the projector reads, scans and deletes rows of earlier
 // chunks; the rebuilt projections are still the live ones, byte for byte.
@@ -154,7 +196,7 @@ TEST(RebuildInLittleMemoryTest, GivesTheLiveDigestWithScansAndDeletesAcrossChunk
   for (size_t memory : {size_t{1} << 10, size_t{64} << 20}) {
     SCOPED_TRACE(memory);
     auto store = EventStore::Open({.path = dir.Sub(absl::StrCat("store-", memory)), .source = "referrals",
-                                   .clock = &clock, .projector = &projector, .sync = false,
+                                   .clock = &clock, .projector = &projector,
                                    .rebuild_chunk_events = 100, .rebuild_memory_bytes = memory});
     ASSERT_TRUE(store.ok()) << store.status();
     for (int i = 0; i < 2000; i += 50) {
@@ -188,7 +230,7 @@ TEST(RebuildOfADamagedLogTest, FailsNamingTheEventAndKeepsTheProjections) {
   const std::string path = dir.Sub("store");
   auto open = [&] {
     return EventStore::Open({.path = path, .source = "referrals", .clock = &clock,
-                             .projector = &projector, .sync = false, .rebuild_chunk_events = 64});
+                             .projector = &projector, .rebuild_chunk_events = 64});
   };
   Digest live;
   {

@@ -50,6 +50,7 @@ absl::Status FeedConsumer::Consume(const std::vector<FeedEvent>& batch) {
         consumed.set_offset(event.offset);
         consumed.set_position(e.position());
         consumed.set_incarnation(e.incarnation());
+        consumed.set_feed_kind(kind_);
         tx.SetConsumed(&consumed);
         // A consumer span, child of the producer's (Kafka header) or the event's own context;
         // what the consumer records in reaction carries it.
@@ -100,6 +101,7 @@ absl::Status FeedConsumer::Run(Feed& feed) {
     if (!written) {
       if (absl::Status s = store_->PutMeta(kKindKey, kind); !s.ok()) return s;
     }
+    kind_ = kind;
   }
   feeds_.push_back(&feed);
   return feed.Start(

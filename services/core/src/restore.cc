@@ -35,6 +35,12 @@ absl::StatusOr<RestoreSummary> RestoreAndSay(EventStore* store, const std::strin
 }  // namespace
 
 absl::StatusOr<RestoreSummary> RestoreFromKafka(EventStore* store, const std::string& brokers) {
+  if (store->ImportUnfinished()) {
+    // A restore cut short (a crash, a kill): what it imported is thrown away and it starts over.
+    LogMessage(store->source(), "restore_resumed",
+               "the store holds a restore that was cut short: it is discarded and done again");
+    if (absl::Status s = store->DiscardImport(); !s.ok()) return s;
+  }
   if (store->LastPosition() != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the ", store->source(), " store holds ", store->LastPosition(),
@@ -85,6 +91,12 @@ absl::StatusOr<RestoreSummary> RestoreFromKafka(EventStore* store, const std::st
 }
 
 absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
+  if (store->ImportUnfinished() && !settings.restore_from_kafka) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ", store->source(), " store holds a restore from Kafka that was cut short (it "
+        "stopped before its end): it does not serve like this. Start again with "
+        "--restore-from-kafka to finish the restore"));
+  }
   if (settings.kafka_brokers.empty() || store->LastPosition() != 0) return absl::OkStatus();
   const std::string topic = TopicFor(store->source());
   if (settings.restore_from_kafka) {

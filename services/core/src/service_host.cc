@@ -558,6 +558,10 @@ void ServiceHost::Watch() {
     bool all_ok = true;
     for (size_t i = 0; i < modules_.size(); ++i) {
       std::string problem;
+      if (absl::Status p = modules_[i].store->Poisoned(); !p.ok()) {
+        problem = absl::StrCat("its store is poisoned (", p.message(),
+                               "): it refuses commands until the service is restarted");
+      }
       for (const Feed* feed : modules_[i].feeds) {
         if (absl::Status s = feed->status(); !s.ok()) problem = absl::StrCat("a feed stopped: ", s.ToString());
         for (const ParkedEvent& p : feed->Parked()) {
@@ -592,6 +596,10 @@ void ServiceHost::ExportMetrics() {
     const uint64_t head = m.store->LastPosition();
     SetGauge("remiss_log_position", "The last position of the store's event log", store,
              static_cast<double>(head));
+    SetGauge("remiss_store_poisoned",
+             "1 while the store is poisoned (a failed fsync or a RocksDB background error): it "
+             "refuses commands until the service is restarted",
+             store, m.store->Poisoned().ok() ? 0.0 : 1.0);
     if (m.relay != nullptr) {
       const uint64_t cursor = m.relay->Cursor();
       SetGauge("remiss_relay_cursor", "The highest position Kafka confirmed, contiguously", store,

@@ -4,14 +4,17 @@
 // Every change goes through a single writer thread. Callers submit a transaction function;
 // the writer runs the queued functions one after another against a view that sees what the
 // earlier ones in the same group staged, then writes the whole group in ONE WriteBatch
-// (group commit). A second thread, the syncer, fsyncs the log (once for every group written
-// since its last fsync) and only then publishes the group to readers and replies, while the
-// writer already decides the next group on the one being synced. Positions are therefore
-// gap-free and in commit order, and nobody sees or hears of a group before it is durable.
+// (group commit), without a sync. The writer decides the next group on the one just
+// written; a second thread, the syncer, fsyncs the log once for every group written since
+// its last fsync. One rule decides what anyone but the writer sees (DESIGN.md, "One rule
+// for what may be seen"): a group is published to readers and its callers answered only
+// when it and every group before it is durable and the store is not poisoned. Positions are
+// gap-free and in commit order.
 // An EventStore is thread-safe; a Tx is used only inside its function.
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -188,7 +191,10 @@ class EventStore {
   EventStore& operator=(const EventStore&) = delete;
 
   // Queues `fn`; `done` runs on the writer or the syncer thread once the group is durable
-  // (or failed).
+  // and published (or failed). A consumer's group that only moves feed cursors is answered
+  // as soon as it is written (a crash loses it whole, and the consumer takes the same events
+  // again); readers still see it only once it is durable.
+  // UNAVAILABLE, unexecuted, while the store is poisoned or holds a restore cut short.
   // With a command_id seen before, `fn` does not run and `done` gets the first result (or
   // ALREADY_EXISTS for other content). RESOURCE_EXHAUSTED when the queue is full;
   // DEADLINE_EXCEEDED, unexecuted, when meta.deadline passes while it waits.
@@ -202,10 +208,11 @@ class EventStore {
   // over by a restore from Kafka; on every event it records (EventEnvelope.incarnation).
   const std::string& incarnation() const;
 
-  // The last committed position (0: empty log).
+  // The last published position (0: empty log): durable, as everything readers see.
   [[nodiscard]] uint64_t LastPosition() const;
-  // Every event recorded (recorded_at) before this instant is committed: the clock's now
-  // while no group is being committed, else the time of the group under way. Never goes
+  // Every event recorded (recorded_at) before this instant is published: the clock's now
+  // while no group is being committed, else the time of the oldest group under way; once
+  // the store is poisoned, the time of the first group not published, for good. Never goes
   // back, and no later group is recorded before it: recorded_at is max(clock, last group's
   // time, any SettledUntil handed out), kept across restarts.
   [[nodiscard]] absl::Time SettledUntil() const;
@@ -218,9 +225,9 @@ class EventStore {
   [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadLog(uint64_t from,
                                                                                size_t max) const;
   // The same as stored bytes (each an EventEnvelope), unparsed: (position, bytes). What the
-  // relay publishes as it is.
+  // relay publishes as it is. At most `max` events and, beyond the first, `max_bytes` bytes.
   [[nodiscard]] absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ReadLogBytes(
-      uint64_t from, size_t max) const;
+      uint64_t from, size_t max, size_t max_bytes = SIZE_MAX) const;
   // Committed events of one stream, in version order.
   [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadStream(
       absl::string_view stream_id) const;
@@ -237,8 +244,15 @@ class EventStore {
   // Every stored feed cursor as (source, partition, cursor).
   [[nodiscard]] std::vector<std::tuple<std::string, int32_t, FeedCursor>> FeedCursors() const;
 
-  // Small durable values outside transactions (the relay's cursor).
+  // OK, or why the store is poisoned: an fsync or a synced write failed, or RocksDB stopped
+  // on a background error. A poisoned store publishes nothing more and refuses commands
+  // with UNAVAILABLE until it is opened again (which reads what the disk kept).
+  [[nodiscard]] absl::Status Poisoned() const;
+
+  // Small values outside transactions (the relay's cursor), written without a sync of
+  // their own. GetMeta takes a failed read as absent (and logs it); ReadMeta says it failed.
   [[nodiscard]] std::optional<std::string> GetMeta(absl::string_view key) const;
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> ReadMeta(absl::string_view key) const;
   [[nodiscard]] absl::Status PutMeta(absl::string_view key, absl::string_view value);
 
   // Command records kept now (each expires command_retention after it was recorded and is
@@ -257,7 +271,9 @@ class EventStore {
   [[nodiscard]] absl::StatusOr<Digest> RebuildProjections();
 
   // Restoring a lost store from the events it published (restore.h), into a store that has
-  // recorded nothing and that nothing else uses yet. ImportEvents puts events back at their
+  // recorded nothing and that nothing else uses yet. The first ImportEvents marks the store
+  // as being restored (durably) and FinishImport removes the mark last: a store opened with
+  // the mark refuses to serve (ImportUnfinished). ImportEvents puts events back at their
   // positions: the same position again with the same content counts in `duplicates`, with
   // other content it is an error naming the position. FinishImport then checks that the
   // positions run from 1 with no gap and come from one incarnation (which the store takes
@@ -267,6 +283,10 @@ class EventStore {
   [[nodiscard]] absl::Status ImportEvents(const std::vector<remiss::v1::EventEnvelope>& events,
                                           uint64_t* duplicates);
   [[nodiscard]] absl::StatusOr<ImportResult> FinishImport();
+  // Whether the store holds an import that did not finish (a restore cut short): it then
+  // refuses commands and must not serve; DiscardImport empties it for a new import.
+  [[nodiscard]] bool ImportUnfinished() const;
+  [[nodiscard]] absl::Status DiscardImport();
 
  private:
   class Impl;

@@ -116,6 +116,7 @@ class FeedConsumer {
   EventStore* store_;
   Apply apply_;
   std::vector<Feed*> feeds_;  // set by Run
+  std::string kind_;          // the feeds' kind (Feed::kind), set by Run; kept on what they apply
 };
 
 }  // namespace remiss::core

@@ -323,6 +323,12 @@ class LogReader {
   std::thread thread_;
 };
 
+// A fold stopped before its end: not a result anyone may swap in.
+absl::Status Stopped(uint64_t folded) {
+  return absl::CancelledError(absl::StrCat(
+      "the fold was stopped at position ", folded, "; it resumes from there at the next start"));
+}
+
 }  // namespace
 
 absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from, uint64_t to, bool sync,
@@ -355,7 +361,7 @@ absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from, uint64
       folded = read->first + i;
       if (++in_chunk >= target.chunk_events || tx.bytes() >= target.memory_bytes) {
         REMISS_RETURN_IF_ERROR(commit());
-        if (progress && !progress(folded)) return folded;
+        if (progress && !progress(folded) && folded < to) return Stopped(folded);
       }
     }
     REMISS_RETURN_IF_ERROR(read->status);
@@ -365,7 +371,7 @@ absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from, uint64
   }
   if (in_chunk > 0) {
     REMISS_RETURN_IF_ERROR(commit());
-    if (progress && !progress(folded)) return folded;
+    if (progress && !progress(folded) && folded < to) return Stopped(folded);
   }
   if (folded < to) {
     return absl::DataLossError(absl::StrCat("the log ends at position ", folded, ", not ", to));

@@ -32,9 +32,9 @@ struct FoldTarget {
 };
 
 // Folds the events at positions from..to (inclusive) into `target`. `progress` is called
-// after each chunk with the last position folded; returning false stops the fold (then the
-// result is the last position committed). `sync` fsyncs every chunk. Returns the last
-// position folded.
+// after each chunk with the last position folded; returning false stops the fold: the result
+// is then CANCELLED (unless the fold was complete), and what was committed stays, to resume
+// from. `sync` fsyncs every chunk. Returns the last position folded.
 [[nodiscard]] absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from,
                                               uint64_t to, bool sync,
                                               const std::function<bool(uint64_t)>& progress);

@@ -1,0 +1,139 @@
+// The syncer thread and the one rule for what may be seen.
+//
+// The writer may decide a group on one written but not yet synced. Nothing outside the
+// writer sees a group until it and every group before it is durable and the store is not
+// poisoned: MaySee decides that, and Finish (the only place that publishes a state, a
+// position or a definitive answer) asks it for every group, whichever thread finishes it.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/log.h"
+#include "remiss/core/metrics.h"
+#include "store_impl.h"
+
+namespace remiss::core {
+
+using namespace internal;
+
+absl::Status EventStore::Impl::Poisoned() const {
+  absl::MutexLock lock(&poison_mu_);
+  return poisoned_;
+}
+
+void EventStore::Impl::Poison(const absl::Status& why) {
+  {
+    absl::MutexLock lock(&poison_mu_);
+    if (!poisoned_.ok()) return;
+    poisoned_ = why;
+  }
+  LogMessage(options_.source, "store_poisoned",
+             absl::StrCat(why.message(), "; it publishes nothing more and refuses commands "
+                                         "until it is opened again"));
+}
+
+absl::Status EventStore::Impl::MaySee(const absl::Status& synced) const {
+  // Groups are finished in the order they were written, and a failed fsync poisons the store
+  // before any group it covered is finished: so "this group's sync was good and the store
+  // is not poisoned" is "it and every group before it are durable".
+  if (!synced.ok()) return synced;
+  if (absl::Status poisoned = Poisoned(); !poisoned.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the ", options_.source, " store is poisoned (", poisoned.message(),
+        "): what this command saw or did may not be on the disk; nothing of it is kept as "
+        "answered. Retry once the service has been restarted"));
+  }
+  return absl::OkStatus();
+}
+
+void EventStore::Impl::SyncerLoop() {
+  while (true) {
+    std::deque<Written> batch;
+    {
+      absl::MutexLock lock(&sync_mu_);
+      sync_mu_.Await(absl::Condition(
+          +[](Impl* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->sync_mu_) {
+            return self->writer_done_ || !self->written_.empty();
+          },
+          this));
+      if (written_.empty()) return;  // the writer has stopped and everything is answered
+      batch.swap(written_);
+      syncing_ = true;
+    }
+    // One fsync for every group written since the last: the log is one file written in order.
+    // After a failed one, none: what was written after the last good fsync may never reach
+    // the disk (a later fsync may succeed without it), and later groups were decided on it.
+    absl::Status synced = Poisoned();
+    if (synced.ok() &&
+        std::any_of(batch.begin(), batch.end(), [](const Written& w) { return w.needs_sync; })) {
+      rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+      if (!s.ok()) {
+        synced = absl::UnavailableError(absl::StrCat(
+            "the ", options_.source, " store could not make its log durable (", s.ToString(),
+            "); restart the service: commands are refused until then"));
+        Poison(synced);
+      }
+    }
+    for (Written& w : batch) Finish(w, synced);
+    absl::MutexLock lock(&sync_mu_);
+    syncing_ = false;
+  }
+}
+
+void EventStore::Impl::Finish(Written& w, const absl::Status& synced) {
+  const absl::Status seen = MaySee(synced);
+  if (seen.ok()) {
+    if (w.state) {
+      absl::MutexLock lock(&durable_mu_);
+      durable_ = std::move(*w.state);
+    }
+    if (w.next != w.first) {
+      absl::MutexLock lock(&position_mu_);
+      last_position_.store(w.next - 1);
+    }
+    if (w.state) {
+      metrics::GroupCommitted(options_.source, w.group.size(), absl::Now() - w.write_started);
+    }
+  } else {
+    // Nothing decided on this group is definitive: its successes may be lost, and its
+    // refusals (ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION) may rest on a lost group.
+    for (auto& r : w.results) r = seen;
+    w.span.SetError(seen.message());
+  }
+  w.span.End();
+  {
+    absl::MutexLock lock(&queue_mu_);
+    // Once a group is not published, nothing recorded from its time on is settled in this
+    // run: the disk may have kept it, so a consumer must not take its time as complete.
+    if (!seen.ok() && !settled_frozen_) settled_frozen_ = unsettled_.front();
+    unsettled_.pop_front();
+  }
+  if (w.answered) return;
+  for (size_t i = 0; i < w.group.size(); ++i) w.group[i].done(std::move(w.results[i]));
+}
+
+EventStore::Impl::DurableState EventStore::Impl::StateNow(uint64_t position) const {
+  return {std::shared_ptr<const rocksdb::Snapshot>(
+              db_->GetSnapshot(),
+              [db = db_](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); }),
+          active(), position};
+}
+
+EventStore::Impl::DurableRead::DurableRead(const Impl* store) {
+  {
+    absl::MutexLock lock(&store->durable_mu_);
+    state = store->durable_;
+  }
+  options.snapshot = state.snapshot.get();
+}
+
+absl::Time EventStore::Impl::SettledUntil() {
+  absl::MutexLock lock(&queue_mu_);
+  if (settled_frozen_) return *settled_frozen_;
+  if (!unsettled_.empty()) return unsettled_.front();
+  // While idle: now, but never before the last group (the clock may have stepped back);
+  // the next group is recorded at or after whatever this hands out.
+  settled_high_ = std::max({settled_high_, options_.clock->Now(), last_group_time_});
+  return settled_high_;
+}
+
+}  // namespace remiss::core
