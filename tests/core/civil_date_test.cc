@@ -1,4 +1,4 @@
-#include "remiss/core/civil_date.h"
+#include "remiss/core/base/civil_date.h"
 
 #include <gtest/gtest.h>
 

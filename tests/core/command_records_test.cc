@@ -9,8 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "remiss/core/byte_budget.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/base/byte_budget.h"
+#include "remiss/core/store/event_store.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 

@@ -1,4 +1,4 @@
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/keys.h"
+#include "remiss/core/base/keys.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 

@@ -8,10 +8,10 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/feed.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/local_feed.h"
-#include "remiss/core/service_host.h"
+#include "remiss/core/feeds/feed.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/feeds/local_feed.h"
+#include "remiss/core/server/service_host.h"
 #include "remiss/v1/admin.grpc.pb.h"
 #include "tests/support/health.h"
 #include "tests/support/referrals_events.h"

@@ -1,12 +1,12 @@
-#include "remiss/core/feed.h"
+#include "remiss/core/feeds/feed.h"
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "remiss/core/kafka_feed.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/local_feed.h"
+#include "remiss/core/kafka/kafka_feed.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/feeds/local_feed.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 

@@ -15,7 +15,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "tests/support/referrals_events.h"

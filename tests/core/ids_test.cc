@@ -1,11 +1,11 @@
 // The one derivation of a round's id from its case number, and the diary number rules every
 // domain uses (core/ids.h, core/validation.h).
-#include "remiss/core/ids.h"
+#include "remiss/core/base/ids.h"
 
 #include <gtest/gtest.h>
 
-#include "remiss/core/limits.h"
-#include "remiss/core/validation.h"
+#include "remiss/core/base/limits.h"
+#include "remiss/core/base/validation.h"
 
 namespace remiss::core {
 namespace {

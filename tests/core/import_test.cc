@@ -3,9 +3,9 @@
 // back the feed cursors with the kind of feed whose offsets they are.
 #include <gtest/gtest.h>
 
-#include "remiss/core/event_store.h"
-#include "remiss/core/module_settings.h"
-#include "remiss/core/restore.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/server/module_settings.h"
+#include "remiss/core/server/prepare_store.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/versions_projector.h"
@@ -114,6 +114,27 @@ TEST_F(ImportTest, RestoredFeedCursorsKeepTheirFeedsKind) {
   ASSERT_TRUE(cursor.has_value());
   EXPECT_EQ(cursor->offset, 104);
   EXPECT_EQ(cursor->position, 5u);
+}
+
+}  // namespace
+}  // namespace remiss::core
+
+namespace remiss::core {
+namespace {
+
+// C13: an empty store whose broker does not answer does not start fresh (it could never
+// publish on a topic that holds an earlier store's events): it asks again, then refuses.
+TEST(PrepareStoreTest, AnEmptyStoreWithASilentBrokerRefusesToStartFresh) {
+  remiss::testing::TempDir dir;
+  ManualClock clock(absl::FromUnixSeconds(1612137600));
+  auto store = EventStore::Open({.path = dir.Sub("store"), .source = "referrals", .clock = &clock});
+  ASSERT_TRUE(store.ok()) << store.status();
+  ModuleSettings settings;
+  settings.kafka_brokers = "127.0.0.1:9";  // discard: nothing answers there
+  settings.topic_check_budget = absl::Seconds(2);
+  absl::Status started = PrepareStore(store->get(), settings);
+  EXPECT_EQ(started.code(), absl::StatusCode::kUnavailable) << started;
+  EXPECT_NE(started.message().find("does not start fresh"), std::string::npos) << started;
 }
 
 }  // namespace

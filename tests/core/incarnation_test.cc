@@ -10,8 +10,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/feed.h"
-#include "remiss/core/local_feed.h"
+#include "remiss/core/feeds/feed.h"
+#include "remiss/core/feeds/local_feed.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/versions_projector.h"

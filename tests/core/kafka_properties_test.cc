@@ -1,5 +1,5 @@
 // --kafka-properties: a librdkafka properties file with the Kafka clients' security settings.
-#include "remiss/core/kafka_properties.h"
+#include "remiss/core/kafka/kafka_properties.h"
 
 #include <gtest/gtest.h>
 

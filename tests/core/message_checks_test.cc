@@ -1,6 +1,6 @@
 // Text hygiene and count caps for every command's request, checked by walking the message:
 // what a hostile or broken client sends is refused naming the field, and quoted escaped.
-#include "remiss/core/message_checks.h"
+#include "remiss/core/base/message_checks.h"
 
 #include <gtest/gtest.h>
 

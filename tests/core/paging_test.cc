@@ -1,7 +1,7 @@
 // The one paging mechanism every List query uses: page_size and page_token are checked the
 // same way, pages walk a key range once each in key order, and no page examines more than
 // its budget of entries, however few of them are rows.
-#include "remiss/core/paging.h"
+#include "remiss/core/server/paging.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <memory>
 
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "tests/support/temp_dir.h"

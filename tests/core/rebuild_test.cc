@@ -6,10 +6,10 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/keys.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/base/keys.h"
 #include "tests/support/referrals_events.h"
-#include "remiss/core/validation.h"
+#include "remiss/core/base/validation.h"
 #include "tests/support/temp_dir.h"
 #include "rocksdb/db.h"
 

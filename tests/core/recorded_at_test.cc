@@ -3,10 +3,10 @@
 // also across a restart, so no event lands behind a watermark that was published.
 #include <gtest/gtest.h>
 
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 
 #include "absl/time/clock.h"
-#include "remiss/core/timestamps.h"
+#include "remiss/core/base/timestamps.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {

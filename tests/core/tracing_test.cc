@@ -1,4 +1,4 @@
-#include "remiss/core/tracing.h"
+#include "remiss/core/telemetry/tracing.h"
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/feed.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
 #include "tests/support/referrals_events.h"
 #include "tests/support/temp_dir.h"
 

@@ -8,7 +8,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "remiss/core/civil_date.h"
+#include "remiss/core/base/civil_date.h"
 
 namespace remiss::deadlines {
 namespace {

@@ -22,7 +22,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "remiss/core/civil_date.h"
+#include "remiss/core/base/civil_date.h"
 #include "tests/support/domain_assertions.h"
 
 namespace remiss::deadlines {

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/notification.h"
-#include "remiss/core/local_feed.h"
-#include "remiss/core/service_host.h"
+#include "remiss/core/feeds/local_feed.h"
+#include "remiss/core/server/service_host.h"
 #include "remiss/deadlines/module.h"
 #include "remiss/v1/deadlines.grpc.pb.h"
 #include "tests/support/paging.h"

@@ -20,8 +20,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "remiss/core/clock.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/base/clock.h"
+#include "remiss/core/store/event_store.h"
 
 extern char** environ;
 

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "remiss/core/caller.h"
-#include "remiss/core/policy.h"
+#include "remiss/core/server/caller.h"
+#include "remiss/core/server/policy.h"
 #include "remiss/v1/responses.pb.h"
 
 // Quiet: protobuf logs every string field with invalid UTF-8 it refuses to parse.

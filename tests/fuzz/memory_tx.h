@@ -5,7 +5,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 
 namespace remiss::fuzz {
 

@@ -4,9 +4,9 @@
 // GetPositions instead of retrying silently.
 #include <gtest/gtest.h>
 
-#include "remiss/core/byte_budget.h"
-#include "remiss/core/kafka.h"
-#include "remiss/core/keys.h"
+#include "remiss/core/base/byte_budget.h"
+#include "remiss/core/kafka/kafka.h"
+#include "remiss/core/base/keys.h"
 #include "remiss/v1/envelope.pb.h"
 #include "tests/integration/kafka_broker.h"
 #include "tests/support/health.h"

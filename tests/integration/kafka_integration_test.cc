@@ -24,12 +24,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "kafka_broker.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/feed.h"
-#include "remiss/core/kafka.h"
-#include "remiss/core/kafka_feed.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/relay.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
+#include "remiss/core/kafka/kafka.h"
+#include "remiss/core/kafka/kafka_feed.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/kafka/relay.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {

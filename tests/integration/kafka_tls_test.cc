@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "kafka_broker.h"
-#include "remiss/core/kafka_properties.h"
+#include "remiss/core/kafka/kafka_properties.h"
 #include "remiss/v1/envelope.pb.h"
 #include "tests/support/remiss_server.h"
 #include "tests/support/temp_dir.h"

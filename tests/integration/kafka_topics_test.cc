@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/kafka.h"
-#include "remiss/core/keys.h"
+#include "remiss/core/kafka/kafka.h"
+#include "remiss/core/base/keys.h"
 
 namespace remiss::core {
 namespace {

@@ -20,11 +20,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "kafka_broker.h"
-#include "remiss/core/clock.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/feed.h"
-#include "remiss/core/kafka_feed.h"
-#include "remiss/core/relay.h"
+#include "remiss/core/base/clock.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
+#include "remiss/core/kafka/kafka_feed.h"
+#include "remiss/core/kafka/relay.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <set>
 
-#include "remiss/core/policy.h"
+#include "remiss/core/server/policy.h"
 #include "remiss/deadlines/policy.h"
 #include "remiss/followup/policy.h"
 #include "remiss/referrals/policy.h"

@@ -3,8 +3,8 @@
 // setting, commands are still recorded, and the relay publishes once the topic is fixed.
 #include <gtest/gtest.h>
 
-#include "remiss/core/kafka.h"
-#include "remiss/core/keys.h"
+#include "remiss/core/kafka/kafka.h"
+#include "remiss/core/base/keys.h"
 #include "tests/integration/kafka_broker.h"
 #include "tests/support/health.h"
 #include "tests/support/remiss_server.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "remiss/core/feed.h"
+#include "remiss/core/feeds/feed.h"
 
 namespace remiss::testing {
 

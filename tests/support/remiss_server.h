@@ -11,10 +11,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/clock.h"
-#include "remiss/core/kafka_feed.h"
-#include "remiss/core/local_feed.h"
-#include "remiss/core/service_host.h"
+#include "remiss/core/base/clock.h"
+#include "remiss/core/kafka/kafka_feed.h"
+#include "remiss/core/feeds/local_feed.h"
+#include "remiss/core/server/service_host.h"
 #include "remiss/referrals/module.h"
 #include "remiss/responses/module.h"
 #include "remiss/v1/admin.grpc.pb.h"

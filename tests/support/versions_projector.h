@@ -3,7 +3,7 @@
 #pragma once
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 
 namespace remiss::testing {
 

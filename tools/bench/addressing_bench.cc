@@ -18,8 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "remiss/core/clock.h"
-#include "remiss/core/service_host.h"
+#include "remiss/core/base/clock.h"
+#include "remiss/core/server/service_host.h"
 #include "remiss/referrals/module.h"
 #include "remiss/v1/referrals.grpc.pb.h"
 

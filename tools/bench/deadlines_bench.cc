@@ -11,8 +11,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/feed.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
 #include "remiss/deadlines/projector.h"
 #include "remiss/deadlines/reactions.h"
 #include "remiss/deadlines/scheduler.h"

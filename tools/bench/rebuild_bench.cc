@@ -22,7 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "remiss/referrals/projector.h"
 #include "rocksdb/db.h"
 #include "org_events.h"

@@ -17,11 +17,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/kafka.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/restore.h"
-#include "remiss/core/relay.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/kafka/kafka.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/kafka/restore.h"
+#include "remiss/core/kafka/relay.h"
 #include "rocksdb/db.h"
 #include "org_events.h"
 

@@ -15,8 +15,8 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/tracing.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/telemetry/tracing.h"
 #include "remiss/referrals/projector.h"
 
 #include "org_events.h"

@@ -19,7 +19,7 @@
 #include "pages.h"
 #include "remiss/console/console.h"
 #include "remiss/console/pdf.h"
-#include "remiss/core/auth_gate.h"
+#include "remiss/core/server/auth_gate.h"
 #include "views.h"
 
 namespace remiss::console {

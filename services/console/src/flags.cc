@@ -1,7 +1,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "remiss/console/console.h"
-#include "remiss/core/flag_reader.h"
+#include "remiss/core/server/flag_reader.h"
 
 namespace remiss::console {
 

@@ -1,7 +1,7 @@
 // remiss-deadlines: the deadlines service alone, following the responses service over
 // Kafka (so --kafka-brokers is required).
-#include "remiss/core/kafka_feed.h"
-#include "remiss/core/server_main.h"
+#include "remiss/core/kafka/kafka_feed.h"
+#include "remiss/core/server/server_main.h"
 #include "remiss/deadlines/module.h"
 
 int main(int argc, char** argv) {

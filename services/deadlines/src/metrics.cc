@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include "remiss/core/metrics.h"
+#include "remiss/core/telemetry/metrics.h"
 #include "remiss/v1/deadlines.pb.h"
 
 namespace remiss::deadlines {

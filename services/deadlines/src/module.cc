@@ -1,6 +1,6 @@
 #include "remiss/deadlines/module.h"
 
-#include "remiss/core/restore.h"
+#include "remiss/core/server/prepare_store.h"
 
 #include "remiss/deadlines/metrics.h"
 #include "remiss/deadlines/policy.h"

@@ -3,9 +3,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "remiss/core/civil_date.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/projection.h"
+#include "remiss/core/base/civil_date.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/store/projection.h"
 
 namespace remiss::deadlines {
 namespace {

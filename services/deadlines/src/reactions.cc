@@ -5,11 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
-#include "remiss/core/civil_date.h"
-#include "remiss/core/log.h"
-#include "remiss/core/projection.h"
-#include "remiss/core/timestamps.h"
-#include "remiss/core/tracing.h"
+#include "remiss/core/base/civil_date.h"
+#include "remiss/core/telemetry/log.h"
+#include "remiss/core/store/projection.h"
+#include "remiss/core/base/timestamps.h"
+#include "remiss/core/telemetry/tracing.h"
 #include "remiss/deadlines/domain.h"
 #include "remiss/deadlines/projector.h"
 

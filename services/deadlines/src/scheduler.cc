@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "remiss/core/log.h"
+#include "remiss/core/telemetry/log.h"
 #include "remiss/deadlines/reactions.h"
 
 namespace remiss::deadlines {

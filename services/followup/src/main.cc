@@ -1,7 +1,7 @@
 // remiss-followup: the followup service alone, following the referrals, responses and
 // deadlines services over Kafka (so --kafka-brokers is required).
-#include "remiss/core/kafka_feed.h"
-#include "remiss/core/server_main.h"
+#include "remiss/core/kafka/kafka_feed.h"
+#include "remiss/core/server/server_main.h"
 #include "remiss/followup/module.h"
 
 int main(int argc, char** argv) {

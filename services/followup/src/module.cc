@@ -1,6 +1,6 @@
 #include "remiss/followup/module.h"
 
-#include "remiss/core/restore.h"
+#include "remiss/core/server/prepare_store.h"
 
 #include "remiss/followup/policy.h"
 

@@ -1,7 +1,7 @@
 #include "remiss/followup/observer.h"
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/projection.h"
+#include "remiss/core/store/projection.h"
 
 namespace remiss::followup {
 namespace {

@@ -1,8 +1,8 @@
 #include "remiss/followup/projector.h"
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/projection.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/store/projection.h"
 
 namespace remiss::followup {
 namespace {

@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/civil_date.h"
-#include "remiss/core/limits.h"
-#include "remiss/core/validation.h"
+#include "remiss/core/base/civil_date.h"
+#include "remiss/core/base/limits.h"
+#include "remiss/core/base/validation.h"
 #include "remiss/referrals/distribution_lists.h"
 #include "remiss/referrals/domain.h"
 #include "round_rules.h"

@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/limits.h"
-#include "remiss/core/validation.h"
+#include "remiss/core/base/limits.h"
+#include "remiss/core/base/validation.h"
 
 namespace remiss::referrals {
 namespace {

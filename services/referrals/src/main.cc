@@ -1,6 +1,6 @@
 // remiss-referrals: the referrals service alone, for running the services as separate
 // processes over Kafka.
-#include "remiss/core/server_main.h"
+#include "remiss/core/server/server_main.h"
 #include "remiss/referrals/module.h"
 
 int main(int argc, char** argv) {

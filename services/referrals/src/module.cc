@@ -1,6 +1,6 @@
 #include "remiss/referrals/module.h"
 
-#include "remiss/core/restore.h"
+#include "remiss/core/server/prepare_store.h"
 
 #include "remiss/referrals/policy.h"
 

@@ -1,7 +1,7 @@
 #include "remiss/referrals/projector.h"
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/projection.h"
+#include "remiss/core/store/projection.h"
 #include "remiss/referrals/distribution_lists.h"
 #include "remiss/referrals/domain.h"
 

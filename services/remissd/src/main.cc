@@ -6,8 +6,8 @@
 #include <string>
 
 #include "remiss/console/console.h"
-#include "remiss/core/local_feed.h"
-#include "remiss/core/server_main.h"
+#include "remiss/core/feeds/local_feed.h"
+#include "remiss/core/server/server_main.h"
 #include "remiss/deadlines/module.h"
 #include "remiss/followup/module.h"
 #include "remiss/referrals/module.h"

@@ -5,9 +5,9 @@
 
 #include <cstddef>
 
-#include "remiss/core/limits.h"
-#include "remiss/core/timestamps.h"
-#include "remiss/core/validation.h"
+#include "remiss/core/base/limits.h"
+#include "remiss/core/base/timestamps.h"
+#include "remiss/core/base/validation.h"
 #include "remiss/v1/responses.pb.h"
 #include "remiss/views/response_view.h"
 

@@ -1,6 +1,6 @@
 #include "remiss/responses/module.h"
 
-#include "remiss/core/restore.h"
+#include "remiss/core/server/prepare_store.h"
 
 #include "remiss/responses/policy.h"
 

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "remiss/core/projection.h"
+#include "remiss/core/store/projection.h"
 #include "remiss/responses/domain.h"
 
 namespace remiss::responses {

@@ -1,10 +1,10 @@
 #include "remiss/responses/service.h"
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/civil_date.h"
-#include "remiss/core/grpc_handlers.h"
-#include "remiss/core/ids.h"
-#include "remiss/core/paging.h"
+#include "remiss/core/base/civil_date.h"
+#include "remiss/core/server/grpc_handlers.h"
+#include "remiss/core/base/ids.h"
+#include "remiss/core/server/paging.h"
 #include "remiss/responses/domain.h"
 #include "remiss/responses/projector.h"
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "remiss/core/timestamps.h"
+#include "remiss/core/base/timestamps.h"
 
 namespace remiss::views {
 namespace {

@@ -1,8 +1,8 @@
 #include "command_records.h"
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/message_checks.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/base/message_checks.h"
 #include "store_impl.h"
 
 namespace remiss::core {

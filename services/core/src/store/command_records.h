@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 
 namespace remiss::core::internal {
 

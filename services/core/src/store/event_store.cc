@@ -1,6 +1,6 @@
 // The public EventStore: opening, submitting, and what the store is now. Everything else
 // forwards to Impl (store_impl.h), whose parts are in this folder.
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 
 #include "absl/synchronization/notification.h"
 #include "store_impl.h"
@@ -40,7 +40,10 @@ const std::string& EventStore::incarnation() const { return impl_->incarnation_;
 const Clock& EventStore::clock() const { return *impl_->options().clock; }
 uint64_t EventStore::LastPosition() const { return impl_->last_position(); }
 absl::Time EventStore::SettledUntil() const { return impl_->SettledUntil(); }
-absl::Status EventStore::Poisoned() const { return impl_->Poisoned(); }
+absl::Status EventStore::Poisoned() const {
+  absl::Status poisoned = impl_->Poisoned();
+  return poisoned.ok() ? impl_->RocksDbError() : poisoned;
+}
 
 SettledMark EventStore::Settled() const {
   // In this order: what the restated feeds delivered before their watermark, and what this

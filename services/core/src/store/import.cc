@@ -6,10 +6,10 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/message_checks.h"
-#include "remiss/core/timestamps.h"
-#include "remiss/core/validation.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/base/message_checks.h"
+#include "remiss/core/base/timestamps.h"
+#include "remiss/core/base/validation.h"
 #include "command_records.h"
 #include "projection_fold.h"
 #include "store_impl.h"

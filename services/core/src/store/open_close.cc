@@ -6,11 +6,11 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/validation.h"
-#include "remiss/core/log.h"
-#include "remiss/core/thread_name.h"
-#include "remiss/core/timestamps.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/base/validation.h"
+#include "remiss/core/telemetry/log.h"
+#include "remiss/core/base/thread_name.h"
+#include "remiss/core/base/timestamps.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
 #include "rocksdb/table.h"
@@ -41,21 +41,24 @@ class StderrLogger final : public rocksdb::Logger {
   std::string source_;
 };
 
-// A background error (a failed flush or compaction, a WAL write RocksDB gave up on) stops
-// RocksDB's writes; the store says so as poisoned rather than failing each command anew.
-class PoisonOnBackgroundError final : public rocksdb::EventListener {
+// A background error (a failed flush or compaction, a full disk) stops RocksDB's writes
+// until it recovers (by itself, for a full disk once space is back): the store reports it
+// meanwhile (health, remiss_store_poisoned) rather than only failing each command anew.
+class BackgroundErrors final : public rocksdb::EventListener {
  public:
-  explicit PoisonOnBackgroundError(std::function<void(const absl::Status&)> poison)
-      : poison_(std::move(poison)) {}
+  explicit BackgroundErrors(std::function<void(const absl::Status&)> set) : set_(std::move(set)) {}
   void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
     if (error != nullptr && !error->ok()) {
-      poison_(absl::UnavailableError(absl::StrCat("RocksDB stopped on a background error (",
-                                                  error->ToString(), ")")));
+      set_(absl::UnavailableError(absl::StrCat("RocksDB stopped writing on a background error (",
+                                               error->ToString(), ")")));
     }
+  }
+  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    if (info.new_bg_error.ok()) set_(absl::OkStatus());
   }
 
  private:
-  std::function<void(const absl::Status&)> poison_;
+  std::function<void(const absl::Status&)> set_;
 };
 
 // 128 random bits, hex.
@@ -108,7 +111,7 @@ absl::Status EventStore::Impl::Open() {
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.info_log = std::make_shared<StderrLogger>(options_.source);
-  listener_ = std::make_shared<PoisonOnBackgroundError>([this](const absl::Status& s) { Poison(s); });
+  listener_ = std::make_shared<BackgroundErrors>([this](const absl::Status& s) { SetRocksDbError(s); });
   db_options.listeners.push_back(listener_);
   // Memory stays bounded however much is stored: all memtables together flush at 64 MiB.
   db_options.db_write_buffer_size = 64 << 20;
@@ -233,12 +236,23 @@ std::optional<std::string> EventStore::Impl::Get(rocksdb::ColumnFamilyHandle* cf
 absl::Status EventStore::Impl::WriteSynced(rocksdb::WriteBatch* batch, absl::string_view what) {
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
+  // Refused before anything was written (RocksDB stopped on a background error), or the log
+  // could not take the write (a full disk): nothing of it is in the log. Otherwise the write
+  // reached the log and its sync failed: the disk may or may not keep it.
+  const bool refused_up_front = !RocksDbError().ok();
   rocksdb::Status s = db_->Write(wo, batch);
-  if (s.ok()) return absl::OkStatus();
+  if (s.ok()) {
+    SetRocksDbError(absl::OkStatus());  // writing again: whatever stopped RocksDB is over
+    return absl::OkStatus();
+  }
+  if (!wo.sync || refused_up_front || s.IsNoSpace()) {
+    return absl::UnavailableError(absl::StrCat(what, " failed (", s.ToString(),
+                                               "); nothing was recorded, retry later"));
+  }
   absl::Status failed = absl::UnavailableError(absl::StrCat(
       what, " failed (", s.ToString(), "): the ", options_.source,
       " store cannot tell what its disk kept; restart the service: commands are refused until then"));
-  if (wo.sync) Poison(failed);
+  Poison(failed);
   return failed;
 }
 

@@ -12,8 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/validation.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/base/validation.h"
 
 namespace remiss::core::internal {
 namespace {

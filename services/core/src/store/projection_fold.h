@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "rocksdb/db.h"
 
 namespace remiss::core::internal {

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "remiss/core/keys.h"
+#include "remiss/core/base/keys.h"
 #include "command_records.h"
 #include "store_impl.h"
 

@@ -4,9 +4,9 @@
 // the old projections in use (and the shadow's position persisted, to resume from).
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/log.h"
-#include "remiss/core/validation.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/telemetry/log.h"
+#include "remiss/core/base/validation.h"
 #include "projection_fold.h"
 #include "store_impl.h"
 

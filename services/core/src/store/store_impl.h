@@ -28,8 +28,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/tracing.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/telemetry/tracing.h"
 #include "rocksdb/db.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 
@@ -107,12 +107,15 @@ class EventStore::Impl {
 
   // syncer.cc
   absl::Time SettledUntil();
-  // OK, or why the store is poisoned (an fsync or a synced write failed, or RocksDB stopped
-  // on a background error): then it publishes nothing more and refuses every command until
-  // it is opened again.
+  // OK, or why the store is poisoned: an fsync or a synced write failed. Then it publishes
+  // nothing more and refuses every command until it is opened again.
   absl::Status Poisoned() const;
   // Poisons the store with `why` (the first reason is kept).
   void Poison(const absl::Status& why);
+  // OK, or the background error RocksDB stopped writing on (a failed flush or compaction, a
+  // full disk), until it recovers by itself: writes fail meanwhile, nothing is lost.
+  absl::Status RocksDbError() const;
+  void SetRocksDbError(const absl::Status& error);
 
   // rebuild.cc
   absl::Status StartRebuild() ABSL_LOCKS_EXCLUDED(rebuild_mu_);
@@ -195,7 +198,7 @@ class EventStore::Impl {
 
   EventStoreOptions options_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::shared_ptr<rocksdb::EventListener> listener_;  // RocksDB's background errors poison
+  std::shared_ptr<rocksdb::EventListener> listener_;  // RocksDB's background errors
   std::thread writer_;
   std::thread syncer_;
 
@@ -229,6 +232,7 @@ class EventStore::Impl {
 
   mutable absl::Mutex poison_mu_;
   absl::Status poisoned_ ABSL_GUARDED_BY(poison_mu_);
+  absl::Status rocksdb_error_ ABSL_GUARDED_BY(poison_mu_);
 
   // The next position the writer hands out is written_position_ + 1 (writer thread; and Open,
   // RestoredUpTo while it is idle).

@@ -1,8 +1,8 @@
 // Small pieces the store's parts share: error mapping, key and value encodings, event types,
 // the byte budget's refusal.
 #include "absl/strings/str_cat.h"
-#include "remiss/core/message_checks.h"
-#include "remiss/core/keys.h"
+#include "remiss/core/base/message_checks.h"
+#include "remiss/core/base/keys.h"
 #include "store_impl.h"
 
 namespace remiss::core::internal {

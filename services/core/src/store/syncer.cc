@@ -7,8 +7,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/log.h"
-#include "remiss/core/metrics.h"
+#include "remiss/core/telemetry/log.h"
+#include "remiss/core/telemetry/metrics.h"
 #include "store_impl.h"
 
 namespace remiss::core {
@@ -18,6 +18,22 @@ using namespace internal;
 absl::Status EventStore::Impl::Poisoned() const {
   absl::MutexLock lock(&poison_mu_);
   return poisoned_;
+}
+
+absl::Status EventStore::Impl::RocksDbError() const {
+  absl::MutexLock lock(&poison_mu_);
+  return rocksdb_error_;
+}
+
+void EventStore::Impl::SetRocksDbError(const absl::Status& error) {
+  {
+    absl::MutexLock lock(&poison_mu_);
+    if (error.ok() == rocksdb_error_.ok()) return;
+    rocksdb_error_ = error;
+  }
+  LogMessage(options_.source, error.ok() ? "store_recovered" : "store_stopped",
+             error.ok() ? "RocksDB recovered from its background error; writes go on"
+                        : std::string(error.message()));
 }
 
 void EventStore::Impl::Poison(const absl::Status& why) {

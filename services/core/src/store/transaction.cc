@@ -1,9 +1,9 @@
 #include "transaction.h"
 
 #include "absl/strings/str_cat.h"
-#include "remiss/core/keys.h"
-#include "remiss/core/byte_budget.h"
-#include "remiss/core/timestamps.h"
+#include "remiss/core/base/keys.h"
+#include "remiss/core/base/byte_budget.h"
+#include "remiss/core/base/timestamps.h"
 
 namespace remiss::core {
 

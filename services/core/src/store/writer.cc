@@ -2,7 +2,7 @@
 // state the earlier ones (written, maybe not yet synced) left, and writes the group in ONE
 // WriteBatch without a sync. The syncer (syncer.cc) makes it durable and publishes it.
 #include "absl/strings/str_cat.h"
-#include "remiss/core/keys.h"
+#include "remiss/core/base/keys.h"
 #include "command_records.h"
 #include "store_impl.h"
 #include "transaction.h"
@@ -227,6 +227,7 @@ EventStore::Impl::Written EventStore::Impl::CommitGroup(std::vector<Pending>& gr
     } else {
       written = FromRocks(db_->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()),
                           "committing to the event store");
+      if (written.ok()) SetRocksDbError(absl::OkStatus());  // writing again
     }
     if (written.ok()) {
       w.state = StateNow(next - 1);

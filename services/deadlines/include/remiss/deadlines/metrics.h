@@ -4,7 +4,7 @@
 // far). Derived from the projections, so a rebuild or a restart gives the same figures.
 #pragma once
 
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 
 namespace remiss::deadlines {
 

@@ -8,8 +8,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/feed.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
 #include "remiss/v1/deadlines_events.pb.h"
 
 namespace remiss::deadlines {

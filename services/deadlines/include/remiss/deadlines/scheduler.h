@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/feed.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
 
 namespace remiss::deadlines {
 

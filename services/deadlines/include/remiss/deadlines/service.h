@@ -2,7 +2,7 @@
 // commands and the committed projections for queries. Thread-safe; the store must outlive it.
 #pragma once
 
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "remiss/v1/deadlines.grpc.pb.h"
 
 namespace remiss::deadlines {

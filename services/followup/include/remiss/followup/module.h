@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "remiss/core/module_settings.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/feed.h"
-#include "remiss/core/relay.h"
-#include "remiss/core/server_main.h"
+#include "remiss/core/server/module_settings.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
+#include "remiss/core/kafka/relay.h"
+#include "remiss/core/server/server_main.h"
 #include "remiss/followup/projector.h"
 #include "remiss/followup/service.h"
 

@@ -2,7 +2,7 @@
 // Every RPC of the service has exactly one rule; the host refuses to start otherwise.
 #pragma once
 
-#include "remiss/core/policy.h"
+#include "remiss/core/server/policy.h"
 
 namespace remiss::followup {
 

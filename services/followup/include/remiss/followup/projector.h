@@ -20,7 +20,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "remiss/followup/domain.h"
 
 namespace remiss::followup {

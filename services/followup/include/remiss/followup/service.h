@@ -3,7 +3,7 @@
 // projections on the day of the call. Thread-safe; the store must outlive the service.
 #pragma once
 
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "remiss/v1/followup.grpc.pb.h"
 
 namespace remiss::followup {

@@ -7,11 +7,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "remiss/core/module_settings.h"
-#include "remiss/core/clock.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/relay.h"
-#include "remiss/core/server_main.h"
+#include "remiss/core/server/module_settings.h"
+#include "remiss/core/base/clock.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/kafka/relay.h"
+#include "remiss/core/server/server_main.h"
 #include "remiss/referrals/projector.h"
 #include "remiss/referrals/service.h"
 

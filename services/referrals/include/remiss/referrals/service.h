@@ -4,7 +4,7 @@
 // the service.
 #pragma once
 
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "remiss/v1/referrals.grpc.pb.h"
 
 namespace remiss::referrals {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "remiss/core/event_store.h"
+#include "remiss/core/store/event_store.h"
 #include "remiss/v1/responses.pb.h"
 
 namespace remiss::responses {

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "absl/status/status.h"
-#include "remiss/core/event_store.h"
-#include "remiss/core/feed.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
 
 namespace remiss::responses {
 

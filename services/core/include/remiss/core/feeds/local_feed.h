@@ -1,0 +1,53 @@
+// A Feed that tails another EventStore in the same process (remissd). Partition 0; the
+// offset is the source position. Transient handler errors are retried with backoff; a poison
+// event parks the feed (its one source/partition) until Resume().
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "remiss/core/store/event_store.h"
+#include "remiss/core/feeds/feed.h"
+
+namespace remiss::core {
+
+class LocalFeed final : public Feed {
+ public:
+  // `source` is not owned and must outlive the feed.
+  explicit LocalFeed(const EventStore* source, size_t batch = 256)
+      : source_(source), batch_(batch) {}
+  ~LocalFeed() override { Stop(); }
+
+  absl::Status Start(CursorLookup cursors, Handler handler) override;
+  void Stop() override;
+  absl::Status status() const override;
+  absl::Time Watermark() const override;
+  std::vector<ParkedEvent> Parked() const override;
+  absl::Status Resume(const std::string& source, int32_t partition) override;
+  std::string kind() const override { return "local"; }
+  std::optional<int64_t> LastOffset(const std::string& source, int32_t partition) const override;
+
+ private:
+  void Loop(uint64_t next, Handler handler);
+  // Waits (while parked) until Resume() or Stop(); true when resumed.
+  bool WaitWhileParked();
+  uint64_t NextAfter(const std::optional<FeedCursor>& cursor) const;
+
+  const EventStore* source_;
+  size_t batch_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  mutable absl::Mutex mu_;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  absl::Time watermark_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::optional<ParkedEvent> parked_ ABSL_GUARDED_BY(mu_);
+  bool resume_ ABSL_GUARDED_BY(mu_) = false;
+  CursorLookup cursors_;  // the feed's thread only, after Start
+};
+
+}  // namespace remiss::core

@@ -1,0 +1,32 @@
+// What every service module is opened with: where its store lives, its clock, whether it
+// publishes to Kafka, and how long it keeps command records. One struct, so that a new
+// setting reaches every service without changing each module's signature. Plain data.
+#pragma once
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "remiss/core/base/clock.h"
+
+namespace remiss::core {
+
+class RestoreGate;
+
+struct ModuleSettings {
+  std::string data_dir;           // the service keeps its RocksDB in data_dir/<service>
+  const Clock* clock = nullptr;   // not owned; outlives the module
+  std::string kafka_brokers;      // empty: no relay (the embedded default)
+  // How long a command_id's record is kept (a retry within it is recognised), >= 30 days.
+  absl::Duration command_retention = absl::Hours(24 * 30);
+  // An empty store is restored from its events topic before anything else (PrepareStore).
+  bool restore_from_kafka = false;
+  // Without it, an empty store whose topic holds events waits here for an operator's
+  // restore (AdminService.RestoreFromKafka); without a gate it refuses to start. Not owned.
+  RestoreGate* restore_gate = nullptr;
+  // An empty store does not start until the broker has said whether its topic holds an
+  // earlier store's events: PrepareStore asks again and again for this long, then refuses
+  // to start (a fresh store on such a topic could never publish).
+  absl::Duration topic_check_budget = absl::Minutes(5);
+};
+
+}  // namespace remiss::core

@@ -1,0 +1,163 @@
+#include "remiss/core/feeds/local_feed.h"
+
+#include <algorithm>
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/core/feeds/feed_failures.h"
+#include "remiss/core/telemetry/log.h"
+#include "remiss/core/base/thread_name.h"
+#include "remiss/core/feeds/settled_marks.h"
+
+namespace remiss::core {
+
+// Where to go on from the consumer's cursor: after it; but from the start when the cursor
+// belongs to another incarnation of the source (its store was started afresh), so that the
+// consumer meets the new store's first event and parks, instead of waiting silently until the
+// new store's positions pass the old ones.
+uint64_t LocalFeed::NextAfter(const std::optional<FeedCursor>& cursor) const {
+  if (!cursor) return 1;
+  if (!cursor->incarnation.empty() && cursor->incarnation != source_->incarnation()) return 1;
+  return cursor->position + 1;
+}
+
+std::optional<int64_t> LocalFeed::LastOffset(const std::string& source, int32_t partition) const {
+  if (source != source_->source() || partition != 0) return std::nullopt;
+  return static_cast<int64_t>(source_->LastPosition());  // offset = position
+}
+
+absl::Status LocalFeed::Start(CursorLookup cursors, Handler handler) {
+  if (thread_.joinable()) return absl::FailedPreconditionError("the feed is already running");
+  const uint64_t next = NextAfter(cursors(source_->source(), 0));
+  cursors_ = std::move(cursors);
+  stop_ = false;
+  thread_ = std::thread([this, next, handler = std::move(handler)] {
+    NameThisThread(absl::StrCat("feed ", source_->source()));
+    Loop(next, handler);
+  });
+  return absl::OkStatus();
+}
+
+void LocalFeed::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status LocalFeed::status() const {
+  absl::MutexLock lock(&mu_);
+  return status_;
+}
+
+absl::Time LocalFeed::Watermark() const {
+  absl::MutexLock lock(&mu_);
+  return watermark_;
+}
+
+std::vector<ParkedEvent> LocalFeed::Parked() const {
+  absl::MutexLock lock(&mu_);
+  if (!parked_) return {};
+  return {*parked_};
+}
+
+absl::Status LocalFeed::Resume(const std::string& source, int32_t partition) {
+  absl::MutexLock lock(&mu_);
+  if (!parked_ || source != source_->source() || partition != 0) {
+    return absl::NotFoundError(absl::StrCat("source: ", source, " partition ", partition,
+                                            " has no parked event"));
+  }
+  resume_ = true;
+  return absl::OkStatus();
+}
+
+bool LocalFeed::WaitWhileParked() {
+  while (!stop_) {
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&resume_), absl::Milliseconds(100))) {
+      resume_ = false;
+      parked_.reset();
+      return true;
+    }
+  }
+  return false;
+}
+
+void LocalFeed::Loop(uint64_t next, Handler handler) {
+  // Marks taken before reading the log: once the handler has taken everything up to a mark's
+  // position, everything the source (and, transitively, the feeds it restates) recorded
+  // before its instant is handled. Taken at every turn, so the watermark advances also while
+  // the source keeps writing.
+  SettledMarks marks;
+  auto advance = [&] {
+    const absl::Time reached = marks.Reached(next - 1);
+    absl::MutexLock lock(&mu_);
+    watermark_ = std::max(watermark_, reached);
+  };
+  Backoff backoff;
+  size_t limit = batch_;  // smaller right after a poison event: what comes before it
+  auto pause = [&](absl::Duration d) {
+    for (absl::Time until = absl::Now() + d; !stop_ && absl::Now() < until;) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  };
+  while (!stop_) {
+    marks.Offer(source_->Settled());
+    advance();
+    if (!source_->WaitForPosition(next - 1, absl::ZeroDuration())) {
+      source_->WaitForPosition(next - 1, absl::Milliseconds(50));
+      continue;
+    }
+    auto events = source_->ReadLog(next, limit);
+    if (!events.ok()) {  // the source's storage: may pass
+      LogJson("local_feed", "feed_retrying",
+              {{"source", source_->source()}, {"message", events.status().ToString()}});
+      pause(backoff.Next());
+      continue;
+    }
+    if (events->empty()) continue;
+    std::vector<FeedEvent> batch;
+    batch.reserve(events->size());
+    for (auto& e : *events) {
+      const int64_t offset = static_cast<int64_t>(e.position());
+      batch.push_back(FeedEvent{source_->source(), 0, offset, std::move(e)});
+    }
+    absl::Status s = handler(batch);
+    if (s.ok()) {
+      next = batch.back().envelope.position() + 1;
+      limit = batch_;
+      backoff.Reset();
+      advance();
+      continue;
+    }
+    if (IsTransient(s)) {
+      LogJson("local_feed", "feed_retrying",
+              {{"source", source_->source()}, {"position", std::to_string(next)},
+               {"message", s.ToString()}});
+      pause(backoff.Next());
+      continue;
+    }
+    const size_t index = std::min(FailedEventIndex(s).value_or(0), batch.size() - 1);
+    if (index > 0) {  // deliver what comes before it first
+      limit = index;
+      continue;
+    }
+    const remiss::v1::EventEnvelope& poison = batch.front().envelope;
+    {
+      absl::MutexLock lock(&mu_);
+      parked_ = ParkedEvent{source_->source(), 0, poison.position(),
+                            static_cast<int64_t>(poison.position()), poison.event_id(),
+                            poison.type(), poison.partition_key(), s.ToString()};
+    }
+    LogJson("local_feed", "feed_parked",
+            {{"source", source_->source()}, {"position", std::to_string(poison.position())},
+             {"type", poison.type()}, {"message", s.ToString()}},
+            poison.traceparent());
+    if (!WaitWhileParked()) return;
+    // Resumed: from the consumer's cursor (past the event when an operator skipped it).
+    next = NextAfter(cursors_(source_->source(), 0));
+    limit = batch_;
+    backoff.Reset();
+  }
+}
+
+}  // namespace remiss::core

@@ -1,0 +1,97 @@
+#include "remiss/core/server/flags.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "remiss/core/server/flag_reader.h"
+
+namespace remiss::core {
+
+absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
+  ServerFlags flags;
+  absl::Status read = ReadFlags(
+      argc, argv, [](absl::string_view name) { return name == "restore-from-kafka"; },
+      [&flags](const CommandLineFlag& flag) -> absl::Status {
+        const std::string& name = flag.name;
+        const std::string& value = flag.value;
+        if (name == "restore-from-kafka") return ReadSwitch(flag, &flags.restore_from_kafka);
+        if (name == "listen") {
+          flags.listen = value;
+        } else if (name == "data-dir") {
+          flags.data_dir = value;
+        } else if (name == "kafka-brokers") {
+          flags.kafka_brokers = value;
+        } else if (name == "manual-clock") {
+          absl::Time t;
+          std::string err;
+          if (!absl::ParseTime(absl::RFC3339_full, value, &t, &err)) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "--manual-clock: must be an RFC 3339 time such as 2021-02-01T09:00:00+01:00 (", err, ")"));
+          }
+          flags.manual_clock = t;
+        } else if (name == "command-retention-days") {
+          if (!absl::SimpleAtoi(value, &flags.command_retention_days) ||
+              flags.command_retention_days < 30 || flags.command_retention_days > 36500) {
+            return absl::InvalidArgumentError(
+                "--command-retention-days: must be a number of days from 30 to 36500");
+          }
+        } else if (name == "metrics-listen") {
+          flags.metrics_listen = value;
+        } else if (name == "otlp-endpoint") {
+          flags.otlp_endpoint = value;
+        } else if (name == "kafka-properties") {
+          flags.kafka_properties = value;
+        } else if (name == "tls-cert") {
+          flags.tls.cert_file = value;
+        } else if (name == "tls-key") {
+          flags.tls.key_file = value;
+        } else if (name == "tls-ca") {
+          flags.tls.ca_file = value;
+        } else if (name == "trust-domain") {
+          flags.tls.trust_domain = value;
+        } else if (name == "max-message-bytes") {
+          if (!absl::SimpleAtoi(value, &flags.max_message_bytes) || flags.max_message_bytes < 1024) {
+            return absl::InvalidArgumentError("--max-message-bytes: must be a number of at least 1024");
+          }
+        } else {
+          return UnknownFlag(flag);
+        }
+        return absl::OkStatus();
+      },
+      &flags.help);
+  if (!read.ok()) return read;
+  if (flags.restore_from_kafka && flags.kafka_brokers.empty()) {
+    return absl::InvalidArgumentError("--restore-from-kafka: needs --kafka-brokers (the topics to restore from)");
+  }
+  if (flags.listen.empty()) return absl::InvalidArgumentError("--listen: must be host:port");
+  if (flags.data_dir.empty()) return absl::InvalidArgumentError("--data-dir: must be a directory");
+  return flags;
+}
+
+std::string ServerFlagsHelp() {
+  return "  --listen HOST:PORT        where to serve gRPC (default 127.0.0.1:50051; port 0 picks one)\n"
+         "  --data-dir DIR            where the RocksDB stores live (default ./remiss-data)\n"
+         "  --kafka-brokers LIST      publish every event to Kafka, e.g. 127.0.0.1:9092\n"
+         "                            (default: none, the embedded mode)\n"
+         "  --kafka-properties FILE   librdkafka security settings for every Kafka client\n"
+         "                            (security.protocol, ssl.*, sasl.*: TLS, SASL/SCRAM)\n"
+         "  --restore-from-kafka      a store that is empty (its disk was lost) is first restored\n"
+         "                            from its own events topic: log, feed cursors, projections\n"
+         "                            (stores that hold events are left as they are)\n"
+         "  --metrics-listen HOST:PORT  serve Prometheus metrics on http://HOST:PORT/metrics\n"
+         "                            (default: none; see infra/observability)\n"
+         "  --otlp-endpoint HOST:PORT  export traces over OTLP/gRPC to HOST:PORT, e.g. a Jaeger v2\n"
+         "                            collector (default: none; see tools/observability.sh)\n"
+         "  --max-message-bytes N     the largest request accepted (default 4194304)\n"
+         "  --command-retention-days N  how long a command_id is remembered, so that a retry\n"
+         "                            gets the first result (default 30, at least 30)\n"
+         "  --tls-cert FILE, --tls-key FILE, --tls-ca FILE\n"
+         "                            serve mutual TLS: this server's certificate chain and key,\n"
+         "                            and the CA that issues callers' certificates (PEM; reloaded\n"
+         "                            when they change). Required on any address but loopback\n"
+         "  --trust-domain NAME       the SPIFFE trust domain of callers' certificates\n"
+         "                            (default remiss.local; see tools/pki.sh)\n"
+         "  --manual-clock TIME       run on a manual clock from TIME (RFC 3339), moved only through\n"
+         "                            AdminService/SetClock; for demonstrations and tests\n";
+}
+
+}  // namespace remiss::core
