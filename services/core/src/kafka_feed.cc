@@ -23,6 +23,7 @@
 #include "remiss/core/feed_failures.h"
 #include "remiss/core/log.h"
 #include "remiss/core/keys.h"
+#include "kafka_watermarks.h"
 
 namespace remiss::core {
 namespace {
@@ -32,28 +33,13 @@ constexpr absl::Duration kCloseTimeout = absl::Seconds(10);
 // How long the group coordinator waits for a silent member (a dead process) before it gives
 // its partitions to others; a static member (instance_id) restarted within it gets them back.
 constexpr absl::Duration kSessionTimeout = absl::Seconds(45);
-// Watermarks read but not yet covered by what the handler took, kept per source at most; beyond
-// that every other one is dropped (the newest stays), which only makes the feed's watermark
-// move in coarser steps while the consumer lags far behind.
-constexpr size_t kMaxPendingWatermarks = 1024;
-
-// Where a source's relay publishes its watermarks (SourceWatermark, key = the source).
-std::string WatermarkTopicFor(const std::string& source) {
-  return absl::StrCat("remiss.", source, ".watermarks.v1");
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 class KafkaFeed final : public Feed {
  public:
-  explicit KafkaFeed(KafkaFeedOptions options) : options_(std::move(options)) {
+  explicit KafkaFeed(KafkaFeedOptions options)
+      : options_(std::move(options)),
+        watermarks_(options_.brokers, options_.group_id, options_.sources) {
     if (options_.max_batch == 0) options_.max_batch = 1;
-    for (const std::string& source : options_.sources) {
-      sources_[TopicFor(source)] = source;
-      watermark_sources_[WatermarkTopicFor(source)] = source;
-    }
+    for (const std::string& source : options_.sources) sources_[TopicFor(source)] = source;
   }
   ~KafkaFeed() override { Stop(); }
 
@@ -74,19 +60,16 @@ class KafkaFeed final : public Feed {
       rd_kafka_destroy(*rk);
       return absl::InternalError(absl::StrCat("kafka feed: subscribe: ", rd_kafka_err2str(err)));
     }
-    absl::StatusOr<rd_kafka_t*> wm = NewWatermarkConsumer();
-    if (!wm.ok()) {
+    if (absl::Status wm = watermarks_.Open(); !wm.ok()) {
       rd_kafka_destroy(*rk);
-      return wm.status();
+      return wm;
     }
     {
       absl::MutexLock lock(&mu_);
       status_ = absl::OkStatus();
     }
     rk_ = *rk;
-    wm_rk_ = *wm;
     handled_.clear();
-    pending_.clear();
     pending_poison_.clear();
     held_.clear();
     checks_.clear();
@@ -135,16 +118,7 @@ class KafkaFeed final : public Feed {
 
   // The earliest of the sources' watermarks; each is the newest one its relay published that
   // the handler has taken everything below (and stays, once reached, also after a stop).
-  absl::Time Watermark() const override {
-    absl::MutexLock lock(&mu_);
-    absl::Time earliest = absl::InfiniteFuture();
-    for (const std::string& source : options_.sources) {
-      auto it = reached_.find(source);
-      if (it == reached_.end()) return absl::InfinitePast();
-      earliest = std::min(earliest, it->second);
-    }
-    return earliest;
-  }
+  absl::Time Watermark() const override { return watermarks_.Earliest(); }
 
  private:
   using PartitionKey = std::pair<std::string, int32_t>;  // (source, partition)
@@ -156,13 +130,6 @@ class KafkaFeed final : public Feed {
     FeedCursor cursor;
     bool rewinding = false;
     absl::Time seek_again = absl::InfinitePast();
-  };
-
-  // A source's watermark as read: everything it recorded before `until` is at or below these
-  // (partition, offset)s.
-  struct Pending {
-    absl::Time until;
-    std::vector<std::pair<int32_t, int64_t>> offsets;
   };
 
   absl::StatusOr<rd_kafka_t*> NewConsumer() {
@@ -210,47 +177,6 @@ class KafkaFeed final : public Feed {
       return absl::InvalidArgumentError(absl::StrCat("kafka feed: consumer: ", errstr));
     }
     rd_kafka_poll_set_consumer(rk);
-    return rk;
-  }
-
-  // Reads the sources' watermark topics (one partition each, from the beginning: compacted)
-  // with no group; the feed's thread polls it.
-  absl::StatusOr<rd_kafka_t*> NewWatermarkConsumer() {
-    absl::StatusOr<rd_kafka_conf_t*> made = NewKafkaConf(
-        {{"bootstrap.servers", options_.brokers},
-         // Needed by the consumer API; never joined (the partitions are assigned) nor committed.
-         {"group.id", absl::StrCat(options_.group_id, ".watermarks")},
-         {"client.id", absl::StrCat(options_.group_id, ".watermarks")},
-         {"enable.auto.commit", "false"},
-         {"enable.auto.offset.store", "false"},
-         {"auto.offset.reset", "earliest"},
-         {"enable.partition.eof", "false"},
-         {"allow.auto.create.topics", "false"},
-         {"topic.metadata.refresh.interval.ms", "5000"},
-         {"log.connection.close", "false"}},
-        "kafka feed");
-    if (!made.ok()) return made.status();
-    rd_kafka_conf_t* conf = *made;
-    char errstr[512];
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-    if (rk == nullptr) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(absl::StrCat("kafka feed: watermark consumer: ", errstr));
-    }
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t* partitions =
-        rd_kafka_topic_partition_list_new(static_cast<int>(watermark_sources_.size()));
-    for (const auto& [topic, source] : watermark_sources_) {
-      rd_kafka_topic_partition_list_add(partitions, topic.c_str(), 0)->offset =
-          RD_KAFKA_OFFSET_BEGINNING;
-    }
-    rd_kafka_resp_err_t err = rd_kafka_assign(rk, partitions);
-    rd_kafka_topic_partition_list_destroy(partitions);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-      return absl::InternalError(
-          absl::StrCat("kafka feed: assigning the watermark topics: ", rd_kafka_err2str(err)));
-    }
     return rk;
   }
 
@@ -509,8 +435,11 @@ class KafkaFeed final : public Feed {
       pending_poison_.clear();
       RetryHeld(handler);
       ResumeRequested();
-      ReadWatermarks();
-      if (watermarks_dirty_) UpdateWatermarks();
+      if (watermarks_.Read()) watermarks_dirty_ = true;
+      if (watermarks_dirty_) {
+        watermarks_dirty_ = false;
+        watermarks_.Update(handled_);
+      }
       NoteEnds();
     }
     if (!failure.ok()) {
@@ -764,83 +693,6 @@ class KafkaFeed final : public Feed {
     watermarks_dirty_ = true;
   }
 
-  // Takes what arrived on the watermark topics, without waiting.
-  void ReadWatermarks() {
-    for (int i = 0; i < 100; ++i) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(wm_rk_, 0);
-      if (m == nullptr) return;
-      TakeWatermark(*m);
-      rd_kafka_message_destroy(m);
-    }
-  }
-
-  void TakeWatermark(const rd_kafka_message_t& m) {
-    if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      // The topic not there yet, the broker down, ...: librdkafka keeps trying. Without
-      // watermarks the feed's watermark only stays where it is.
-      if (m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        LogOnce(absl::StrCat("watermarks: ", rd_kafka_err2name(m.err), ": ",
-                             rd_kafka_message_errstr(&m)));
-      }
-      return;
-    }
-    const char* topic = rd_kafka_topic_name(m.rkt);
-    auto source = watermark_sources_.find(topic);
-    if (source == watermark_sources_.end()) return;
-    const std::string where = absl::StrCat(topic, "[", m.partition, "]@", m.offset);
-    const absl::string_view key(static_cast<const char*>(m.key), m.key != nullptr ? m.key_len : 0);
-    remiss::v1::SourceWatermark watermark;
-    if (key != source->second || m.payload == nullptr ||
-        !watermark.ParseFromArray(m.payload, static_cast<int>(m.len)) ||
-        !watermark.has_settled_until()) {
-      // Not a claim this feed can use; skipping it only holds the watermark back.
-      LogOnce(absl::StrCat("watermarks: ignoring ", where, ": not a SourceWatermark of '",
-                           source->second, "'"));
-      return;
-    }
-    Pending pending;
-    pending.until = FromTimestamp(watermark.settled_until());
-    for (const remiss::v1::PartitionOffset& po : watermark.offsets()) {
-      pending.offsets.emplace_back(po.partition(), po.offset());
-    }
-    std::deque<Pending>& list = pending_[source->second];
-    list.push_back(std::move(pending));
-    if (list.size() > kMaxPendingWatermarks) {
-      std::deque<Pending> thinned;
-      for (size_t i = list.size() % 2 == 0 ? 1 : 0; i < list.size(); i += 2) {
-        thinned.push_back(std::move(list[i]));
-      }
-      list = std::move(thinned);
-    }
-    watermarks_dirty_ = true;
-  }
-
-  // A watermark is reached when this consumer has handled every partition it names up to its
-  // offset; a partition not assigned to this consumer counts as not handled.
-  bool Reached(const std::string& source, const Pending& pending) const {
-    for (const auto& [partition, offset] : pending.offsets) {
-      auto it = handled_.find({source, partition});
-      if (it == handled_.end() || it->second < offset) return false;
-    }
-    return true;
-  }
-
-  // Per source, the newest pending watermark reached, if any; it and older ones are done.
-  void UpdateWatermarks() {
-    watermarks_dirty_ = false;
-    for (auto& [source, list] : pending_) {
-      for (size_t i = list.size(); i-- > 0;) {
-        if (!Reached(source, list[i])) continue;
-        const absl::Time until = list[i].until;
-        list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-        absl::MutexLock lock(&mu_);
-        auto [it, added] = reached_.emplace(source, until);
-        if (!added) it->second = std::max(it->second, until);
-        break;
-      }
-    }
-  }
-
   // Leaves the group (bounded: the broker may be down), then frees the consumer.
   void Close() {
     rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
@@ -865,9 +717,7 @@ class KafkaFeed final : public Feed {
       rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     rk_ = nullptr;
-    // It never joined a group: nothing to leave.
-    rd_kafka_destroy_flags(wm_rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-    wm_rk_ = nullptr;
+    watermarks_.Close();
   }
 
   void Log(const std::string& message) const {
@@ -881,7 +731,6 @@ class KafkaFeed final : public Feed {
 
   KafkaFeedOptions options_;
   std::map<std::string, std::string> sources_;            // topic -> source
-  std::map<std::string, std::string> watermark_sources_;  // watermark topic -> source
 
   absl::Mutex run_mu_;  // serializes Start and Stop
   std::thread thread_;
@@ -890,10 +739,9 @@ class KafkaFeed final : public Feed {
   rd_kafka_t* rk_ = nullptr;
   CursorLookup cursors_;
   std::string last_log_;
-  rd_kafka_t* wm_rk_ = nullptr;  // reads the watermark topics
+  WatermarkReader watermarks_;  // the sources' watermark topics
   // Per assigned (source, partition): the highest offset the handler took (-1: none).
-  std::map<std::pair<std::string, int32_t>, int64_t> handled_;
-  std::map<std::string, std::deque<Pending>> pending_;  // per source, in the order read
+  WatermarkReader::Handled handled_;
   std::vector<std::pair<FeedEvent, absl::Status>> pending_poison_;  // not envelopes: to park
   std::vector<Held> held_;                      // transient errors: paused, retried
   std::map<PartitionKey, CursorCheck> checks_;  // stored offsets not yet checked
@@ -902,9 +750,6 @@ class KafkaFeed final : public Feed {
 
   mutable absl::Mutex mu_;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
-  // Per source, the latest watermark reached (kept across restarts of the feed: the
-  // consumer's store still has what it took).
-  std::map<std::string, absl::Time> reached_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int32_t>, ParkedEvent> parked_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, int32_t>> resume_ ABSL_GUARDED_BY(mu_);  // asked by Resume
   std::map<std::pair<std::string, int32_t>, int64_t> ends_ ABSL_GUARDED_BY(mu_);  // NoteEnds
