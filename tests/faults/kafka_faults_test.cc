@@ -15,6 +15,11 @@
 //     data (a standby taking over the volume) while the dead one is still a member of the
 //     consumer group: it gets the partitions once the coordinator gives up on the dead
 //     member, and is itself restarted (leaving and joining the group) under load.
+//   - ConsumerSurvivesAFullDiskAndCatchesUp: the disk under responses fills up while it
+//     applies referrals' events; its feed holds and retries, the process never ends, and once
+//     space is back it catches up (C1).
+//   - StaticMemberRestartGetsItsPartitionsBackAtOnce: responses with --instance-id killed and
+//     started again: it consumes again well within the 45 s session timeout (C20).
 // What every test checks, after the load and the faults:
 //   - every command of the load was answered OK (retried with its command_id while in doubt);
 //   - every service's topic holds every position of its log (repeats identical);
@@ -24,7 +29,11 @@
 //   - KS's status boards of every round and every service's projection digest equal remissd's.
 // Sizes (REMISS_FAULTS_*): OUTAGE_SECONDS (CI 10, full 60), LOAD_SECONDS before and after an
 // outage (CI 4, full 15), RELAY_KILLS (CI 3, full 10), CONSUMER_KILLS (CI 3, full 15).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -36,7 +45,9 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/faults/cluster_support.h"
@@ -298,6 +309,176 @@ TEST(KafkaFaults, ConsumerTakeover) {
   ExpectSameAsRemissd(test, k, *run, load.rounds_issued());
   Figure(test, "second instance's first applied event after its start", takeover);
   Figure(test, "commands answered OK / retried", absl::StrCat(load.ok(), " / ", load.retried()));
+  Figure(test, "whole test", absl::Now() - began);
+}
+
+// Mounts a tmpfs of `size` on `dir` (the tests run as root); unmounted (lazily) after.
+class Tmpfs {
+ public:
+  Tmpfs(const std::string& dir, const std::string& size) : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    mounted_ = std::system(absl::StrCat("mount -t tmpfs -o size=", size, " remiss-faults ",
+                                        dir).c_str()) == 0;
+  }
+  ~Tmpfs() {
+    if (mounted_) (void)std::system(absl::StrCat("umount -l ", dir_, " 2>/dev/null").c_str());
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+// Writes `path` until its file system has no room left; the bytes written.
+int64_t FillUp(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd < 0) return -1;
+  int64_t written = 0;
+  std::vector<char> block(1 << 20, 'x');
+  for (size_t size : {size_t{1} << 20, size_t{4096}, size_t{1}}) {
+    for (;;) {
+      const ssize_t n = ::write(fd, block.data(), size);
+      if (n <= 0) break;
+      written += n;
+    }
+  }
+  ::fsync(fd);
+  ::close(fd);
+  return written;
+}
+
+// The highest referrals position the responses service has applied (0: unknown).
+uint64_t ResponsesApplied(Services& s) {
+  auto channel = s.endpoint("responses").Channel();
+  if (channel == nullptr) return 0;
+  auto p = PositionsOf(*channel, "responses");
+  uint64_t taken = 0;
+  if (p.ok()) {
+    for (const auto& f : p->feeds()) taken = std::max<uint64_t>(taken, f.position());
+  }
+  return taken;
+}
+
+// C1: a storage error in a separate consumer's handler (responses' disk full) used to abort
+// the process (librdkafka's assertion, SIGABRT), which then crash-looped. Now its feed holds
+// the partitions and retries with backoff; the process keeps running, and once space is back
+// it applies everything, each event once.
+TEST(KafkaFaults, ConsumerSurvivesAFullDiskAndCatchesUp) {
+  const char* test = "consumer disk full";
+  const absl::Time began = absl::Now();
+  OverKafka k;
+  ASSERT_TRUE(k.ok());
+  Services& s = k.services();
+  Tmpfs disk(s.DataDir("responses"), "48m");
+  ASSERT_TRUE(disk.mounted()) << "cannot mount a tmpfs on " << s.DataDir("responses");
+  // Responses starts with 2 MB free: too little for RocksDB to reserve its write-ahead log
+  // (1.1 x 16 MB), so the first write after the rest filled up fails. Once both fillers are
+  // gone there is room enough for RocksDB to clear its error (16 MB).
+  const std::string reserve = s.DataDir("responses") + "/reserve";
+  ASSERT_GT(FillUp(reserve), 0);
+  ASSERT_EQ(::truncate(reserve.c_str(), 46 << 20), 0);
+  ASSERT_TRUE(s.StartAll().ok());
+  RoundsLoad load(s, -1);
+  ASSERT_TRUE(load.Start().ok());
+  absl::SleepFor(absl::Seconds(2));
+  const std::string filler = s.DataDir("responses") + "/filler";
+  ASSERT_GT(FillUp(filler), 0);
+  const absl::Time full = absl::Now();
+  // KS goes on issuing rounds; responses cannot store what it hears of them.
+  bool held = false;
+  for (absl::Time until = absl::Now() + absl::Seconds(90); absl::Now() < until && !held;) {
+    for (absl::string_view line : absl::StrSplit(s.Process("responses").Log(), '\n')) {
+      held = held || (absl::StrContains(line, "\"kafka_feed\"") &&
+                      absl::StrContains(line, "handler: UNAVAILABLE"));
+    }
+    held = held || !s.Process("responses").Ended().empty();  // checked below
+    if (!held) absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(held) << "the responses feed met no storage error:\n" << s.Process("responses").LogTails();
+  const absl::Time first_error = absl::Now();
+  ASSERT_EQ(s.Process("responses").Ended(), "") << "the consumer ended on a storage error";
+  absl::SleepFor(absl::Seconds(3));  // retried with backoff meanwhile
+  EXPECT_EQ(s.Process("responses").Ended(), "") << "the consumer ended on a storage error";
+  ASSERT_EQ(::unlink(filler.c_str()), 0);
+  ASSERT_EQ(::unlink(reserve.c_str()), 0);
+  const absl::Time freed = absl::Now();
+  load.StopRounds();
+  std::vector<std::string> failures = load.Finish(absl::Seconds(300));
+  ASSERT_TRUE(failures.empty()) << Failures(failures);
+  std::string seen;
+  ASSERT_TRUE(s.Settle(absl::Seconds(300), &seen).ok()) << seen;
+  const absl::Duration caught_up = absl::Now() - freed;
+  if (::testing::Test::HasFailure()) {
+    std::cerr << "responses' own log:\n";
+    for (absl::string_view line : absl::StrSplit(s.Process("responses").Log(), '\n')) {
+      if (!absl::StrContains(line, "saving the cursor")) std::cerr << line.substr(0, 400) << "\n";
+    }
+  }
+  EXPECT_EQ(s.Process("responses").Ended(), "");
+  EXPECT_EQ(s.Process("responses").incarnations(), 1) << "responses was started again";
+  auto run = CollectAndStop(s, load.RoundIds());
+  ASSERT_TRUE(run.ok()) << run.status();
+  ExpectTopicsHoldTheLogs(test, k.broker().bootstrap(), *run);
+  ExpectSameAsRemissd(test, k, *run, load.rounds_issued());
+  Figure(test, "from the full disk to the feed's first storage error", first_error - full);
+  Figure(test, "from space back to settled", caught_up);
+  Figure(test, "whole test", absl::Now() - began);
+}
+
+// C20: responses runs with --instance-id (static membership). Killed and started again at
+// once under the same name, it gets its partitions back without waiting for the coordinator
+// to give up on the dead member (session.timeout.ms = 45000): it applies a new referrals
+// event within 30 s. Without static membership it waits out the session timeout.
+TEST(KafkaFaults, StaticMemberRestartGetsItsPartitionsBackAtOnce) {
+  const char* test = "static member restart";
+  const absl::Time began = absl::Now();
+  OverKafka k;
+  ASSERT_TRUE(k.ok());
+  Services& s = k.services();
+  // REMISS_FAULTS_DYNAMIC_MEMBERSHIP=1 leaves the flag out: the same run waits out the session.
+  if (std::getenv("REMISS_FAULTS_DYNAMIC_MEMBERSHIP") == nullptr) {
+    s.Process("responses").SetFlag("--instance-id", "responses-0");
+  }
+  ASSERT_TRUE(s.StartAll().ok());
+  RoundsLoad load(s, -1);
+  ASSERT_TRUE(load.Start().ok());
+  ASSERT_TRUE([&] {
+    for (absl::Time until = absl::Now() + absl::Seconds(60); absl::Now() < until;) {
+      if (ResponsesApplied(s) > 0) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }()) << "responses applied nothing";
+  absl::SleepFor(absl::Seconds(1));
+  s.Kill("responses");
+  ASSERT_TRUE(s.Start("responses").ok());
+  const absl::Time restarted = absl::Now();
+  // What its store had applied (its first answer, before its consumer can have joined).
+  uint64_t at_start = 0;
+  for (absl::Time until = absl::Now() + absl::Seconds(10); at_start == 0 && absl::Now() < until;) {
+    at_start = ResponsesApplied(s);
+  }
+  ASSERT_GT(at_start, 0u);
+  absl::Duration resumed = absl::InfiniteDuration();
+  for (absl::Time until = absl::Now() + absl::Seconds(30); absl::Now() < until;) {
+    if (ResponsesApplied(s) > at_start) {
+      resumed = absl::Now() - restarted;
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  Figure(test, "first applied event after the restart",
+         resumed == absl::InfiniteDuration() ? "none within 30 s" : absl::FormatDuration(resumed));
+  EXPECT_NE(resumed, absl::InfiniteDuration())
+      << "the restarted static member applied nothing within 30 s (the session timeout is 45 s)";
+  load.StopRounds();
+  std::vector<std::string> failures = load.Finish(absl::Seconds(300));
+  ASSERT_TRUE(failures.empty()) << Failures(failures);
+  auto run = CollectAndStop(s, load.RoundIds());
+  ASSERT_TRUE(run.ok()) << run.status();
+  ExpectTopicsHoldTheLogs(test, k.broker().bootstrap(), *run);
+  ExpectSameAsRemissd(test, k, *run, load.rounds_issued());
   Figure(test, "whole test", absl::Now() - began);
 }
 

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
         }
         auto feed = remiss::core::MakeKafkaFeed({.brokers = flags.kafka_brokers,
                                                  .group_id = "remiss-deadlines",
-                                                 .sources = {"responses"}});
+                                                 .sources = {"responses"},
+                                                 .instance_id = flags.instance_id});
         if (!feed.ok()) return feed.status();
         auto m = remiss::deadlines::DeadlinesModule::Open(settings,
                                                           std::move(*feed));

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
         }
         auto feed = remiss::core::MakeKafkaFeed({.brokers = flags.kafka_brokers,
                                                  .group_id = "remiss-followup",
-                                                 .sources = {"referrals", "responses", "deadlines"}});
+                                                 .sources = {"referrals", "responses", "deadlines"},
+                                                 .instance_id = flags.instance_id});
         if (!feed.ok()) return feed.status();
         std::vector<std::unique_ptr<remiss::core::Feed>> feeds;
         feeds.push_back(std::move(*feed));

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
         }
         auto feed = remiss::core::MakeKafkaFeed({.brokers = flags.kafka_brokers,
                                                  .group_id = "remiss-responses",
-                                                 .sources = {"referrals"}});
+                                                 .sources = {"referrals"},
+                                                 .instance_id = flags.instance_id});
         if (!feed.ok()) return feed.status();
         auto m = remiss::responses::ResponsesModule::Open(settings,
                                                           std::move(*feed));

@@ -23,34 +23,23 @@
 #include "remiss/core/feeds/feed_failures.h"
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/base/keys.h"
+#include "kafka_watermarks.h"
 
 namespace remiss::core {
 namespace {
 
 // How long Stop() gives the consumer to leave its group before dropping it.
 constexpr absl::Duration kCloseTimeout = absl::Seconds(10);
-// Watermarks read but not yet covered by what the handler took, kept per source at most; beyond
-// that every other one is dropped (the newest stays), which only makes the feed's watermark
-// move in coarser steps while the consumer lags far behind.
-constexpr size_t kMaxPendingWatermarks = 1024;
-
-// Where a source's relay publishes its watermarks (SourceWatermark, key = the source).
-std::string WatermarkTopicFor(const std::string& source) {
-  return absl::StrCat("remiss.", source, ".watermarks.v1");
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
+// How long the group coordinator waits for a silent member (a dead process) before it gives
+// its partitions to others; a static member (instance_id) restarted within it gets them back.
+constexpr absl::Duration kSessionTimeout = absl::Seconds(45);
 class KafkaFeed final : public Feed {
  public:
-  explicit KafkaFeed(KafkaFeedOptions options) : options_(std::move(options)) {
+  explicit KafkaFeed(KafkaFeedOptions options)
+      : options_(std::move(options)),
+        watermarks_(options_.brokers, options_.group_id, options_.sources) {
     if (options_.max_batch == 0) options_.max_batch = 1;
-    for (const std::string& source : options_.sources) {
-      sources_[TopicFor(source)] = source;
-      watermark_sources_[WatermarkTopicFor(source)] = source;
-    }
+    for (const std::string& source : options_.sources) sources_[TopicFor(source)] = source;
   }
   ~KafkaFeed() override { Stop(); }
 
@@ -71,19 +60,19 @@ class KafkaFeed final : public Feed {
       rd_kafka_destroy(*rk);
       return absl::InternalError(absl::StrCat("kafka feed: subscribe: ", rd_kafka_err2str(err)));
     }
-    absl::StatusOr<rd_kafka_t*> wm = NewWatermarkConsumer();
-    if (!wm.ok()) {
+    if (absl::Status wm = watermarks_.Open(); !wm.ok()) {
       rd_kafka_destroy(*rk);
-      return wm.status();
+      return wm;
     }
     {
       absl::MutexLock lock(&mu_);
       status_ = absl::OkStatus();
     }
     rk_ = *rk;
-    wm_rk_ = *wm;
     handled_.clear();
-    pending_.clear();
+    pending_poison_.clear();
+    held_.clear();
+    checks_.clear();
     cursors_ = std::move(cursors);
     stop_ = false;
     thread_ = std::thread([this, handler = std::move(handler)] { Loop(handler); });
@@ -129,23 +118,18 @@ class KafkaFeed final : public Feed {
 
   // The earliest of the sources' watermarks; each is the newest one its relay published that
   // the handler has taken everything below (and stays, once reached, also after a stop).
-  absl::Time Watermark() const override {
-    absl::MutexLock lock(&mu_);
-    absl::Time earliest = absl::InfiniteFuture();
-    for (const std::string& source : options_.sources) {
-      auto it = reached_.find(source);
-      if (it == reached_.end()) return absl::InfinitePast();
-      earliest = std::min(earliest, it->second);
-    }
-    return earliest;
-  }
+  absl::Time Watermark() const override { return watermarks_.Earliest(); }
 
  private:
-  // A source's watermark as read: everything it recorded before `until` is at or below these
-  // (partition, offset)s.
-  struct Pending {
-    absl::Time until;
-    std::vector<std::pair<int32_t, int64_t>> offsets;
+  using PartitionKey = std::pair<std::string, int32_t>;  // (source, partition)
+  static PartitionKey Key(const FeedEvent& e) { return {e.source, e.partition}; }
+
+  // A partition read from the consumer's stored offset, until its first message is checked
+  // (CheckCursor); `rewinding` once it is being read again from its beginning.
+  struct CursorCheck {
+    FeedCursor cursor;
+    bool rewinding = false;
+    absl::Time seek_again = absl::InfinitePast();
   };
 
   absl::StatusOr<rd_kafka_t*> NewConsumer() {
@@ -165,10 +149,25 @@ class KafkaFeed final : public Feed {
          {"allow.auto.create.topics", "false"},
          // Notice a topic created after subscribing without waiting minutes.
          {"topic.metadata.refresh.interval.ms", "5000"},
-         {"log.connection.close", "false"}},
+         {"log.connection.close", "false"},
+         // A rebalance moves only the partitions that change owner (the rebalance callback
+         // assigns incrementally); a member silent this long is given up by the coordinator.
+         {"partition.assignment.strategy", "cooperative-sticky"},
+         {"session.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(kSessionTimeout))}},
         "kafka feed");
     if (!made.ok()) return made.status();
     rd_kafka_conf_t* conf = *made;
+    if (!options_.instance_id.empty()) {
+      // Static membership: a restart under the same name within the session timeout gets its
+      // partitions back at once, without a rebalance.
+      char errstr[512];
+      if (rd_kafka_conf_set(conf, "group.instance.id", options_.instance_id.c_str(), errstr,
+                            sizeof errstr) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return absl::InvalidArgumentError(
+            absl::StrCat("kafka feed: instance id '", options_.instance_id, "': ", errstr));
+      }
+    }
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_rebalance_cb(conf, &KafkaFeed::OnRebalance);
     char errstr[512];
@@ -181,54 +180,15 @@ class KafkaFeed final : public Feed {
     return rk;
   }
 
-  // Reads the sources' watermark topics (one partition each, from the beginning: compacted)
-  // with no group; the feed's thread polls it.
-  absl::StatusOr<rd_kafka_t*> NewWatermarkConsumer() {
-    absl::StatusOr<rd_kafka_conf_t*> made = NewKafkaConf(
-        {{"bootstrap.servers", options_.brokers},
-         // Needed by the consumer API; never joined (the partitions are assigned) nor committed.
-         {"group.id", absl::StrCat(options_.group_id, ".watermarks")},
-         {"client.id", absl::StrCat(options_.group_id, ".watermarks")},
-         {"enable.auto.commit", "false"},
-         {"enable.auto.offset.store", "false"},
-         {"auto.offset.reset", "earliest"},
-         {"enable.partition.eof", "false"},
-         {"allow.auto.create.topics", "false"},
-         {"topic.metadata.refresh.interval.ms", "5000"},
-         {"log.connection.close", "false"}},
-        "kafka feed");
-    if (!made.ok()) return made.status();
-    rd_kafka_conf_t* conf = *made;
-    char errstr[512];
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-    if (rk == nullptr) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(absl::StrCat("kafka feed: watermark consumer: ", errstr));
-    }
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t* partitions =
-        rd_kafka_topic_partition_list_new(static_cast<int>(watermark_sources_.size()));
-    for (const auto& [topic, source] : watermark_sources_) {
-      rd_kafka_topic_partition_list_add(partitions, topic.c_str(), 0)->offset =
-          RD_KAFKA_OFFSET_BEGINNING;
-    }
-    rd_kafka_resp_err_t err = rd_kafka_assign(rk, partitions);
-    rd_kafka_topic_partition_list_destroy(partitions);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-      return absl::InternalError(
-          absl::StrCat("kafka feed: assigning the watermark topics: ", rd_kafka_err2str(err)));
-    }
-    return rk;
-  }
-
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     static_cast<KafkaFeed*>(opaque)->Rebalance(rk, err, partitions);
   }
 
-  // On assignment every partition starts after the consumer's stored offset (or at the
-  // beginning); runs on the feed's thread, inside a poll.
+  // On assignment every partition starts at the consumer's stored offset, whose message is
+  // checked before anything after it is delivered (CheckCursor), or at the beginning; runs on
+  // the feed's thread, inside a poll. With cooperative-sticky assignment the lists name only
+  // the partitions that change hands.
   void Rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                  rd_kafka_topic_partition_list_t* partitions) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
@@ -238,12 +198,13 @@ class KafkaFeed final : public Feed {
         auto source = sources_.find(p.topic);
         std::optional<FeedCursor> cursor;
         if (source != sources_.end() && cursors_) cursor = cursors_(source->second, p.partition);
-        p.offset = cursor && cursor->offset >= 0 ? cursor->offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
-        // The consumer's store has taken everything up to its cursor.
-        if (source != sources_.end()) {
-          handled_[{source->second, p.partition}] =
-              cursor ? std::max<int64_t>(cursor->offset, -1) : -1;
-        }
+        p.offset = StartAt(cursor);
+        if (source == sources_.end()) continue;
+        const PartitionKey key{source->second, p.partition};
+        Forget(key);
+        if (cursor && cursor->offset >= 0) checks_[key] = CursorCheck{*cursor};
+        // Nothing counts as handled until the stored offset is known to be this topic's.
+        handled_[key] = -1;
       }
       watermarks_dirty_ = true;
       if (cooperative) {
@@ -254,12 +215,25 @@ class KafkaFeed final : public Feed {
       } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, partitions); e) {
         Log(absl::StrCat("assign: ", rd_kafka_err2str(e)));
       }
+      // A partition this consumer paused while it last held it (a transient error) fetches
+      // again: what was held was dropped with the revocation. A parked one stays paused.
+      std::map<PartitionKey, int64_t> fetch;
+      for (int i = 0; i < partitions->cnt; ++i) {
+        auto source = sources_.find(partitions->elems[i].topic);
+        if (source == sources_.end()) continue;
+        if (!IsParked(source->second, partitions->elems[i].partition)) {
+          fetch[{source->second, partitions->elems[i].partition}] = 0;
+        }
+      }
+      SetPaused(fetch, /*paused=*/false);
     } else {
-      // What this consumer no longer reads covers no watermark.
+      // What this consumer no longer reads covers no watermark, and is no longer retried here.
       for (int i = 0; i < partitions->cnt; ++i) {
         const rd_kafka_topic_partition_t& p = partitions->elems[i];
         auto source = sources_.find(p.topic);
-        if (source != sources_.end()) handled_.erase({source->second, p.partition});
+        if (source == sources_.end()) continue;
+        handled_.erase({source->second, p.partition});
+        Forget({source->second, p.partition});
       }
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, partitions)) {
@@ -267,7 +241,26 @@ class KafkaFeed final : public Feed {
         }
       } else {
         rd_kafka_assign(rk, nullptr);
+        handled_.clear();
+        checks_.clear();
+        held_.clear();
       }
+    }
+  }
+
+  // Where a partition is read from: the consumer's stored offset (its message is read again
+  // and checked, see CheckCursor), or the beginning.
+  static int64_t StartAt(const std::optional<FeedCursor>& cursor) {
+    return cursor && cursor->offset >= 0 ? cursor->offset : RD_KAFKA_OFFSET_BEGINNING;
+  }
+
+  // Drops what the feed's thread keeps about a partition it gives up or starts again.
+  void Forget(const PartitionKey& key) {
+    checks_.erase(key);
+    for (auto it = held_.begin(); it != held_.end();) {
+      it->next.erase(key);
+      std::erase_if(it->events, [&](const FeedEvent& e) { return Key(e) == key; });
+      it = it->next.empty() ? held_.erase(it) : std::next(it);
     }
   }
 
@@ -297,6 +290,9 @@ class KafkaFeed final : public Feed {
     event.partition = m.partition;
     event.offset = m.offset;
     if (IsParked(event.source, event.partition)) return absl::OkStatus();  // fetched before the pause
+    // Fetched before the pause; read again from the held events' end once they are taken.
+    if (IsHeld(Key(event))) return absl::OkStatus();
+    if (!CheckCursor(m, event)) return absl::OkStatus();
     for (const auto& [earlier, why] : pending_poison_) {
       // After a poison message its partition waits; these are read again on resume.
       if (earlier.source == event.source && earlier.partition == event.partition) {
@@ -332,6 +328,78 @@ class KafkaFeed final : public Feed {
     return absl::OkStatus();
   }
 
+  // The first message of a partition read from the consumer's stored offset: whether it is
+  // to be delivered. At that offset the topic must hold an event this consumer applied (its
+  // position at most the cursor's); then it is not delivered again. A later event there means
+  // the topic was deleted, made again and republished (offsets start from 0 again): reading
+  // on from the stored offset would skip events, so the partition is read again from its
+  // beginning and the consumer drops the repeats by position. An earlier offset means
+  // librdkafka found the stored offset past the topic's end and started at the beginning.
+  bool CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event) {
+    auto check = checks_.find(Key(event));
+    if (check == checks_.end()) return true;
+    const FeedCursor cursor = check->second.cursor;
+    if (check->second.rewinding) {
+      // Until the seek back shows: nothing from the old fetch position.
+      if (m.offset > cursor.offset) {
+        if (absl::Now() >= check->second.seek_again) SeekBack(check->first, check->second);
+        return false;
+      }
+      checks_.erase(check);
+      return true;
+    }
+    const std::string where = absl::StrCat(event.source, "[", event.partition, "]@", m.offset);
+    if (m.offset != cursor.offset) {
+      checks_.erase(check);
+      Log(absl::StrCat(where, ": read from offset ", m.offset, ", not the stored offset ",
+                       cursor.offset, " (", m.offset < cursor.offset ? "past the topic's end" : "not there",
+                       "): delivering from here; repeats are dropped by position"));
+      return true;
+    }
+    remiss::v1::EventEnvelope e;
+    const bool envelope = m.payload != nullptr &&
+                          e.ParseFromArray(m.payload, static_cast<int>(m.len)) &&
+                          e.source() == event.source && e.position() != 0;
+    if (envelope && !cursor.incarnation.empty() && !e.incarnation().empty() &&
+        e.incarnation() != cursor.incarnation) {
+      checks_.erase(check);
+      return true;  // another store's history: the consumer parks it with that reason
+    }
+    if (!envelope || e.position() <= cursor.position) {
+      // The event applied last (or an operator skipped it): it stays applied.
+      checks_.erase(check);
+      handled_[Key(event)] = std::max(handled_[Key(event)], cursor.offset);
+      watermarks_dirty_ = true;
+      return false;
+    }
+    Log(absl::StrCat(where, " holds position ", e.position(), " but this consumer applied up to ",
+                     "position ", cursor.position, " with that offset: the topic was made again ",
+                     "and republished; reading the partition again from its beginning (repeats ",
+                     "are dropped by position)"));
+    check->second.rewinding = true;
+    handled_[Key(event)] = -1;
+    SeekBack(check->first, check->second);
+    return false;
+  }
+
+  // Reads a partition again from its beginning (CheckCursor); a failed seek is tried again
+  // when the next message from the old position comes, a second later.
+  void SeekBack(const PartitionKey& key, CursorCheck& check) {
+    check.seek_again = absl::Now() + absl::Seconds(1);
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, TopicFor(key.first).c_str(), key.second)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    if (rd_kafka_error_t* error = rd_kafka_seek_partitions(rk_, list, 5000)) {
+      Log(absl::StrCat("seeking ", key.first, "[", key.second, "] back to its beginning: ",
+                       rd_kafka_error_string(error), " (trying again)"));
+      rd_kafka_error_destroy(error);
+    } else if (list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Log(absl::StrCat("seeking ", key.first, "[", key.second, "] back to its beginning: ",
+                       rd_kafka_err2str(list->elems[0].err), " (trying again)"));
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+
   // Lets Kafka's committed offsets follow what the handler took (monitoring only).
   void StoreOffsets(const std::vector<FeedEvent>& batch) {
     std::map<std::pair<std::string, int32_t>, int64_t> next;
@@ -360,11 +428,18 @@ class KafkaFeed final : public Feed {
         m = rd_kafka_consumer_poll(rk_, 0);
       }
       Deliver(handler, std::move(batch));
-      for (auto& [event, why] : pending_poison_) Park(event, why);
+      for (auto& [event, why] : pending_poison_) {
+        // Behind held events it waits with them: read again once they are taken.
+        if (!IsHeld(Key(event))) Park(event, why);
+      }
       pending_poison_.clear();
+      RetryHeld(handler);
       ResumeRequested();
-      ReadWatermarks();
-      if (watermarks_dirty_) UpdateWatermarks();
+      if (watermarks_.Read()) watermarks_dirty_ = true;
+      if (watermarks_dirty_) {
+        watermarks_dirty_ = false;
+        watermarks_.Update(handled_);
+      }
       NoteEnds();
     }
     if (!failure.ok()) {
@@ -393,41 +468,170 @@ class KafkaFeed final : public Feed {
     ends_ = std::move(ends);
   }
 
-  // ---- delivery, parking (the feed's thread) ------------------------------------------------
+  // ---- delivery, holding, parking (the feed's thread) --------------------------------------
 
-  // Hands `batch` to the handler: transient errors again after a backoff; a poison event parks
-  // its partition, what came before it is delivered, and the rest of other partitions too.
+  // Hands `batch` to the handler. A poison event parks its partition (what came before it is
+  // delivered, and the rest of other partitions too); a transient error holds the partitions
+  // it concerns (Hold: paused, retried with backoff by RetryHeld) and the rest goes on.
   void Deliver(const Handler& handler, std::vector<FeedEvent> batch) {
-    Backoff backoff;
+    Unfinished left = DeliverSome(handler, std::move(batch));
+    if (!left.events.empty()) Hold(std::move(left));
+  }
+
+  // What a transient error left undelivered, in the order read, and that error.
+  struct Unfinished {
+    std::vector<FeedEvent> events;
+    absl::Status why;
+  };
+
+  Unfinished DeliverSome(const Handler& handler, std::vector<FeedEvent> batch) {
+    Unfinished left;
+    // Moves every event of `key`'s partition (or all: nullopt) from the batch to `left`.
+    auto wait = [&](std::optional<PartitionKey> key) {
+      auto rest = std::stable_partition(batch.begin(), batch.end(), [&](const FeedEvent& e) {
+        return key && Key(e) != *key;
+      });
+      left.events.insert(left.events.end(), std::make_move_iterator(rest),
+                         std::make_move_iterator(batch.end()));
+      batch.erase(rest, batch.end());
+    };
     while (!batch.empty() && !stop_) {
       absl::Status s = handler(batch);
       if (s.ok()) {
         StoreOffsets(batch);
         MarkHandled(batch);
-        return;
+        break;
       }
+      const std::optional<size_t> at = FailedEventIndex(s);
       if (IsTransient(s)) {
-        LogOnce(absl::StrCat("handler: ", s.ToString(), " (retrying)"));
-        for (absl::Time until = absl::Now() + backoff.Next(); !stop_ && absl::Now() < until;) {
-          rd_kafka_poll(rk_, 0);  // keeps the group membership alive
-          absl::SleepFor(absl::Milliseconds(10));
-        }
+        // One event's trouble holds its partition; the store's (no event named), all of them.
+        wait(at && *at < batch.size() ? std::optional<PartitionKey>(Key(batch[*at]))
+                                      : std::nullopt);
+        left.why = s;
         continue;
       }
-      const size_t index = std::min(FailedEventIndex(s).value_or(0), batch.size() - 1);
+      const size_t index = std::min(at.value_or(0), batch.size() - 1);
       if (index > 0) {
         std::vector<FeedEvent> before(std::make_move_iterator(batch.begin()),
                                       std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(index)));
         batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(index));
-        Deliver(handler, std::move(before));
+        Unfinished held = DeliverSome(handler, std::move(before));
+        if (!held.events.empty()) {
+          // What follows a held event in its partition waits behind it.
+          std::set<PartitionKey> keys;
+          for (const FeedEvent& e : held.events) keys.insert(Key(e));
+          left.events.insert(left.events.end(), std::make_move_iterator(held.events.begin()),
+                             std::make_move_iterator(held.events.end()));
+          left.why = held.why;
+          for (const PartitionKey& key : keys) wait(key);
+        }
         continue;
       }
       const FeedEvent poison = batch.front();
       Park(poison, s);
-      std::erase_if(batch, [&](const FeedEvent& e) {
-        return e.source == poison.source && e.partition == poison.partition;
-      });
+      std::erase_if(batch, [&](const FeedEvent& e) { return Key(e) == Key(poison); });
     }
+    return left;
+  }
+
+  // Events a transient error left, and their partitions, paused until they are taken.
+  struct Held {
+    std::vector<FeedEvent> events;
+    std::map<PartitionKey, int64_t> next;  // per partition: the offset after its held events
+    Backoff backoff;
+    absl::Time retry_at;
+  };
+
+  bool IsHeld(const PartitionKey& key) const {
+    for (const Held& h : held_) {
+      if (h.next.count(key) > 0) return true;
+    }
+    return false;
+  }
+
+  // Pauses the partitions of `left` (what was fetched after them is dropped by Take and read
+  // again later) and keeps their events for RetryHeld.
+  void Hold(Unfinished left) {
+    Held held;
+    for (const FeedEvent& e : left.events) {
+      int64_t& next = held.next[Key(e)];
+      next = std::max(next, e.offset + 1);
+    }
+    held.events = std::move(left.events);
+    const absl::Duration wait = held.backoff.Next();
+    held.retry_at = absl::Now() + wait;
+    SetPaused(held.next, /*paused=*/true);
+    std::string partitions;
+    for (const auto& [key, next] : held.next) {
+      absl::StrAppend(&partitions, partitions.empty() ? "" : ", ", key.first, "[", key.second, "]");
+    }
+    LogOnce(absl::StrCat("handler: ", left.why.ToString(), "; pausing ", partitions,
+                         " and retrying in ", absl::FormatDuration(wait), " (then with backoff)"));
+    held_.push_back(std::move(held));
+  }
+
+  // Delivers again the held events whose time has come; a partition all of whose events were
+  // taken (or parked) is read on from after them.
+  void RetryHeld(const Handler& handler) {
+    for (size_t i = 0; i < held_.size() && !stop_; ++i) {
+      if (absl::Now() < held_[i].retry_at) continue;
+      Unfinished left = DeliverSome(handler, std::move(held_[i].events));
+      Held& held = held_[i];  // DeliverSome does not change held_
+      std::map<PartitionKey, int64_t> done;
+      for (auto it = held.next.begin(); it != held.next.end();) {
+        const bool waiting = std::any_of(left.events.begin(), left.events.end(),
+                                         [&](const FeedEvent& e) { return Key(e) == it->first; });
+        if (waiting) {
+          ++it;
+        } else {
+          if (!IsParked(it->first.first, it->first.second)) done.insert(*it);
+          it = held.next.erase(it);
+        }
+      }
+      if (!done.empty()) {
+        SeekTo(done);
+        SetPaused(done, /*paused=*/false);
+        Log(absl::StrCat("handler: took the held events of ", done.size(),
+                         " partition(s); reading on"));
+      }
+      held.events = std::move(left.events);
+      if (held.next.empty()) {
+        held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i--));
+        continue;
+      }
+      const absl::Duration wait = held.backoff.Next();
+      held.retry_at = absl::Now() + wait;
+      LogOnce(absl::StrCat("handler: ", left.why.ToString(), " (retrying in ",
+                           absl::FormatDuration(wait), ")"));
+    }
+  }
+
+  void SetPaused(const std::map<PartitionKey, int64_t>& partitions, bool paused) {
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+    for (const auto& [key, offset] : partitions) {
+      rd_kafka_topic_partition_list_add(list, TopicFor(key.first).c_str(), key.second);
+    }
+    if (paused) {
+      rd_kafka_pause_partitions(rk_, list);
+    } else {
+      rd_kafka_resume_partitions(rk_, list);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+
+  void SeekTo(const std::map<PartitionKey, int64_t>& offsets) {
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+    for (const auto& [key, offset] : offsets) {
+      rd_kafka_topic_partition_list_add(list, TopicFor(key.first).c_str(), key.second)->offset =
+          offset;
+    }
+    if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, list, 5000)) {
+      Log(absl::StrCat("seek: ", rd_kafka_error_string(e)));
+      rd_kafka_error_destroy(e);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
   }
 
   bool IsParked(const std::string& source, int32_t partition) const {
@@ -460,9 +664,11 @@ class KafkaFeed final : public Feed {
     }
     for (const auto& [source, partition] : resume) {
       std::optional<FeedCursor> cursor = cursors_(source, partition);
+      checks_.erase({source, partition});
+      if (cursor && cursor->offset >= 0) checks_[{source, partition}] = CursorCheck{*cursor};
       rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
       rd_kafka_topic_partition_list_add(list, TopicFor(source).c_str(), partition)->offset =
-          cursor && cursor->offset >= 0 ? cursor->offset + 1 : RD_KAFKA_OFFSET_BEGINNING;
+          StartAt(cursor);
       if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, list, 5000)) {
         Log(absl::StrCat("resume ", source, "[", partition, "]: ", rd_kafka_error_string(e)));
         rd_kafka_error_destroy(e);
@@ -485,83 +691,6 @@ class KafkaFeed final : public Feed {
       it->second = std::max(it->second, e.offset);
     }
     watermarks_dirty_ = true;
-  }
-
-  // Takes what arrived on the watermark topics, without waiting.
-  void ReadWatermarks() {
-    for (int i = 0; i < 100; ++i) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(wm_rk_, 0);
-      if (m == nullptr) return;
-      TakeWatermark(*m);
-      rd_kafka_message_destroy(m);
-    }
-  }
-
-  void TakeWatermark(const rd_kafka_message_t& m) {
-    if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      // The topic not there yet, the broker down, ...: librdkafka keeps trying. Without
-      // watermarks the feed's watermark only stays where it is.
-      if (m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        LogOnce(absl::StrCat("watermarks: ", rd_kafka_err2name(m.err), ": ",
-                             rd_kafka_message_errstr(&m)));
-      }
-      return;
-    }
-    const char* topic = rd_kafka_topic_name(m.rkt);
-    auto source = watermark_sources_.find(topic);
-    if (source == watermark_sources_.end()) return;
-    const std::string where = absl::StrCat(topic, "[", m.partition, "]@", m.offset);
-    const absl::string_view key(static_cast<const char*>(m.key), m.key != nullptr ? m.key_len : 0);
-    remiss::v1::SourceWatermark watermark;
-    if (key != source->second || m.payload == nullptr ||
-        !watermark.ParseFromArray(m.payload, static_cast<int>(m.len)) ||
-        !watermark.has_settled_until()) {
-      // Not a claim this feed can use; skipping it only holds the watermark back.
-      LogOnce(absl::StrCat("watermarks: ignoring ", where, ": not a SourceWatermark of '",
-                           source->second, "'"));
-      return;
-    }
-    Pending pending;
-    pending.until = FromTimestamp(watermark.settled_until());
-    for (const remiss::v1::PartitionOffset& po : watermark.offsets()) {
-      pending.offsets.emplace_back(po.partition(), po.offset());
-    }
-    std::deque<Pending>& list = pending_[source->second];
-    list.push_back(std::move(pending));
-    if (list.size() > kMaxPendingWatermarks) {
-      std::deque<Pending> thinned;
-      for (size_t i = list.size() % 2 == 0 ? 1 : 0; i < list.size(); i += 2) {
-        thinned.push_back(std::move(list[i]));
-      }
-      list = std::move(thinned);
-    }
-    watermarks_dirty_ = true;
-  }
-
-  // A watermark is reached when this consumer has handled every partition it names up to its
-  // offset; a partition not assigned to this consumer counts as not handled.
-  bool Reached(const std::string& source, const Pending& pending) const {
-    for (const auto& [partition, offset] : pending.offsets) {
-      auto it = handled_.find({source, partition});
-      if (it == handled_.end() || it->second < offset) return false;
-    }
-    return true;
-  }
-
-  // Per source, the newest pending watermark reached, if any; it and older ones are done.
-  void UpdateWatermarks() {
-    watermarks_dirty_ = false;
-    for (auto& [source, list] : pending_) {
-      for (size_t i = list.size(); i-- > 0;) {
-        if (!Reached(source, list[i])) continue;
-        const absl::Time until = list[i].until;
-        list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-        absl::MutexLock lock(&mu_);
-        auto [it, added] = reached_.emplace(source, until);
-        if (!added) it->second = std::max(it->second, until);
-        break;
-      }
-    }
   }
 
   // Leaves the group (bounded: the broker may be down), then frees the consumer.
@@ -588,9 +717,7 @@ class KafkaFeed final : public Feed {
       rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     rk_ = nullptr;
-    // It never joined a group: nothing to leave.
-    rd_kafka_destroy_flags(wm_rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-    wm_rk_ = nullptr;
+    watermarks_.Close();
   }
 
   void Log(const std::string& message) const {
@@ -604,7 +731,6 @@ class KafkaFeed final : public Feed {
 
   KafkaFeedOptions options_;
   std::map<std::string, std::string> sources_;            // topic -> source
-  std::map<std::string, std::string> watermark_sources_;  // watermark topic -> source
 
   absl::Mutex run_mu_;  // serializes Start and Stop
   std::thread thread_;
@@ -613,19 +739,17 @@ class KafkaFeed final : public Feed {
   rd_kafka_t* rk_ = nullptr;
   CursorLookup cursors_;
   std::string last_log_;
-  rd_kafka_t* wm_rk_ = nullptr;  // reads the watermark topics
+  WatermarkReader watermarks_;  // the sources' watermark topics
   // Per assigned (source, partition): the highest offset the handler took (-1: none).
-  std::map<std::pair<std::string, int32_t>, int64_t> handled_;
-  std::map<std::string, std::deque<Pending>> pending_;  // per source, in the order read
+  WatermarkReader::Handled handled_;
   std::vector<std::pair<FeedEvent, absl::Status>> pending_poison_;  // not envelopes: to park
+  std::vector<Held> held_;                      // transient errors: paused, retried
+  std::map<PartitionKey, CursorCheck> checks_;  // stored offsets not yet checked
   bool watermarks_dirty_ = false;
   absl::Time ends_noted_ = absl::InfinitePast();
 
   mutable absl::Mutex mu_;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
-  // Per source, the latest watermark reached (kept across restarts of the feed: the
-  // consumer's store still has what it took).
-  std::map<std::string, absl::Time> reached_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int32_t>, ParkedEvent> parked_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, int32_t>> resume_ ABSL_GUARDED_BY(mu_);  // asked by Resume
   std::map<std::pair<std::string, int32_t>, int64_t> ends_ ABSL_GUARDED_BY(mu_);  // NoteEnds

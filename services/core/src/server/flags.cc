@@ -40,6 +40,11 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
           flags.otlp_endpoint = value;
         } else if (name == "kafka-properties") {
           flags.kafka_properties = value;
+        } else if (name == "instance-id") {
+          if (value.empty() || value.size() > 249) {
+            return absl::InvalidArgumentError("--instance-id: must be a name of 1 to 249 characters");
+          }
+          flags.instance_id = value;
         } else if (name == "tls-cert") {
           flags.tls.cert_file = value;
         } else if (name == "tls-key") {
@@ -74,6 +79,13 @@ std::string ServerFlagsHelp() {
          "                            (default: none, the embedded mode)\n"
          "  --kafka-properties FILE   librdkafka security settings for every Kafka client\n"
          "                            (security.protocol, ssl.*, sasl.*: TLS, SASL/SCRAM)\n"
+         "  --instance-id NAME        this instance's stable name in its Kafka consumer groups\n"
+         "                            (static membership), e.g. the pod name: restarted within\n"
+         "                            45 s under the same name, it gets its partitions back at\n"
+         "                            once instead of after a rebalance. Never give two running\n"
+         "                            instances one name (the older one is fenced and stops\n"
+         "                            consuming). Default: none (dynamic membership), so that\n"
+         "                            several instances on one host need no care\n"
          "  --restore-from-kafka      a store that is empty (its disk was lost) is first restored\n"
          "                            from its own events topic: log, feed cursors, projections\n"
          "                            (stores that hold events are left as they are)\n"

@@ -21,6 +21,9 @@ struct ServerFlags {
   std::string metrics_listen;               // host:port for /metrics; empty: none
   std::string otlp_endpoint;               // host:port of an OTLP/gRPC trace receiver; empty: none
   std::string kafka_properties;            // a librdkafka properties file: TLS/SASL settings
+  // The instance's stable name in its Kafka consumer groups (static membership); empty:
+  // dynamic membership (KafkaFeedOptions::instance_id).
+  std::string instance_id;
   int max_message_bytes = kDefaultMaxRequestBytes;  // the largest request a server accepts
   // Run on a manual clock starting here (RFC 3339, e.g. 2021-02-01T09:00:00+01:00), moved
   // forward only through the admin service's SetClock; unset: the system clock.
