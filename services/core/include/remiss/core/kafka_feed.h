@@ -2,6 +2,8 @@
 // assignment it seeks to the consumer's stored offset + 1; Kafka's committed offset is
 // only for monitoring. Its Watermark() follows the sources' relays' watermarks
 // (remiss.<source>.watermarks.v1) once the consumer has handled every offset they name.
+// A partition that holds less than the consumer's cursor (a message arrives at or below the
+// cursor's offset: the topic lost its tail or was recreated) parks as ParkedEvent::ahead.
 #pragma once
 
 #include <memory>
