@@ -19,6 +19,8 @@
 #include "remiss/core/server/prepare_store.h"
 #include "remiss/core/server/restore_gate.h"
 #include "remiss/core/server/service_host.h"
+#include "remiss/core/feeds/feed.h"
+#include "remiss/core/feeds/local_feed.h"
 #include "remiss/v1/admin.grpc.pb.h"
 #include "remiss/core/kafka/topic_reader.h"
 #include "tests/integration/kafka_broker.h"
@@ -122,6 +124,59 @@ TEST_F(RestoreFromKafkaTest, ALostStoreComesBackFromItsTopicAndGoesOn) {
   EXPECT_TRUE((*relay)->Health().ok()) << (*relay)->Health();
   EXPECT_EQ(TopicEvents(), 601);
   (*relay)->Stop();
+}
+
+// C4: remissd with relay lag. responses (in the same process, a LocalFeed) applied referrals'
+// events 1..4 while the relay had published only 1 and 2; referrals' disk is lost and it is
+// restored from its topic: positions 1 and 2, the same incarnation. Its next events take
+// positions 3.. with other content: responses' feed parks with that reason instead of taking
+// them for repeats of what it applied.
+TEST_F(RestoreFromKafkaTest, AConsumerAheadOfAStoreRestoredToAnEarlierPointParksInsteadOfSkipping) {
+  auto responses = EventStore::Open({.path = dir_.Sub("responses"), .source = "responses",
+                                     .clock = &clock_});
+  ASSERT_TRUE(responses.ok()) << responses.status();
+  auto applied = [&](const std::string& org) {
+    return (*responses)->GetProjection(absl::StrCat("applied/", org)).has_value();
+  };
+  auto marking = [&] {
+    return std::make_unique<FeedConsumer>(responses->get(), [](const FeedEvent& e, Tx& tx) {
+      tx.Put(absl::StrCat("applied/", e.envelope.referrals().organization_registered().org_id()),
+             "1");
+      return absl::OkStatus();
+    });
+  };
+  {
+    auto lost = Open("lost");
+    Publish(*lost, "a");
+    Publish(*lost, "b");
+    ASSERT_NO_FATAL_FAILURE(RelayUpTo(*lost, 2));
+    Publish(*lost, "c");  // never reached the topic
+    Publish(*lost, "d");
+    auto consumer = marking();
+    LocalFeed feed(lost.get());
+    ASSERT_TRUE(consumer->Run(feed).ok());
+    ASSERT_TRUE(WaitFor([&] { return applied("d"); }));
+    feed.Stop();
+  }
+  auto restored = Open("restored");
+  auto summary = RestoreFromKafka(restored.get(), broker_->bootstrap());
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_EQ(restored->LastPosition(), 2u);
+
+  auto consumer = marking();
+  LocalFeed feed(restored.get());
+  ASSERT_TRUE(consumer->Run(feed).ok());
+  ASSERT_TRUE(WaitFor([&] { return !feed.Parked().empty(); }, absl::Seconds(10)))
+      << "responses waits silently, then takes referrals' new events for repeats";
+  EXPECT_TRUE(feed.Parked().front().ahead);
+  EXPECT_NE(feed.Parked().front().reason.find("holds only up to position 2"), std::string::npos)
+      << feed.Parked().front().reason;
+  for (const char* org : {"x", "y", "z"}) Publish(*restored, org);  // positions 3, 4, 5
+  EXPECT_FALSE(feed.Parked().empty());
+  EXPECT_FALSE(applied("x"));
+  EXPECT_FALSE(applied("y"));
+  EXPECT_FALSE(applied("z"));
+  feed.Stop();
 }
 
 TEST_F(RestoreFromKafkaTest, AFreshStoreIsNeverPublishedOntoAnEarlierStoresTopic) {

@@ -270,8 +270,9 @@ std::vector<Command> Build() {
                   "deliver a feed's parked event again (after a fix)",
                   "remissctl feed retry deadlines responses 0", View::kRecord));
   t.push_back(Cmd("feed skip", kAdm, "SkipParkedEvent",
-                  {"service", "source", "partition", "position", "reason"}, 5,
-                  "skip a feed's parked event; recorded as FeedEventSkipped with you and the reason",
+                  {"service", "source", "partition", "position", "reason", "offset"}, 5,
+                  "skip a feed's parked event; recorded as FeedEventSkipped with you and the "
+                  "reason (a message that is not an envelope: position 0 and its offset)",
                   "remissctl feed skip deadlines responses 0 1234 \"trasig händelse, rättad i ärende 77\"",
                   View::kRecord));
   t.push_back(Cmd("clock", kAdm, "GetClock", {}, 0, "the server's clock", "remissctl clock", View::kRecord));

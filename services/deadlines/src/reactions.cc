@@ -138,9 +138,10 @@ absl::StatusOr<size_t> FireDueTimers(core::Tx& tx, absl::Time watermark, size_t 
   std::vector<std::string> keys;
   tx.Scan(kTimerPrefix, [&](absl::string_view key, absl::string_view) {
     if (key >= bound || keys.size() >= max) return false;
-    // A due timer waits until the responses feed is known to be past its instant.
+    // Every timer (a breach, a reminder, an at-risk check) waits until the responses feed is
+    // known to be past its instant: what it decides on (an answer, a decision) may be there.
     std::optional<StoredTimer> t = ParseTimerKey(key);
-    if (t && t->timer.kind == TimerKind::kDue && watermark < t->timer.at) return true;
+    if (t && watermark < t->timer.at) return true;
     keys.emplace_back(key);
     return true;
   });

@@ -27,6 +27,12 @@ absl::Status NewIncarnation(const FeedEvent& event, const FeedCursor& cursor) {
 
 }  // namespace
 
+bool IsOwnEvent(const ParkedEvent& parked, const std::optional<FeedCursor>& cursor) {
+  if (parked.ahead || parked.position == 0 || parked.envelope_source != parked.source) return false;
+  return !cursor || cursor->incarnation.empty() || parked.incarnation.empty() ||
+         cursor->incarnation == parked.incarnation;
+}
+
 absl::Status FeedConsumer::Consume(const std::vector<FeedEvent>& batch) {
   if (batch.empty()) return absl::OkStatus();
   auto committed = store_->Execute(CommandMeta{}, [&](Tx& tx) -> absl::Status {
@@ -131,14 +137,28 @@ absl::StatusOr<ParkedEvent> FeedConsumer::Retry(const std::string& source, int32
 
 absl::StatusOr<std::pair<ParkedEvent, CommitResult>> FeedConsumer::Skip(
     const std::string& source, int32_t partition, uint64_t position,
-    const remiss::v1::Actor& actor, const std::string& reason) {
+    std::optional<int64_t> offset, const remiss::v1::Actor& actor, const std::string& reason) {
   if (reason.empty()) return absl::InvalidArgumentError("reason: is required (why skip it?)");
+  if (position == 0 && !offset) {
+    return absl::InvalidArgumentError(
+        "offset: is required to skip a message that is not an envelope (position 0)");
+  }
   auto parked = FindParked(source, partition);
   if (!parked.ok()) return parked.status();
+  if (parked->first.ahead) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "source: ", source, " partition ", partition, " is parked because this consumer is "
+        "ahead of what its source holds; there is no event to skip. ", parked->first.reason));
+  }
   if (parked->first.position != position) {
     return absl::InvalidArgumentError(absl::StrCat(
         "position: ", position, " is not the parked event of ", source, " partition ",
         partition, " (that is position ", parked->first.position, ")"));
+  }
+  if (offset && parked->first.offset != *offset) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "offset: ", *offset, " is not the parked message of ", source, " partition ",
+        partition, " (that is offset ", parked->first.offset, ")"));
   }
   CommandMeta meta;
   meta.command = "SkipParkedEvent";
@@ -146,7 +166,8 @@ absl::StatusOr<std::pair<ParkedEvent, CommitResult>> FeedConsumer::Skip(
   const ParkedEvent& p = parked->first;
   absl::StatusOr<CommitResult> done = store_->Execute(meta, [&](Tx& tx) -> absl::Status {
     std::optional<FeedCursor> cursor = tx.GetFeedCursor(p.source, p.partition);
-    if (cursor && p.position != 0 && cursor->position >= p.position) {
+    const bool own = IsOwnEvent(p, cursor);
+    if (own && cursor && cursor->position >= p.position) {
       return absl::FailedPreconditionError(absl::StrCat(
           "position: ", p.position, " of ", p.source, " was applied already"));
     }
@@ -168,9 +189,15 @@ absl::StatusOr<std::pair<ParkedEvent, CommitResult>> FeedConsumer::Skip(
         !s.ok()) {
       return s;
     }
-    tx.SetFeedCursor(p.source, p.partition,
-                     FeedCursor{p.offset, std::max(p.position, cursor ? cursor->position : 0),
-                                cursor ? cursor->incarnation : std::string()});
+    // Past a message of another history only the offset moves: the position cursor still
+    // says which of the source's own events were applied (C10).
+    FeedCursor next{p.offset, cursor ? cursor->position : 0,
+                    cursor ? cursor->incarnation : std::string()};
+    if (own) {
+      next.position = std::max(p.position, next.position);
+      if (next.incarnation.empty()) next.incarnation = p.incarnation;
+    }
+    tx.SetFeedCursor(p.source, p.partition, next);
     return absl::OkStatus();
   });
   if (!done.ok()) return done.status();

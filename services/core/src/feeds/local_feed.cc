@@ -22,6 +22,34 @@ uint64_t LocalFeed::NextAfter(const std::optional<FeedCursor>& cursor) const {
   return cursor->position + 1;
 }
 
+// A consumer whose cursor (of the source's current incarnation) is past the source's last
+// position: the source was restored to an earlier point. Its new events will take positions
+// the consumer has applied already, with other content; taking them for repeats would drop
+// them silently (C4), so the feed parks and an operator decides.
+std::optional<ParkedEvent> LocalFeed::AheadOfSource(uint64_t next) const {
+  if (next <= 1) return std::nullopt;
+  const uint64_t applied = next - 1;
+  // The feed reads no further than LastPosition() (Loop), so in one run of the source's
+  // store a cursor is never past it.
+  const uint64_t held = source_->LastPosition();
+  if (held >= applied) return std::nullopt;
+  ParkedEvent p;
+  p.source = source_->source();
+  p.position = applied;
+  p.offset = static_cast<int64_t>(applied);
+  p.envelope_source = source_->source();
+  p.incarnation = source_->incarnation();
+  p.ahead = true;
+  p.reason = absl::StrCat(
+      "source: this consumer applied ", p.source, "'s events up to position ", applied,
+      " (incarnation ", p.incarnation, ") but the ", p.source, " store holds only up to position ",
+      held, ": it was restored to an earlier point. Its next events would take positions this "
+      "consumer has applied already and be dropped as repeats, so the feed waits. Retry once the ",
+      p.source, " store holds position ", applied, " again with the same events, or start this "
+      "service afresh (or restore it from its topic) to follow the restored source");
+  return p;
+}
+
 std::optional<int64_t> LocalFeed::LastOffset(const std::string& source, int32_t partition) const {
   if (source != source_->source() || partition != 0) return std::nullopt;
   return static_cast<int64_t>(source_->LastPosition());  // offset = position
@@ -66,6 +94,8 @@ absl::Status LocalFeed::Resume(const std::string& source, int32_t partition) {
     return absl::NotFoundError(absl::StrCat("source: ", source, " partition ", partition,
                                             " has no parked event"));
   }
+  // Taken: until the feed's thread delivers again (or parks again), nothing is parked.
+  parked_.reset();
   resume_ = true;
   return absl::OkStatus();
 }
@@ -100,14 +130,34 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
       absl::SleepFor(absl::Milliseconds(10));
     }
   };
+  bool check_ahead = true;  // at the start and after a resume: next comes from the cursor
   while (!stop_) {
+    if (check_ahead) {
+      check_ahead = false;
+      if (std::optional<ParkedEvent> ahead = AheadOfSource(next)) {
+        LogJson("local_feed", "feed_parked",
+                {{"source", source_->source()}, {"position", std::to_string(ahead->position)},
+                 {"message", ahead->reason}});
+        {
+          absl::MutexLock lock(&mu_);
+          parked_ = std::move(*ahead);
+        }
+        if (!WaitWhileParked()) return;
+        next = NextAfter(cursors_(source_->source(), 0));
+        check_ahead = true;
+        continue;
+      }
+    }
     marks.Offer(source_->Settled());
     advance();
     if (!source_->WaitForPosition(next - 1, absl::ZeroDuration())) {
       source_->WaitForPosition(next - 1, absl::Milliseconds(50));
       continue;
     }
-    auto events = source_->ReadLog(next, limit);
+    // Up to LastPosition(): a group can be readable a moment before it names it.
+    const uint64_t last = source_->LastPosition();
+    if (last < next) continue;
+    auto events = source_->ReadLog(next, std::min<uint64_t>(limit, last - next + 1));
     if (!events.ok()) {  // the source's storage: may pass
       LogJson("local_feed", "feed_retrying",
               {{"source", source_->source()}, {"message", events.status().ToString()}});
@@ -146,7 +196,9 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
       absl::MutexLock lock(&mu_);
       parked_ = ParkedEvent{source_->source(), 0, poison.position(),
                             static_cast<int64_t>(poison.position()), poison.event_id(),
-                            poison.type(), poison.partition_key(), s.ToString()};
+                            poison.type(), poison.partition_key(), s.ToString(),
+                            poison.source().empty() ? source_->source() : poison.source(),
+                            poison.incarnation()};
     }
     LogJson("local_feed", "feed_parked",
             {{"source", source_->source()}, {"position", std::to_string(poison.position())},
@@ -157,6 +209,7 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
     next = NextAfter(cursors_(source_->source(), 0));
     limit = batch_;
     backoff.Reset();
+    check_ahead = true;
   }
 }
 

@@ -293,16 +293,21 @@ class KafkaFeed final : public Feed {
     // Fetched before the pause; read again from the held events' end once they are taken.
     if (IsHeld(Key(event))) return absl::OkStatus();
     if (!CheckCursor(m, event)) return absl::OkStatus();
-    for (const auto& [earlier, why] : pending_poison_) {
+    for (const ParkedEvent& earlier : pending_poison_) {
       // After a poison message its partition waits; these are read again on resume.
       if (earlier.source == event.source && earlier.partition == event.partition) {
         return absl::OkStatus();
       }
     }
+    if (std::optional<ParkedEvent> ahead = AheadOfTopic(m, event)) {
+      pending_poison_.push_back(std::move(*ahead));
+      return absl::OkStatus();
+    }
     absl::Status poison;
     if (m.payload == nullptr && m.len > 0) {
       poison = absl::DataLossError(absl::StrCat("kafka feed: poison event at ", where, ": no value"));
     } else if (!event.envelope.ParseFromArray(m.payload, static_cast<int>(m.len))) {
+      event.envelope.Clear();  // nothing of it is an envelope's: parked at position 0
       poison = absl::DataLossError(
           absl::StrCat("kafka feed: poison event at ", where, ": not an EventEnvelope"));
     } else if (event.envelope.source() != event.source || event.envelope.position() == 0) {
@@ -312,7 +317,7 @@ class KafkaFeed final : public Feed {
     }
     if (!poison.ok()) {
       // What came before it in this batch goes first; then it parks its partition.
-      pending_poison_.push_back({std::move(event), std::move(poison)});
+      pending_poison_.push_back(ParkedFrom(event, poison));
       return absl::OkStatus();
     }
     rd_kafka_headers_t* headers = nullptr;
@@ -400,6 +405,43 @@ class KafkaFeed final : public Feed {
     rd_kafka_topic_partition_list_destroy(list);
   }
 
+  // A message at or below the consumer's cursor offset: the consumer seeked past it, so the
+  // partition holds less than the consumer took (the topic lost its tail or was recreated)
+  // and the consumer was reset to its beginning. Taking what it holds for repeats by position
+  // would drop the source's new events silently (C4): the partition parks. A message of
+  // another incarnation than the cursor's is left to the consumer, which parks it as such.
+  std::optional<ParkedEvent> AheadOfTopic(const rd_kafka_message_t& m, const FeedEvent& event) {
+    auto handled = handled_.find({event.source, event.partition});
+    if (handled == handled_.end() || m.offset > handled->second) return std::nullopt;
+    std::optional<FeedCursor> cursor = cursors_(event.source, event.partition);
+    if (!cursor || m.offset > cursor->offset) return std::nullopt;
+    remiss::v1::EventEnvelope envelope;
+    const bool parsed = m.payload != nullptr &&
+                        envelope.ParseFromArray(m.payload, static_cast<int>(m.len));
+    if (parsed && !envelope.incarnation().empty() && !cursor->incarnation.empty() &&
+        envelope.incarnation() != cursor->incarnation) {
+      return std::nullopt;
+    }
+    ParkedEvent p;
+    p.source = event.source;
+    p.partition = event.partition;
+    p.position = cursor->position;
+    p.offset = m.offset;
+    p.envelope_source = parsed ? envelope.source() : "";
+    p.incarnation = cursor->incarnation;
+    p.ahead = true;
+    p.reason = absl::StrCat(
+        "source: this consumer applied ", event.source, " partition ", event.partition,
+        " up to offset ", cursor->offset, " (position ", cursor->position, ") but topic ",
+        TopicFor(event.source), " holds less: reading after offset ", cursor->offset,
+        " restarted at offset ", m.offset, ". The topic lost its tail or was recreated, and the ",
+        event.source, " store may have been restored to an earlier point; its next events would "
+        "be dropped as repeats, so the partition waits. Retry once the topic holds offset ",
+        cursor->offset, " again with the same events (its relay republishes), or start this "
+        "service afresh to follow the source as it is now");
+    return p;
+  }
+
   // Lets Kafka's committed offsets follow what the handler took (monitoring only).
   void StoreOffsets(const std::vector<FeedEvent>& batch) {
     std::map<std::pair<std::string, int32_t>, int64_t> next;
@@ -428,9 +470,9 @@ class KafkaFeed final : public Feed {
         m = rd_kafka_consumer_poll(rk_, 0);
       }
       Deliver(handler, std::move(batch));
-      for (auto& [event, why] : pending_poison_) {
+      for (ParkedEvent& p : pending_poison_) {
         // Behind held events it waits with them: read again once they are taken.
-        if (!IsHeld(Key(event))) Park(event, why);
+        if (!IsHeld({p.source, p.partition})) Park(std::move(p));
       }
       pending_poison_.clear();
       RetryHeld(handler);
@@ -528,7 +570,7 @@ class KafkaFeed final : public Feed {
         continue;
       }
       const FeedEvent poison = batch.front();
-      Park(poison, s);
+      Park(ParkedFrom(poison, s));
       std::erase_if(batch, [&](const FeedEvent& e) { return Key(e) == Key(poison); });
     }
     return left;
@@ -639,20 +681,24 @@ class KafkaFeed final : public Feed {
     return parked_.count({source, partition}) > 0;
   }
 
+  static ParkedEvent ParkedFrom(const FeedEvent& e, const absl::Status& why) {
+    return ParkedEvent{e.source,           e.partition,           e.envelope.position(),
+                       e.offset,           e.envelope.event_id(), e.envelope.type(),
+                       e.envelope.partition_key(), why.ToString(), e.envelope.source(),
+                       e.envelope.incarnation()};
+  }
+
   // Pauses the event's partition and says so loudly; the rest goes on.
-  void Park(const FeedEvent& e, const absl::Status& why) {
+  void Park(ParkedEvent p) {
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, TopicFor(e.source).c_str(), e.partition);
+    rd_kafka_topic_partition_list_add(list, TopicFor(p.source).c_str(), p.partition);
     rd_kafka_pause_partitions(rk_, list);
     rd_kafka_topic_partition_list_destroy(list);
-    Log(absl::StrCat("PARKED ", e.source, "[", e.partition, "] at offset ", e.offset,
-                     " (position ", e.envelope.position(), ", ", e.envelope.type(), "): ",
-                     why.ToString(), "; the other partitions go on"));
+    Log(absl::StrCat("PARKED ", p.source, "[", p.partition, "] at offset ", p.offset,
+                     " (position ", p.position, ", ", p.event_type, "): ", p.reason,
+                     "; the other partitions go on"));
     absl::MutexLock lock(&mu_);
-    parked_[{e.source, e.partition}] =
-        ParkedEvent{e.source,           e.partition,         e.envelope.position(),
-                    e.offset,           e.envelope.event_id(), e.envelope.type(),
-                    e.envelope.partition_key(), why.ToString()};
+    parked_[{p.source, p.partition}] = std::move(p);
   }
 
   // Resumes what an operator asked for: from the consumer's cursor (past a skipped event).
@@ -675,6 +721,12 @@ class KafkaFeed final : public Feed {
       }
       rd_kafka_resume_partitions(rk_, list);
       rd_kafka_topic_partition_list_destroy(list);
+      // The consumer's store has taken everything up to its cursor, a skipped message
+      // included: the source's watermarks past it can be reached.
+      if (auto it = handled_.find({source, partition}); it != handled_.end() && cursor) {
+        it->second = std::max(it->second, cursor->offset);
+        watermarks_dirty_ = true;
+      }
       Log(absl::StrCat("resumed ", source, "[", partition, "]"));
       absl::MutexLock lock(&mu_);
       parked_.erase({source, partition});
@@ -742,7 +794,7 @@ class KafkaFeed final : public Feed {
   WatermarkReader watermarks_;  // the sources' watermark topics
   // Per assigned (source, partition): the highest offset the handler took (-1: none).
   WatermarkReader::Handled handled_;
-  std::vector<std::pair<FeedEvent, absl::Status>> pending_poison_;  // not envelopes: to park
+  std::vector<ParkedEvent> pending_poison_;     // found while taking messages: to park
   std::vector<Held> held_;                      // transient errors: paused, retried
   std::map<PartitionKey, CursorCheck> checks_;  // stored offsets not yet checked
   bool watermarks_dirty_ = false;

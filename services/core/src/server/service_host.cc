@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -377,15 +378,20 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
     const HostedModule* m = Find(request->service());
     if (m == nullptr) return NotFound(request->service());
     if (request->source().empty()) return Invalid("source: is required");
-    if (request->position() == 0) return Invalid("position: is required (the parked event's)");
+    if (request->position() == 0 && !request->has_offset()) {
+      return Invalid("position: is required (the parked event's; for a message that is not an "
+                     "envelope, parked at position 0, give its offset)");
+    }
     if (request->reason().empty()) return Invalid("reason: is required (why skip it?)");
+    const std::optional<int64_t> offset =
+        request->has_offset() ? std::optional<int64_t>(request->offset()) : std::nullopt;
     const remiss::v1::Actor actor = MetaFromCall(*context, "").actor;
     absl::Status last = absl::NotFoundError(
         absl::StrCat("source: ", request->source(), " partition ", request->partition(),
                      " has no parked event in ", m->name));
     for (FeedConsumer* consumer : m->consumers) {
       auto skipped = consumer->Skip(request->source(), request->partition(), request->position(),
-                                    actor, request->reason());
+                                    offset, actor, request->reason());
       if (skipped.ok()) {
         response->set_service(m->name);
         FillParked(skipped->first, response->mutable_event());
@@ -393,6 +399,7 @@ class ServiceHost::Admin final : public remiss::v1::AdminService::Service {
         LogJson(m->name, "parked_event_skipped",
                 {{"source", request->source()}, {"partition", std::to_string(request->partition())},
                  {"position", std::to_string(request->position())},
+                 {"offset", std::to_string(skipped->first.offset)},
                  {"operator", absl::StrCat(actor.org_id(), "/", actor.role())}});
         return grpc::Status::OK;
       }
@@ -624,11 +631,14 @@ void ServiceHost::ExportMetrics() {
       const std::map<std::string, std::string> where = {
           {"store", m.name}, {"source", source}, {"partition", absl::StrCat(partition)}};
       std::optional<int64_t> last;
-      bool parked = false;
+      bool parked = false, ahead = false;
       for (const Feed* feed : m.feeds) {
         if (auto l = feed->LastOffset(source, partition); l) last = l;
         for (const ParkedEvent& p : feed->Parked()) {
-          if (p.source == source && p.partition == partition) parked = true;
+          if (p.source == source && p.partition == partition) {
+            parked = true;
+            ahead |= p.ahead;
+          }
         }
       }
       if (last) {
@@ -638,6 +648,10 @@ void ServiceHost::ExportMetrics() {
       }
       SetGauge("remiss_feed_parked", "1 while the feed of this source/partition is parked", where,
                parked ? 1 : 0);
+      SetGauge("remiss_feed_ahead_of_source",
+               "1 while the feed of this source/partition is parked because this consumer's "
+               "cursor is past what the source holds (a source restored to an earlier point)",
+               where, ahead ? 1 : 0);
     }
     const RebuildProgress rebuild = m.store->Rebuild();
     SetGauge("remiss_rebuild_running", "1 while the projections are being rebuilt", store,

@@ -17,9 +17,9 @@ namespace remiss::deadlines {
 // A FeedConsumer::Apply for the responses source.
 [[nodiscard]] absl::Status FollowResponses(const core::FeedEvent& event, core::Tx& tx);
 
-// Fires the timers due at tx.Now(), at most `max`; a due timer only once `watermark` (how far
-// the responses feed is known to be complete) has passed its instant. Returns how many it
-// fired (left-behind due timers are not counted).
+// Fires the timers due at tx.Now(), at most `max`; each (due, reminder, at-risk) only once
+// `watermark` (how far the responses feed is known to be complete) has passed its instant.
+// Returns how many it fired (timers left behind for the watermark are not counted).
 [[nodiscard]] absl::StatusOr<size_t> FireDueTimers(core::Tx& tx, absl::Time watermark, size_t max);
 
 // Appends events to one deadline's stream, with `causation` (an event id) when given, and

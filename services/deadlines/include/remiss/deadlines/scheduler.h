@@ -1,6 +1,6 @@
 // Fires the deadlines service's timers as the clock passes them: a thread that, a few times
-// a second, runs FireDueTimers on the store's writer until nothing more is due. Due timers
-// wait for the responses feed's watermark. Timers live in RocksDB: a restart fires what
+// a second, runs FireDueTimers on the store's writer until nothing more is due. Every timer
+// (due, reminder, at-risk) waits for the responses feed's watermark. Timers live in RocksDB: a restart fires what
 // came due while the service was down, once. Thread-safe.
 #pragma once
 

@@ -29,7 +29,8 @@ struct FeedEvent {
 };
 
 // An event the consumer could not apply, for a reason other than a transient one: its
-// (source, partition) waits for an operator (retry or skip); the rest goes on.
+// (source, partition) waits for an operator (retry or skip); the rest goes on. Or no event
+// at all: the consumer's cursor is ahead of what the source holds (`ahead`).
 struct ParkedEvent {
   std::string source;
   int32_t partition = 0;
@@ -39,7 +40,21 @@ struct ParkedEvent {
   std::string event_type;
   std::string partition_key;
   std::string reason;  // the error
+  // The envelope's own source and incarnation (empty when the message was not an envelope).
+  // A skip moves the consumer's position cursor only past an event of the source's history
+  // that the cursor follows (same source, same incarnation); past any other message it moves
+  // only the offset.
+  std::string envelope_source;
+  std::string incarnation;
+  // Parked because the consumer's cursor is ahead of what its source holds (a source
+  // restored to an earlier point, a topic that lost its tail): there is no event to skip; a
+  // retry looks again, from the consumer's cursor.
+  bool ahead = false;
 };
+
+// Whether skipping `parked` may move the position cursor `cursor` (that of the same source
+// and partition): only for an envelope of that source, of the cursor's incarnation.
+[[nodiscard]] bool IsOwnEvent(const ParkedEvent& parked, const std::optional<FeedCursor>& cursor);
 
 // A running delivery of events. Start() begins delivering batches to the handler from a
 // thread of the feed's own. A handler error that IsTransient (feed_failures.h) delivers the
@@ -101,12 +116,19 @@ class FeedConsumer {
 
   // An operator's repair of a parked event: Retry delivers it again; Skip records a
   // FeedEventSkipped (actor: the operator, with the reason) and moves the cursor past it in
-  // one transaction, then resumes. NOT_FOUND when (source, partition) is not parked;
-  // INVALID_ARGUMENT naming `position` when it is not the parked event's, `reason` when empty.
+  // one transaction, then resumes. The skipped message is named by `position`, and by
+  // `offset` when given; a message that is not an envelope (position 0) only by its offset.
+  // Past an event of the source's own history the cursor's position and offset move; past
+  // anything else (not an envelope, another source's envelope, another incarnation's) only
+  // its offset, so that the source's genuine events below it are still applied.
+  // NOT_FOUND when (source, partition) is not parked; INVALID_ARGUMENT naming `position` or
+  // `offset` when it is not the parked event's (or `offset` missing for position 0),
+  // `reason` when empty; FAILED_PRECONDITION for a feed parked ahead of its source (nothing
+  // to skip).
   [[nodiscard]] absl::StatusOr<ParkedEvent> Retry(const std::string& source, int32_t partition);
   [[nodiscard]] absl::StatusOr<std::pair<ParkedEvent, CommitResult>> Skip(
       const std::string& source, int32_t partition, uint64_t position,
-      const remiss::v1::Actor& actor, const std::string& reason);
+      std::optional<int64_t> offset, const remiss::v1::Actor& actor, const std::string& reason);
 
  private:
   // The parked event of (source, partition) and the feed that holds it.

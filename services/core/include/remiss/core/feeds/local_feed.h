@@ -1,6 +1,8 @@
 // A Feed that tails another EventStore in the same process (remissd). Partition 0; the
 // offset is the source position. Transient handler errors are retried with backoff; a poison
-// event parks the feed (its one source/partition) until Resume().
+// event parks the feed (its one source/partition) until Resume(), and so does a consumer
+// cursor past the source's last position (a source restored to an earlier point), checked
+// at the start and at every resume.
 #pragma once
 
 #include <atomic>
@@ -37,6 +39,9 @@ class LocalFeed final : public Feed {
   // Waits (while parked) until Resume() or Stop(); true when resumed.
   bool WaitWhileParked();
   uint64_t NextAfter(const std::optional<FeedCursor>& cursor) const;
+  // A park for a consumer about to read from `next` whose cursor is past what the source
+  // holds (a source restored to an earlier point); nullopt when it is not.
+  std::optional<ParkedEvent> AheadOfSource(uint64_t next) const;
 
   const EventStore* source_;
   size_t batch_;
