@@ -138,5 +138,31 @@ TEST_F(ReadErrorsTest, AFailedReadInsideAHandlerFailsItWhateverItReturns) {
   EXPECT_EQ(store->GetProjection("p/bromma-sdn").value_or(""), "known");
 }
 
+// C22: a query whose read fails is UNAVAILABLE, not "not found": a board's answer that
+// cannot be read is not an answer that does not exist.
+TEST_F(ReadErrorsTest, AProjectionThatCannotBeReadIsUnavailableNotAbsent) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Execute({}, [](Tx& tx) {
+                       tx.Put("p/bromma-sdn", "known");
+                       return absl::OkStatus();
+                     }).ok());
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  fs_->failing = true;
+  auto read = store->ReadProjection("p/bromma-sdn");
+  fs_->failing = false;
+  ASSERT_FALSE(read.ok()) << "a failed read answered " << (read->has_value() ? **read : "absent");
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kUnavailable) << read.status();
+  auto again = store->ReadProjection("p/bromma-sdn");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, "known");
+  auto absent = store->ReadProjection("p/nobody");
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_FALSE(absent->has_value());
+}
+
 }  // namespace
 }  // namespace remiss::core

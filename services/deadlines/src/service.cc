@@ -235,7 +235,9 @@ Reactor* DeadlineGrpcService::ListDueForOrganization(
 Reactor* DeadlineGrpcService::GetBoardCalendar(Ctx* ctx, const remiss::v1::GetBoardCalendarRequest* request,
                                                remiss::v1::BoardCalendar* response) {
   if (request->org_id().empty()) return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
-  auto bytes = store_->GetProjection(absl::StrCat("cal/", request->org_id()));
+  auto read = store_->ReadProjection(absl::StrCat("cal/", request->org_id()));
+  if (!read.ok()) return core::FinishCall(ctx, read.status());  // unreadable is not absent
+  const std::optional<std::string>& bytes = *read;
   if (!bytes || !response->ParseFromString(*bytes)) response->set_org_id(request->org_id());
   return core::FinishCall(ctx, absl::OkStatus());
 }

@@ -160,7 +160,9 @@ Reactor* ReferralGrpcService::GetOrganization(Ctx* ctx,
                                               const remiss::v1::GetOrganizationRequest* request,
                                               remiss::v1::Organization* response) {
   if (request->org_id().empty()) return core::FinishCall(ctx, absl::InvalidArgumentError("org_id: is required"));
-  auto bytes = store_->GetProjection(OrganizationKey(request->org_id()));
+  auto read = store_->ReadProjection(OrganizationKey(request->org_id()));
+  if (!read.ok()) return core::FinishCall(ctx, read.status());  // unreadable is not absent
+  const std::optional<std::string>& bytes = *read;
   if (!bytes || !response->ParseFromString(*bytes)) {
     return core::FinishCall(ctx, absl::NotFoundError(
                            absl::StrCat("org_id: no organization \"", request->org_id(), "\" is registered")));
@@ -197,7 +199,9 @@ Reactor* ReferralGrpcService::GetDistributionList(
   if (request->list_id().empty()) {
     return core::FinishCall(ctx, absl::InvalidArgumentError("list_id: is required"));
   }
-  auto bytes = store_->GetProjection(DistributionListKey(ListIdForName(request->list_id())));
+  auto read = store_->ReadProjection(DistributionListKey(ListIdForName(request->list_id())));
+  if (!read.ok()) return core::FinishCall(ctx, read.status());  // unreadable is not absent
+  const std::optional<std::string>& bytes = *read;
   if (!bytes || !response->ParseFromString(*bytes)) {
     return core::FinishCall(ctx, absl::NotFoundError(absl::StrCat(
                                      "list_id: no distribution list \"", request->list_id(), "\"")));
@@ -227,7 +231,9 @@ Reactor* ReferralGrpcService::GetReferral(Ctx* ctx, const remiss::v1::GetReferra
   if (request->referral_id().empty()) {
     return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
   }
-  auto bytes = store_->GetProjection(ReferralKey(core::NormalizeReferralId(request->referral_id())));
+  auto read = store_->ReadProjection(ReferralKey(core::NormalizeReferralId(request->referral_id())));
+  if (!read.ok()) return core::FinishCall(ctx, read.status());  // unreadable is not absent
+  const std::optional<std::string>& bytes = *read;
   if (!bytes || !response->ParseFromString(*bytes)) {
     return core::FinishCall(ctx, absl::NotFoundError(
                            absl::StrCat("referral_id: no round \"", request->referral_id(), "\"")));

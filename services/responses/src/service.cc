@@ -106,7 +106,9 @@ Reactor* ResponseGrpcService::GetResponse(Ctx* ctx, const remiss::v1::GetRespons
     return core::FinishCall(ctx, s);
   }
   const std::string referral_id = core::NormalizeReferralId(request->referral_id());
-  auto bytes = store_->GetProjection(ResponseKey(referral_id, request->org_id()));
+  auto read = store_->ReadProjection(ResponseKey(referral_id, request->org_id()));
+  if (!read.ok()) return core::FinishCall(ctx, read.status());  // unreadable is not absent
+  const std::optional<std::string>& bytes = *read;
   if (!bytes || !response->ParseFromString(*bytes)) {
     return core::FinishCall(
         ctx, absl::NotFoundError(absl::StrCat("org_id: ", request->org_id(),
@@ -123,7 +125,9 @@ Reactor* ResponseGrpcService::GetResponseTimeline(Ctx* ctx,
     return core::FinishCall(ctx, s);
   }
   const std::string referral_id = core::NormalizeReferralId(request->referral_id());
-  auto bytes = store_->GetProjection(ResponseKey(referral_id, request->org_id()));
+  auto read = store_->ReadProjection(ResponseKey(referral_id, request->org_id()));
+  if (!read.ok()) return core::FinishCall(ctx, read.status());  // unreadable is not absent
+  const std::optional<std::string>& bytes = *read;
   if (!bytes || !timeline->mutable_response()->ParseFromString(*bytes)) {
     return core::FinishCall(ctx, absl::NotFoundError(absl::StrCat(
                                      "org_id: ", request->org_id(), " is not asked to answer round ",

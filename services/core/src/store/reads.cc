@@ -62,6 +62,11 @@ absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadStream(absl::string_v
   return out;
 }
 
+absl::StatusOr<std::optional<std::string>> EventStore::ReadProjection(absl::string_view key) const {
+  Impl::DurableRead read(impl_.get());
+  return impl_->Read(read.active(), key, read.options);
+}
+
 std::optional<std::string> EventStore::GetProjection(absl::string_view key) const {
   Impl::DurableRead read(impl_.get());
   return impl_->Get(read.active(), key, read.options);

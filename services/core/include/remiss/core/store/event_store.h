@@ -232,7 +232,11 @@ class EventStore {
   [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadStream(
       absl::string_view stream_id) const;
 
-  // Committed projection state, for queries.
+  // Published projection state, for queries: nullopt when absent, UNAVAILABLE when the read
+  // failed (a failed read is never taken for "not there").
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> ReadProjection(absl::string_view key) const;
+  // The same where a failure cannot be told apart (tests, tools, folds over known keys): a
+  // failed read is logged and taken as absent.
   [[nodiscard]] std::optional<std::string> GetProjection(absl::string_view key) const;
   // Calls fn(key, value) for keys starting with `prefix` and greater than `start_after`,
   // in key order, until fn returns false.
