@@ -420,14 +420,17 @@ class EventStore::Impl {
     return out;
   }
 
-  absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ReadLogBytes(uint64_t from,
-                                                                            size_t max) const {
+  absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ReadLogBytes(
+      uint64_t from, size_t max, size_t max_bytes) const {
     std::vector<std::pair<uint64_t, std::string>> out;
     out.reserve(std::min<size_t>(max, 4096));
     DurableRead read(this);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options, events_));
     std::string start = EncodeU64(from);
+    size_t bytes = 0;
     for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
+      if (!out.empty() && it->value().size() > max_bytes - std::min(bytes, max_bytes)) break;
+      bytes += it->value().size();
       out.emplace_back(DecodeU64(ToView(it->key())), std::string(ToView(it->value())));
     }
     if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
@@ -1105,8 +1108,8 @@ absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadLog(uint64_t from, si
 }
 
 absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> EventStore::ReadLogBytes(
-    uint64_t from, size_t max) const {
-  return impl_->ReadLogBytes(from, max);
+    uint64_t from, size_t max, size_t max_bytes) const {
+  return impl_->ReadLogBytes(from, max, max_bytes);
 }
 
 absl::StatusOr<std::vector<EventEnvelope>> EventStore::ReadStream(absl::string_view stream_id) const {

@@ -40,6 +40,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
           flags.otlp_endpoint = value;
         } else if (name == "kafka-properties") {
           flags.kafka_properties = value;
+        } else if (name == "kafka-topics-config") {
+          flags.kafka_topics_config = value;
         } else if (name == "tls-cert") {
           flags.tls.cert_file = value;
         } else if (name == "tls-key") {
@@ -62,6 +64,10 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
   if (flags.restore_from_kafka && flags.kafka_brokers.empty()) {
     return absl::InvalidArgumentError("--restore-from-kafka: needs --kafka-brokers (the topics to restore from)");
   }
+  if (!flags.kafka_topics_config.empty() && flags.kafka_brokers.empty()) {
+    return absl::InvalidArgumentError(
+        "--kafka-topics-config: needs --kafka-brokers (the cluster whose topics it describes)");
+  }
   if (flags.listen.empty()) return absl::InvalidArgumentError("--listen: must be host:port");
   if (flags.data_dir.empty()) return absl::InvalidArgumentError("--data-dir: must be a directory");
   return flags;
@@ -74,6 +80,11 @@ std::string ServerFlagsHelp() {
          "                            (default: none, the embedded mode)\n"
          "  --kafka-properties FILE   librdkafka security settings for every Kafka client\n"
          "                            (security.protocol, ssl.*, sasl.*: TLS, SASL/SCRAM)\n"
+         "  --kafka-topics-config FILE  the topic settings this deployment requires (production:\n"
+         "                            infra/kafka/topics.production.conf). Relays check their\n"
+         "                            topics against it, replication factor included, and never\n"
+         "                            create one: the operator does. Default: the development\n"
+         "                            infra/kafka/topics.conf, creating missing topics\n"
          "  --restore-from-kafka      a store that is empty (its disk was lost) is first restored\n"
          "                            from its own events topic: log, feed cursors, projections\n"
          "                            (stores that hold events are left as they are)\n"
