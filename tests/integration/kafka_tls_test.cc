@@ -135,8 +135,17 @@ TEST_F(KafkaTlsTest, TheResponsesFeedConsumesOverTheTlsListener) {
   EXPECT_EQ(consumed, 1u) << "the responses feed did not read referrals over TLS";
 }
 
-TEST_F(KafkaTlsTest, WithoutThePropertiesNothingIsPublishedToTheTlsListener) {
-  EXPECT_EQ(RegisterAndWait(dir_.Sub("data"), TlsBootstrap(), absl::Seconds(5)), 0u);
+// Without the properties the service cannot talk to the TLS listener: an empty store does
+// not start fresh without knowing whether its topic holds history (C13 of issue 22), so the
+// service refuses to start, saying why, rather than recording what it could never publish.
+TEST_F(KafkaTlsTest, WithoutThePropertiesAnEmptyStoreDoesNotStart) {
+  core::ManualClock clock(absl::FromUnixSeconds(1606809600));
+  remiss::testing::RemissServer server(dir_.Sub("data"), &clock,
+                                       {.brokers = TlsBootstrap(), .topic_check_budget = absl::Seconds(5)});
+  ::testing::AssertionResult started = server.Start();
+  ASSERT_FALSE(started) << "started fresh without being able to read its topic";
+  EXPECT_NE(std::string(started.message()).find("does not start fresh"), std::string::npos)
+      << started.message();
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
-// ParseTopicDefinitions and the definitions compiled in from infra/kafka/topics.conf.
+// ParseTopicDefinitions and the definitions compiled in from infra/kafka/topics.conf; a
+// deployment's topics file (--kafka-topics-config); the pure checks of a topic's settings
+// and of what it holds against a relay's store and cursor.
 #include <gmock/gmock.h>
 #include <algorithm>
 #include <fstream>
@@ -6,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/server/flags.h"
 #include "remiss/core/kafka/kafka.h"
 #include "remiss/core/base/keys.h"
+#include "remiss/core/kafka/topic_reader.h"
 
 namespace remiss::core {
 namespace {
@@ -163,6 +167,122 @@ TEST(ProductionTopics, KeepAtLeastTheHistoryTheServicesCheckFor) {
     EXPECT_TRUE(CheckTopicKeepsHistory(want, {.partitions = have->partitions, .config = have->config}).ok())
         << CheckTopicKeepsHistory(want, {.partitions = have->partitions, .config = have->config});
   }
+}
+
+}  // namespace
+}  // namespace remiss::core
+
+namespace remiss::core {
+namespace {
+
+// C14: a definition that names a replication factor is checked against the topic's; -1
+// (development) leaves it to the broker.
+TEST(CheckTopicKeepsHistory, FewerReplicasThanDefinedAreRefusedNamingTheDefinitionsFile) {
+  TopicDefinition want = EventsTopic();
+  TopicState have = AsDefined(want);
+  have.replication_factor = 1;
+  EXPECT_TRUE(CheckTopicKeepsHistory(want, have).ok()) << "replication=-1 checks nothing";
+  want.replication_factor = 3;
+  absl::Status s = CheckTopicKeepsHistory(want, have, "infra/kafka/topics.production.conf");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("the replication factor is 1 but must be at least 3 "
+                        "(infra/kafka/topics.production.conf)"));
+  have.replication_factor = 3;
+  EXPECT_TRUE(CheckTopicKeepsHistory(want, have).ok());
+}
+
+// C14: a deployment's topics file, read as the servers read --kafka-topics-config.
+TEST(ReadTopicsConfig, ReadsADeploymentsFileThatCreatesNothingAndNamesItInErrors) {
+  const std::string file = std::string(REMISS_SOURCE_DIR) + "/infra/kafka/topics.production.conf";
+  auto production = ReadTopicsConfig(file);
+  ASSERT_TRUE(production.ok()) << production.status();
+  EXPECT_EQ(production->file, file);
+  EXPECT_FALSE(production->create_missing);
+  EXPECT_EQ(production->topics.size(), BuiltinTopics().size());
+  EXPECT_TRUE(DevelopmentTopics().create_missing);
+  EXPECT_EQ(DevelopmentTopics().file, "infra/kafka/topics.conf");
+
+  auto missing = ReadTopicsConfig("/nonexistent/topics.conf");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("/nonexistent/topics.conf"));
+}
+
+TEST(ServerFlags, KafkaTopicsConfigNamesTheFileAndNeedsBrokers) {
+  std::vector<std::string> args = {"remissd", "--kafka-brokers", "127.0.0.1:9092",
+                                   "--kafka-topics-config", "infra/kafka/topics.production.conf"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  auto flags = ParseServerFlags(static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->kafka_topics_config, "infra/kafka/topics.production.conf");
+
+  std::vector<std::string> alone = {"remissd", "--kafka-topics-config=topics.conf"};
+  argv.clear();
+  for (std::string& a : alone) argv.push_back(a.data());
+  auto refused = ParseServerFlags(static_cast<int>(argv.size()), argv.data());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("--kafka-brokers"));
+}
+
+remiss::v1::EventEnvelope At(uint64_t position, const std::string& id,
+                             const std::string& incarnation = "inc-1") {
+  remiss::v1::EventEnvelope e;
+  e.set_position(position);
+  e.set_event_id(id);
+  e.set_incarnation(incarnation);
+  return e;
+}
+
+// C24: repeats of the first positions are not history the topic holds.
+TEST(CheckTopicHoldsTheCursor, CountsPositionsNotResentDuplicates) {
+  TopicTail duplicates{.events = 12, .last = {At(3, "e3"), At(2, "e2")}};
+  EXPECT_EQ(HighestPosition(duplicates), 3u);
+  absl::Status s = CheckTopicHoldsTheCursor(duplicates, "referrals", 10);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("reach position 3 only"));
+  EXPECT_THAT(std::string(CheckTopicHoldsTheCursor(TopicTail{}, "referrals", 3).message()),
+              HasSubstr("the topic holds 0 events but this relay had published 3"));
+  TopicTail resent{.events = 15, .last = {At(10, "e10"), At(7, "e7")}};  // 6..10 sent twice
+  EXPECT_TRUE(CheckTopicHoldsTheCursor(resent, "referrals", 10).ok());
+  EXPECT_TRUE(CheckTopicHoldsTheCursor({}, "referrals", 0).ok());
+}
+
+// C5: the partitions' last events must be the store's events at those positions, with the
+// same content (event ids alone are "<source>-<position>" on both sides of a fork).
+TEST(CheckTopicWithinLog, ATopicAheadOfItsStoreOrHoldingOtherEventsHasForked) {
+  auto on = [](remiss::v1::EventEnvelope e, const std::string& stream) {
+    e.set_stream_id(stream);
+    return e;
+  };
+  std::map<uint64_t, remiss::v1::EventEnvelope> store = {
+      {1, on(At(1, "referrals-1"), "organization/a")},
+      {2, on(At(2, "referrals-2"), "organization/b")},
+      {3, on(At(3, "referrals-3"), "organization/other")}};
+  auto event_at = [&](uint64_t p) -> absl::StatusOr<std::optional<remiss::v1::EventEnvelope>> {
+    auto it = store.find(p);
+    if (it == store.end()) return std::nullopt;
+    return std::optional<remiss::v1::EventEnvelope>(it->second);
+  };
+  TopicTail same{.events = 2, .last = {store[2], store[1]}};
+  EXPECT_TRUE(CheckTopicWithinLog(same, "t", "referrals", "inc-1", 3, event_at).ok());
+  TopicTail ahead{.events = 5, .last = {store[2], on(At(5, "referrals-5"), "organization/e")}};
+  absl::Status s = CheckTopicWithinLog(ahead, "t", "referrals", "inc-1", 3, event_at);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("holds position 5 (organization/e) but this "
+                                                  "referrals store's log ends at position 3"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("forked"));
+  TopicTail other{.events = 3, .last = {on(At(3, "referrals-3"), "organization/c")}};
+  s = CheckTopicWithinLog(other, "t", "referrals", "inc-1", 3, event_at);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("holds another event at position 3 (organization/c, recorded 0) than "
+                        "this referrals store (organization/other, recorded 0)"));
+  // Another incarnation's events are CheckTopicIncarnation's; events from before
+  // incarnations were kept are this store's.
+  TopicTail foreign{.events = 9, .last = {At(9, "referrals-9", "inc-2")}};
+  EXPECT_TRUE(CheckTopicWithinLog(foreign, "t", "referrals", "inc-1", 3, event_at).ok());
+  TopicTail old{.events = 9, .last = {At(9, "referrals-9", "")}};
+  EXPECT_FALSE(CheckTopicWithinLog(old, "t", "referrals", "inc-1", 3, event_at).ok());
 }
 
 }  // namespace

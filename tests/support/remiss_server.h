@@ -28,6 +28,8 @@ struct ServerOptions {
   bool responses = false;
   std::string brokers;  // publish to Kafka; without referrals, responses follows over it
   core::TlsSettings tls;  // mutual TLS (then channel() and the stubs are not usable: plaintext)
+  // How long an empty store waits for the broker to say whether its topic holds history.
+  absl::Duration topic_check_budget = absl::Minutes(5);
 };
 
 class RemissServer {
@@ -71,7 +73,9 @@ class RemissServer {
   }
 
   core::ModuleSettings settings() const {
-    return {.data_dir = data_dir_, .clock = clock_, .kafka_brokers = options_.brokers};
+    core::ModuleSettings settings{.data_dir = data_dir_, .clock = clock_, .kafka_brokers = options_.brokers};
+    settings.topic_check_budget = options_.topic_check_budget;
+    return settings;
   }
 
   void Stop() {

@@ -19,7 +19,7 @@ absl::StatusOr<std::unique_ptr<ReferralsModule>> ReferralsModule::Open(
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;
   m->service_ = std::make_unique<ReferralGrpcService>(m->store_.get());
   if (!settings.kafka_brokers.empty()) {
-    auto relay = core::Relay::Start(m->store_.get(), {.brokers = settings.kafka_brokers});
+    auto relay = core::Relay::Start(m->store_.get(), core::RelayOptionsFor(settings));
     if (!relay.ok()) return relay.status();
     m->relay_ = std::move(*relay);
   }

@@ -3,8 +3,10 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -69,6 +71,9 @@ absl::StatusOr<KafkaPtr> NewAdminClient(const std::string& brokers) {
   const std::pair<const char*, const char*> settings[] = {
       {"bootstrap.servers", brokers.c_str()},
       {"client.id", "remiss-admin"},
+      // Looking a topic up must never make it (with the broker's defaults) on a cluster that
+      // auto-creates topics: a missing topic is reported, and created only as defined.
+      {"allow.auto.create.topics", "false"},
       {"log.connection.close", "false"},
   };
   for (const auto& [key, value] : settings) {
@@ -219,6 +224,23 @@ absl::StatusOr<std::vector<TopicDefinition>> ParseTopicDefinitions(const std::st
   return topics;
 }
 
+absl::StatusOr<TopicsConfig> ReadTopicsConfig(const std::string& file) {
+  std::ifstream in(file);
+  if (!in.good()) {
+    return absl::InvalidArgumentError(absl::StrCat("topics file ", file, ": cannot be read"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<std::vector<TopicDefinition>> topics = ParseTopicDefinitions(text.str());
+  if (!topics.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("topics file ", file, ": ", topics.status().message()));
+  }
+  if (topics->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("topics file ", file, ": defines no topic"));
+  }
+  return TopicsConfig{.file = file, .topics = std::move(*topics), .create_missing = false};
+}
+
 absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicDefinition>& topics,
                           absl::Duration timeout) {
   if (topics.empty()) return absl::OkStatus();
@@ -262,15 +284,23 @@ absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicDef
   return absl::OkStatus();
 }
 
-absl::Status CheckTopicKeepsHistory(const TopicDefinition& want, const TopicState& have) {
+absl::Status CheckTopicKeepsHistory(const TopicDefinition& want, const TopicState& have,
+                                    absl::string_view defined_in) {
   auto refuse = [&](absl::string_view setting, absl::string_view actual, absl::string_view needed) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "topic ", want.name, ": ", setting, " is ", actual, " but must be ", needed,
-        " (infra/kafka/topics.conf) or the topic does not keep the service's history; change "
-        "the topic's setting, or publish to another cluster"));
+        "topic ", want.name, ": ", setting, " is ", actual, " but must be ", needed, " (",
+        defined_in,
+        ") or the topic does not keep the service's history; change the topic's setting, or "
+        "publish to another cluster"));
   };
   if (have.partitions != want.partitions) {
     return refuse("the partition count", absl::StrCat(have.partitions), absl::StrCat(want.partitions));
+  }
+  // -1 leaves the factor to the broker (development); a number is what the deployment needs
+  // to survive losing brokers, and fewer replicas (a one-broker cluster) do not give it.
+  if (want.replication_factor > 0 && have.replication_factor < want.replication_factor) {
+    return refuse("the replication factor", absl::StrCat(have.replication_factor),
+                  absl::StrCat("at least ", want.replication_factor));
   }
   auto number = [](const std::string& v) {
     int64_t n = 0;
@@ -300,10 +330,22 @@ absl::StatusOr<TopicState> DescribeTopic(rd_kafka_t* rk, const std::string& topi
   rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
   rd_kafka_topic_destroy(rkt);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError(err, absl::StrCat("metadata of ", topic));
-  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+  const rd_kafka_resp_err_t topic_err =
+      md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+  if (topic_err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     state.partitions = md->topics[0].partition_cnt;
+    for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
+      const int replicas = md->topics[0].partitions[p].replica_cnt;
+      state.replication_factor = p == 0 ? replicas : std::min(state.replication_factor, replicas);
+    }
   }
   rd_kafka_metadata_destroy(md);
+  if (topic_err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    return absl::NotFoundError(absl::StrCat("topic ", topic, " does not exist"));
+  }
+  if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaError(topic_err, absl::StrCat("metadata of ", topic));
+  }
 
   char errstr[512];
   std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> options(
@@ -343,14 +385,15 @@ absl::StatusOr<TopicState> DescribeTopic(rd_kafka_t* rk, const std::string& topi
 }  // namespace
 
 absl::Status VerifyTopics(const std::string& brokers, const std::vector<TopicDefinition>& topics,
-                          absl::Duration timeout) {
+                          absl::Duration timeout, absl::string_view defined_in) {
   const absl::Time deadline = absl::Now() + timeout;
   absl::StatusOr<KafkaPtr> rk = NewAdminClient(brokers);
   if (!rk.ok()) return rk.status();
   for (const TopicDefinition& t : topics) {
     absl::StatusOr<TopicState> state = DescribeTopic(rk->get(), t.name, deadline);
+    if (absl::IsNotFound(state.status())) return state.status();
     if (!state.ok()) return absl::UnavailableError(state.status().message());
-    if (absl::Status s = CheckTopicKeepsHistory(t, *state); !s.ok()) return s;
+    if (absl::Status s = CheckTopicKeepsHistory(t, *state, defined_in); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -32,7 +32,8 @@ namespace remiss::core {
 namespace {
 
 constexpr const char* kCursorKey = kRelayCursorKey;
-// Events read from the log at a time (bounded by the room left under max_in_flight).
+// Events read from the log at a time (bounded by the room left under max_in_flight, and by
+// RelayOptions::max_read_bytes).
 constexpr size_t kReadBatch = 5000;
 // How long Stop() waits for outstanding delivery reports before giving up on them (they are
 // sent again by the next relay, from the saved cursor).
@@ -156,6 +157,7 @@ class KafkaRelay final : public Relay {
   KafkaRelay(EventStore* store, RelayOptions options)
       : store_(store),
         options_(std::move(options)),
+        topics_(options_.topics ? *options_.topics : DevelopmentTopics()),
         topic_(TopicFor(store->source())),
         watermark_topic_(WatermarkTopicFor(store->source())) {}
 
@@ -167,13 +169,10 @@ class KafkaRelay final : public Relay {
     }
     saved_ = cursor_.load();
     next_ = cursor_ + 1;
-    const auto& topics = BuiltinTopics();
-    publish_watermarks_ = std::any_of(topics.begin(), topics.end(), [&](const TopicDefinition& t) {
-      return t.name == watermark_topic_;
-    });
+    publish_watermarks_ = Defined(watermark_topic_) != nullptr;
     if (!publish_watermarks_) {
-      Log(absl::StrCat("no watermarks: topic ", watermark_topic_,
-                       " is not defined in infra/kafka/topics.conf"));
+      Log(absl::StrCat("no watermarks: topic ", watermark_topic_, " is not defined in ",
+                       topics_.file));
     }
     if (options_.max_in_flight == 0) options_.max_in_flight = 1;
     absl::StatusOr<rd_kafka_t*> rk = NewProducer();
@@ -492,9 +491,18 @@ class KafkaRelay final : public Relay {
     Rewind();
   }
 
+  // The definition of `name` in the topics in use; nullptr when it has none.
+  const TopicDefinition* Defined(const std::string& name) const {
+    auto def = std::find_if(topics_.topics.begin(), topics_.topics.end(),
+                            [&](const TopicDefinition& t) { return t.name == name; });
+    return def == topics_.topics.end() ? nullptr : &*def;
+  }
+
+  // Development only: a production deployment's topics are made by its operator.
   void EnsureTopicsExist() {
+    if (!topics_.create_missing) return;
     while (!stop_) {
-      absl::Status s = EnsureTopics(options_.brokers, BuiltinTopics(), kTopicAttempt);
+      absl::Status s = EnsureTopics(options_.brokers, topics_.topics, kTopicAttempt);
       if (s.ok()) return;
       LogOnce(absl::StrCat("creating topics: ", s.ToString(), " (retrying)"));
       Pause(kRetryBackoff);
@@ -588,80 +596,50 @@ class KafkaRelay final : public Relay {
   }
 
   // Publishes nothing to a topic that would not keep the history (a finite retention, a
-  // compacted events topic, another partition count...): health says which setting, and the
-  // relay looks again every little while, for an operator may fix the topic.
+  // compacted events topic, another partition count, fewer replicas than required...), nor
+  // while one of the source's topics is missing where topics are not created (production):
+  // health says which topic and setting, and the relay looks again every little while, for
+  // an operator may fix the topic.
   void VerifyTopicKeepsHistory() {
-    const auto& topics = BuiltinTopics();
-    auto def = std::find_if(topics.begin(), topics.end(),
-                            [&](const TopicDefinition& t) { return t.name == topic_; });
-    if (def == topics.end()) return;
+    std::vector<TopicDefinition> mine;
+    for (const std::string& name : {topic_, watermark_topic_}) {
+      if (const TopicDefinition* def = Defined(name)) mine.push_back(*def);
+    }
     while (!stop_) {
-      absl::Status s = VerifyTopics(options_.brokers, {*def}, kTopicAttempt);
+      absl::Status s = VerifyTopics(options_.brokers, mine, kTopicAttempt, topics_.file);
       if (s.ok()) {
         ClearProblem();
         return;
       }
-      LogOnce(s.ToString());
-      if (absl::IsFailedPrecondition(s)) NoteProblem(cursor_ + 1, std::string(s.message()));
-      Pause(absl::IsFailedPrecondition(s) ? kTopicRecheck : kRetryBackoff);
-    }
-  }
-
-  // How many events the topic holds now, over all partitions (-1 when the brokers cannot say).
-  int64_t TopicCount() {
-    const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(kEndOffsetsTimeout));
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic_.c_str(), nullptr);
-    const rd_kafka_metadata_t* md = nullptr;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, rkt, &md, timeout_ms);
-    rd_kafka_topic_destroy(rkt);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return -1;
-    std::vector<int32_t> partitions;
-    if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      for (int i = 0; i < md->topics[0].partition_cnt; ++i) partitions.push_back(md->topics[0].partitions[i].id);
-    }
-    rd_kafka_metadata_destroy(md);
-    if (partitions.empty()) return -1;
-    int64_t count = 0;
-    for (int32_t p : partitions) {
-      int64_t low = 0, high = 0;
-      if (rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), p, &low, &high, timeout_ms) !=
-          RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return -1;
+      std::string why(s.message());
+      if (absl::IsNotFound(s)) {
+        why = topics_.create_missing
+                  ? absl::StrCat(why, " (retrying)")
+                  : absl::StrCat(why, ": with ", topics_.file,
+                                 " topics are created by the operator, with its settings "
+                                 "(kafka-topics.sh --create, or a Strimzi KafkaTopic), never by "
+                                 "a service; this relay publishes nothing until it exists");
       }
-      count += high - low;
-    }
-    return count;
-  }
-
-  // A topic that holds fewer events than the relay's cursor has lost history (deleted and
-  // made again, a new cluster): publishing on from the cursor would hide the loss from every
-  // consumer that starts from the beginning. The relay says so and waits for an operator's
-  // Republish (or for the topic to come back).
-  void CheckTopicHoldsTheCursor() {
-    while (!stop_ && !republish_) {
-      const int64_t count = TopicCount();
-      const uint64_t cursor = cursor_;
-      if (count < 0) {
-        LogOnce(absl::StrCat("cannot count the events of ", topic_, " yet (retrying)"));
-        Pause(kRetryBackoff);
-        continue;
-      }
-      if (static_cast<uint64_t>(count) >= cursor) return;
-      const std::string why = absl::StrCat(
-          "the topic holds ", count, " events but this relay had published ", cursor,
-          ": the topic lost history; `remissctl republish ", store_->source(),
-          "` publishes the whole log again");
       LogOnce(why);
-      NoteProblem(cursor + 1, why);
-      Pause(kTopicRecheck);
+      const bool refused = absl::IsFailedPrecondition(s) || (absl::IsNotFound(s) && !topics_.create_missing);
+      if (refused) NoteProblem(cursor_ + 1, why);
+      if (absl::IsNotFound(s) && topics_.create_missing) EnsureTopicsExist();
+      Pause(refused ? kTopicRecheck : kRetryBackoff);
     }
   }
 
-  // A topic holding another store's events (this store was started afresh, or another data
-  // directory was put in its place) gets nothing from this one: two histories numbered from
-  // 1 each would be mixed, and consumers would take the new events for repeats. Health says
-  // which incarnations and what to do; the relay looks again every little while.
-  void VerifyTopicIncarnation() {
+  // The events topic must still be this store's history before anything goes on it:
+  //  - not another store's (this one was started afresh, or another data directory was put
+  //    in its place): two histories numbered from 1 each would be mixed;
+  //  - not ahead of the store (same incarnation; the store restored from a backup or its
+  //    log's tail lost): its positions past the store's log, or other events at them, are
+  //    a fork, and publishing would put other content at positions the topic holds;
+  //  - not behind the cursor (deleted and made again, a new cluster): publishing on from the
+  //    cursor would hide the loss from every consumer that starts from the beginning. An
+  //    operator's Republish answers this one.
+  // Until all three hold it publishes nothing; health says why and what to do, and the relay
+  // looks again every little while.
+  void VerifyTopicHoldsTheStoresHistory() {
     while (!stop_) {
       absl::StatusOr<TopicTail> tail = ReadTopicTail(options_.brokers, topic_);
       if (!tail.ok()) {
@@ -671,22 +649,40 @@ class KafkaRelay final : public Relay {
         continue;
       }
       absl::Status s = core::CheckTopicIncarnation(*tail, topic_, store_->source(),
-                                             store_->incarnation(), store_->LastPosition());
+                                                   store_->incarnation(), store_->LastPosition());
+      if (s.ok()) {
+        s = CheckTopicWithinLog(*tail, topic_, store_->source(), store_->incarnation(),
+                                store_->LastPosition(), [this](uint64_t position) {
+                                  return EventAt(position);
+                                });
+      }
+      if (s.ok() && !republish_) s = CheckTopicHoldsTheCursor(*tail, store_->source(), cursor_);
       if (s.ok()) {
         ClearProblem();
         return;
       }
       LogOnce(std::string(s.message()));
+      if (!absl::IsFailedPrecondition(s)) {  // the store could not be read: again soon
+        Pause(kRetryBackoff);
+        continue;
+      }
       NoteProblem(cursor_ + 1, std::string(s.message()));
       Pause(kTopicRecheck);
     }
   }
 
+  // The store's event at `position`; nullopt past the end of its log.
+  absl::StatusOr<std::optional<remiss::v1::EventEnvelope>> EventAt(uint64_t position) const {
+    absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> read = store_->ReadLog(position, 1);
+    if (!read.ok()) return read.status();
+    if (read->empty() || read->front().position() != position) return std::nullopt;
+    return std::move(read->front());
+  }
+
   void Run() {
     EnsureTopicsExist();
     VerifyTopicKeepsHistory();
-    CheckTopicHoldsTheCursor();
-    VerifyTopicIncarnation();
+    VerifyTopicHoldsTheStoresHistory();
     if (publish_watermarks_ && !stop_) (void)LearnEndOffsets();  // else at the next watermark
     while (!stop_) {
       rd_kafka_poll(rk_, 0);
@@ -718,11 +714,16 @@ class KafkaRelay final : public Relay {
       }
       size_t room = std::min(kReadBatch, options_.max_in_flight - in_flight_);
       absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> read =
-          store_->ReadLogBytes(next_, room);
+          store_->ReadLogBytes(next_, room, options_.max_read_bytes);
       if (!read.ok()) {
         LogOnce(absl::StrCat("reading the log: ", read.status().ToString()));
         Pause(kRetryBackoff);
         continue;
+      }
+      if (options_.on_read) {
+        size_t bytes = 0;
+        for (const auto& [position, value] : *read) bytes += value.size();
+        options_.on_read(read->size(), bytes);
       }
       std::vector<StoredEvent> events(read->size());  // never reallocated: views stay valid
       bool damaged = false;
@@ -774,6 +775,7 @@ class KafkaRelay final : public Relay {
 
   EventStore* const store_;
   RelayOptions options_;
+  const TopicsConfig topics_;  // the topics in use: options_.topics or development's
   const std::string topic_;
   const std::string watermark_topic_;
   const std::string ce_source_ = absl::StrCat("remiss/", store_->source());
@@ -824,11 +826,11 @@ absl::StatusOr<std::unique_ptr<Relay>> Relay::Start(EventStore* store, RelayOpti
   if (store == nullptr) return absl::InvalidArgumentError("relay: no store");
   if (options.brokers.empty()) return absl::InvalidArgumentError("relay: no brokers");
   const std::string topic = TopicFor(store->source());
-  const auto& topics = BuiltinTopics();
-  if (std::none_of(topics.begin(), topics.end(),
+  const TopicsConfig& topics = options.topics ? *options.topics : DevelopmentTopics();
+  if (std::none_of(topics.topics.begin(), topics.topics.end(),
                    [&](const TopicDefinition& t) { return t.name == topic; })) {
     return absl::FailedPreconditionError(
-        absl::StrCat("relay: topic ", topic, " is not defined in infra/kafka/topics.conf"));
+        absl::StrCat("relay: topic ", topic, " is not defined in ", topics.file));
   }
   auto relay = std::make_unique<KafkaRelay>(store, std::move(options));
   if (absl::Status s = relay->Init(); !s.ok()) return s;

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <openssl/rand.h>
@@ -187,6 +188,68 @@ absl::Status CheckTopicIncarnation(const TopicTail& tail, const std::string& top
       other->incarnation(), ", position ", other->position(), ") than this one (incarnation ",
       incarnation, ", ", store_position, " events): publishing would mix two histories. ",
       kWhatToDo));
+}
+
+uint64_t HighestPosition(const TopicTail& tail) {
+  uint64_t highest = 0;
+  for (const remiss::v1::EventEnvelope& e : tail.last) highest = std::max(highest, e.position());
+  return highest;
+}
+
+absl::Status CheckTopicHoldsTheCursor(const TopicTail& tail, const std::string& source,
+                                      uint64_t cursor) {
+  if (cursor == 0) return absl::OkStatus();
+  const uint64_t highest = HighestPosition(tail);
+  if (static_cast<uint64_t>(tail.events) >= cursor && highest >= cursor) return absl::OkStatus();
+  const std::string republish =
+      absl::StrCat(": the topic lost history; `remissctl republish ", source,
+                   "` publishes the whole log again");
+  if (static_cast<uint64_t>(tail.events) < cursor) {
+    return absl::FailedPreconditionError(absl::StrCat("the topic holds ", tail.events,
+                                                      " events but this relay had published ",
+                                                      cursor, republish));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the topic holds ", tail.events, " messages but its events reach position ", highest,
+      " only (the others repeat earlier positions) and this relay had published ", cursor,
+      republish));
+}
+
+absl::Status CheckTopicWithinLog(const TopicTail& tail, const std::string& topic,
+                                 const std::string& source, const std::string& incarnation,
+                                 uint64_t last_position, const StoreEventAt& event_at) {
+  const std::string what_to_do = absl::StrCat(
+      ": the topic and the store have forked (a store restored from a backup, or one that "
+      "lost its log's tail), and publishing would put other events at positions the topic "
+      "holds. An operator decides: to keep the topic's history, stop the service, empty its "
+      "store and start it with --restore-from-kafka; to keep the store's, delete the topic "
+      "and run `remissctl republish ",
+      source, "`");
+  for (const remiss::v1::EventEnvelope& e : tail.last) {
+    if (!e.incarnation().empty() && e.incarnation() != incarnation) continue;
+    if (e.position() == 0) continue;
+    if (e.position() > last_position) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "topic ", topic, " holds position ", e.position(), " (", e.stream_id(),
+          ") but this ", source, " store's log ends at position ", last_position, what_to_do));
+    }
+    absl::StatusOr<std::optional<remiss::v1::EventEnvelope>> mine = event_at(e.position());
+    if (!mine.ok()) return mine.status();
+    if (!mine->has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "topic ", topic, " holds position ", e.position(), " (", e.stream_id(),
+          ") but this ", source, " store has no event there", what_to_do));
+    }
+    // As a restore compares a position's copies: their serialized forms.
+    if ((*mine)->SerializeAsString() != e.SerializeAsString()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "topic ", topic, " holds another event at position ", e.position(), " (",
+          e.stream_id(), ", recorded ", e.recorded_at().seconds(), ") than this ", source,
+          " store (", (*mine)->stream_id(), ", recorded ", (*mine)->recorded_at().seconds(),
+          ")", what_to_do));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace remiss::core

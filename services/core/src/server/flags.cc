@@ -45,6 +45,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
             return absl::InvalidArgumentError("--instance-id: must be a name of 1 to 249 characters");
           }
           flags.instance_id = value;
+        } else if (name == "kafka-topics-config") {
+          flags.kafka_topics_config = value;
         } else if (name == "tls-cert") {
           flags.tls.cert_file = value;
         } else if (name == "tls-key") {
@@ -67,6 +69,10 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
   if (flags.restore_from_kafka && flags.kafka_brokers.empty()) {
     return absl::InvalidArgumentError("--restore-from-kafka: needs --kafka-brokers (the topics to restore from)");
   }
+  if (!flags.kafka_topics_config.empty() && flags.kafka_brokers.empty()) {
+    return absl::InvalidArgumentError(
+        "--kafka-topics-config: needs --kafka-brokers (the cluster whose topics it describes)");
+  }
   if (flags.listen.empty()) return absl::InvalidArgumentError("--listen: must be host:port");
   if (flags.data_dir.empty()) return absl::InvalidArgumentError("--data-dir: must be a directory");
   return flags;
@@ -86,6 +92,11 @@ std::string ServerFlagsHelp() {
          "                            instances one name (the older one is fenced and stops\n"
          "                            consuming). Default: none (dynamic membership), so that\n"
          "                            several instances on one host need no care\n"
+         "  --kafka-topics-config FILE  the topic settings this deployment requires (production:\n"
+         "                            infra/kafka/topics.production.conf). Relays check their\n"
+         "                            topics against it, replication factor included, and never\n"
+         "                            create one: the operator does. Default: the development\n"
+         "                            infra/kafka/topics.conf, creating missing topics\n"
          "  --restore-from-kafka      a store that is empty (its disk was lost) is first restored\n"
          "                            from its own events topic: log, feed cursors, projections\n"
          "                            (stores that hold events are left as they are)\n"

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "remiss/core/kafka/kafka.h"
 #include "remiss/core/kafka/kafka_properties.h"
 #include "remiss/core/telemetry/metrics.h"
 #include "remiss/core/server/restore_gate.h"
@@ -16,6 +17,7 @@ ModuleSettings SettingsFor(const ServerFlags& flags, const Clock* clock) {
   return {.data_dir = flags.data_dir,
           .clock = clock,
           .kafka_brokers = flags.kafka_brokers,
+          .kafka_topics = std::nullopt,  // ServerMain reads --kafka-topics-config's file
           .command_retention = absl::Hours(24) * flags.command_retention_days,
           .restore_from_kafka = flags.restore_from_kafka};
 }
@@ -38,6 +40,15 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
       return 2;
     }
     SetKafkaClientProperties(std::move(*properties));
+  }
+  std::optional<TopicsConfig> kafka_topics;
+  if (!flags->kafka_topics_config.empty()) {
+    auto topics = ReadTopicsConfig(flags->kafka_topics_config);
+    if (!topics.ok()) {
+      std::cerr << program << ": --kafka-topics-config: " << topics.status().message() << "\n";
+      return 2;
+    }
+    kafka_topics = std::move(*topics);
   }
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles (a debug aid, on in
   // its build) under one global lock: ~2% of a loaded server's CPU. The tests keep it.
@@ -79,6 +90,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     return host;
   });
   ModuleSettings settings = SettingsFor(*flags, clock);
+  settings.kafka_topics = kafka_topics;
   settings.restore_gate = &restore_gate;
   auto modules = open(*flags, settings);
   restore_gate.Stop();

@@ -13,13 +13,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "remiss/core/store/event_store.h"
+#include "remiss/core/kafka/kafka.h"
 
 namespace remiss::core {
 
@@ -27,12 +30,27 @@ struct RelayOptions {
   std::string brokers;                       // "127.0.0.1:9092"
   size_t max_in_flight = 200000;             // produced but not yet confirmed, at most
   std::map<std::string, std::string> extra;  // more librdkafka settings
+  // The topic settings the deployment requires (--kafka-topics-config): the source's topics
+  // are checked against them, replication factor included, and never created; a missing
+  // one is reported and the relay publishes nothing until an operator makes it. Unset:
+  // DevelopmentTopics(), which creates missing topics.
+  std::optional<TopicsConfig> topics;
+  // At most this many bytes of events are read from the log at a time (always at least one
+  // event), whatever the room under max_in_flight.
+  size_t max_read_bytes = size_t{8} << 20;
+  // Tests: told of each read from the log (how many events, how many bytes), on the relay's
+  // thread.
+  std::function<void(size_t events, size_t bytes)> on_read;
 };
 
 class Relay {
  public:
-  // Creates the topics (idempotently, from infra/kafka/topics.conf) and starts relaying
-  // from the stored cursor. The store is not owned and must outlive the relay.
+  // Starts relaying from the stored cursor. First, on its thread: in development creates the
+  // topics (idempotently, from infra/kafka/topics.conf); checks the source's topics against
+  // their definitions; then that the events topic still holds the store's history: not
+  // another store's (incarnation), not positions past or other than the store's log (a
+  // fork), not fewer than the cursor (a lost topic). Until all of that holds it publishes
+  // nothing and Health says why. The store is not owned and must outlive the relay.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Relay>> Start(EventStore* store,
                                                                    RelayOptions options);
   virtual ~Relay() = default;

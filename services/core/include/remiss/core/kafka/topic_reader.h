@@ -1,9 +1,11 @@
 // Reads a Kafka topic's partitions up to where they end now, with no consumer group: what a
-// restore from Kafka and the relay's check of a topic's incarnation need.
+// restore from Kafka and the relay's checks of a topic against its store need (the checks
+// are pure functions of what was read, below).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,5 +59,34 @@ struct TopicTail {
                                                  const std::string& source,
                                                  const std::string& incarnation,
                                                  uint64_t store_position);
+
+// The highest position the partitions' last events carry (0 for an empty topic). A relay
+// sends again in position order from its saved cursor, so this is never below what it saved
+// unless the topic lost history; counting messages instead would count resent duplicates.
+[[nodiscard]] uint64_t HighestPosition(const TopicTail& tail);
+
+// Whether a topic still holds what a relay had published up to `cursor`: FAILED_PRECONDITION
+// when it holds fewer events, or its events reach a lower position (resent duplicates of the
+// first positions are no history), saying what an operator does. OK for cursor 0.
+[[nodiscard]] absl::Status CheckTopicHoldsTheCursor(const TopicTail& tail,
+                                                    const std::string& source, uint64_t cursor);
+
+// The store's event at a position; nullopt past the end of its log.
+using StoreEventAt =
+    std::function<absl::StatusOr<std::optional<remiss::v1::EventEnvelope>>(uint64_t position)>;
+
+// Whether a topic holding this store's incarnation (or none) is still the store's history:
+// the last event of each partition must be the store's event at that position, the same
+// content (event ids are "<source>-<position>", the same on both sides of a fork). A
+// position past the end of the store's log (a store restored from a backup, or one that
+// lost its log's tail), or another event at it, means the two have forked:
+// FAILED_PRECONDITION naming the position, both sides and what an operator decides. Events
+// of other incarnations are CheckTopicIncarnation's. An error from `event_at` comes back as
+// it is.
+[[nodiscard]] absl::Status CheckTopicWithinLog(const TopicTail& tail, const std::string& topic,
+                                               const std::string& source,
+                                               const std::string& incarnation,
+                                               uint64_t last_position,
+                                               const StoreEventAt& event_at);
 
 }  // namespace remiss::core

@@ -24,6 +24,9 @@ struct ServerFlags {
   // The instance's stable name in its Kafka consumer groups (static membership); empty:
   // dynamic membership (KafkaFeedOptions::instance_id).
   std::string instance_id;
+  // The topic settings the deployment requires (topics.conf format); empty: development's
+  // compiled-in topics.conf, whose missing topics relays create.
+  std::string kafka_topics_config;
   int max_message_bytes = kDefaultMaxRequestBytes;  // the largest request a server accepts
   // Run on a manual clock starting here (RFC 3339, e.g. 2021-02-01T09:00:00+01:00), moved
   // forward only through the admin service's SetClock; unset: the system clock.

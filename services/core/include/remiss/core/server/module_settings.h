@@ -3,10 +3,13 @@
 // setting reaches every service without changing each module's signature. Plain data.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
 #include "remiss/core/base/clock.h"
+#include "remiss/core/kafka/kafka.h"
+#include "remiss/core/kafka/relay.h"
 
 namespace remiss::core {
 
@@ -16,6 +19,9 @@ struct ModuleSettings {
   std::string data_dir;           // the service keeps its RocksDB in data_dir/<service>
   const Clock* clock = nullptr;   // not owned; outlives the module
   std::string kafka_brokers;      // empty: no relay (the embedded default)
+  // The topic settings the deployment requires (--kafka-topics-config): relays check their
+  // topics against them and never create one. Unset: development's topics.conf.
+  std::optional<TopicsConfig> kafka_topics;
   // How long a command_id's record is kept (a retry within it is recognised), >= 30 days.
   absl::Duration command_retention = absl::Hours(24 * 30);
   // An empty store is restored from its events topic before anything else (PrepareStore).
@@ -28,5 +34,13 @@ struct ModuleSettings {
   // to start (a fresh store on such a topic could never publish).
   absl::Duration topic_check_budget = absl::Minutes(5);
 };
+
+// What a service module's relay runs with: its brokers and its deployment's topics.
+inline RelayOptions RelayOptionsFor(const ModuleSettings& settings) {
+  RelayOptions options;
+  options.brokers = settings.kafka_brokers;
+  options.topics = settings.kafka_topics;
+  return options;
+}
 
 }  // namespace remiss::core

@@ -225,7 +225,8 @@ class EventStore {
   [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> ReadLog(uint64_t from,
                                                                                size_t max) const;
   // The same as stored bytes (each an EventEnvelope), unparsed: (position, bytes). What the
-  // relay publishes as it is. At most `max` events and, beyond the first, `max_bytes` bytes.
+  // relay publishes as it is. Stops before an event that would take the bytes read past
+  // `max_bytes` (the first event is always read).
   [[nodiscard]] absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ReadLogBytes(
       uint64_t from, size_t max, size_t max_bytes = SIZE_MAX) const;
   // Committed events of one stream, in version order.
