@@ -30,6 +30,7 @@ struct ServerOptions {
   core::TlsSettings tls;  // mutual TLS (then channel() and the stubs are not usable: plaintext)
   // How long an empty store waits for the broker to say whether its topic holds history.
   absl::Duration topic_check_budget = absl::Minutes(5);
+  rocksdb::Env* env = nullptr;  // the stores' environment (disk faults); null: the default
 };
 
 class RemissServer {
@@ -75,6 +76,7 @@ class RemissServer {
   core::ModuleSettings settings() const {
     core::ModuleSettings settings{.data_dir = data_dir_, .clock = clock_, .kafka_brokers = options_.brokers};
     settings.topic_check_budget = options_.topic_check_budget;
+    settings.env = options_.env;
     return settings;
   }
 

@@ -16,7 +16,8 @@ absl::StatusOr<std::unique_ptr<FollowupModule>> FollowupModule::Open(
                                        .source = "followup",
                                        .clock = settings.clock,
                                        .projector = &m->projector_,
-                                       .command_retention = settings.command_retention});
+                                       .command_retention = settings.command_retention,
+                                       .env = settings.env});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;

@@ -13,7 +13,8 @@ absl::StatusOr<std::unique_ptr<ReferralsModule>> ReferralsModule::Open(
                                        .source = "referrals",
                                        .clock = settings.clock,
                                        .projector = &m->projector_,
-                                       .command_retention = settings.command_retention});
+                                       .command_retention = settings.command_retention,
+                                       .env = settings.env});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;

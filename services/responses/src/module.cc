@@ -21,7 +21,8 @@ absl::StatusOr<std::unique_ptr<ResponsesModule>> ResponsesModule::Open(
                                        .clock = settings.clock,
                                        .projector = &m->projector_,
                                        .command_retention = settings.command_retention,
-                                       .restated_until = [restated] { return restated->Watermark(); }});
+                                       .restated_until = [restated] { return restated->Watermark(); },
+                                       .env = settings.env});
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;

@@ -11,6 +11,10 @@
 #include "remiss/core/kafka/kafka.h"
 #include "remiss/core/kafka/relay.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace remiss::core {
 
 class RestoreGate;
@@ -33,6 +37,8 @@ struct ModuleSettings {
   // earlier store's events: PrepareStore asks again and again for this long, then refuses
   // to start (a fresh store on such a topic could never publish).
   absl::Duration topic_check_budget = absl::Minutes(5);
+  // The stores' RocksDB environment (not owned); null: the default. Tests put disk faults here.
+  rocksdb::Env* env = nullptr;
 };
 
 // What a service module's relay runs with: its brokers and its deployment's topics.
