@@ -77,6 +77,20 @@ class ReadErrorsTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(*s) : nullptr;
   }
+  // A store holding the projection row p/bromma-sdn = "known", reopened: the row is in a
+  // table file (recovery flushes the log), read from disk from now on.
+  std::unique_ptr<EventStore> OpenWithKnownRow() {
+    {
+      auto store = Open();
+      if (store == nullptr) return nullptr;
+      auto put = store->Execute({}, [](Tx& tx) {
+        tx.Put("p/bromma-sdn", "known");
+        return absl::OkStatus();
+      });
+      EXPECT_TRUE(put.ok()) << put.status();
+    }
+    return Open();
+  }
   absl::StatusOr<CommitResult> Append(EventStore& store, const std::string& stream) {
     return store.Execute({}, [&](Tx& tx) { return tx.Append(stream, std::nullopt, {Registered("bromma-sdn")}); });
   }
@@ -117,15 +131,7 @@ TEST_F(ReadErrorsTest, AFailedStreamHeadReadFailsTheAppendAndLeavesTheStreamInta
 }
 
 TEST_F(ReadErrorsTest, AFailedReadInsideAHandlerFailsItWhateverItReturns) {
-  {
-    auto store = Open();
-    ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Execute({}, [](Tx& tx) {
-                       tx.Put("p/bromma-sdn", "known");
-                       return absl::OkStatus();
-                     }).ok());
-  }
-  auto store = Open();
+  auto store = OpenWithKnownRow();
   ASSERT_NE(store, nullptr);
   fs_->failing = true;
   // The handler reads "absent" and writes as if it were: that decision must not commit.
@@ -141,15 +147,7 @@ TEST_F(ReadErrorsTest, AFailedReadInsideAHandlerFailsItWhateverItReturns) {
 // C22: a query whose read fails is UNAVAILABLE, not "not found": a board's answer that
 // cannot be read is not an answer that does not exist.
 TEST_F(ReadErrorsTest, AProjectionThatCannotBeReadIsUnavailableNotAbsent) {
-  {
-    auto store = Open();
-    ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Execute({}, [](Tx& tx) {
-                       tx.Put("p/bromma-sdn", "known");
-                       return absl::OkStatus();
-                     }).ok());
-  }
-  auto store = Open();
+  auto store = OpenWithKnownRow();
   ASSERT_NE(store, nullptr);
   fs_->failing = true;
   auto read = store->ReadProjection("p/bromma-sdn");

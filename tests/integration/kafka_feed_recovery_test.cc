@@ -26,6 +26,7 @@
 #include "remiss/core/kafka/kafka_feed.h"
 #include "remiss/core/base/keys.h"
 #include "remiss/core/kafka/relay.h"
+#include "tests/support/kafka_stores.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::core {
@@ -34,26 +35,12 @@ namespace {
 using remiss::testing::ConsumedMessage;
 using remiss::testing::KafkaBroker;
 using remiss::testing::ReadTopic;
+using remiss::testing::OpenStore;
+using remiss::testing::ReferralId;
+using remiss::testing::SharedBroker;
 using remiss::testing::TempDir;
+using remiss::testing::WaitFor;
 using remiss::v1::EventEnvelope;
-
-SystemClock* TheClock() {
-  static SystemClock clock;
-  return &clock;
-}
-
-std::unique_ptr<EventStore> OpenStore(const std::string& path, const std::string& source) {
-  EventStoreOptions options;
-  options.path = path;
-  options.source = source;
-  options.clock = TheClock();
-  options.sync = false;  // a test of behaviour, not of durability
-  auto store = EventStore::Open(std::move(options));
-  EXPECT_TRUE(store.ok()) << store.status();
-  return store.ok() ? std::move(*store) : nullptr;
-}
-
-std::string ReferralId(int n) { return absl::StrCat("ks-2024-", 100 + n); }
 
 // Appends events `from` .. `to`-1, round robin over `streams` referrals (keys, so partitions).
 void AppendRange(EventStore& store, int from, int to, int streams) {
@@ -78,22 +65,6 @@ void AppendRange(EventStore& store, int from, int to, int streams) {
                          .status();
     ASSERT_TRUE(s.ok()) << "append " << i << ": " << s;
   }
-}
-
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return true;
-}
-
-KafkaBroker* SharedBroker() {
-  std::string error;
-  KafkaBroker* broker = KafkaBroker::Shared(&error);
-  EXPECT_NE(broker, nullptr) << "the test broker did not start: " << error;
-  return broker;
 }
 
 std::unique_ptr<Feed> NewFeed(const KafkaBroker& broker, const std::string& group,

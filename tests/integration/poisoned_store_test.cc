@@ -38,16 +38,17 @@ TEST(PoisonedStoreTest, AFailedFsyncIsUnavailableAndNotServingUntilRestarted) {
   ASSERT_TRUE(server->Start());
   CommandResult result;
   auto ctx = remiss::testing::RemissServer::Context();
-  ASSERT_TRUE(server->referrals().RegisterOrganization(ctx.get(), Organization("a"), &result).ok());
+  grpc::Status first = server->referrals().RegisterOrganization(ctx.get(), Organization("org-a"), &result);
+  ASSERT_TRUE(first.ok()) << first.error_message();
   EXPECT_EQ(remiss::testing::HealthStatus(server->channel(), ""), 1);
 
   fs->Fail(true);
   ctx = remiss::testing::RemissServer::Context();
-  grpc::Status failed = server->referrals().RegisterOrganization(ctx.get(), Organization("b"), &result);
+  grpc::Status failed = server->referrals().RegisterOrganization(ctx.get(), Organization("org-b"), &result);
   fs->Fail(false);
   EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
   ctx = remiss::testing::RemissServer::Context();
-  grpc::Status later = server->referrals().RegisterOrganization(ctx.get(), Organization("c"), &result);
+  grpc::Status later = server->referrals().RegisterOrganization(ctx.get(), Organization("org-c"), &result);
   EXPECT_EQ(later.error_code(), grpc::StatusCode::UNAVAILABLE)
       << "a command was taken by a store whose fsync failed: " << later.error_message();
 
@@ -58,12 +59,12 @@ TEST(PoisonedStoreTest, AFailedFsyncIsUnavailableAndNotServingUntilRestarted) {
   EXPECT_EQ(health, 2) << "a poisoned store is SERVING";
   EXPECT_EQ(remiss::testing::HealthStatus(server->channel(), "remiss.v1.ReferralService"), 2);
 
-  // Restarted, it serves what the disk kept; the retry of "b" is answered (as a repeat if
-  // the disk kept it) and "c" is recorded.
+  // Restarted, it serves what the disk kept; the retry of org-b is answered (as a repeat if
+  // the disk kept it) and org-c is recorded.
   server.reset();
   server = std::make_unique<remiss::testing::RemissServer>(dir.path(), &clock);
   ASSERT_TRUE(server->Start());
-  for (const char* id : {"b", "c"}) {
+  for (const char* id : {"org-b", "org-c"}) {
     ctx = remiss::testing::RemissServer::Context();
     grpc::Status s = server->referrals().RegisterOrganization(ctx.get(), Organization(id), &result);
     EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();

@@ -164,7 +164,8 @@ void KafkaFeed::Forget(const PartitionKey& key) {
 // the topic was deleted, made again and republished (offsets start from 0 again): reading
 // on from the stored offset would skip events, so the partition is read again from its
 // beginning and the consumer drops the repeats by position. An earlier offset means
-// librdkafka found the stored offset past the topic's end and started at the beginning.
+// librdkafka found the stored offset past the topic's end and started at the beginning: the
+// topic holds less than the consumer took, and the partition parks (AheadOfTopic).
 bool KafkaFeed::CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event) {
   auto check = checks_.find(Key(event));
   if (check == checks_.end()) return true;
@@ -179,11 +180,19 @@ bool KafkaFeed::CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event)
     return true;
   }
   const std::string where = absl::StrCat(event.source, "[", event.partition, "]@", m.offset);
+  if (m.offset < cursor.offset) {
+    // The stored offset is past the topic's end: the partition holds less than this consumer
+    // took (a lost tail, or a topic made again shorter). What it holds would be dropped as
+    // repeats, and the source's next events with them: AheadOfTopic parks the partition.
+    checks_.erase(check);
+    handled_[Key(event)] = cursor.offset;
+    return true;
+  }
   if (m.offset != cursor.offset) {
     checks_.erase(check);
     Log(absl::StrCat(where, ": read from offset ", m.offset, ", not the stored offset ",
-                     cursor.offset, " (", m.offset < cursor.offset ? "past the topic's end" : "not there",
-                     "): delivering from here; repeats are dropped by position"));
+                     cursor.offset, " (not there): delivering from here; repeats are dropped by ",
+                     "position"));
     return true;
   }
   remiss::v1::EventEnvelope e;

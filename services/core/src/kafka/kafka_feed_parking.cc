@@ -68,10 +68,7 @@ void KafkaFeed::Park(ParkedEvent p) {
 std::optional<ParkedEvent> KafkaFeed::AheadOfTopic(const rd_kafka_message_t& m,
                                                     const FeedEvent& event) {
   auto handled = handled_.find({event.source, event.partition});
-  // A partition read again from its beginning on purpose (CheckCursor: a topic made again
-  // and republished) has handled nothing (-1) yet: what it reads there is expected. One
-  // freshly assigned has no entry yet: a message below its cursor there is a lost tail.
-  if (handled != handled_.end() && m.offset > handled->second) return std::nullopt;
+  if (handled == handled_.end() || m.offset > handled->second) return std::nullopt;
   std::optional<FeedCursor> cursor = cursors_(event.source, event.partition);
   if (!cursor || m.offset > cursor->offset) return std::nullopt;
   remiss::v1::EventEnvelope envelope;
