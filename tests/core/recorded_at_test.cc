@@ -5,6 +5,8 @@
 
 #include "remiss/core/store/event_store.h"
 
+#include <filesystem>
+
 #include "absl/time/clock.h"
 #include "remiss/core/base/timestamps.h"
 #include "tests/support/temp_dir.h"
@@ -72,6 +74,24 @@ TEST_F(RecordedAtTest, ItHoldsAcrossARestart) {
   EXPECT_GE(after, before);
   EXPECT_GE(after, settled);
   EXPECT_GE(store_->SettledUntil(), after);
+}
+
+// C19: a watermark handed out while idle is kept before it is handed out, so a crash (here:
+// the store's files as they are on disk while it runs, opened elsewhere) and a clock step
+// back cannot put the next event behind it.
+TEST_F(RecordedAtTest, AWatermarkHandedOutIsKeptAcrossACrash) {
+  Append();
+  clock_.Set(kNoon + absl::Hours(3));
+  const absl::Time settled = store_->SettledUntil();
+  ASSERT_EQ(settled, kNoon + absl::Hours(3));
+  // The crash: what the disk holds now, without the clean close.
+  std::filesystem::copy(dir_.Sub("store"), dir_.Sub("crashed"), std::filesystem::copy_options::recursive);
+  std::filesystem::remove(dir_.Sub("crashed") + "/LOCK");
+  clock_.Set(kNoon + absl::Minutes(1));  // back after the crash, the clock behind
+  auto crashed = EventStore::Open({.path = dir_.Sub("crashed"), .source = "referrals", .clock = &clock_});
+  ASSERT_TRUE(crashed.ok()) << crashed.status();
+  store_ = std::move(*crashed);
+  EXPECT_GE(Append(), settled) << "recorded behind a watermark handed out before the crash";
 }
 
 TEST_F(RecordedAtTest, SettledMarksNeverPassTheRestatedFeeds) {

@@ -183,6 +183,7 @@ absl::Status EventStore::Impl::Open() {
     absl::MutexLock lock(&queue_mu_);
     last_group_time_ = floor;
     settled_high_ = floor;
+    settled_kept_ = floor;
   }
   absl::StatusOr<std::optional<std::string>> incarnation = Read(meta_, kIncarnationKey);
   if (!incarnation.ok()) return incarnation.status();

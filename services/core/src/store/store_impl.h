@@ -221,6 +221,9 @@ class EventStore::Impl {
   // not before either.
   absl::Time last_group_time_ ABSL_GUARDED_BY(queue_mu_) = absl::InfinitePast();
   absl::Time settled_high_ ABSL_GUARDED_BY(queue_mu_) = absl::InfinitePast();
+  // The latest time kept in meta (kRecordedAtKey) by a group or by SettledUntil: an idle
+  // store hands out no watermark beyond it, so a crash cannot forget one it handed out.
+  absl::Time settled_kept_ ABSL_GUARDED_BY(queue_mu_) = absl::InfinitePast();
   // Once poisoned: the time of the first group that was not published. Nothing recorded at
   // or after it is settled, ever, in this run (the disk may have kept that group).
   std::optional<absl::Time> settled_frozen_ ABSL_GUARDED_BY(queue_mu_);

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/base/keys.h"
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/telemetry/metrics.h"
 #include "store_impl.h"
@@ -143,12 +144,29 @@ EventStore::Impl::DurableRead::DurableRead(const Impl* store) {
 }
 
 absl::Time EventStore::Impl::SettledUntil() {
+  absl::Time candidate;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (settled_frozen_) return *settled_frozen_;
+    if (!unsettled_.empty()) return unsettled_.front();
+    // While idle: now, but never before the last group (the clock may have stepped back);
+    // the next group is recorded at or after whatever this hands out.
+    candidate = std::max({settled_high_, options_.clock->Now(), last_group_time_});
+    if (candidate <= settled_kept_) {
+      settled_high_ = candidate;
+      return settled_high_;
+    }
+  }
+  // Kept before it is handed out (in the log, not synced: a crash of the process keeps it),
+  // so that a run after a crash and a clock step back records nothing before it either.
+  const bool kept = db_->Put(rocksdb::WriteOptions(), meta_, ToSlice(kRecordedAtKey),
+                             EncodeU64(static_cast<uint64_t>(Micros(candidate))))
+                        .ok();
   absl::MutexLock lock(&queue_mu_);
   if (settled_frozen_) return *settled_frozen_;
-  if (!unsettled_.empty()) return unsettled_.front();
-  // While idle: now, but never before the last group (the clock may have stepped back);
-  // the next group is recorded at or after whatever this hands out.
-  settled_high_ = std::max({settled_high_, options_.clock->Now(), last_group_time_});
+  if (!unsettled_.empty()) return unsettled_.front();  // a group began meanwhile
+  if (kept) settled_kept_ = std::max(settled_kept_, candidate);
+  settled_high_ = std::max(settled_high_, std::min(candidate, settled_kept_));
   return settled_high_;
 }
 

@@ -231,6 +231,10 @@ EventStore::Impl::Written EventStore::Impl::CommitGroup(std::vector<Pending>& gr
     }
     if (written.ok()) {
       w.state = StateNow(next - 1);
+      {
+        absl::MutexLock lock(&queue_mu_);
+        settled_kept_ = std::max(settled_kept_, now);  // kRecordedAtKey went with it
+      }
       w.needs_sync = options_.sync && !w.finish_here;
     } else {
       // Unsynced: nothing was written and no later group rests on it; the disk may come
