@@ -98,6 +98,14 @@ class GroupSyncTest : public ::testing::Test {
     return a_result;
   }
 
+  // The held fsync fails: lets it go failing and waits for the answers it decides.
+  void FailTheHeldSync(std::initializer_list<Answer*> answers) {
+    fs_->Fail(true);
+    fs_->Hold(false);
+    for (Answer* a : answers) a->done.WaitForNotification();
+    fs_->Fail(false);
+  }
+
   remiss::testing::TempDir dir_;
   ManualClock clock_{absl::FromUnixSeconds(1612137600)};
   std::shared_ptr<HeldSyncs> fs_;
@@ -211,11 +219,6 @@ TEST_F(GroupSyncTest, AFailedSyncIsUnavailableAndTheStoreRefusesUntilReopened) {
   EXPECT_GT(store->LastPosition(), head);
 }
 
-}  // namespace
-}  // namespace remiss::core
-
-namespace remiss::core {
-namespace {
 
 // A consumer's work that only moves its feed cursor (no command id, no event).
 EventStore::TxFn FeedProgress(uint64_t position) {
@@ -242,11 +245,7 @@ TEST_F(GroupSyncTest, AfterAFailedSyncAFeedProgressGroupPublishesNothing) {
       }, b,
       "", FeedProgress(7), c);
   ASSERT_TRUE(a.ok()) << a.status();
-  fs_->Fail(true);
-  fs_->Hold(false);
-  b.done.WaitForNotification();
-  c.done.WaitForNotification();
-  fs_->Fail(false);
+  FailTheHeldSync({&b, &c});
   ASSERT_EQ(b.result.status().code(), absl::StatusCode::kUnavailable) << b.result.status();
 
   // Nothing of B is seen: not in the log, not in the projections, not in the streams, and
@@ -278,10 +277,7 @@ TEST_F(GroupSyncTest, AfterAFailedSyncTheWatermarkStaysBeforeTheFailedGroup) {
   Answer b;
   Submit(*store, "org-2", [](Tx& tx) { return tx.Append("organization/org-2", 0, {Registered("org-2")}); }, b);
   fs_->AwaitHeldSyncs(1);
-  fs_->Fail(true);
-  fs_->Hold(false);
-  b.done.WaitForNotification();
-  fs_->Fail(false);
+  FailTheHeldSync({&b});
   ASSERT_EQ(b.result.status().code(), absl::StatusCode::kUnavailable) << b.result.status();
   clock_.Advance(absl::Hours(48));
   EXPECT_LE(store->SettledUntil(), failed_at) << "the watermark passed a group that may be on disk";
@@ -301,11 +297,7 @@ TEST_F(GroupSyncTest, ARefusalDecidedOnAFailedGroupIsUnavailable) {
       "org-2", [](Tx& tx) { return tx.Append("organization/org-2", 0, {Registered("org-2")}); }, b,
       "org-3", [](Tx& tx) { return tx.Append("organization/org-2", 0, {Registered("org-3")}); }, c);
   ASSERT_TRUE(a.ok()) << a.status();
-  fs_->Fail(true);
-  fs_->Hold(false);
-  b.done.WaitForNotification();
-  c.done.WaitForNotification();
-  fs_->Fail(false);
+  FailTheHeldSync({&b, &c});
   EXPECT_EQ(b.result.status().code(), absl::StatusCode::kUnavailable) << b.result.status();
   EXPECT_EQ(c.result.status().code(), absl::StatusCode::kUnavailable)
       << "a conflict with a group whose fsync failed was answered as definitive: " << c.result.status();

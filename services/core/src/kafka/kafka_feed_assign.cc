@@ -166,34 +166,34 @@ void KafkaFeed::Forget(const PartitionKey& key) {
 // beginning and the consumer drops the repeats by position. An earlier offset means
 // librdkafka found the stored offset past the topic's end and started at the beginning: the
 // topic holds less than the consumer took, and the partition parks (AheadOfTopic).
-bool KafkaFeed::CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event) {
+KafkaFeed::AtCursor KafkaFeed::CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event) {
   auto check = checks_.find(Key(event));
-  if (check == checks_.end()) return true;
+  if (check == checks_.end()) return AtCursor::kDeliver;
   const FeedCursor cursor = check->second.cursor;
   if (check->second.rewinding) {
     // Until the seek back shows: nothing from the old fetch position.
     if (m.offset > cursor.offset) {
       if (absl::Now() >= check->second.seek_again) SeekBack(check->first, check->second);
-      return false;
+      return AtCursor::kDrop;
     }
     checks_.erase(check);
-    return true;
+    return AtCursor::kDeliver;
   }
   const std::string where = absl::StrCat(event.source, "[", event.partition, "]@", m.offset);
   if (m.offset < cursor.offset) {
     // The stored offset is past the topic's end: the partition holds less than this consumer
     // took (a lost tail, or a topic made again shorter). What it holds would be dropped as
     // repeats, and the source's next events with them: AheadOfTopic parks the partition.
+    // Nothing of it counts as handled (watermarks stay behind it).
     checks_.erase(check);
-    handled_[Key(event)] = cursor.offset;
-    return true;
+    return AtCursor::kPastEnd;
   }
   if (m.offset != cursor.offset) {
     checks_.erase(check);
     Log(absl::StrCat(where, ": read from offset ", m.offset, ", not the stored offset ",
                      cursor.offset, " (not there): delivering from here; repeats are dropped by ",
                      "position"));
-    return true;
+    return AtCursor::kDeliver;
   }
   remiss::v1::EventEnvelope e;
   const bool envelope = m.payload != nullptr &&
@@ -202,14 +202,14 @@ bool KafkaFeed::CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event)
   if (envelope && !cursor.incarnation.empty() && !e.incarnation().empty() &&
       e.incarnation() != cursor.incarnation) {
     checks_.erase(check);
-    return true;  // another store's history: the consumer parks it with that reason
+    return AtCursor::kDeliver;  // another store's history: the consumer parks it as such
   }
   if (!envelope || e.position() <= cursor.position) {
     // The event applied last (or an operator skipped it): it stays applied.
     checks_.erase(check);
     handled_[Key(event)] = std::max(handled_[Key(event)], cursor.offset);
     watermarks_dirty_ = true;
-    return false;
+    return AtCursor::kDrop;
   }
   Log(absl::StrCat(where, " holds position ", e.position(), " but this consumer applied up to ",
                    "position ", cursor.position, " with that offset: the topic was made again ",
@@ -218,7 +218,7 @@ bool KafkaFeed::CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event)
   check->second.rewinding = true;
   handled_[Key(event)] = -1;
   SeekBack(check->first, check->second);
-  return false;
+  return AtCursor::kDrop;
 }
 
 // Reads a partition again from its beginning (CheckCursor); a failed seek is tried again

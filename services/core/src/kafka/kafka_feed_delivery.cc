@@ -49,14 +49,15 @@ absl::Status KafkaFeed::Take(const rd_kafka_message_t& m, std::vector<FeedEvent>
   if (IsParked(event.source, event.partition)) return absl::OkStatus();  // fetched before the pause
   // Fetched before the pause; read again from the held events' end once they are taken.
   if (IsHeld(Key(event))) return absl::OkStatus();
-  if (!CheckCursor(m, event)) return absl::OkStatus();
+  const AtCursor at = CheckCursor(m, event);
+  if (at == AtCursor::kDrop) return absl::OkStatus();
   for (const ParkedEvent& earlier : pending_poison_) {
     // After a poison message its partition waits; these are read again on resume.
     if (earlier.source == event.source && earlier.partition == event.partition) {
       return absl::OkStatus();
     }
   }
-  if (std::optional<ParkedEvent> ahead = AheadOfTopic(m, event)) {
+  if (std::optional<ParkedEvent> ahead = AheadOfTopic(m, event, at == AtCursor::kPastEnd)) {
     pending_poison_.push_back(std::move(*ahead));
     return absl::OkStatus();
   }

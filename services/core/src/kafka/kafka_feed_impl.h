@@ -94,7 +94,10 @@ class KafkaFeed final : public Feed {
                  rd_kafka_topic_partition_list_t* partitions);
   static int64_t StartAt(const std::optional<FeedCursor>& cursor);
   void Forget(const PartitionKey& key);
-  bool CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event);
+  // What CheckCursor makes of a message: deliver it, drop it (applied already, or read
+  // before a seek back shows), or its partition was read from past the stored offset's end.
+  enum class AtCursor { kDeliver, kDrop, kPastEnd };
+  AtCursor CheckCursor(const rd_kafka_message_t& m, const FeedEvent& event);
   void SeekBack(const PartitionKey& key, CursorCheck& check);
 
   // ---- taking, delivery, holding (kafka_feed_delivery.cc) -----------------------------------
@@ -112,7 +115,8 @@ class KafkaFeed final : public Feed {
   bool IsParked(const std::string& source, int32_t partition) const;
   static ParkedEvent ParkedFrom(const FeedEvent& e, const absl::Status& why);
   void Park(ParkedEvent p);
-  std::optional<ParkedEvent> AheadOfTopic(const rd_kafka_message_t& m, const FeedEvent& event);
+  std::optional<ParkedEvent> AheadOfTopic(const rd_kafka_message_t& m, const FeedEvent& event,
+                                          bool past_stored_offset);
   void ResumeRequested();
 
   KafkaFeedOptions options_;

@@ -60,15 +60,20 @@ void KafkaFeed::Park(ParkedEvent p) {
   parked_[{p.source, p.partition}] = std::move(p);
 }
 
-// A message at or below the consumer's cursor offset: the consumer seeked past it, so the
-// partition holds less than the consumer took (the topic lost its tail or was recreated)
-// and the consumer was reset to its beginning. Taking what it holds for repeats by position
-// would drop the source's new events silently (C4): the partition parks. A message of
-// another incarnation than the cursor's is left to the consumer, which parks it as such.
+// A message at or below the consumer's cursor offset, read first after the stored offset
+// turned out past the topic's end (`past_stored_offset`, CheckCursor) or at or below what
+// the consumer handled since: the partition holds less than the consumer took (the topic
+// lost its tail or was recreated) and the consumer was reset to its beginning. Taking what
+// it holds for repeats by position would drop the source's new events silently (C4): the
+// partition parks. A message of another incarnation than the cursor's is left to the
+// consumer, which parks it as such.
 std::optional<ParkedEvent> KafkaFeed::AheadOfTopic(const rd_kafka_message_t& m,
-                                                    const FeedEvent& event) {
-  auto handled = handled_.find({event.source, event.partition});
-  if (handled == handled_.end() || m.offset > handled->second) return std::nullopt;
+                                                    const FeedEvent& event,
+                                                    bool past_stored_offset) {
+  if (!past_stored_offset) {
+    auto handled = handled_.find({event.source, event.partition});
+    if (handled == handled_.end() || m.offset > handled->second) return std::nullopt;
+  }
   std::optional<FeedCursor> cursor = cursors_(event.source, event.partition);
   if (!cursor || m.offset > cursor->offset) return std::nullopt;
   remiss::v1::EventEnvelope envelope;

@@ -111,10 +111,6 @@ std::optional<std::string> EventStore::GetMeta(absl::string_view key) const {
   return impl_->Get(impl_->meta_, absl::StrCat("m/", key));
 }
 
-absl::StatusOr<std::optional<std::string>> EventStore::ReadMeta(absl::string_view key) const {
-  return impl_->Read(impl_->meta_, absl::StrCat("m/", key));
-}
-
 absl::Status EventStore::PutMeta(absl::string_view key, absl::string_view value) {
   return FromRocks(impl_->db_->Put(rocksdb::WriteOptions(), impl_->meta_, absl::StrCat("m/", key),
                                    ToSlice(value)),

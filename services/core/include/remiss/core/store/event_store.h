@@ -256,9 +256,8 @@ class EventStore {
   [[nodiscard]] absl::Status Poisoned() const;
 
   // Small values outside transactions (the relay's cursor), written without a sync of
-  // their own. GetMeta takes a failed read as absent (and logs it); ReadMeta says it failed.
+  // their own. A failed read is logged and taken as absent.
   [[nodiscard]] std::optional<std::string> GetMeta(absl::string_view key) const;
-  [[nodiscard]] absl::StatusOr<std::optional<std::string>> ReadMeta(absl::string_view key) const;
   [[nodiscard]] absl::Status PutMeta(absl::string_view key, absl::string_view value);
 
   // Command records kept now (each expires command_retention after it was recorded and is
