@@ -93,7 +93,12 @@ class RelayRefusalsTest : public ::testing::Test {
     return "";
   }
   int64_t TopicEvents() {
+    // A topic made a moment ago may have no leader yet ("Not leader for partition").
     auto tail = core::ReadTopicTail(broker_->bootstrap(), kTopic);
+    for (int i = 0; i < 50 && !tail.ok(); ++i) {
+      absl::SleepFor(absl::Milliseconds(200));
+      tail = core::ReadTopicTail(broker_->bootstrap(), kTopic);
+    }
     EXPECT_TRUE(tail.ok()) << tail.status();
     return tail.ok() ? tail->events : -1;
   }
