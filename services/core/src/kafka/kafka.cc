@@ -320,8 +320,10 @@ absl::Status CheckTopicKeepsHistory(const TopicDefinition& want, const TopicStat
 
 namespace {
 
-// A topic's partition count and settings, as the brokers have them.
-absl::StatusOr<TopicState> DescribeTopic(rd_kafka_t* rk, const std::string& topic, absl::Time deadline) {
+// A topic's partition count and settings, as the brokers have them; its settings only when
+// `with_settings` (a DescribeConfigs, which librdkafka sends to the controller).
+absl::StatusOr<TopicState> DescribeTopic(rd_kafka_t* rk, const std::string& topic, absl::Time deadline,
+                                         bool with_settings) {
   const int timeout_ms = static_cast<int>(
       std::max<int64_t>(100, absl::ToInt64Milliseconds(deadline - absl::Now())));
   TopicState state;
@@ -346,6 +348,7 @@ absl::StatusOr<TopicState> DescribeTopic(rd_kafka_t* rk, const std::string& topi
   if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return KafkaError(topic_err, absl::StrCat("metadata of ", topic));
   }
+  if (!with_settings) return state;
 
   char errstr[512];
   std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter> options(
@@ -390,7 +393,10 @@ absl::Status VerifyTopics(const std::string& brokers, const std::vector<TopicDef
   absl::StatusOr<KafkaPtr> rk = NewAdminClient(brokers);
   if (!rk.ok()) return rk.status();
   for (const TopicDefinition& t : topics) {
-    absl::StatusOr<TopicState> state = DescribeTopic(rk->get(), t.name, deadline);
+    // A definition that names no setting is checked by what metadata tells (the partition
+    // count, the replicas): its settings are not asked for.
+    absl::StatusOr<TopicState> state =
+        DescribeTopic(rk->get(), t.name, deadline, /*with_settings=*/!t.config.empty());
     if (absl::IsNotFound(state.status())) return state.status();
     if (!state.ok()) return absl::UnavailableError(state.status().message());
     if (absl::Status s = CheckTopicKeepsHistory(t, *state, defined_in); !s.ok()) return s;

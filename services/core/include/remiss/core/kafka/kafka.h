@@ -66,7 +66,8 @@ struct TopicState {
     const TopicDefinition& want, const TopicState& have,
     absl::string_view defined_in = "infra/kafka/topics.conf");
 
-// Reads each topic's state from the brokers and checks it (CheckTopicKeepsHistory).
+// Reads each topic's state from the brokers and checks it (CheckTopicKeepsHistory); a topic's
+// settings (DescribeConfigs) only when its definition names some, for only those are checked.
 // NOT_FOUND naming a topic that does not exist (never created by asking: the client does
 // not ask brokers to auto-create); UNAVAILABLE when the brokers cannot tell in time.
 [[nodiscard]] absl::Status VerifyTopics(const std::string& brokers,
