@@ -254,6 +254,7 @@ void ServiceHost::Admin::FillParked(const ParkedEvent& p, remiss::v1::ParkedEven
   out->set_position(p.position);
   out->set_offset(p.offset);
   out->set_reason(p.reason);
+  out->set_ahead(p.ahead);
 }
 
 const HostedModule* ServiceHost::Admin::Find(const std::string& name) const {

@@ -1,0 +1,220 @@
+#include "tests/simulation/sim_disk.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+namespace remiss::sim {
+namespace {
+
+bool IsWal(const std::string& name) {
+  return name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
+}
+
+}  // namespace
+
+// Every file written goes through here: when the disk is dead nothing reaches it; a log's
+// appends and syncs are counted, so that a crash can cut what was never synced.
+class SimDisk::File final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  File(std::unique_ptr<rocksdb::FSWritableFile> f, SimDisk* disk, std::string name)
+      : rocksdb::FSWritableFileOwnerWrapper(std::move(f)), disk_(disk), name_(std::move(name)),
+        wal_(IsWal(name_)) {}
+
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    if (auto s = disk_->Dead(); !s.ok()) return s;
+    auto s = target()->Append(data, options, dbg);
+    if (s.ok() && wal_) disk_->Appended(name_, data.size());
+    return s;
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* dbg) override {
+    if (auto s = disk_->Dead(); !s.ok()) return s;
+    auto s = target()->Append(data, options, info, dbg);
+    if (s.ok() && wal_) disk_->Appended(name_, data.size());
+    return s;
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    return SyncWith([&] { return target()->Sync(options, dbg); });
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    return SyncWith([&] { return target()->Fsync(options, dbg); });
+  }
+  rocksdb::IOStatus RangeSync(uint64_t offset, uint64_t nbytes, const rocksdb::IOOptions& options,
+                              rocksdb::IODebugContext* dbg) override {
+    if (auto s = disk_->Dead(); !s.ok()) return s;
+    return target()->RangeSync(offset, nbytes, options, dbg);
+  }
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (auto s = disk_->Dead(); !s.ok()) return s;
+    return target()->Flush(options, dbg);
+  }
+
+ private:
+  template <typename F>
+  rocksdb::IOStatus SyncWith(F sync) {
+    if (auto s = disk_->Dead(); !s.ok()) return s;
+    if (wal_) {
+      if (auto s = disk_->BeforeSync(); !s.ok()) return s;
+    }
+    auto s = sync();
+    if (s.ok() && wal_) disk_->Synced(name_, target()->GetFileSize(rocksdb::IOOptions(), nullptr));
+    return s;
+  }
+
+  SimDisk* disk_;
+  std::string name_;
+  bool wal_;
+};
+
+SimDisk::SimDisk() : rocksdb::FileSystemWrapper(rocksdb::FileSystem::Default()) {
+  env_ = rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(this, [](auto*) {}));
+}
+
+SimDisk::~SimDisk() = default;
+
+void SimDisk::FailSyncs(int n) {
+  absl::MutexLock lock(&mu_);
+  fail_syncs_ += n;
+}
+
+void SimDisk::SlowSyncs(absl::Duration d) {
+  absl::MutexLock lock(&mu_);
+  slow_ = d;
+}
+
+void SimDisk::Die() {
+  absl::MutexLock lock(&mu_);
+  dead_ = true;
+}
+
+void SimDisk::DieAfterWrites(int n) {
+  absl::MutexLock lock(&mu_);
+  die_after_ = n;
+}
+
+bool SimDisk::dead() const {
+  absl::MutexLock lock(&mu_);
+  return dead_;
+}
+
+void SimDisk::Heal() {
+  absl::MutexLock lock(&mu_);
+  fail_syncs_ = 0;
+  slow_ = absl::ZeroDuration();
+}
+
+int64_t SimDisk::failed_syncs() const {
+  absl::MutexLock lock(&mu_);
+  return failed_syncs_;
+}
+
+int64_t SimDisk::LoseUnsynced(uint64_t random, bool keep_part) {
+  absl::MutexLock lock(&mu_);
+  std::mt19937_64 gen(random);
+  int64_t cut = 0;
+  for (auto& [path, wal] : wals_) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec || size <= wal.synced) continue;
+    uint64_t keep = wal.synced;
+    if (keep_part) keep += std::uniform_int_distribution<uint64_t>(0, size - wal.synced)(gen);
+    if (::truncate(path.c_str(), static_cast<off_t>(keep)) == 0) cut += size - keep;
+  }
+  wals_.clear();
+  dead_ = false;
+  die_after_ = -1;
+  fail_syncs_ = 0;
+  slow_ = absl::ZeroDuration();
+  return cut;
+}
+
+rocksdb::IOStatus SimDisk::Dead() const {
+  absl::MutexLock lock(&mu_);
+  if (dead_) return rocksdb::IOStatus::IOError("simulated crash: the disk takes nothing more");
+  return rocksdb::IOStatus::OK();
+}
+
+rocksdb::IOStatus SimDisk::BeforeSync() {
+  absl::Duration slow;
+  {
+    absl::MutexLock lock(&mu_);
+    if (fail_syncs_ > 0) {
+      --fail_syncs_;
+      ++failed_syncs_;
+      return rocksdb::IOStatus::IOError("simulated: fsync of the log failed");
+    }
+    slow = slow_;
+  }
+  if (slow > absl::ZeroDuration()) absl::SleepFor(slow);
+  return rocksdb::IOStatus::OK();
+}
+
+void SimDisk::Appended(const std::string& name, uint64_t bytes) {
+  absl::MutexLock lock(&mu_);
+  wals_[name].written += bytes;
+  if (die_after_ > 0 && --die_after_ == 0) dead_ = true;
+}
+
+void SimDisk::Synced(const std::string& name, uint64_t size) {
+  absl::MutexLock lock(&mu_);
+  Wal& wal = wals_[name];
+  if (size > wal.synced) wal.synced = size;
+}
+
+rocksdb::IOStatus SimDisk::NewWritableFile(const std::string& name,
+                                           const rocksdb::FileOptions& options,
+                                           std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                           rocksdb::IODebugContext* dbg) {
+  if (auto s = Dead(); !s.ok()) return s;
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  rocksdb::IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
+  if (!s.ok()) return s;
+  if (IsWal(name)) {
+    absl::MutexLock lock(&mu_);
+    wals_[name] = Wal{};
+  }
+  *result = std::make_unique<File>(std::move(file), this, name);
+  return s;
+}
+
+rocksdb::IOStatus SimDisk::ReopenWritableFile(const std::string& name,
+                                              const rocksdb::FileOptions& options,
+                                              std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                              rocksdb::IODebugContext* dbg) {
+  if (auto s = Dead(); !s.ok()) return s;
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  rocksdb::IOStatus s = target()->ReopenWritableFile(name, options, &file, dbg);
+  if (!s.ok()) return s;
+  if (IsWal(name)) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(name, ec);
+    absl::MutexLock lock(&mu_);
+    wals_[name] = Wal{ec ? 0 : size, ec ? 0 : size};  // what is there was kept
+  }
+  *result = std::make_unique<File>(std::move(file), this, name);
+  return s;
+}
+
+rocksdb::IOStatus SimDisk::DeleteFile(const std::string& name, const rocksdb::IOOptions& options,
+                                      rocksdb::IODebugContext* dbg) {
+  if (auto s = Dead(); !s.ok()) return s;
+  {
+    absl::MutexLock lock(&mu_);
+    wals_.erase(name);
+  }
+  return target()->DeleteFile(name, options, dbg);
+}
+
+rocksdb::IOStatus SimDisk::RenameFile(const std::string& from, const std::string& to,
+                                      const rocksdb::IOOptions& options,
+                                      rocksdb::IODebugContext* dbg) {
+  if (auto s = Dead(); !s.ok()) return s;
+  return target()->RenameFile(from, to, options, dbg);
+}
+
+}  // namespace remiss::sim

@@ -1,0 +1,82 @@
+// The simulation's disk: a RocksDB file system per service store whose log syncs can fail
+// (the store must poison itself) or be slow, and which can die (a crash: from then on
+// nothing more reaches it) and then lose what was written but never synced, as a power cut
+// would. Everything random it does comes from the seed the caller gives. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+
+namespace remiss::sim {
+
+class SimDisk final : public rocksdb::FileSystemWrapper {
+ public:
+  SimDisk();
+  ~SimDisk() override;
+  const char* Name() const override { return "SimDisk"; }
+
+  // The rocksdb::Env to open stores with (ModuleSettings::env); owned by this disk.
+  rocksdb::Env* env() { return env_.get(); }
+
+  // The next `n` syncs of a write-ahead log fail with an I/O error (a broken or full disk at
+  // fsync time).
+  void FailSyncs(int n);
+  // Every sync of a write-ahead log takes `d` longer (0: none).
+  void SlowSyncs(absl::Duration d);
+  // A crash: from now on no write, sync, rename or delete reaches the disk (they fail).
+  void Die();
+  // A crash after `n` more appends to a write-ahead log (say in the middle of a restore).
+  void DieAfterWrites(int n);
+  bool dead() const;
+  // After the crashed store is closed: every write-ahead log loses what was appended after
+  // its last successful sync, all of it or (keep_part) a part chosen by `random`; then the
+  // disk lives again, with no faults. Returns how many bytes were cut.
+  int64_t LoseUnsynced(uint64_t random, bool keep_part);
+  // Ends FailSyncs and SlowSyncs.
+  void Heal();
+
+  int64_t failed_syncs() const;
+
+  // rocksdb::FileSystem
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                       rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus DeleteFile(const std::string& name, const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus RenameFile(const std::string& from, const std::string& to,
+                               const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* dbg) override;
+
+ private:
+  class File;
+  friend class File;
+  struct Wal {
+    uint64_t written = 0;
+    uint64_t synced = 0;
+  };
+  rocksdb::IOStatus Dead() const;
+  rocksdb::IOStatus BeforeSync();
+  void Appended(const std::string& name, uint64_t bytes);
+  void Synced(const std::string& name, uint64_t size);
+
+  mutable absl::Mutex mu_;
+  int fail_syncs_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t failed_syncs_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration slow_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  bool dead_ ABSL_GUARDED_BY(mu_) = false;
+  int die_after_ ABSL_GUARDED_BY(mu_) = -1;  // appends left before dying; -1: none
+  std::map<std::string, Wal> wals_ ABSL_GUARDED_BY(mu_);  // by path
+  std::unique_ptr<rocksdb::Env> env_;
+};
+
+}  // namespace remiss::sim
