@@ -178,16 +178,7 @@ void KafkaFeed::Close() {
     }
   }
   rd_kafka_queue_destroy(queue);
-  if (!ever_assigned_) {
-    // librdkafka before 2.3.0 (Debian 12 has 2.0.2) asserts, and so aborts the process, when
-    // a cooperative-sticky consumer that never got an assignment is destroyed (its assignor
-    // state is still null: librdkafka issue 4312). A feed stopped that early (a shutdown
-    // while the broker or the group is unavailable) leaves its closed handle to the
-    // process's exit instead: nothing polls it, so it delivers nothing more; a restarted
-    // instance under the same group.instance.id fences it.
-    Log("stopped before the group ever assigned partitions: the consumer's handle is left "
-        "to the process's exit (librdkafka 2.0.2 aborts when it is destroyed now)");
-  } else if (rd_kafka_consumer_closed(rk_)) {
+  if (rd_kafka_consumer_closed(rk_)) {
     rd_kafka_destroy(rk_);
   } else {
     rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);

@@ -136,8 +136,6 @@ class KafkaFeed final : public Feed {
   std::vector<Held> held_;                      // transient errors: paused, retried
   std::map<PartitionKey, CursorCheck> checks_;  // stored offsets not yet checked
   bool watermarks_dirty_ = false;
-  // The group gave this consumer an assignment at least once (Rebalance; the feed's thread).
-  bool ever_assigned_ = false;
   absl::Time ends_noted_ = absl::InfinitePast();
 
   mutable absl::Mutex mu_;
