@@ -99,6 +99,17 @@ std::optional<absl::CivilDay> World::Effective(const Round& r, const BoardDeadli
   return stated;
 }
 
+void World::Answered(const std::string& id, const std::string& org, absl::Time at) {
+  Round& round = rounds_[id];
+  BoardDeadline& d = round.boards[org];
+  d.stage = 4;
+  d.answered_at = at;
+  if (!d.settled_at) {
+    d.frozen = Effective(round, d);
+    d.settled_at = at;
+  }
+}
+
 void World::Uncertain(const std::vector<std::string>& touches) {
   for (const std::string& t : touches) {
     const size_t slash = t.find('/');
@@ -408,16 +419,7 @@ Command World::ForBoard(Round& r, const std::string& org, BoardDeadline& d, absl
     x.set_reason("Nämnden avstår från att yttra sig.");
     return Make("responses", "DeclineResponse", &ResponseService::Stub::DeclineResponse, x,
                 Board(org, "registrator-1"),
-                [id, org](World& w, const CommandResult&, absl::Time at) {
-                  Round& round = w.rounds_[id];
-                  BoardDeadline& bd = round.boards[org];
-                  bd.stage = 4;
-                  bd.answered_at = at;
-                  if (!bd.settled_at) {
-                    bd.frozen = w.Effective(round, bd);
-                    bd.settled_at = at;
-                  }
-                },
+                [id, org](World& w, const CommandResult&, absl::Time at) { w.Answered(id, org, at); },
                 touches);
   }
   switch (d.stage) {
@@ -476,16 +478,7 @@ Command World::ForBoard(Round& r, const std::string& org, BoardDeadline& d, absl
       x.set_org_id(org);
       return Make("responses", "SubmitResponse", &ResponseService::Stub::SubmitResponse, x,
                   Board(org, "registrator-1"),
-                  [id, org](World& w, const CommandResult&, absl::Time at) {
-                    Round& round = w.rounds_[id];
-                    BoardDeadline& bd = round.boards[org];
-                    bd.stage = 4;
-                    bd.answered_at = at;
-                    if (!bd.settled_at) {
-                      bd.frozen = w.Effective(round, bd);
-                      bd.settled_at = at;
-                    }
-                  },
+                  [id, org](World& w, const CommandResult&, absl::Time at) { w.Answered(id, org, at); },
                   touches);
     }
   }

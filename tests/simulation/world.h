@@ -116,10 +116,10 @@ class World {
   // The effective date of an addressee's deadline, as the model computes it (no working-
   // day rule in this workload): max(its stated date, the latest granted), frozen once settled.
   std::optional<absl::CivilDay> Effective(const Round& r, const BoardDeadline& d) const;
+  // A board's answer (submitted or declined) was acknowledged at `at`.
+  void Answered(const std::string& id, const std::string& org, absl::Time at);
   // Marks what an answer in doubt touched as uncertain.
   void Uncertain(const std::vector<std::string>& touches);
-  // The sources' events lost with a store that was restored from a topic that lacked them.
-  void LoseAfter(const std::string& service, uint64_t position);
 
   int64_t acknowledged = 0, refused = 0, in_doubt = 0;
   std::map<std::string, int64_t> by_rpc;
