@@ -35,37 +35,12 @@ namespace {
 using remiss::testing::ConsumedMessage;
 using remiss::testing::KafkaBroker;
 using remiss::testing::ReadTopic;
+using remiss::testing::AppendDrafted;
 using remiss::testing::OpenStore;
-using remiss::testing::ReferralId;
 using remiss::testing::SharedBroker;
 using remiss::testing::TempDir;
 using remiss::testing::WaitFor;
 using remiss::v1::EventEnvelope;
-
-// Appends events `from` .. `to`-1, round robin over `streams` referrals (keys, so partitions).
-void AppendRange(EventStore& store, int from, int to, int streams) {
-  for (int i = from; i < to; ++i) {
-    const int n = i % streams;
-    CommandMeta meta;
-    meta.command_id = absl::StrCat("cmd-", store.source(), "-", i);
-    meta.actor.set_org_id("ks");
-    absl::Status s = store
-                         .Execute(meta,
-                                  [&](Tx& tx) -> absl::Status {
-                                    EventEnvelope e;
-                                    e.set_partition_key(ReferralId(n));
-                                    auto* drafted = e.mutable_referrals()->mutable_referral_drafted();
-                                    drafted->set_referral_id(ReferralId(n));
-                                    drafted->set_title(absl::StrCat("event ", i));
-                                    std::vector<EventEnvelope> events;
-                                    events.push_back(std::move(e));
-                                    return tx.Append(absl::StrCat("referral/", ReferralId(n)),
-                                                     std::nullopt, std::move(events));
-                                  })
-                         .status();
-    ASSERT_TRUE(s.ok()) << "append " << i << ": " << s;
-  }
-}
 
 std::unique_ptr<Feed> NewFeed(const KafkaBroker& broker, const std::string& group,
                               const std::string& source, size_t max_batch) {
@@ -137,7 +112,7 @@ Source StartSource(const KafkaBroker& broker, const std::string& path, const std
   Source s;
   s.store = OpenStore(path, name);
   if (s.store == nullptr) return s;
-  AppendRange(*s.store, 0, count, streams);
+  AppendDrafted(*s.store, 0, count, streams);
   auto relay = Relay::Start(s.store.get(), {.brokers = broker.bootstrap()});
   EXPECT_TRUE(relay.ok()) << relay.status();
   if (!relay.ok()) return s;
@@ -180,7 +155,7 @@ TEST(KafkaFeedRecovery, TransientHandlerErrorPausesPartitionAndRetries) {
       << "applied:" << NotOnce(*consumer, kEvents) << " feed: " << feed->status();
   EXPECT_GT(calls.load(), kFailures);
   // The held partitions read on after their events: later events come too.
-  AppendRange(*source.store, kEvents, kEvents + 20, 12);
+  AppendDrafted(*source.store, kEvents, kEvents + 20, 12);
   EXPECT_TRUE(WaitFor([&] { return AllApplied(*consumer, kEvents + 20); }, absl::Seconds(60)))
       << "applied:" << NotOnce(*consumer, kEvents + 20) << " feed: " << feed->status();
   absl::SleepFor(absl::Milliseconds(300));  // room for a double effect to show
@@ -240,7 +215,7 @@ TEST(KafkaFeedRecovery, TransientErrorOfOneEventHoldsOnlyItsPartition) {
   healed = true;
   EXPECT_TRUE(WaitFor([&] { return AllApplied(*consumer, kEvents); }, absl::Seconds(60)))
       << "applied:" << NotOnce(*consumer, kEvents);
-  AppendRange(*source.store, kEvents, kEvents + 20, 12);
+  AppendDrafted(*source.store, kEvents, kEvents + 20, 12);
   EXPECT_TRUE(WaitFor([&] { return AllApplied(*consumer, kEvents + 20); }, absl::Seconds(60)))
       << "applied:" << NotOnce(*consumer, kEvents + 20);
   absl::SleepFor(absl::Milliseconds(300));
@@ -310,7 +285,7 @@ TEST(KafkaFeedRecovery, RepublishIntoARecreatedTopicSkipsNothing) {
   ASSERT_TRUE(relay.ok()) << relay.status();
   source.relay = std::move(*relay);
   source.relay->Republish();
-  AppendRange(*source.store, kOld, kOld + kNew, kStreams);
+  AppendDrafted(*source.store, kOld, kOld + kNew, kStreams);
   ASSERT_TRUE(WaitFor([&] { return source.relay->Cursor() == kOld + kNew; }, absl::Seconds(90)))
       << "relay cursor " << source.relay->Cursor() << ": " << source.relay->Health();
   auto recreated = ReadTopic(broker->bootstrap(), TopicFor("referrals"), kOld + kNew);

@@ -22,70 +22,21 @@
 #include "remiss/core/kafka/relay.h"
 #include "remiss/core/kafka/restore.h"
 #include "remiss/core/store/event_store.h"
+#include "tests/support/kafka_stores.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::sim {
 namespace {
 
+using remiss::testing::AppendDrafted;
+using remiss::testing::OpenStore;
 using remiss::testing::TempDir;
+using remiss::testing::WaitFor;
 using remiss::v1::EventEnvelope;
 
 constexpr char kSource[] = "referrals";
 const std::string kEvents = "remiss.referrals.events.v1";
 const std::string kWatermarks = "remiss.referrals.watermarks.v1";
-
-core::SystemClock* TheClock() {
-  static core::SystemClock clock;
-  return &clock;
-}
-
-std::unique_ptr<core::EventStore> OpenStore(const std::string& path) {
-  core::EventStoreOptions options;
-  options.path = path;
-  options.source = kSource;
-  options.clock = TheClock();
-  options.sync = false;  // a test of behaviour, not of durability
-  auto store = core::EventStore::Open(std::move(options));
-  EXPECT_TRUE(store.ok()) << store.status();
-  return store.ok() ? std::move(*store) : nullptr;
-}
-
-std::string ReferralId(int n) { return absl::StrCat("ks-2024-", 100 + n); }
-
-// Appends events `from` .. `to`-1, one command each, round robin over 7 referrals (keys that
-// spread over the topic's partitions).
-void Append(core::EventStore& store, int from, int to) {
-  for (int i = from; i < to; ++i) {
-    const int n = i % 7;
-    core::CommandMeta meta;
-    meta.command_id = absl::StrCat("cmd-", i);
-    meta.actor.set_org_id("ks");
-    absl::Status s = store
-                         .Execute(meta,
-                                  [&](core::Tx& tx) -> absl::Status {
-                                    EventEnvelope e;
-                                    e.set_partition_key(ReferralId(n));
-                                    auto* d = e.mutable_referrals()->mutable_referral_drafted();
-                                    d->set_referral_id(ReferralId(n));
-                                    d->set_title(absl::StrCat("event ", i));
-                                    std::vector<EventEnvelope> events;
-                                    events.push_back(std::move(e));
-                                    return tx.Append(absl::StrCat("referral/", ReferralId(n)),
-                                                     std::nullopt, std::move(events));
-                                  })
-                         .status();
-    ASSERT_TRUE(s.ok()) << "append " << i << ": " << s;
-  }
-}
-
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return true;
-}
 
 std::vector<EventEnvelope> Log(core::EventStore& store) {
   auto log = store.ReadLog(1, 100000);
@@ -107,16 +58,16 @@ void Publish(Published& p, int events) {
   ASSERT_TRUE(kafka.ok()) << kafka.status();
   p.kafka = std::move(*kafka);
   ASSERT_TRUE(p.kafka->CreateTopics({kSource}).ok());
-  p.store = OpenStore(p.dir.Sub(kSource));
+  p.store = OpenStore(p.dir.Sub(kSource), kSource);
   ASSERT_NE(p.store, nullptr);
-  Append(*p.store, 0, events / 2);  // before the relay runs
+  AppendDrafted(*p.store, 0, events / 2, 7);  // before the relay runs
   core::RelayOptions options;
   options.brokers = p.kafka->bootstraps();
   options.topics = p.kafka->Topics();
   auto relay = core::Relay::Start(p.store.get(), std::move(options));
   ASSERT_TRUE(relay.ok()) << relay.status();
   p.relay = std::move(*relay);
-  Append(*p.store, events / 2, events);  // while it runs
+  AppendDrafted(*p.store, events / 2, events, 7);  // while it runs
   ASSERT_TRUE(WaitFor([&] { return p.relay->Cursor() == p.store->LastPosition(); },
                       absl::Seconds(20)))
       << "relay cursor " << p.relay->Cursor() << " of " << p.store->LastPosition() << ": "
@@ -223,7 +174,7 @@ TEST(MockKafka, AKafkaFeedDeliversEveryEventOnceThroughFailedFetchesAndLeaderMov
   for (int32_t partition = 0; partition < 6; ++partition) {
     ASSERT_TRUE(p.kafka->MoveLeader(kEvents, partition, 1 + (partition + 1) % 3).ok());
   }
-  Append(*p.store, 60, 90);
+  AppendDrafted(*p.store, 60, 90, 7);
   EXPECT_TRUE(WaitFor([&] { return p.relay->Cursor() == 90; }, absl::Seconds(20)))
       << "relay cursor " << p.relay->Cursor() << ": " << p.relay->Health();
   EXPECT_TRUE(WaitFor([&] { return delivered.distinct() == 90; }, absl::Seconds(30)))
@@ -248,7 +199,7 @@ TEST(MockKafka, TheRelayGoesOnThroughFailedProducesAndABrokerDown) {
   ASSERT_NE(feed, nullptr);
   p.kafka->FailRequests(kProduce, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
   p.kafka->FailRequests(kProduce, 2, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
-  Append(*p.store, 20, 40);
+  AppendDrafted(*p.store, 20, 40, 7);
   EXPECT_TRUE(WaitFor([&] { return p.relay->Cursor() == 40; }, absl::Seconds(20)))
       << "relay cursor " << p.relay->Cursor() << ": " << p.relay->Health();
   // Broker 1 goes down with no partition of the events topic led by it (the mock moves no
@@ -257,7 +208,7 @@ TEST(MockKafka, TheRelayGoesOnThroughFailedProducesAndABrokerDown) {
     ASSERT_TRUE(p.kafka->MoveLeader(kEvents, partition, 2 + partition % 2).ok());
   }
   ASSERT_TRUE(p.kafka->BrokerDown(1).ok());
-  Append(*p.store, 40, 60);
+  AppendDrafted(*p.store, 40, 60, 7);
   EXPECT_TRUE(WaitFor([&] { return p.relay->Cursor() == 60; }, absl::Seconds(20)))
       << "relay cursor " << p.relay->Cursor() << ": " << p.relay->Health();
   ASSERT_TRUE(p.kafka->BrokerUp(1).ok());
@@ -314,15 +265,15 @@ TEST(MockKafka, ATopicTheClusterDoesNotHaveStaysMissing) {
   EXPECT_FALSE(read.ok()) << read->size() << " messages";
 
   TempDir dir;
-  std::unique_ptr<core::EventStore> store = OpenStore(dir.Sub(kSource));
+  std::unique_ptr<core::EventStore> store = OpenStore(dir.Sub(kSource), kSource);
   ASSERT_NE(store, nullptr);
   auto restored = core::RestoreFromKafka(store.get(), (*kafka)->bootstraps());
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kNotFound) << restored.status();
 
   TempDir dir2;
-  std::unique_ptr<core::EventStore> store2 = OpenStore(dir2.Sub(kSource));
+  std::unique_ptr<core::EventStore> store2 = OpenStore(dir2.Sub(kSource), kSource);
   ASSERT_NE(store2, nullptr);
-  Append(*store2, 0, 3);
+  AppendDrafted(*store2, 0, 3, 7);
   core::RelayOptions options;
   options.brokers = (*kafka)->bootstraps();
   options.topics = (*kafka)->Topics();
@@ -341,7 +292,7 @@ TEST(MockKafka, ARestoreFromTheTopicGivesTheSameLog) {
   ASSERT_NO_FATAL_FAILURE(Publish(p, 60));
   p.relay->Stop();
   TempDir fresh_dir;
-  std::unique_ptr<core::EventStore> fresh = OpenStore(fresh_dir.Sub(kSource));
+  std::unique_ptr<core::EventStore> fresh = OpenStore(fresh_dir.Sub(kSource), kSource);
   ASSERT_NE(fresh, nullptr);
   auto restored = core::RestoreFromKafka(fresh.get(), p.kafka->bootstraps());
   ASSERT_TRUE(restored.ok()) << restored.status();
