@@ -1,5 +1,5 @@
 // The referrals domain's own rules that more than one of its files apply (domain.cc defines
-// them; addressing.cc uses them). Private to the domain library.
+// them; addressing.cc and organizations.cc use them). Private to the domain library.
 #pragma once
 
 #include <initializer_list>
