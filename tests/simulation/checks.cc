@@ -121,11 +121,6 @@ void Checker::Restored(const std::string& service, uint64_t kept, int step) {
   Reopened(service);
 }
 
-void Checker::ExpectParkedAhead(const std::string& consumer, const std::string& source,
-                                uint64_t cursor) {
-  parked_ahead_[consumer] = {source, cursor};
-}
-
 void Checker::CheckTopic(const std::string& service, const std::vector<std::string>& values,
                          uint64_t head) {
   std::map<uint64_t, std::string> at;
@@ -216,21 +211,20 @@ void Checker::CheckLedger(System& system) {
 }
 
 void Checker::CheckConsumers(System& system) {
-  static const std::vector<std::pair<std::string, std::string>> kFollows = {
-      {"responses", "referrals"}, {"deadlines", "responses"}, {"followup", "referrals"},
-      {"followup", "responses"},  {"followup", "deadlines"}};
-  for (const auto& [consumer, source] : kFollows) {
+  for (const std::string& consumer : Services()) {
     core::EventStore* c = system.store(consumer);
-    core::EventStore* s = system.store(source);
-    if (c == nullptr || s == nullptr) continue;
-    if (parked_ahead_.count(consumer)) continue;  // checked by the runner
-    uint64_t taken = 0;
-    for (const auto& [src, partition, cursor] : c->FeedCursors()) {
-      if (src == source) taken = std::max<uint64_t>(taken, cursor.position);
-    }
-    if (taken < s->LastPosition()) {
-      Violation(absl::StrCat("I1 ", consumer, " took ", source, " up to ", taken, " of ",
-                             s->LastPosition()));
+    if (c == nullptr || parked_ahead_.count(consumer)) continue;  // parked: checked by the runner
+    for (const std::string& source : SourcesOf(consumer)) {
+      core::EventStore* s = system.store(source);
+      if (s == nullptr) continue;
+      uint64_t taken = 0;
+      for (const auto& [src, partition, cursor] : c->FeedCursors()) {
+        if (src == source) taken = std::max<uint64_t>(taken, cursor.position);
+      }
+      if (taken < s->LastPosition()) {
+        Violation(absl::StrCat("I1 ", consumer, " took ", source, " up to ", taken, " of ",
+                               s->LastPosition()));
+      }
     }
   }
   // No source event applied twice: what one source event led to stands together in the log.

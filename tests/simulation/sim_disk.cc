@@ -27,7 +27,7 @@ class SimDisk::File final : public rocksdb::FSWritableFileOwnerWrapper {
                            rocksdb::IODebugContext* dbg) override {
     if (auto s = disk_->Dead(); !s.ok()) return s;
     auto s = target()->Append(data, options, dbg);
-    if (s.ok() && wal_) disk_->Appended(name_, data.size());
+    if (s.ok() && wal_) disk_->Appended();
     return s;
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
@@ -35,7 +35,7 @@ class SimDisk::File final : public rocksdb::FSWritableFileOwnerWrapper {
                            rocksdb::IODebugContext* dbg) override {
     if (auto s = disk_->Dead(); !s.ok()) return s;
     auto s = target()->Append(data, options, info, dbg);
-    if (s.ok() && wal_) disk_->Appended(name_, data.size());
+    if (s.ok() && wal_) disk_->Appended();
     return s;
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
@@ -97,40 +97,28 @@ void SimDisk::DieAfterWrites(int n) {
   die_after_ = n;
 }
 
-bool SimDisk::dead() const {
-  absl::MutexLock lock(&mu_);
-  return dead_;
-}
-
 void SimDisk::Heal() {
   absl::MutexLock lock(&mu_);
   fail_syncs_ = 0;
   slow_ = absl::ZeroDuration();
 }
 
-int64_t SimDisk::failed_syncs() const {
-  absl::MutexLock lock(&mu_);
-  return failed_syncs_;
-}
-
-int64_t SimDisk::LoseUnsynced(uint64_t random, bool keep_part) {
+void SimDisk::LoseUnsynced(uint64_t random, bool keep_part) {
   absl::MutexLock lock(&mu_);
   std::mt19937_64 gen(random);
-  int64_t cut = 0;
-  for (auto& [path, wal] : wals_) {
+  for (const auto& [path, synced] : synced_) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
-    if (ec || size <= wal.synced) continue;
-    uint64_t keep = wal.synced;
-    if (keep_part) keep += std::uniform_int_distribution<uint64_t>(0, size - wal.synced)(gen);
-    if (::truncate(path.c_str(), static_cast<off_t>(keep)) == 0) cut += size - keep;
+    if (ec || size <= synced) continue;
+    uint64_t keep = synced;
+    if (keep_part) keep += std::uniform_int_distribution<uint64_t>(0, size - synced)(gen);
+    (void)!::truncate(path.c_str(), static_cast<off_t>(keep));
   }
-  wals_.clear();
+  synced_.clear();
   dead_ = false;
   die_after_ = -1;
   fail_syncs_ = 0;
   slow_ = absl::ZeroDuration();
-  return cut;
 }
 
 rocksdb::IOStatus SimDisk::Dead() const {
@@ -145,7 +133,6 @@ rocksdb::IOStatus SimDisk::BeforeSync() {
     absl::MutexLock lock(&mu_);
     if (fail_syncs_ > 0) {
       --fail_syncs_;
-      ++failed_syncs_;
       return rocksdb::IOStatus::IOError("simulated: fsync of the log failed");
     }
     slow = slow_;
@@ -154,16 +141,15 @@ rocksdb::IOStatus SimDisk::BeforeSync() {
   return rocksdb::IOStatus::OK();
 }
 
-void SimDisk::Appended(const std::string& name, uint64_t bytes) {
+void SimDisk::Appended() {
   absl::MutexLock lock(&mu_);
-  wals_[name].written += bytes;
   if (die_after_ > 0 && --die_after_ == 0) dead_ = true;
 }
 
 void SimDisk::Synced(const std::string& name, uint64_t size) {
   absl::MutexLock lock(&mu_);
-  Wal& wal = wals_[name];
-  if (size > wal.synced) wal.synced = size;
+  uint64_t& synced = synced_[name];
+  if (size > synced) synced = size;
 }
 
 rocksdb::IOStatus SimDisk::NewWritableFile(const std::string& name,
@@ -176,7 +162,7 @@ rocksdb::IOStatus SimDisk::NewWritableFile(const std::string& name,
   if (!s.ok()) return s;
   if (IsWal(name)) {
     absl::MutexLock lock(&mu_);
-    wals_[name] = Wal{};
+    synced_[name] = 0;
   }
   *result = std::make_unique<File>(std::move(file), this, name);
   return s;
@@ -194,7 +180,7 @@ rocksdb::IOStatus SimDisk::ReopenWritableFile(const std::string& name,
     std::error_code ec;
     const auto size = std::filesystem::file_size(name, ec);
     absl::MutexLock lock(&mu_);
-    wals_[name] = Wal{ec ? 0 : size, ec ? 0 : size};  // what is there was kept
+    synced_[name] = ec ? 0 : size;  // what is there was kept
   }
   *result = std::make_unique<File>(std::move(file), this, name);
   return s;
@@ -205,7 +191,7 @@ rocksdb::IOStatus SimDisk::DeleteFile(const std::string& name, const rocksdb::IO
   if (auto s = Dead(); !s.ok()) return s;
   {
     absl::MutexLock lock(&mu_);
-    wals_.erase(name);
+    synced_.erase(name);
   }
   return target()->DeleteFile(name, options, dbg);
 }

@@ -34,15 +34,12 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   void Die();
   // A crash after `n` more appends to a write-ahead log (say in the middle of a restore).
   void DieAfterWrites(int n);
-  bool dead() const;
   // After the crashed store is closed: every write-ahead log loses what was appended after
   // its last successful sync, all of it or (keep_part) a part chosen by `random`; then the
-  // disk lives again, with no faults. Returns how many bytes were cut.
-  int64_t LoseUnsynced(uint64_t random, bool keep_part);
+  // disk lives again, with no faults.
+  void LoseUnsynced(uint64_t random, bool keep_part);
   // Ends FailSyncs and SlowSyncs.
   void Heal();
-
-  int64_t failed_syncs() const;
 
   // rocksdb::FileSystem
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
@@ -60,22 +57,19 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
  private:
   class File;
   friend class File;
-  struct Wal {
-    uint64_t written = 0;
-    uint64_t synced = 0;
-  };
   rocksdb::IOStatus Dead() const;
   rocksdb::IOStatus BeforeSync();
-  void Appended(const std::string& name, uint64_t bytes);
+  void Appended();
   void Synced(const std::string& name, uint64_t size);
 
   mutable absl::Mutex mu_;
   int fail_syncs_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t failed_syncs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration slow_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   bool dead_ ABSL_GUARDED_BY(mu_) = false;
   int die_after_ ABSL_GUARDED_BY(mu_) = -1;  // appends left before dying; -1: none
-  std::map<std::string, Wal> wals_ ABSL_GUARDED_BY(mu_);  // by path
+  // Each write-ahead log written to since the disk came (back) to life: how much of it was
+  // synced, by path.
+  std::map<std::string, uint64_t> synced_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<rocksdb::Env> env_;
 };
 

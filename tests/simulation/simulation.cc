@@ -52,7 +52,7 @@ class Run {
         random_(options.seed * 0x9E3779B97F4A7C15ull + 1),
         clock_(absl::FromCivil(absl::CivilMinute(2026, 1, 12, 6, 0), absl::UTCTimeZone()) +
                absl::Hours(static_cast<int>(options.seed % 2000))),
-        world_(options.seed, clock_.Now()),
+        world_(options.seed),
         checker_(&world_) {
     start_ = clock_.Now();
     result_.seed = options.seed;
@@ -349,13 +349,13 @@ class Run {
       absl::SleepFor(absl::Milliseconds(20));
     } while (absl::Now() < until);
     // Consumers in the same process (LocalFeed) that took more than the topic kept.
-    std::vector<std::pair<std::string, uint64_t>> ahead;
+    std::vector<std::string> ahead;
     if (result_.wiring == Wiring::kRemissdKafka) {
       for (const std::string& c : Services()) {
         core::EventStore* cs = system_->store(c);
         if (cs == nullptr || c == s) continue;
         for (const auto& [src, partition, cursor] : cs->FeedCursors()) {
-          if (src == s && cursor.position > kept) ahead.push_back({c, cursor.position});
+          if (src == s && cursor.position > kept) ahead.push_back(c);
         }
       }
     }
@@ -383,11 +383,10 @@ class Run {
     }
     if (!StartAgain(s, /*restore=*/true)) return;
     checker_.Restored(s, kept, step);
-    for (const auto& [c, cursor] : ahead) {
-      checker_.ExpectParkedAhead(c, s, cursor);
+    for (const std::string& c : ahead) {
+      checker_.ExpectParkedAhead(c);
       ahead_.insert({c, s});
     }
-    if (!ahead.empty()) expect_parked_ = true;
   }
 
   uint64_t TopicHead(const std::string& service) {
@@ -466,23 +465,18 @@ class Run {
   // every consumer caught up, every relay done: a fingerprint of the positions, or empty
   // while not there yet (`why` says what is missing).
   std::string Snapshot(std::string* why) {
-    std::string out;
+    const remiss::v1::Positions all = Positions();
     for (const std::string& s : Services()) {
       auto channel = system_->channel(s);
-      core::EventStore* store = system_->store(s);
-      if (!channel || store == nullptr) {
-        *why = absl::StrCat(s, " is down");
-        return "";
-      }
-      auto positions = faults::PositionsOf(*channel, s);
-      if (!positions.ok()) {
-        *why = absl::StrCat(s, ": ", positions.status().ToString());
+      const remiss::v1::ServicePositions* positions = Find(all, s);
+      if (!channel || positions == nullptr) {
+        *why = absl::StrCat(s, " is down or does not answer");
         return "";
       }
       bool parked_ahead = false;
       for (const auto& f : positions->feeds()) {
         if (!f.has_parked()) continue;
-        if (f.parked().ahead() && expect_parked_) {
+        if (f.parked().ahead() && !ahead_.empty()) {
           parked_ahead = true;
           continue;
         }
@@ -498,24 +492,22 @@ class Run {
         *why = absl::StrCat(s, " health ", health);
         return "";
       }
-      absl::StrAppend(&out, positions->ShortDebugString(), ";");
     }
     std::string caught;
-    if (!faults::FollowersCaughtUp(Positions(), &caught) && !expect_parked_) {
+    if (!faults::FollowersCaughtUp(all, &caught) && ahead_.empty()) {
       *why = caught;
       return "";
     }
-    return out;
+    return all.ShortDebugString();
   }
 
   // A consumer that had taken more of a source than the source kept through its restore
   // must have parked ahead of it, not skipped the source's new events as repeats.
   void CheckParkedAhead() {
+    const remiss::v1::Positions all = Positions();
     for (const auto& [consumer, source] : ahead_) {
-      auto channel = system_->channel(consumer);
-      if (!channel) continue;
-      auto positions = faults::PositionsOf(*channel, consumer);
-      if (!positions.ok()) continue;
+      const remiss::v1::ServicePositions* positions = Find(all, consumer);
+      if (positions == nullptr) continue;
       bool parked = false;
       for (const auto& f : positions->feeds()) {
         parked = parked || (f.source() == source && f.has_parked() && f.parked().ahead());
@@ -528,12 +520,21 @@ class Run {
     }
   }
 
+  static const remiss::v1::ServicePositions* Find(const remiss::v1::Positions& all,
+                                                  const std::string& service) {
+    for (const auto& sp : all.services()) {
+      if (sp.service() == service) return &sp;
+    }
+    return nullptr;
+  }
+
+  // Every running service's positions, each process asked once.
   remiss::v1::Positions Positions() {
     remiss::v1::Positions all;
     std::set<std::string> asked;
     for (const std::string& s : Services()) {
       auto channel = system_->channel(s);
-      if (!channel) continue;
+      if (!channel || asked.count(s)) continue;
       auto p = faults::GetPositions(*channel);
       if (!p.ok()) continue;
       for (const auto& sp : p->services()) {
@@ -555,7 +556,6 @@ class Run {
   std::unique_ptr<System> system_;
   std::vector<std::string> slow_;
   int down_broker_ = 0;
-  bool expect_parked_ = false;
   std::set<std::pair<std::string, std::string>> ahead_;  // (consumer, restored source)
 };
 

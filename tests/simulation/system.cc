@@ -18,18 +18,14 @@ const std::vector<std::string>& Services() {
   return kServices;
 }
 
-namespace {
-
-const std::map<std::string, std::vector<std::string>>& SourcesOf() {
+const std::vector<std::string>& SourcesOf(const std::string& service) {
   static const std::map<std::string, std::vector<std::string>> kSources = {
       {"referrals", {}},
       {"responses", {"referrals"}},
       {"deadlines", {"responses"}},
       {"followup", {"referrals", "responses", "deadlines"}}};
-  return kSources;
+  return kSources.at(service);
 }
-
-}  // namespace
 
 System::System(SystemOptions options) : options_(std::move(options)) {
   for (const std::string& s : Services()) {
@@ -69,21 +65,29 @@ std::shared_ptr<grpc::Channel> System::channel(const std::string& service) const
   return p == processes_.end() ? nullptr : p->second->channel;
 }
 
-absl::StatusOr<std::unique_ptr<core::Feed>> System::FeedFor(
-    const std::string& consumer, const std::vector<std::string>& sources, Process& process) {
+// What `consumer` reads its sources through, each behind a FlakyFeed: over Kafka one
+// KafkaFeed of all of them (as the services' own processes run), in remissd a LocalFeed each.
+absl::StatusOr<std::vector<std::unique_ptr<core::Feed>>> System::FeedsFor(
+    const std::string& consumer, Process& process) {
+  std::vector<std::unique_ptr<core::Feed>> feeds;
+  auto flaky = [&](std::unique_ptr<core::Feed> feed) {
+    feeds.push_back(std::make_unique<FlakyFeed>(std::move(feed), handler_faults_.at(consumer)));
+  };
+  const std::vector<std::string>& sources = SourcesOf(consumer);
+  if (sources.empty()) return feeds;
   if (options_.wiring == Wiring::kKafka) {
     auto feed = core::MakeKafkaFeed({.brokers = options_.brokers,
                                      .group_id = absl::StrCat("remiss-", consumer),
                                      .sources = sources,
                                      .instance_id = absl::StrCat(consumer, "-0")});
     if (!feed.ok()) return feed.status();
-    return std::unique_ptr<core::Feed>(
-        std::make_unique<FlakyFeed>(std::move(*feed), handler_faults_.at(consumer)));
+    flaky(std::move(*feed));
+  } else {
+    for (const std::string& source : sources) {
+      flaky(std::make_unique<core::LocalFeed>(process.stores.at(source)));
+    }
   }
-  if (sources.size() != 1) return absl::InternalError("one local feed per source");
-  return std::unique_ptr<core::Feed>(std::make_unique<FlakyFeed>(
-      std::make_unique<core::LocalFeed>(process.stores.at(sources[0])),
-      handler_faults_.at(consumer)));
+  return feeds;
 }
 
 absl::Status System::Start(const std::string& service, bool restore) {
@@ -106,49 +110,27 @@ absl::Status System::Start(const std::string& service, bool restore) {
     settings.env = disks_.at(s)->env();
     settings.restore_from_kafka = restore;
     settings.topic_check_budget = absl::Seconds(20);
-    absl::StatusOr<std::unique_ptr<core::ServiceModule>> opened;
-    core::EventStore* store = nullptr;
-    const auto& sources = SourcesOf().at(s);
+    auto feeds = FeedsFor(s, *process);
+    if (!feeds.ok()) return fail(feeds.status(), s);
+    // Hosts an opened module and keeps it (and its store) in the process.
+    auto keep = [&](auto opened) -> absl::Status {
+      if (!opened.ok()) return opened.status();
+      (*opened)->Host(*process->host);
+      process->stores[s] = &(*opened)->store();
+      process->modules.push_back(std::move(*opened));
+      return absl::OkStatus();
+    };
+    absl::Status opened;
     if (s == "referrals") {
-      auto m = referrals::ReferralsModule::Open(settings);
-      if (!m.ok()) return fail(m.status(), s);
-      store = &(*m)->store();
-      opened = std::unique_ptr<core::ServiceModule>(std::move(*m));
-    } else if (s == "followup") {
-      std::vector<std::unique_ptr<core::Feed>> feeds;
-      if (options_.wiring == Wiring::kKafka) {
-        auto f = FeedFor(s, sources, *process);
-        if (!f.ok()) return fail(f.status(), s);
-        feeds.push_back(std::move(*f));
-      } else {
-        for (const std::string& source : sources) {
-          auto f = FeedFor(s, {source}, *process);
-          if (!f.ok()) return fail(f.status(), s);
-          feeds.push_back(std::move(*f));
-        }
-      }
-      auto m = followup::FollowupModule::Open(settings, std::move(feeds));
-      if (!m.ok()) return fail(m.status(), s);
-      store = &(*m)->store();
-      opened = std::unique_ptr<core::ServiceModule>(std::move(*m));
+      opened = keep(referrals::ReferralsModule::Open(settings));
+    } else if (s == "responses") {
+      opened = keep(responses::ResponsesModule::Open(settings, std::move(feeds->front())));
+    } else if (s == "deadlines") {
+      opened = keep(deadlines::DeadlinesModule::Open(settings, std::move(feeds->front())));
     } else {
-      auto f = FeedFor(s, sources, *process);
-      if (!f.ok()) return fail(f.status(), s);
-      if (s == "responses") {
-        auto m = responses::ResponsesModule::Open(settings, std::move(*f));
-        if (!m.ok()) return fail(m.status(), s);
-        store = &(*m)->store();
-        opened = std::unique_ptr<core::ServiceModule>(std::move(*m));
-      } else {
-        auto m = deadlines::DeadlinesModule::Open(settings, std::move(*f));
-        if (!m.ok()) return fail(m.status(), s);
-        store = &(*m)->store();
-        opened = std::unique_ptr<core::ServiceModule>(std::move(*m));
-      }
+      opened = keep(followup::FollowupModule::Open(settings, std::move(*feeds)));
     }
-    (*opened)->Host(*process->host);
-    process->stores[s] = store;
-    process->modules.push_back(std::move(*opened));
+    if (!opened.ok()) return fail(opened, s);
   }
   if (absl::Status s = process->host->Start(); !s.ok()) return fail(s, "the host");
   process->channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", process->host->port()),

@@ -39,6 +39,8 @@ struct SystemOptions {
 
 // The services in the order they follow each other.
 const std::vector<std::string>& Services();
+// The services `service` follows (none for referrals).
+const std::vector<std::string>& SourcesOf(const std::string& service);
 
 class System {
  public:
@@ -79,9 +81,8 @@ class System {
     std::shared_ptr<grpc::Channel> channel;
   };
   std::string ProcessName(const std::string& service) const;
-  absl::StatusOr<std::unique_ptr<core::Feed>> FeedFor(const std::string& consumer,
-                                                      const std::vector<std::string>& sources,
-                                                      Process& process);
+  absl::StatusOr<std::vector<std::unique_ptr<core::Feed>>> FeedsFor(const std::string& consumer,
+                                                                    Process& process);
   void TearDown(Process& process);
 
   SystemOptions options_;

@@ -80,7 +80,7 @@ absl::CivilDay Today(absl::Time now) { return core::StockholmDate(now); }
 
 }  // namespace
 
-World::World(uint64_t seed, absl::Time start) : random_(seed), start_(start) {
+World::World(uint64_t seed) : random_(seed) {
   // Real rounds go to tens or hundreds of boards; most runs stay small to be quick.
   boards_wanted_ = Chance(0.15) ? Int(60, 140) : Int(4, 30);
 }
@@ -132,7 +132,6 @@ void World::Answer(const Command& c, grpc::StatusCode code, const std::string& m
   if (first) l.command = c;
   const bool had_ok = l.acknowledged();
   l.tries.push_back(Ledger::Try{code, message, result, at, step, c.fingerprint == l.command.fingerprint});
-  ++by_rpc[c.rpc];
   switch (FateOf(code)) {
     case Fate::kAcknowledged:
       ++acknowledged;
@@ -196,7 +195,7 @@ Command World::RegisterBoard(int step) {
               {});
 }
 
-Command World::CreateRound(absl::Time now, int step) {
+Command World::CreateRound(int step) {
   ++rounds_created_;
   CreateReferralRequest r;
   r.set_command_id(NewId(step));
@@ -494,7 +493,7 @@ Command World::Next(absl::Time now, int step) {
     if (!r.withdrawn && !r.closed) live.push_back(&r);
   }
   if (live.empty() || (rounds_created_ < 8 && Chance(live.size() < 2 ? 0.2 : 0.04))) {
-    return CreateRound(now, step);
+    return CreateRound(step);
   }
   return ForRound(*live[Int(0, static_cast<int>(live.size()) - 1)], now, step);
 }

@@ -91,7 +91,7 @@ struct Round {
 
 class World {
  public:
-  World(uint64_t seed, absl::Time start);
+  explicit World(uint64_t seed);
 
   std::mt19937_64& random() { return random_; }
   int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random_); }
@@ -122,18 +122,16 @@ class World {
   void Uncertain(const std::vector<std::string>& touches);
 
   int64_t acknowledged = 0, refused = 0, in_doubt = 0;
-  std::map<std::string, int64_t> by_rpc;
 
  private:
   std::string NewId(int step);
   Command RegisterBoard(int step);
-  Command CreateRound(absl::Time now, int step);
+  Command CreateRound(int step);
   Command ForRound(Round& r, absl::Time now, int step);
   Command ForBoard(Round& r, const std::string& org, BoardDeadline& d, absl::Time now, int step);
   absl::CivilDay DayAfter(absl::Time now, int min_days, int max_days);
 
   std::mt19937_64 random_;
-  absl::Time start_;
   int next_id_ = 0;
   int boards_wanted_;
   std::vector<std::string> boards_;        // registered (acknowledged)
