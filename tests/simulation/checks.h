@@ -48,7 +48,7 @@ class Checker {
 
  private:
   void CheckEvent(const std::string& service, const remiss::v1::EventEnvelope& e,
-                  const std::string& bytes);
+                  const std::string& content);
   void CheckLedger(System& system);
   void CheckDeadlines(const std::vector<remiss::v1::EventEnvelope>& log, absl::Time now);
   void CheckConsumers(System& system);
