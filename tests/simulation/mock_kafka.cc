@@ -114,6 +114,14 @@ void MockKafka::FailRequests(int16_t api_key, int count, rd_kafka_resp_err_t err
   rd_kafka_mock_push_request_errors_array(cluster_, api_key, errors.size(), errors.data());
 }
 
+void MockKafka::DelayNextResponse(int16_t api_key, absl::Duration delay) {
+  for (int32_t id = 1; id <= brokers_; ++id) {
+    rd_kafka_mock_broker_push_request_error_rtts(cluster_, id, api_key, 1,
+                                                 RD_KAFKA_RESP_ERR_NO_ERROR,
+                                                 static_cast<int>(absl::ToInt64Milliseconds(delay)));
+  }
+}
+
 void MockKafka::ClearErrors() {
   for (int16_t key = 0; key <= kLastApiKey; ++key) {
     rd_kafka_mock_clear_request_errors(cluster_, key);

@@ -65,6 +65,8 @@ class MockKafka {
 
   // Faults. The next `count` requests of type `api_key` (to any broker) fail with `err`.
   void FailRequests(int16_t api_key, int count, rd_kafka_resp_err_t err);
+  // The next request of type `api_key` to each broker is answered (without error) `delay` late.
+  void DelayNextResponse(int16_t api_key, absl::Duration delay);
   // Forgets the errors FailRequests pushed that no request has taken yet.
   void ClearErrors();
   // Makes broker `broker_id` the leader of topic[partition] (-1: no leader).

@@ -1,6 +1,6 @@
 // The Kafka feed's own face (kafka_feed_impl.h): starting and stopping it, the feed's thread
 // (Loop) taking, delivering, parking and resuming in turn, what it knows of the partitions'
-// ends and of the offsets the handler took (the watermarks), and closing the consumer.
+// ends and of the offsets the handler took (the watermarks). Closing: kafka_feed_close.cc.
 #include "remiss/core/kafka/kafka_feed.h"
 
 #include <librdkafka/rdkafka.h>
@@ -23,9 +23,6 @@
 namespace remiss::core {
 namespace internal {
 namespace {
-
-// How long Stop() gives the consumer to leave its group before dropping it.
-constexpr absl::Duration kCloseTimeout = absl::Seconds(10);
 
 }  // namespace
 
@@ -68,6 +65,8 @@ absl::Status KafkaFeed::Start(CursorLookup cursors, Handler handler) {
   pending_poison_.clear();
   held_.clear();
   checks_.clear();
+  joined_ = false;
+  assigned_once_ = false;
   cursors_ = std::move(cursors);
   stop_ = false;
   thread_ = std::thread([this, handler = std::move(handler)] { Loop(handler); });
@@ -123,6 +122,7 @@ void KafkaFeed::Loop(const Handler& handler) {
       watermarks_.Update(handled_);
     }
     NoteEnds();
+    NoteJoined();
   }
   if (!failure.ok()) {
     Log(absl::StrCat("stopped: ", failure.ToString()));
@@ -158,33 +158,6 @@ void KafkaFeed::MarkHandled(const std::vector<FeedEvent>& batch) {
     it->second = std::max(it->second, e.offset);
   }
   watermarks_dirty_ = true;
-}
-
-// Leaves the group (bounded: the broker may be down), then frees the consumer.
-void KafkaFeed::Close() {
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
-  rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_, queue);
-  if (error != nullptr) {
-    rd_kafka_error_destroy(error);
-  } else {
-    const absl::Time deadline = absl::Now() + kCloseTimeout;
-    while (!rd_kafka_consumer_closed(rk_) && absl::Now() < deadline) {
-      rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 100);
-      if (event == nullptr) continue;
-      if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
-        Rebalance(rk_, rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event));
-      }
-      rd_kafka_event_destroy(event);
-    }
-  }
-  rd_kafka_queue_destroy(queue);
-  if (rd_kafka_consumer_closed(rk_)) {
-    rd_kafka_destroy(rk_);
-  } else {
-    rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-  }
-  rk_ = nullptr;
-  watermarks_.Close();
 }
 
 void KafkaFeed::Log(const std::string& message) const {

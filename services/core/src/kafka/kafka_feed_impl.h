@@ -82,9 +82,13 @@ class KafkaFeed final : public Feed {
   void Loop(const Handler& handler);
   void NoteEnds();
   void MarkHandled(const std::vector<FeedEvent>& batch);
-  void Close();
   void Log(const std::string& message) const;
   void LogOnce(const std::string& message);
+
+  // ---- leaving the group (kafka_feed_close.cc) ---------------------------------------------
+  void NoteJoined();
+  void WaitForFirstAssignment();
+  void Close();
 
   // ---- the consumer, assignment, the stored offset's check (kafka_feed_assign.cc) -----------
   absl::StatusOr<rd_kafka_t*> NewConsumer();
@@ -136,6 +140,10 @@ class KafkaFeed final : public Feed {
   std::vector<Held> held_;                      // transient errors: paused, retried
   std::map<PartitionKey, CursorCheck> checks_;  // stored offsets not yet checked
   bool watermarks_dirty_ = false;
+  // Whether this consumer was ever given a member id (it joined its group), and whether a
+  // rebalance has reached it since (its first SyncGroup came back): see Close.
+  bool joined_ = false;
+  bool assigned_once_ = false;
   absl::Time ends_noted_ = absl::InfinitePast();
 
   mutable absl::Mutex mu_;
