@@ -30,12 +30,7 @@ absl::StatusOr<std::unique_ptr<DeadlinesModule>> DeadlinesModule::Open(
     const core::ModuleSettings& settings,
     std::unique_ptr<core::Feed> responses_feed) {
   std::unique_ptr<DeadlinesModule> m(new DeadlinesModule());
-  auto store = core::EventStore::Open({.path = settings.data_dir + "/deadlines",
-                                       .source = "deadlines",
-                                       .clock = settings.clock,
-                                       .projector = &m->projector_,
-                                       .command_retention = settings.command_retention,
-                                       .env = settings.env});
+  auto store = core::EventStore::Open(core::StoreOptionsFor(settings, "deadlines", &m->projector_));
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;

@@ -25,19 +25,18 @@ absl::StatusOr<size_t> Scheduler::FireAllDue(size_t batch) {
 }
 
 void Scheduler::Start() {
-  stop_ = false;
+  stop_.Reset();
   thread_ = std::thread([this] {
-    while (!stop_) {
+    do {
       if (auto fired = FireAllDue(); !fired.ok()) {
         core::LogMessage("deadlines", "timers_failed", fired.status().ToString());
       }
-      absl::SleepFor(absl::Milliseconds(100));
-    }
+    } while (stop_.SleepFor(absl::Milliseconds(100)));
   });
 }
 
 void Scheduler::Stop() {
-  stop_ = true;
+  stop_.Stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -68,7 +68,10 @@ absl::Status LocalFeed::Start(CursorLookup cursors, Handler handler) {
 }
 
 void LocalFeed::Stop() {
-  stop_ = true;
+  {
+    absl::MutexLock lock(&mu_);  // wakes WaitWhileParked
+    stop_ = true;
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -101,15 +104,15 @@ absl::Status LocalFeed::Resume(const std::string& source, int32_t partition) {
 }
 
 bool LocalFeed::WaitWhileParked() {
-  while (!stop_) {
-    absl::MutexLock lock(&mu_);
-    if (mu_.AwaitWithTimeout(absl::Condition(&resume_), absl::Milliseconds(100))) {
-      resume_ = false;
-      parked_.reset();
-      return true;
-    }
-  }
-  return false;
+  absl::MutexLock lock(&mu_);
+  auto resumed_or_stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return resume_ || stop_.load();
+  };
+  mu_.Await(absl::Condition(&resumed_or_stopped));
+  if (stop_) return false;
+  resume_ = false;
+  parked_.reset();
+  return true;
 }
 
 void LocalFeed::Loop(uint64_t next, Handler handler) {
@@ -151,7 +154,7 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
     marks.Offer(source_->Settled());
     advance();
     if (!source_->WaitForPosition(next - 1, absl::ZeroDuration())) {
-      source_->WaitForPosition(next - 1, absl::Milliseconds(50));
+      source_->WaitForPosition(next - 1, absl::Milliseconds(10));  // wakes for a new group
       continue;
     }
     // Up to LastPosition(): a group can be readable a moment before it names it.

@@ -283,6 +283,7 @@ absl::Status ServiceHost::Start() {
 
 void ServiceHost::Shutdown(absl::Duration grace) {
   if (stopping_.exchange(true)) return;
+  watching_.Stop();
   if (watchdog_.joinable()) watchdog_.join();
   if (events_ != nullptr) events_->Stop();  // subscriptions end now, not at the grace's end
   if (server_ != nullptr) {

@@ -24,7 +24,7 @@ void ServiceHost::Watch() {
   auto* health = server_->GetHealthCheckService();
   std::vector<std::string> reported(modules_.size());
   absl::Time exported = absl::InfinitePast();
-  while (!stopping_) {
+  do {
     if (absl::Now() - exported >= absl::Seconds(2)) {
       ExportMetrics();
       exported = absl::Now();
@@ -59,8 +59,7 @@ void ServiceHost::Watch() {
       reported[i] = problem;
     }
     health->SetServingStatus(all_ok);
-    absl::SleepFor(absl::Milliseconds(200));
-  }
+  } while (watching_.SleepFor(absl::Milliseconds(200)));
 }
 
 void ServiceHost::ExportMetrics() {

@@ -4,10 +4,10 @@
 // came due while the service was down, once. Thread-safe.
 #pragma once
 
-#include <atomic>
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "remiss/core/base/stop_flag.h"
 #include "remiss/core/store/event_store.h"
 #include "remiss/core/feeds/feed.h"
 
@@ -28,7 +28,7 @@ class Scheduler {
  private:
   core::EventStore* store_;
   const core::Feed* feed_;
-  std::atomic<bool> stop_{false};
+  core::StopFlag stop_;
   std::thread thread_;
 };
 

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "remiss/core/server/auth_gate.h"
 #include "remiss/core/base/clock.h"
+#include "remiss/core/base/stop_flag.h"
 #include "remiss/core/store/event_store.h"
 #include "remiss/core/server/events_service.h"
 #include "remiss/core/feeds/feed.h"
@@ -95,6 +96,7 @@ class ServiceHost {
   std::unique_ptr<EventsGrpcService> events_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> stopping_{false};
+  StopFlag watching_;  // stops the watchdog
   std::thread watchdog_;
 };
 
