@@ -76,6 +76,8 @@ class Run {
     so.wiring = result_.wiring;
     so.dir = dir_;
     so.clock = &clock_;
+    // From the seed, not from random_, so that adding it replays every earlier seed's run.
+    so.rebuild_chunk_events = 1 + options_.seed % 32;
     if (kafka_) {
       so.brokers = kafka_->bootstraps();
       so.topics = kafka_->Topics();

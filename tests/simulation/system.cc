@@ -110,6 +110,7 @@ absl::Status System::Start(const std::string& service, bool restore) {
     settings.env = disks_.at(s)->env();
     settings.restore_from_kafka = restore;
     settings.topic_check_budget = absl::Seconds(20);
+    settings.rebuild_chunk_events = options_.rebuild_chunk_events;
     auto feeds = FeedsFor(s, *process);
     if (!feeds.ok()) return fail(feeds.status(), s);
     // Hosts an opened module and keeps it (and its store) in the process.

@@ -35,6 +35,8 @@ struct SystemOptions {
   core::ManualClock* clock = nullptr;
   std::string brokers;             // kKafka: the mock cluster
   std::optional<core::TopicsConfig> topics;
+  // A rebuild's chunk in events: small, so that a stop lands between chunks of a short log.
+  size_t rebuild_chunk_events = 16;
 };
 
 // The services in the order they follow each other.

@@ -12,12 +12,7 @@ absl::StatusOr<std::unique_ptr<FollowupModule>> FollowupModule::Open(
     const core::ModuleSettings& settings,
     std::vector<std::unique_ptr<core::Feed>> feeds) {
   std::unique_ptr<FollowupModule> m(new FollowupModule());
-  auto store = core::EventStore::Open({.path = settings.data_dir + "/followup",
-                                       .source = "followup",
-                                       .clock = settings.clock,
-                                       .projector = &m->projector_,
-                                       .command_retention = settings.command_retention,
-                                       .env = settings.env});
+  auto store = core::EventStore::Open(core::StoreOptionsFor(settings, "followup", &m->projector_));
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;

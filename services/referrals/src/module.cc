@@ -9,12 +9,7 @@ namespace remiss::referrals {
 absl::StatusOr<std::unique_ptr<ReferralsModule>> ReferralsModule::Open(
     const core::ModuleSettings& settings) {
   std::unique_ptr<ReferralsModule> m(new ReferralsModule());
-  auto store = core::EventStore::Open({.path = settings.data_dir + "/referrals",
-                                       .source = "referrals",
-                                       .clock = settings.clock,
-                                       .projector = &m->projector_,
-                                       .command_retention = settings.command_retention,
-                                       .env = settings.env});
+  auto store = core::EventStore::Open(core::StoreOptionsFor(settings, "referrals", &m->projector_));
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;

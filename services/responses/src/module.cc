@@ -16,13 +16,9 @@ absl::StatusOr<std::unique_ptr<ResponsesModule>> ResponsesModule::Open(
   // Responses restates referrals' facts (RoundTermsRecorded): its watermark never passes the
   // referrals feed's, so a lagging referrals -> responses hop holds deadlines' breaches back.
   const core::Feed* restated = referrals_feed.get();
-  auto store = core::EventStore::Open({.path = settings.data_dir + "/responses",
-                                       .source = "responses",
-                                       .clock = settings.clock,
-                                       .projector = &m->projector_,
-                                       .command_retention = settings.command_retention,
-                                       .restated_until = [restated] { return restated->Watermark(); },
-                                       .env = settings.env});
+  core::EventStoreOptions options = core::StoreOptionsFor(settings, "responses", &m->projector_);
+  options.restated_until = [restated] { return restated->Watermark(); };
+  auto store = core::EventStore::Open(std::move(options));
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;

@@ -10,6 +10,7 @@
 #include "remiss/core/base/clock.h"
 #include "remiss/core/kafka/kafka.h"
 #include "remiss/core/kafka/relay.h"
+#include "remiss/core/store/event_store.h"
 
 namespace rocksdb {
 class Env;
@@ -39,7 +40,23 @@ struct ModuleSettings {
   absl::Duration topic_check_budget = absl::Minutes(5);
   // The stores' RocksDB environment (not owned); null: the default. Tests put disk faults here.
   rocksdb::Env* env = nullptr;
+  // A rebuild's chunk, in events (EventStoreOptions). Only the simulation makes it small, so
+  // that a stop lands between chunks of a short log.
+  size_t rebuild_chunk_events = EventStoreOptions{}.rebuild_chunk_events;
 };
+
+// The store options every service module opens its store with: data_dir/<source>, and the
+// settings' clock, retention, disk and rebuild chunk.
+inline EventStoreOptions StoreOptionsFor(const ModuleSettings& settings, const std::string& source,
+                                         Projector* projector) {
+  return {.path = settings.data_dir + "/" + source,
+          .source = source,
+          .clock = settings.clock,
+          .projector = projector,
+          .command_retention = settings.command_retention,
+          .rebuild_chunk_events = settings.rebuild_chunk_events,
+          .env = settings.env};
+}
 
 // What a service module's relay runs with: its brokers and its deployment's topics.
 inline RelayOptions RelayOptionsFor(const ModuleSettings& settings) {
