@@ -32,7 +32,8 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   void SlowSyncs(absl::Duration d);
   // A crash: from now on no write, sync, rename or delete reaches the disk (they fail).
   void Die();
-  // A crash after `n` more appends to a write-ahead log (say in the middle of a restore).
+  // A crash right after the `n`-th next append to a write-ahead log, before its sync (say in
+  // the middle of a restore).
   void DieAfterWrites(int n);
   // After the crashed store is closed: every write-ahead log loses what was appended after
   // its last successful sync, all of it or (keep_part) a part chosen by `random`; then the
