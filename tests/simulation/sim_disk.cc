@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -9,9 +10,12 @@
 namespace remiss::sim {
 namespace {
 
-bool IsWal(const std::string& name) {
-  return name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
+bool EndsWith(const std::string& name, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  return name.size() > n && name.compare(name.size() - n, n, suffix) == 0;
 }
+bool IsWal(const std::string& name) { return EndsWith(name, ".log"); }
+bool IsTable(const std::string& name) { return EndsWith(name, ".sst"); }
 
 }  // namespace
 
@@ -21,7 +25,12 @@ class SimDisk::File final : public rocksdb::FSWritableFileOwnerWrapper {
  public:
   File(std::unique_ptr<rocksdb::FSWritableFile> f, SimDisk* disk, std::string name)
       : rocksdb::FSWritableFileOwnerWrapper(std::move(f)), disk_(disk), name_(std::move(name)),
-        wal_(IsWal(name_)) {}
+        wal_(IsWal(name_)), table_(IsTable(name_)) {
+    if (table_) disk_->TableOpened(+1);
+  }
+  ~File() override {
+    if (table_) disk_->TableOpened(-1);
+  }
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
@@ -69,6 +78,7 @@ class SimDisk::File final : public rocksdb::FSWritableFileOwnerWrapper {
   SimDisk* disk_;
   std::string name_;
   bool wal_;
+  bool table_;
 };
 
 SimDisk::SimDisk() : rocksdb::FileSystemWrapper(rocksdb::FileSystem::Default()) {
@@ -87,9 +97,22 @@ void SimDisk::SlowSyncs(absl::Duration d) {
   slow_ = d;
 }
 
+// RocksDB 7.8 asserts (ExtractUserKey, in CompactionJob's stats) when a compaction's output
+// table fails half written, so the crash lets the tables being written finish (a moment
+// earlier or later is as good a crash point) and lets no new one start.
 void SimDisk::Die() {
   absl::MutexLock lock(&mu_);
+  dying_ = true;
+  mu_.AwaitWithTimeout(absl::Condition(
+                           +[](int* open) { return *open == 0; }, &open_tables_),
+                       absl::Seconds(10));
+  dying_ = false;
   dead_ = true;
+}
+
+void SimDisk::TableOpened(int delta) {
+  absl::MutexLock lock(&mu_);
+  open_tables_ += delta;
 }
 
 void SimDisk::DieAfterWrites(int n) {
@@ -157,6 +180,10 @@ rocksdb::IOStatus SimDisk::NewWritableFile(const std::string& name,
                                            std::unique_ptr<rocksdb::FSWritableFile>* result,
                                            rocksdb::IODebugContext* dbg) {
   if (auto s = Dead(); !s.ok()) return s;
+  if (IsTable(name)) {
+    absl::MutexLock lock(&mu_);
+    if (dying_) return rocksdb::IOStatus::IOError("simulated crash: no new table");
+  }
   std::unique_ptr<rocksdb::FSWritableFile> file;
   rocksdb::IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
   if (!s.ok()) return s;

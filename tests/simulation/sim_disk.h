@@ -30,7 +30,8 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   void FailSyncs(int n);
   // Every sync of a write-ahead log takes `d` longer (0: none).
   void SlowSyncs(absl::Duration d);
-  // A crash: from now on no write, sync, rename or delete reaches the disk (they fail).
+  // A crash: from now on no write, sync, rename or delete reaches the disk (they fail). The
+  // tables (.sst) being written are let finish first (see sim_disk.cc).
   void Die();
   // A crash right after the `n`-th next append to a write-ahead log, before its sync (say in
   // the middle of a restore).
@@ -61,12 +62,15 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   rocksdb::IOStatus Dead() const;
   rocksdb::IOStatus BeforeSync();
   void Appended();
+  void TableOpened(int delta);
   void Synced(const std::string& name, uint64_t size);
 
   mutable absl::Mutex mu_;
   int fail_syncs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration slow_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   bool dead_ ABSL_GUARDED_BY(mu_) = false;
+  bool dying_ ABSL_GUARDED_BY(mu_) = false;  // Die waits for the tables being written
+  int open_tables_ ABSL_GUARDED_BY(mu_) = 0;
   int die_after_ ABSL_GUARDED_BY(mu_) = -1;  // appends left before dying; -1: none
   // Each write-ahead log written to since the disk came (back) to life: how much of it was
   // synced, by path.
