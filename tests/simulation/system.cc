@@ -79,7 +79,11 @@ absl::StatusOr<std::vector<std::unique_ptr<core::Feed>>> System::FeedsFor(
     auto feed = core::MakeKafkaFeed({.brokers = options_.brokers,
                                      .group_id = absl::StrCat("remiss-", consumer),
                                      .sources = sources,
-                                     .instance_id = absl::StrCat(consumer, "-0")});
+                                     .instance_id = absl::StrCat(consumer, "-0"),
+                                     // The mock cluster knows no static membership: a restarted
+                                     // consumer waits for the one before it to time out, and
+                                     // each rebalance for up to this long.
+                                     .session_timeout = absl::Seconds(6)});
     if (!feed.ok()) return feed.status();
     flaky(std::move(*feed));
   } else {

@@ -18,13 +18,6 @@
 
 namespace remiss::core {
 namespace internal {
-namespace {
-
-// How long the group coordinator waits for a silent member (a dead process) before it gives
-// its partitions to others; a static member (instance_id) restarted within it gets them back.
-constexpr absl::Duration kSessionTimeout = absl::Seconds(45);
-
-}  // namespace
 
 absl::StatusOr<rd_kafka_t*> KafkaFeed::NewConsumer() {
   if (options_.brokers.empty()) return absl::InvalidArgumentError("kafka feed: no brokers");
@@ -47,7 +40,7 @@ absl::StatusOr<rd_kafka_t*> KafkaFeed::NewConsumer() {
        // A rebalance moves only the partitions that change owner (the rebalance callback
        // assigns incrementally); a member silent this long is given up by the coordinator.
        {"partition.assignment.strategy", "cooperative-sticky"},
-       {"session.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(kSessionTimeout))}},
+       {"session.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.session_timeout))}},
       "kafka feed");
   if (!made.ok()) return made.status();
   rd_kafka_conf_t* conf = *made;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "remiss/core/feeds/feed.h"
 
 namespace remiss::core {
@@ -23,11 +24,14 @@ struct KafkaFeedOptions {
   std::string group_id;              // e.g. "remiss-responses"
   std::vector<std::string> sources;  // e.g. {"referrals"}: topic remiss.referrals.events.v1
   // This instance's stable name in the group (Kafka static membership, group.instance.id),
-  // e.g. the pod name: restarted within the session timeout (45 s) under the same name, it
+  // e.g. the pod name: restarted within the session timeout under the same name, it
   // gets its partitions back without a rebalance. Two running instances must never share
   // one (the older is fenced and its feed stops). Empty: dynamic membership.
   std::string instance_id;
   size_t max_batch = 500;
+  // How long the group coordinator waits for a silent member (a dead process) before it
+  // gives its partitions to others, and how long a rebalance waits for members to rejoin.
+  absl::Duration session_timeout = absl::Seconds(45);
 };
 
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Feed>> MakeKafkaFeed(KafkaFeedOptions options);
