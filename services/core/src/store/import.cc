@@ -26,12 +26,7 @@ void EventStore::Impl::RestoredUpTo(uint64_t position, absl::Time recorded) {
     settled_high_ = std::max(settled_high_, recorded);
     written_position_ = position;  // the writer reads it after taking this lock
   }
-  {
-    absl::MutexLock lock(&durable_mu_);
-    durable_ = StateNow(position);  // the restore synced what it wrote
-  }
-  absl::MutexLock lock(&position_mu_);
-  last_position_.store(position);
+  Publish(StateNow(position), position);  // the restore synced what it wrote
 }
 
 bool EventStore::ImportUnfinished() const { return impl_->import_unfinished(); }

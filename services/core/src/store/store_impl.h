@@ -12,7 +12,7 @@
 //
 // Threads: the writer decides and writes groups; the syncer fsyncs and publishes them; a
 // rebuilder folds the log. Everything a reader sees is the durable state (DurableState),
-// published only through Publish, which asks MaySee.
+// published only through Finish, which asks MaySee (and a finished restore).
 #pragma once
 
 #include <atomic>
@@ -192,6 +192,8 @@ class EventStore::Impl {
   void Finish(Written& w, const absl::Status& synced);
   // The state now, whose log ends at `position` (writer thread, or while nothing is written).
   DurableState StateNow(uint64_t position) const;
+  // Makes `state` what readers see and `position` the log's last one, together.
+  void Publish(std::optional<DurableState> state, std::optional<uint64_t> position);
 
   // rebuild.cc
   void RunRebuild();

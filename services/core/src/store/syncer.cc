@@ -99,14 +99,8 @@ void EventStore::Impl::SyncerLoop() {
 void EventStore::Impl::Finish(Written& w, const absl::Status& synced) {
   const absl::Status seen = MaySee(synced);
   if (seen.ok()) {
-    if (w.state) {
-      absl::MutexLock lock(&durable_mu_);
-      durable_ = std::move(*w.state);
-    }
-    if (w.next != w.first) {
-      absl::MutexLock lock(&position_mu_);
-      last_position_.store(w.next - 1);
-    }
+    Publish(std::move(w.state), w.next != w.first ? std::optional<uint64_t>(w.next - 1)
+                                                  : std::nullopt);
     if (w.state) {
       metrics::GroupCommitted(options_.source, w.group.size(), absl::Now() - w.write_started);
     }
@@ -126,6 +120,18 @@ void EventStore::Impl::Finish(Written& w, const absl::Status& synced) {
   }
   if (w.answered) return;
   for (size_t i = 0; i < w.group.size(); ++i) w.group[i].done(std::move(w.results[i]));
+}
+
+// Readers take durable_mu_ to read the state: the state and the position that names its last
+// event change in one step for them, so that none sees an event past LastPosition(),
+// however long this thread is held up between the two.
+void EventStore::Impl::Publish(std::optional<DurableState> state, std::optional<uint64_t> position) {
+  absl::MutexLock lock(&durable_mu_);
+  if (state) durable_ = std::move(*state);
+  if (position) {
+    absl::MutexLock position_lock(&position_mu_);
+    last_position_.store(*position);
+  }
 }
 
 EventStore::Impl::DurableState EventStore::Impl::StateNow(uint64_t position) const {
