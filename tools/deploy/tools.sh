@@ -5,7 +5,7 @@
 #   tools/deploy/tools.sh ensure [TOOL...]   builds what is missing (all when none named)
 #   tools/deploy/tools.sh path TOOL          prints the binary's path (fails if not built)
 #
-# TOOL: helm helm-unittest kube-score kube-apiserver compose-check kubernetes-validate
+# TOOL: helm helm-unittest kube-score kube-apiserver compose-check kubernetes-validate k8s-models
 # Costs on 2 cores (first time): helm ~4 min, helm-unittest ~1, kube-score ~1,
 # kube-apiserver ~6-10, compose-check ~1, kubernetes-validate a few seconds.
 # Debian's etcd-server, podman and debootstrap come from tools/setup.sh --with-deploy.
@@ -20,6 +20,7 @@ kube_score_version=v1.20.0
 kubernetes_version=v1.37.2        # kube-apiserver; its staging modules are v0.37.2
 compose_go_version=v2.16.2
 kubernetes_validate_version=1.37.0
+k8s_models_version=6.0.0          # npm @kubernetes-models/cert-manager and /prometheus-operator
 
 bin_of() {
   case $1 in
@@ -29,6 +30,7 @@ bin_of() {
     kube-apiserver) echo "$cache/kube-apiserver-$kubernetes_version/kube-apiserver" ;;
     compose-check) echo "$cache/compose-check-$compose_go_version-$(compose_check_hash)/compose-check" ;;
     kubernetes-validate) echo "$cache/kubernetes-validate-$kubernetes_validate_version/venv/bin/kubernetes-validate" ;;
+    k8s-models) echo "$cache/k8s-models-$k8s_models_version/node_modules/.complete" ;;
     *) die "unknown tool $1" ;;
   esac
 }
@@ -80,17 +82,28 @@ build_kubernetes_validate() {
   "$venv/bin/pip" install -q "kubernetes-validate==$kubernetes_validate_version"
 }
 
+build_k8s_models() {
+  local dir; dir=$(dirname "$(dirname "$1")")
+  command -v npm >/dev/null || die "npm is needed for the cert-manager and Prometheus Operator models"
+  echo '{"private": true, "type": "module"}' >"$dir/package.json"
+  (cd "$dir" && npm install --silent --no-audit --no-fund --save-exact \
+    "@kubernetes-models/cert-manager@$k8s_models_version" \
+    "@kubernetes-models/prometheus-operator@$k8s_models_version")
+  touch "$1"
+}
+
 ensure() {
   local tool=$1 bin; bin=$(bin_of "$tool")
-  [ -x "$bin" ] && return 0
-  if [ "$tool" = kubernetes-validate ]; then command -v python3 >/dev/null || die "python3 is needed for $tool"
+  [ -e "$bin" ] && return 0
+  if [ "$tool" = kubernetes-validate ] || [ "$tool" = k8s-models ]; then command -v python3 >/dev/null || die "python3 is needed for $tool"
   else command -v go >/dev/null || die "go is needed to build $tool (the Go toolchain)"; fi
-  local dir; dir=${bin%/venv/bin/*}; [ "$dir" = "$bin" ] && dir=$(dirname "$bin")
+  local dir; dir=${bin%/venv/bin/*}; [ "$dir" = "$bin" ] && dir=${bin%/node_modules/*}
+  [ "$dir" = "$bin" ] && dir=$(dirname "$bin")
   mkdir -p "$dir"
   (
     exec 9>"$dir.lock"
     flock 9
-    [ -x "$bin" ] && exit 0
+    [ -e "$bin" ] && exit 0
     echo "deploy/tools.sh: building $tool (once)" >&2
     local t0=$SECONDS
     case $tool in
@@ -100,6 +113,7 @@ ensure() {
       kube-apiserver) build_kube_apiserver "$bin.tmp" ;;
       compose-check) build_compose_check "$bin.tmp" ;;
       kubernetes-validate) build_kubernetes_validate "$bin"; exit 0 ;;
+      k8s-models) build_k8s_models "$bin"; exit 0 ;;
     esac
     mv "$bin.tmp" "$bin"
     rm -rf "$dir/gobin"
@@ -107,9 +121,9 @@ ensure() {
   )
 }
 
-all=(helm helm-unittest kube-score kube-apiserver compose-check kubernetes-validate)
+all=(helm helm-unittest kube-score kube-apiserver compose-check kubernetes-validate k8s-models)
 case ${1:-} in
   ensure) shift; [ "$#" -gt 0 ] || set -- "${all[@]}"; for t in "$@"; do ensure "$t"; done ;;
-  path) [ -x "$(bin_of "$2")" ] || die "$2 is not built: tools/deploy/tools.sh ensure $2"; bin_of "$2" ;;
+  path) [ -x "$(bin_of "$2")" ] || [ -f "$(bin_of "$2")" ] || die "$2 is not built: tools/deploy/tools.sh ensure $2"; bin_of "$2" ;;
   *) die "usage: tools.sh ensure [TOOL...] | path TOOL" ;;
 esac

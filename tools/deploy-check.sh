@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The deploy's offline checks, each able to fail, none skipped (a missing tool fails):
+#   1. helm lint --strict (the default values and ci/test-values.yaml)
+#   2. helm-unittest: the chart's logic (deploy/helm/remiss/tests)
+#   3. the chart's KafkaTopics equal infra/kafka/topics.production.conf, its PrometheusRule
+#      infra/observability/alerts.yml (compare_sources.py)
+#   4. kube-score, with the ignored tests below, each with its reason
+#   5. kubernetes-validate --strict on every rendered object it knows
+#   6. the cert-manager and Prometheus Operator objects against those projects' schemas
+#   7. a server-side dry-run of every rendered object against a real kube-apiserver on
+#      loopback (Debian's etcd) in a namespace enforcing the restricted Pod Security profile,
+#      strict field validation, zero warnings (dry_run.py)
+#   8. the topic settings through a real broker's validate-only topic creation
+#   9. deploy/compose.yaml through the Compose specification's loader (compose-go)
+#  10. the image (deploy/Containerfile) built with podman from a debootstrap base, with the
+#      binaries of the build tree; every binary's libraries resolve inside it; its size
+#
+#   tools/deploy-check.sh [CHECK...]   CHECK: lint unittest sources score validate models
+#                                      dryrun topics compose image (default: all)
+# The tools are built once into ~/.cache/remiss (tools/deploy/tools.sh: ~15 min on 2 cores
+# the first time). The image needs the build tree ($REMISS_BUILD_DIR or ./build, built).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+chart=$top/deploy/helm/remiss
+build=${REMISS_BUILD_DIR:-$top/build}
+die() { echo "deploy-check: $*" >&2; exit 1; }
+
+# kube-score's opinions this chart does not follow, each with why:
+score_ignores=(
+  # A service is one writer per store (one replica): a PodDisruptionBudget on one replica
+  # either blocks every drain or allows everything; the chart makes one where there are two
+  # or more replicas (the console), which unittest checks.
+  statefulset-has-poddisruptionbudget
+  # The same for the console's Deployment at its default of one replica.
+  deployment-has-poddisruptionbudget
+  # One replica: there is nothing to spread over hosts (the services cannot run two).
+  statefulset-has-host-podantiaffinity
+  deployment-has-host-podantiaffinity
+  # The image is pinned by digest in production values (image.digest); the check renders a
+  # placeholder tag, and pull policy IfNotPresent is right for a pinned image.
+  container-image-pull-policy
+  # CPU limits throttle a service's fsync-bound group commit for no gain; the chart still
+  # sets them (values), so this is about kube-score wanting requests == limits.
+  container-resource-requests-equal-limits
+  container-cpu-requests-equal-limits
+  container-memory-requests-equal-limits
+  container-ephemeral-storage-request-equals-limit
+)
+
+setup_tools() {
+  "$top/tools/setup.sh" --with-deploy
+  "$top/tools/deploy/tools.sh" ensure
+}
+
+work=$(mktemp -d)
+cleanup() {
+  [ -f "$work/api/apiserver.pid" ] && "$top/tools/deploy/apiserver.sh" stop "$work/api"
+  [ -f "$work/kafka/bootstrap" ] && "$top/tools/kafka/kafka.sh" stop "$work/kafka" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+tool() { "$top/tools/deploy/tools.sh" path "$1"; }
+render() {
+  "$(tool helm)" template remiss "$chart" --namespace remiss-check \
+    --values "$chart/ci/test-values.yaml" "$@" 2> >(grep -v 'found symbolic link' >&2)
+}
+
+check_lint() {
+  "$(tool helm)" lint --strict "$chart" 2>&1 | grep -v 'found symbolic link'
+  "$(tool helm)" lint --strict "$chart" --values "$chart/ci/test-values.yaml" 2>&1 | grep -v 'found symbolic link'
+  # helm lint prints failures but the pipe above would hide its status
+  "$(tool helm)" lint --strict "$chart" >/dev/null 2>&1 &&
+    "$(tool helm)" lint --strict "$chart" --values "$chart/ci/test-values.yaml" >/dev/null 2>&1
+}
+check_unittest() { "$(tool helm-unittest)" --color=false "$chart"; }
+check_sources() {
+  /usr/bin/python3 "$top/tools/deploy/compare_sources.py" "$work/rendered.yaml" \
+    "$top/infra/kafka/topics.production.conf" "$top/infra/observability/alerts.yml"
+}
+check_score() {
+  local args=() t
+  for t in "${score_ignores[@]}"; do args+=(--ignore-test "$t"); done
+  "$(tool kube-score)" score "${args[@]}" --output-format ci --exit-one-on-warning "$work/rendered.yaml" |
+    grep -v '^\[OK\]' || true
+  "$(tool kube-score)" score "${args[@]}" --output-format ci --exit-one-on-warning "$work/rendered.yaml" >/dev/null
+}
+check_validate() {
+  # Custom resources are for the dry-run and models checks; this one knows the built-in kinds.
+  /usr/bin/python3 -c '
+import sys, yaml
+def builtin(d):  # core (v1), apps/v1, policy/v1, networking.k8s.io/v1...: no dot, or .k8s.io
+    group = d["apiVersion"].rpartition("/")[0]
+    return "." not in group or group.endswith(".k8s.io")
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and builtin(d)]
+yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
+print(f"kubernetes-validate: {len(docs)} built-in objects")' "$work/rendered.yaml" "$work/builtin.yaml"
+  "$(tool kubernetes-validate)" --strict --kubernetes-version 1.33 "$work/builtin.yaml" | grep -v 'INFO' || true
+  "$(tool kubernetes-validate)" --strict --kubernetes-version 1.33 --quiet "$work/builtin.yaml"
+}
+check_models() {
+  MODELS_DIR=$(dirname "$(dirname "$(tool k8s-models)")") node "$top/tools/deploy/validate_models.mjs" "$work/rendered.json"
+}
+check_dryrun() {
+  "$top/tools/deploy/apiserver.sh" start "$work/api"
+  /usr/bin/python3 "$top/tools/deploy/dry_run.py" "$(cat "$work/api/url")" "$(cat "$work/api/token")" \
+    remiss-check "$work/rendered.yaml" "$top/tools/deploy/crds.yaml"
+  "$top/tools/deploy/apiserver.sh" stop "$work/api"
+}
+check_topics() {
+  "$top/tools/kafka/kafka.sh" fetch >/dev/null
+  mkdir -p "$work/kafka"
+  "$top/tools/kafka/kafka.sh" start "$work/kafka" >/dev/null
+  "$("$top/tools/examples/venv.sh")" "$top/tools/deploy/validate_topics.py" \
+    "$(cat "$work/kafka/bootstrap")" "$work/rendered.json"
+  "$top/tools/kafka/kafka.sh" stop "$work/kafka" >/dev/null 2>&1
+}
+check_compose() { "$(tool compose-check)" "$top/deploy/compose.yaml" REMISS_IMAGE=localhost/remiss:check; }
+check_image() { "$top/tools/deploy/image.sh" build "$build"; }
+
+all=(lint unittest sources score validate models dryrun topics compose image)
+[ "$#" -gt 0 ] || set -- "${all[@]}"
+setup_tools
+render >"$work/rendered.yaml"
+/usr/bin/python3 -c 'import json, sys, yaml; json.dump([d for d in yaml.safe_load_all(open(sys.argv[1])) if d], open(sys.argv[2], "w"))' \
+  "$work/rendered.yaml" "$work/rendered.json"
+failed=()
+for c in "$@"; do
+  declare -F "check_$c" >/dev/null || die "unknown check $c (one of: ${all[*]})"
+  echo "== deploy-check: $c"
+  t0=$SECONDS
+  if ( set -euo pipefail; "check_$c" ); then
+    echo "== deploy-check: $c ok ($((SECONDS - t0)) s)"
+  else
+    echo "== deploy-check: $c FAILED ($((SECONDS - t0)) s)"
+    failed+=("$c")
+  fi
+done
+[ "${#failed[@]}" -eq 0 ] || die "failed: ${failed[*]}"
+echo "deploy-check: all of $* ok"
