@@ -129,7 +129,12 @@ for c in "$@"; do
   declare -F "check_$c" >/dev/null || die "unknown check $c (one of: ${all[*]})"
   echo "== deploy-check: $c"
   t0=$SECONDS
-  if ( set -euo pipefail; "check_$c" ); then
+  # Not inside `if`: there bash would ignore set -e in the check.
+  set +e
+  ( set -euo pipefail; "check_$c" )
+  rc=$?
+  set -e
+  if [ "$rc" -eq 0 ]; then
     echo "== deploy-check: $c ok ($((SECONDS - t0)) s)"
   else
     echo "== deploy-check: $c FAILED ($((SECONDS - t0)) s)"
