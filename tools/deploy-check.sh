@@ -115,7 +115,9 @@ check_topics() {
     "$(cat "$work/kafka/bootstrap")" "$work/rendered.json"
   "$top/tools/kafka/kafka.sh" stop "$work/kafka" >/dev/null 2>&1
 }
-check_compose() { "$(tool compose-check)" "$top/deploy/compose.yaml" REMISS_IMAGE=localhost/remiss:check; }
+check_compose() {
+  "$(tool compose-check)" "$top/deploy/compose.yaml" REMISS_IMAGE=localhost/remiss:check REMISS_PKI="$work/pki"
+}
 check_image() { "$top/tools/deploy/image.sh" build "$build"; }
 
 all=(lint unittest sources score validate models dryrun topics compose image)
