@@ -3,8 +3,10 @@
 # (into ~/.cache/remiss and ~/go/bin, outside git), builds, and runs ctest, the tests against
 # a real Kafka broker and the fault tests included; then, with no arguments, the integrators'
 # contract (tools/contract.sh: AsyncAPI document, buf lint, buf breaking) and the libFuzzer
-# targets for a bounded time each (tools/fuzz.sh, REMISS_FUZZ_SECONDS, default 20 here).
-# Extra arguments go to ctest (e.g. -R referrals) and skip the contract and fuzz runs.
+# targets for a bounded time each (tools/fuzz.sh, REMISS_FUZZ_SECONDS, default 20 here), and
+# the deploy's checks (tools/deploy-check.sh: the Helm chart against a real kube-apiserver,
+# the image, compose; its tools are built once into the cache, ~20 minutes the first time).
+# Extra arguments go to ctest (e.g. -R referrals) and skip the contract, fuzz and deploy runs.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/setup.sh" --with-kafka
@@ -27,4 +29,5 @@ ctest --output-on-failure --timeout 600 -j2 "$@"
 if [ "$#" -eq 0 ]; then
   "$top/tools/contract.sh"
   REMISS_FUZZ_SECONDS=${REMISS_FUZZ_SECONDS:-20} "$top/tools/fuzz.sh"
+  REMISS_BUILD_DIR="${REMISS_BUILD_DIR:-$top/build}" "$top/tools/deploy-check.sh"
 fi
