@@ -118,7 +118,7 @@ check_topics() {
 check_compose() {
   "$(tool compose-check)" "$top/deploy/compose.yaml" REMISS_IMAGE=localhost/remiss:check REMISS_PKI="$work/pki"
 }
-check_image() { "$top/tools/deploy/image.sh" build "$build"; }
+check_image() { "$top/tools/deploy/image.sh" build "$build" "${REMISS_IMAGE_TAG:-}"; }
 
 all=(lint unittest sources score validate models dryrun topics compose image)
 [ "$#" -gt 0 ] || set -- "${all[@]}"
