@@ -18,7 +18,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 jaeger_log=$(mktemp)
 "$top/tools/observability.sh" build-jaeger >"$jaeger_log" 2>&1 &
 jaeger_pid=$!
-trap 'kill "$jaeger_pid" 2>/dev/null || true' EXIT
+# The deploy check's tools likewise (Go and npm builds into the cache, ~20 min the first time).
+deploy_tools_pid=""
+if [ "$#" -eq 0 ]; then
+  "$top/tools/setup.sh" --with-deploy
+  deploy_tools_log=$(mktemp)
+  "$top/tools/deploy/tools.sh" ensure >"$deploy_tools_log" 2>&1 &
+  deploy_tools_pid=$!
+fi
+trap 'kill "$jaeger_pid" $deploy_tools_pid 2>/dev/null || true' EXIT
 "$top/tools/kafka/kafka.sh" fetch
 "$top/tools/grpcurl.sh" >/dev/null
 "$top/tools/build.sh"
@@ -29,5 +37,7 @@ ctest --output-on-failure --timeout 600 -j2 "$@"
 if [ "$#" -eq 0 ]; then
   "$top/tools/contract.sh"
   REMISS_FUZZ_SECONDS=${REMISS_FUZZ_SECONDS:-20} "$top/tools/fuzz.sh"
+  wait "$deploy_tools_pid" || { cat "$deploy_tools_log" >&2; echo "test.sh: building the deploy tools failed" >&2; exit 1; }
+  rm -f "$deploy_tools_log"
   REMISS_BUILD_DIR="${REMISS_BUILD_DIR:-$top/build}" "$top/tools/deploy-check.sh"
 fi
