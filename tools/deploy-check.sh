@@ -10,7 +10,8 @@
 #   7. a server-side dry-run of every rendered object against a real kube-apiserver on
 #      loopback (Debian's etcd) in a namespace enforcing the restricted Pod Security profile,
 #      strict field validation, zero warnings (dry_run.py)
-#   8. the topic settings through a real broker's validate-only topic creation
+#   8. the topic settings through a real broker's validate-only topic creation; compose's
+#      one-shot topic creator run against that broker (every topic of topics.conf, twice)
 #   9. deploy/compose.yaml through the Compose specification's loader (compose-go)
 #  10. the image (deploy/Containerfile) built with podman from a debootstrap base, with the
 #      binaries of the build tree; every binary's libraries resolve inside it; its size
@@ -101,6 +102,16 @@ check_topics() {
   "$top/tools/kafka/kafka.sh" start "$work/kafka" >/dev/null
   "$("$top/tools/examples/venv.sh")" "$top/tools/deploy/validate_topics.py" \
     "$(cat "$work/kafka/bootstrap")" "$work/rendered.json"
+  # And compose's one-shot topic creator, run for real against the same broker.
+  # (its script as the Compose loader hands it over: interpolated, $$ made $)
+  COMPOSE_CHECK_JSON=$work/compose.json "$(tool compose-check)" "$top/deploy/compose.yaml" \
+    REMISS_IMAGE=localhost/remiss:check REMISS_PKI="$work/pki" >/dev/null
+  /usr/bin/python3 -c 'import json, sys
+json.dump(json.load(open(sys.argv[1]))["services"]["topics"]["command"][0], open(sys.argv[2], "w"))' \
+    "$work/compose.json" "$work/compose_topics.json"
+  "$("$top/tools/examples/venv.sh")" "$top/tools/deploy/compose_topics.py" "$work/compose_topics.json" \
+    "$top/infra/kafka/topics.conf" "$(cat "$work/kafka/bootstrap")" "${REMISS_CACHE:-$HOME/.cache/remiss}/kafka-3.9.1/libs" \
+    "$(tool kafka-tools)"
   "$top/tools/kafka/kafka.sh" stop "$work/kafka" >/dev/null 2>&1
 }
 check_compose() {
@@ -108,6 +119,9 @@ check_compose() {
 }
 check_image() { "$top/tools/deploy/image.sh" build "$build" "${REMISS_IMAGE_TAG:-}"; }
 
+# In braces with the exit: bash reads the whole block first (the checks take minutes; an edit
+# of this file meanwhile must not change what runs).
+{
 all=(lint unittest sources score validate models dryrun topics compose image)
 [ "$#" -gt 0 ] || set -- "${all[@]}"
 setup_tools
@@ -133,3 +147,5 @@ for c in "$@"; do
 done
 [ "${#failed[@]}" -eq 0 ] || die "failed: ${failed[*]}"
 echo "deploy-check: all of $* ok"
+exit 0
+}

@@ -6,6 +6,7 @@
 #   tools/deploy/tools.sh path TOOL          prints the binary's path (fails if not built)
 #
 # TOOL: helm helm-unittest kube-score kube-apiserver compose-check kubernetes-validate k8s-models
+#       kafka-tools
 # Costs on 2 cores (first time): helm ~4 min, helm-unittest ~1, kube-score ~1,
 # kube-apiserver ~6-10, compose-check ~1, kubernetes-validate a few seconds.
 # Debian's etcd-server, podman and debootstrap come from tools/setup.sh --with-deploy.
@@ -20,6 +21,7 @@ kube_score_version=v1.20.0
 kubernetes_version=v1.37.2        # kube-apiserver; its staging modules are v0.37.2
 compose_go_version=v2.16.2
 kubernetes_validate_version=1.37.0
+kafka_tools_version=3.9.1         # Kafka's TopicCommand, for compose's topic creator (Maven)
 k8s_models_version=6.0.0          # npm @kubernetes-models/cert-manager and /prometheus-operator
 
 bin_of() {
@@ -31,6 +33,7 @@ bin_of() {
     compose-check) echo "$cache/compose-check-$compose_go_version-$(compose_check_hash)/compose-check" ;;
     kubernetes-validate) echo "$cache/kubernetes-validate-$kubernetes_validate_version/venv/bin/kubernetes-validate" ;;
     k8s-models) echo "$cache/k8s-models-$k8s_models_version/node_modules/.complete" ;;
+    kafka-tools) echo "$cache/kafka-tools-$kafka_tools_version/kafka-tools-$kafka_tools_version.jar" ;;
     *) die "unknown tool $1" ;;
   esac
 }
@@ -92,10 +95,20 @@ build_k8s_models() {
   touch "$1"
 }
 
+build_kafka_tools() {
+  # Only the one jar: TopicCommand's dependencies are among the broker's (tools/kafka/kafka.sh).
+  command -v mvn >/dev/null || die "mvn is needed for Kafka's tools jar (tools/setup.sh)"
+  local dir; dir=$(dirname "$1")
+  mvn -q dependency:copy "-Dartifact=org.apache.kafka:kafka-tools:$kafka_tools_version" \
+    "-DoutputDirectory=$dir/tmp" >&2
+  mv "$dir/tmp/kafka-tools-$kafka_tools_version.jar" "$1"
+  rm -rf "$dir/tmp"
+}
+
 ensure() {
   local tool=$1 bin; bin=$(bin_of "$tool")
   [ -e "$bin" ] && return 0
-  if [ "$tool" = kubernetes-validate ] || [ "$tool" = k8s-models ]; then command -v python3 >/dev/null || die "python3 is needed for $tool"
+  if [ "$tool" = kubernetes-validate ] || [ "$tool" = k8s-models ] || [ "$tool" = kafka-tools ]; then command -v python3 >/dev/null || die "python3 is needed for $tool"
   else command -v go >/dev/null || die "go is needed to build $tool (the Go toolchain)"; fi
   local dir; dir=${bin%/venv/bin/*}; [ "$dir" = "$bin" ] && dir=${bin%/node_modules/*}
   [ "$dir" = "$bin" ] && dir=$(dirname "$bin")
@@ -114,6 +127,7 @@ ensure() {
       compose-check) build_compose_check "$bin.tmp" ;;
       kubernetes-validate) build_kubernetes_validate "$bin"; exit 0 ;;
       k8s-models) build_k8s_models "$bin"; exit 0 ;;
+      kafka-tools) build_kafka_tools "$bin.tmp" ;;
     esac
     mv "$bin.tmp" "$bin"
     rm -rf "$dir/gobin"
@@ -121,9 +135,14 @@ ensure() {
   )
 }
 
-all=(helm helm-unittest kube-score kube-apiserver compose-check kubernetes-validate k8s-models)
+# In braces with the exit: bash reads the whole block before running it, so a script edited
+# while it runs (a build takes minutes) does not go on from the middle of the new text.
+{
+all=(helm helm-unittest kube-score kube-apiserver compose-check kubernetes-validate k8s-models kafka-tools)
 case ${1:-} in
   ensure) shift; [ "$#" -gt 0 ] || set -- "${all[@]}"; for t in "$@"; do ensure "$t"; done ;;
   path) [ -x "$(bin_of "$2")" ] || [ -f "$(bin_of "$2")" ] || die "$2 is not built: tools/deploy/tools.sh ensure $2"; bin_of "$2" ;;
   *) die "usage: tools.sh ensure [TOOL...] | path TOOL" ;;
 esac
+exit
+}

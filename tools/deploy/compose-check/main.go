@@ -1,7 +1,9 @@
 // compose-check loads a compose file with the Compose specification's own loader
 // (github.com/compose-spec/compose-go/v2): the JSON schema, interpolation, and the
 // loader's consistency checks (unknown services in depends_on, undefined volumes...).
-// It prints the services it found and exits non-zero on any error.
+// It prints the services it found and exits non-zero on any error. With
+// COMPOSE_CHECK_JSON=PATH it also writes the loaded project (interpolated, normalized) there
+// as JSON, for checks of what compose would run.
 //
 //	compose-check FILE [KEY=VALUE...]   KEY=VALUE: environment for interpolation
 package main
@@ -43,6 +45,16 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "compose-check:", err)
 		os.Exit(1)
+	}
+	if out := os.Getenv("COMPOSE_CHECK_JSON"); out != "" {
+		data, err := project.MarshalJSON()
+		if err == nil {
+			err = os.WriteFile(out, data, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "compose-check:", err)
+			os.Exit(1)
+		}
 	}
 	names := project.ServiceNames()
 	sort.Strings(names)
