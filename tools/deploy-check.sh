@@ -14,7 +14,9 @@
 #      one-shot topic creator run against that broker (every topic of topics.conf, twice)
 #   9. deploy/compose.yaml through the Compose specification's loader (compose-go)
 #  10. the image (deploy/Containerfile) built with podman from a debootstrap base, with the
-#      binaries of the build tree; every binary's libraries resolve inside it; its size
+#      binaries of the build tree; every binary's libraries resolve inside it, its binaries
+#      run in it as its user, remissd serves; the chart's and compose's flags for every
+#      server are accepted by the image's binaries; its size
 #
 #   tools/deploy-check.sh [CHECK...]   CHECK: lint unittest sources score validate models
 #                                      dryrun topics compose image (default: all)
@@ -117,7 +119,14 @@ json.dump(json.load(open(sys.argv[1]))["services"]["topics"]["command"][0], open
 check_compose() {
   "$(tool compose-check)" "$top/deploy/compose.yaml" REMISS_IMAGE=localhost/remiss:check REMISS_PKI="$work/pki"
 }
-check_image() { "$top/tools/deploy/image.sh" build "$build" "${REMISS_IMAGE_TAG:-}"; }
+check_image() {
+  local tag=${REMISS_IMAGE_TAG:-localhost/remiss:dev}
+  "$top/tools/deploy/image.sh" build "$build" "$tag"
+  # The chart's and compose's flags against the image's binaries.
+  COMPOSE_CHECK_JSON=$work/compose.json "$(tool compose-check)" "$top/deploy/compose.yaml" \
+    REMISS_IMAGE="$tag" REMISS_PKI="$work/pki" >/dev/null
+  "$top/tools/deploy/flag_check.sh" "$tag" "$work/rendered.json" "$work/compose.json"
+}
 
 # In braces with the exit: bash reads the whole block first (the checks take minutes; an edit
 # of this file meanwhile must not change what runs).
