@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The deploy's offline checks, each able to fail, none skipped (a missing tool fails):
-#   1. helm lint --strict (the default values and ci/test-values.yaml)
+#   1. helm lint --strict (the default values and ci/test-values.yaml); kubeVersion >=1.27
 #   2. helm-unittest: the chart's logic (deploy/helm/remiss/tests)
 #   3. the chart's KafkaTopics equal infra/kafka/topics.production.conf, its PrometheusRule
 #      infra/observability/alerts.yml (compare_sources.py)
 #   4. kube-score, with the one ignored test below and why
-#   5. kubernetes-validate --strict on every rendered object it knows
+#   5. kubernetes-validate --strict on every rendered object it knows (Kubernetes 1.27, 1.37)
 #   6. the cert-manager and Prometheus Operator objects against those projects' schemas
 #   7. a server-side dry-run of every rendered object against a real kube-apiserver on
 #      loopback (Debian's etcd) in a namespace enforcing the restricted Pod Security profile,
@@ -62,6 +62,13 @@ check_lint() {
   # helm lint prints failures but the pipe above would hide its status
   "$(tool helm)" lint --strict "$chart" >/dev/null 2>&1 &&
     "$(tool helm)" lint --strict "$chart" --values "$chart/ci/test-values.yaml" >/dev/null 2>&1
+  # kubeVersion: 1.27 renders, 1.26 is refused.
+  render --kube-version 1.27.0 >/dev/null
+  if render --kube-version 1.26.0 >/dev/null 2>&1; then
+    echo "deploy-check: the chart renders for Kubernetes 1.26 (kubeVersion must be >=1.27)" >&2
+    return 1
+  fi
+  echo "deploy-check: kubeVersion: 1.27 accepted, 1.26 refused"
 }
 check_unittest() { "$(tool helm-unittest)" --color=false "$chart"; }
 check_sources() {
@@ -86,8 +93,13 @@ def builtin(d):  # core (v1), apps/v1, policy/v1, networking.k8s.io/v1...: no do
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and builtin(d)]
 yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
 print(f"kubernetes-validate: {len(docs)} built-in objects")' "$work/rendered.yaml" "$work/builtin.yaml"
-  "$(tool kubernetes-validate)" --strict --kubernetes-version 1.33 "$work/builtin.yaml" | grep -v 'INFO' || true
-  "$(tool kubernetes-validate)" --strict --kubernetes-version 1.33 --quiet "$work/builtin.yaml"
+  # Against the oldest Kubernetes the chart supports (kubeVersion >=1.27) and the newest.
+  local v
+  for v in 1.27 1.37; do
+    "$(tool kubernetes-validate)" --strict --kubernetes-version "$v" "$work/builtin.yaml" | grep -v 'INFO' || true
+    "$(tool kubernetes-validate)" --strict --kubernetes-version "$v" --quiet "$work/builtin.yaml"
+    echo "kubernetes-validate: Kubernetes $v: valid"
+  done
 }
 check_models() {
   MODELS_DIR=$(dirname "$(dirname "$(tool k8s-models)")") node "$top/tools/deploy/validate_models.mjs" "$work/rendered.json"
