@@ -107,7 +107,7 @@ check_models() {
 check_dryrun() {
   "$top/tools/deploy/apiserver.sh" start "$work/api"
   /usr/bin/python3 "$top/tools/deploy/dry_run.py" "$(cat "$work/api/url")" "$(cat "$work/api/token")" \
-    remiss-check "$work/rendered.yaml" "$top/tools/deploy/crds.yaml"
+    remiss-check "$work/rendered.yaml" "$top/tools/deploy/crds.yaml" "$(tool strimzi-crd)"
   "$top/tools/deploy/apiserver.sh" stop "$work/api"
 }
 check_topics() {
