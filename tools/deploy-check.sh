@@ -9,7 +9,8 @@
 #   6. the cert-manager and Prometheus Operator objects against those projects' schemas
 #   7. a server-side dry-run of every rendered object against a real kube-apiserver on
 #      loopback (Debian's etcd) in a namespace enforcing the restricted Pod Security profile,
-#      strict field validation, zero warnings (dry_run.py)
+#      strict field validation, zero warnings (dry_run.py); with ci/test-values.yaml and
+#      with the defaults
 #   8. the topic settings through a real broker's validate-only topic creation; compose's
 #      one-shot topic creator run against that broker (every topic of topics.conf, twice)
 #   9. deploy/compose.yaml through the Compose specification's loader (compose-go)
@@ -108,6 +109,11 @@ check_dryrun() {
   "$top/tools/deploy/apiserver.sh" start "$work/api"
   /usr/bin/python3 "$top/tools/deploy/dry_run.py" "$(cat "$work/api/url")" "$(cat "$work/api/token")" \
     remiss-check "$work/rendered.yaml" "$top/tools/deploy/crds.yaml" "$(tool strimzi-crd)"
+  # And the chart as an operator's first install renders it: the defaults and a bootstrap.
+  "$(tool helm)" template remiss "$chart" --namespace remiss-defaults --set kafka.bootstrap=kafka:9092 \
+    2> >(grep -v 'found symbolic link' >&2) >"$work/rendered-defaults.yaml"
+  /usr/bin/python3 "$top/tools/deploy/dry_run.py" "$(cat "$work/api/url")" "$(cat "$work/api/token")" \
+    remiss-defaults "$work/rendered-defaults.yaml" "$top/tools/deploy/crds.yaml" "$(tool strimzi-crd)"
   "$top/tools/deploy/apiserver.sh" stop "$work/api"
 }
 check_topics() {
