@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The deploy's offline checks, each able to fail, none skipped (a missing tool fails):
-#   1. helm lint --strict (the default values and ci/test-values.yaml); kubeVersion >=1.27
+#   1. helm lint --strict (the default values, ci/test-values.yaml, README's example values);
+#      kubeVersion >=1.27
 #   2. helm-unittest: the chart's logic (deploy/helm/remiss/tests)
 #   3. the chart's KafkaTopics equal infra/kafka/topics.production.conf, its PrometheusRule
 #      infra/observability/alerts.yml (compare_sources.py)
@@ -63,6 +64,14 @@ check_lint() {
   # helm lint prints failures but the pipe above would hide its status
   "$(tool helm)" lint --strict "$chart" >/dev/null 2>&1 &&
     "$(tool helm)" lint --strict "$chart" --values "$chart/ci/test-values.yaml" >/dev/null 2>&1
+  # The README's example values, as a new operator copies them, pass the schema and render.
+  /usr/bin/python3 -c 'import re, sys
+m = re.search(r"cat > values.yaml <<.VALUES.\n(.*?)\nVALUES\n", open(sys.argv[1]).read(), re.S)
+sys.exit("deploy-check: no example values in README.md") if not m else open(sys.argv[2], "w").write(m.group(1) + "\n")' \
+    "$top/README.md" "$work/readme-values.yaml"
+  "$(tool helm)" lint --strict "$chart" --values "$work/readme-values.yaml" >/dev/null 2>&1 ||
+    { "$(tool helm)" lint --strict "$chart" --values "$work/readme-values.yaml" 2>&1 | grep -v 'symbolic link' >&2; return 1; }
+  echo "deploy-check: README.md's example values pass helm lint --strict"
   # kubeVersion: 1.27 renders, 1.26 is refused.
   render --kube-version 1.27.0 >/dev/null
   if render --kube-version 1.26.0 >/dev/null 2>&1; then
