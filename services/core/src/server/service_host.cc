@@ -291,6 +291,7 @@ void ServiceHost::Shutdown(absl::Duration grace) {
   if (stopping_.exchange(true)) return;
   if (probes_ != nullptr) probes_->SetReady(false);  // no new calls routed here
   if (watchdog_.joinable()) watchdog_.join();
+  if (probes_ != nullptr) probes_->SetReady(false);  // the watchdog's last round may have set it
   if (events_ != nullptr) events_->Stop();  // subscriptions end now, not at the grace's end
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->Shutdown();
