@@ -37,8 +37,13 @@ class Api:
         key = (api_version, kind)
         if key not in self._resources:
             path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
-            r, _ = self.call("GET", path)
-            if r.status_code != 200:
+            # A CRD's group shows in discovery a moment after it is established.
+            for _ in range(100):
+                r, _ = self.call("GET", path)
+                if r.status_code == 200:
+                    break
+                time.sleep(0.1)
+            else:
                 raise SystemExit(f"dry_run: the server knows no {api_version} ({r.status_code}); a CRD missing?")
             for res in r.json()["resources"]:
                 if "/" not in res["name"]:
@@ -76,7 +81,6 @@ def main():
                 time.sleep(0.1)
             else:
                 raise SystemExit(f"dry_run: CRD {name} never became established")
-    time.sleep(1)  # discovery of the new groups
     labels = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "warn", "audit")}
     r, _ = api.call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
                                                    "metadata": {"name": namespace, "labels": labels}})
