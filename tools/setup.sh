@@ -27,6 +27,9 @@ fi
 if [ "${1:-}" = "--with-console" ]; then  # tests/console: Chromium, and Node.js for puppeteer-core and axe-core
   packages+=(chromium nodejs npm fonts-dejavu-core)
 fi
+if [ "${1:-}" = "--with-deploy" ]; then  # tools/deploy-check.sh: a real API server's etcd, the image
+  packages+=(etcd-server podman debootstrap python3-yaml python3-requests curl)
+fi
 if [ "${1:-}" = "--with-fuzz" ]; then  # libFuzzer targets (tests/fuzz)
   packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 fi

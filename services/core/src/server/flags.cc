@@ -36,6 +36,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
           }
         } else if (name == "metrics-listen") {
           flags.metrics_listen = value;
+        } else if (name == "probe-listen") {
+          flags.probe_listen = value;
         } else if (name == "otlp-endpoint") {
           flags.otlp_endpoint = value;
         } else if (name == "kafka-properties") {
@@ -102,6 +104,10 @@ std::string ServerFlagsHelp() {
          "                            (stores that hold events are left as they are)\n"
          "  --metrics-listen HOST:PORT  serve Prometheus metrics on http://HOST:PORT/metrics\n"
          "                            (default: none; see infra/observability)\n"
+         "  --probe-listen HOST:PORT  serve grpc.health.v1 Check alone, plaintext, for Kubernetes'\n"
+         "                            native gRPC probes (which speak no TLS): \"\" is readiness\n"
+         "                            (SERVING while every module serves), \"liveness\" fails only\n"
+         "                            for a wedged process (default: none)\n"
          "  --otlp-endpoint HOST:PORT  export traces over OTLP/gRPC to HOST:PORT, e.g. a Jaeger v2\n"
          "                            collector (default: none; see tools/observability.sh)\n"
          "  --max-message-bytes N     the largest request accepted (default 4194304)\n"

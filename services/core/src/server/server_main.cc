@@ -83,6 +83,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
     auto host = std::make_unique<ServiceHost>(flags->listen, flags->max_message_bytes);
     host->UseTls(flags->tls);
     host->UseRestoreGate(gate);
+    host->ServeProbes(flags->probe_listen);
     if (absl::Status s = host->Start(); !s.ok()) return s;
     std::cout << program << " waiting for a restore on "
               << flags->listen.substr(0, flags->listen.rfind(':')) << ":" << host->port()
@@ -105,6 +106,7 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   };
   ServiceHost host(flags->listen, flags->max_message_bytes, manual_clock.get(), clock);
   host.UseTls(flags->tls);
+  host.ServeProbes(flags->probe_listen);
   for (auto& m : *modules) m->Host(host);
   if (absl::Status s = host.Start(); !s.ok()) {
     std::cerr << program << ": " << s.message() << "\n";

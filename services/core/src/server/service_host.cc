@@ -270,6 +270,11 @@ absl::Status ServiceHost::Start() {
                             "policy is checked. Loopback only: serve --tls-cert/--tls-key/"
                             "--tls-ca anywhere else."));
   }
+  if (!probe_listen_.empty()) {
+    auto probes = ProbeServer::Start(probe_listen_);
+    if (!probes.ok()) return probes.status();
+    probes_ = std::move(*probes);
+  }
   auto* health = server_->GetHealthCheckService();
   if (restore_gate_ != nullptr) {  // waiting for a restore: nothing here serves yet
     health->SetServingStatus(false);
@@ -277,20 +282,24 @@ absl::Status ServiceHost::Start() {
   }
   for (const HostedModule& m : modules_) health->SetServingStatus(m.grpc_service, true);
   health->SetServingStatus(true);
+  if (probes_ != nullptr) probes_->SetReady(true);
   watchdog_ = std::thread([this] { Watch(); });
   return absl::OkStatus();
 }
 
 void ServiceHost::Shutdown(absl::Duration grace) {
   if (stopping_.exchange(true)) return;
+  if (probes_ != nullptr) probes_->SetReady(false);  // no new calls routed here
   watching_.Stop();
   if (watchdog_.joinable()) watchdog_.join();
+  if (probes_ != nullptr) probes_->SetReady(false);  // the watchdog's last round may have set it
   if (events_ != nullptr) events_->Stop();  // subscriptions end now, not at the grace's end
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->Shutdown();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  if (probes_ != nullptr) probes_->Shutdown();
 }
 
 void BlockShutdownSignals() {

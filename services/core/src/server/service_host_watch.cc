@@ -59,6 +59,10 @@ void ServiceHost::Watch() {
       reported[i] = problem;
     }
     health->SetServingStatus(all_ok);
+    if (probes_ != nullptr && !stopping_) {
+      probes_->SetReady(all_ok);
+      probes_->Beat();
+    }
   } while (watching_.SleepFor(absl::Milliseconds(200)));
 }
 

@@ -26,6 +26,7 @@
 #include "remiss/core/server/events_service.h"
 #include "remiss/core/feeds/feed.h"
 #include "remiss/core/server/policy.h"
+#include "remiss/core/server/probe_server.h"
 #include "remiss/core/kafka/relay.h"
 
 namespace remiss::core {
@@ -63,6 +64,9 @@ class ServiceHost {
   // it hosts no module, answers AdminService.RestoreFromKafka through `gate`, and its health
   // is NOT_SERVING. Before Start.
   void UseRestoreGate(RestoreGate* gate) { restore_gate_ = gate; }
+  // Also serve the kubelet's gRPC probes, plaintext, on `listen` (probe_server.h); before
+  // Start. Empty: none.
+  void ServeProbes(std::string listen) { probe_listen_ = std::move(listen); }
 
   // Binds and starts serving. The bound port is then port().
   [[nodiscard]] absl::Status Start();
@@ -92,6 +96,8 @@ class ServiceHost {
   PolicyTable table_;
   std::vector<HostedModule> modules_;
   RestoreGate* restore_gate_ = nullptr;
+  std::string probe_listen_;
+  std::unique_ptr<ProbeServer> probes_;
   std::unique_ptr<Admin> admin_;
   std::unique_ptr<EventsGrpcService> events_;
   std::unique_ptr<grpc::Server> server_;
