@@ -3,12 +3,15 @@
 // (development sign-in only on loopback, HTTPS with the proxy's CA elsewhere).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <regex>
 
 #include "remiss/console/console.h"
 #include "remiss/console/pdf.h"
 #include "services/console/src/backend.h"
 #include "services/console/src/identity.h"
+#include "tests/support/temp_dir.h"
 
 namespace remiss::console {
 namespace {
@@ -119,6 +122,45 @@ TEST(Listener, LoopbackStartsAndSaysWhere) {
   auto c = StartConsole(o);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ((*c)->Url().rfind("http://127.0.0.1:", 0), 0u);
+}
+
+// A gateway certificate (with its CA) from tools/pki.sh, made once for the listener tests.
+class GatewayPki : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new remiss::testing::TempDir();
+    const std::string tool = std::string(REMISS_SOURCE_DIR) + "/tools/pki.sh";
+    const std::string script = tool + " ca " + dir_->path() + " && " + tool + " client " + dir_->path() +
+                               " gateway console gateway";
+    ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static ConsoleOptions WithGateway() {
+    ConsoleOptions o;
+    o.listen = "127.0.0.1:0";
+    o.grpc_ca = dir_->Sub("ca.pem");
+    o.grpc_cert = dir_->Sub("gateway.pem");
+    o.grpc_key = dir_->Sub("gateway.key");
+    return o;
+  }
+  static remiss::testing::TempDir* dir_;
+};
+remiss::testing::TempDir* GatewayPki::dir_ = nullptr;
+
+// Finding 2: the chooser with the gateway certificate would act as anyone on the mutual-TLS
+// services; the console refuses the combination at start.
+TEST_F(GatewayPki, DevelopmentSignInRefusedWithTheGatewayCertificate) {
+  ConsoleOptions o = WithGateway();
+  ASSERT_TRUE(StartConsole(o).ok()) << "the gateway certificate alone starts";
+  o.dev_signin = true;
+  auto c = StartConsole(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("--dev-signin"), std::string::npos) << c.status();
+  EXPECT_NE(c.status().message().find("--cert"), std::string::npos) << c.status();
 }
 
 TEST(Flags, ParseAndNameTheFlag) {

@@ -16,6 +16,7 @@
 #include "forms.h"
 #include "identity.h"
 #include "layout.h"
+#include "options.h"
 #include "pages.h"
 #include "remiss/console/console.h"
 #include "remiss/console/pdf.h"
@@ -385,19 +386,8 @@ void ConsoleImpl::Routes() {
 }
 
 absl::Status ConsoleImpl::Start() {
-  const bool loopback = core::IsLoopbackAddress(options_.listen);
-  const bool any_https = !options_.https_cert.empty() || !options_.https_key.empty() || !options_.proxy_ca.empty();
-  if (any_https && (options_.https_cert.empty() || options_.https_key.empty() || options_.proxy_ca.empty())) {
-    return absl::InvalidArgumentError("--https-cert, --https-key and --proxy-ca: give all three (HTTPS for the front proxy) or none");
-  }
-  if (options_.dev_signin && (!loopback || any_https)) {
-    return absl::InvalidArgumentError("--dev-signin: only on a loopback listener without HTTPS (development)");
-  }
-  if (!loopback && !any_https) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--listen ", options_.listen, ": off loopback the console serves only HTTPS to the front proxy "
-        "(--https-cert, --https-key, --proxy-ca)"));
-  }
+  if (absl::Status s = CheckConsoleOptions(options_); !s.ok()) return s;
+  const bool any_https = https();
   if (any_https) {
     const ConsoleOptions o = options_;
     auto server = std::make_unique<httplib::SSLServer>([o](SSL_CTX& ctx) {
