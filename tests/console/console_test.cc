@@ -163,6 +163,38 @@ TEST_F(GatewayPki, DevelopmentSignInRefusedWithTheGatewayCertificate) {
   EXPECT_NE(c.status().message().find("--cert"), std::string::npos) << c.status();
 }
 
+// Finding 14: unreadable or unusable --ca, --cert, --key stop the start, naming the flag.
+TEST_F(GatewayPki, UnreadableServiceCertificatesStopTheStartNamingTheFlag) {
+  {
+    ConsoleOptions o = WithGateway();
+    o.grpc_cert = dir_->Sub("missing.pem");
+    auto c = StartConsole(o);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().message().rfind("--cert: cannot read", 0), 0u) << c.status();
+  }
+  {
+    ConsoleOptions o = WithGateway();
+    o.grpc_ca = dir_->Sub("missing-ca.pem");
+    auto c = StartConsole(o);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().message().rfind("--ca: cannot read", 0), 0u) << c.status();
+  }
+  {
+    ConsoleOptions o = WithGateway();
+    o.grpc_key = dir_->Sub("gateway.pem");  // a certificate where the key should be
+    auto c = StartConsole(o);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().message().rfind("--key:", 0), 0u) << c.status();
+  }
+  {
+    ConsoleOptions o = WithGateway();
+    o.grpc_key.clear();  // half of the set
+    auto c = StartConsole(o);
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.status().message().find("give all three"), std::string::npos) << c.status();
+  }
+}
+
 TEST(Flags, ParseAndNameTheFlag) {
   std::vector<std::string> args = {"remiss-console", "--listen", "127.0.0.1:0", "--server=127.0.0.1:6000", "--dev-signin"};
   std::vector<char*> argv;
