@@ -2,11 +2,13 @@
 // identities, the proxy's headers, Swedish errors naming the field, and the listener's rules
 // (development sign-in only on loopback, HTTPS with the proxy's CA elsewhere).
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <regex>
 
+#include "absl/strings/str_cat.h"
 #include "remiss/console/console.h"
 #include "remiss/console/pdf.h"
 #include "services/console/src/backend.h"
@@ -192,6 +194,74 @@ TEST_F(GatewayPki, UnreadableServiceCertificatesStopTheStartNamingTheFlag) {
     auto c = StartConsole(o);
     ASSERT_FALSE(c.ok());
     EXPECT_NE(c.status().message().find("give all three"), std::string::npos) << c.status();
+  }
+}
+
+// A console on a loopback port whose services are nowhere (nothing here reaches them).
+std::unique_ptr<Console> DevConsole(std::vector<std::string> hosts = {}) {
+  ConsoleOptions o;
+  o.listen = "127.0.0.1:0";
+  o.dev_signin = true;
+  o.referrals = o.responses = o.deadlines = o.followup = "127.0.0.1:1";
+  o.hosts = std::move(hosts);
+  auto c = StartConsole(o);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? std::move(*c) : nullptr;
+}
+
+int PortOf(const Console& c) {
+  const std::string url = c.Url();  // http://127.0.0.1:PORT/
+  return std::stoi(url.substr(url.rfind(':') + 1));
+}
+
+// Finding 1: a page whose name is rebound to 127.0.0.1 sends its own name in Host and Origin;
+// the console answers only to its own name, and takes forms only from its own pages.
+TEST(Listener, AnswersOnlyToItsOwnNameAndTakesFormsOnlyFromItsPages) {
+  auto console = DevConsole({"remiss.example"});
+  ASSERT_NE(console, nullptr);
+  const int port = PortOf(*console);
+  const std::string self = absl::StrCat("127.0.0.1:", port);
+  httplib::Client http("127.0.0.1", port);
+  auto get = [&](const std::string& host) {
+    auto r = http.Get("/stil.css", {{"Host", host}});
+    return r ? r->status : -1;
+  };
+  EXPECT_EQ(get(self), 200);
+  EXPECT_EQ(get(absl::StrCat("localhost:", port)), 200);
+  EXPECT_EQ(get("remiss.example"), 200);  // configured (--host)
+  EXPECT_EQ(get(absl::StrCat("rebound.example:", port)), 421);
+  EXPECT_EQ(get(absl::StrCat("127.0.0.1.rebound.example:", port)), 421);
+  EXPECT_EQ(get(""), 421);
+  auto signin = http.Get("/logga-in", {{"Host", absl::StrCat("rebound.example:", port)}});
+  ASSERT_TRUE(signin);
+  EXPECT_EQ(signin->status, 421);
+  EXPECT_EQ(signin->body.find("ks-registrator-1"), std::string::npos);
+
+  auto post = [&](const httplib::Headers& headers) {
+    httplib::Headers h = headers;
+    h.emplace("Host", self);
+    h.emplace("Cookie", "remiss_pre=abc");
+    return http.Post("/logga-in", h, "identity=ks-registrator-1&csrf=x", "application/x-www-form-urlencoded");
+  };
+  for (const httplib::Headers& foreign :
+       {httplib::Headers{{"Origin", absl::StrCat("http://rebound.example:", port)}},
+        httplib::Headers{{"Origin", "null"}},
+        httplib::Headers{},  // neither Origin nor Sec-Fetch-Site
+        httplib::Headers{{"Sec-Fetch-Site", "cross-site"}},
+        httplib::Headers{{"Origin", absl::StrCat("http://", self)}, {"Sec-Fetch-Site", "cross-site"}}}) {
+    auto r = post(foreign);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403);
+    EXPECT_NE(r->body.find("(Origin)"), std::string::npos) << r->body;
+    EXPECT_FALSE(r->has_header("Set-Cookie"));
+  }
+  // From its own page the form reaches the sign-in (which then checks its CSRF token).
+  for (const httplib::Headers& own : {httplib::Headers{{"Origin", absl::StrCat("http://", self)}},
+                                      httplib::Headers{{"Sec-Fetch-Site", "same-origin"}}}) {
+    auto r = post(own);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403);
+    EXPECT_NE(r->body.find("(CSRF)"), std::string::npos) << r->body;
   }
 }
 

@@ -17,6 +17,7 @@
 #include "identity.h"
 #include "layout.h"
 #include "options.h"
+#include "origin.h"
 #include "pages.h"
 #include "remiss/console/console.h"
 #include "remiss/console/pdf.h"
@@ -104,6 +105,7 @@ class ConsoleImpl final : public Console {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  std::vector<std::string> allowed_hosts_;  // set before the listener serves
   std::mutex flash_mu_;
   std::map<std::string, std::pair<std::string, std::string>> flash_;  // key -> notice, error
 };
@@ -258,6 +260,23 @@ void ConsoleImpl::Routes() {
     std::cerr << "{\"console_fault\":" << json(req.path).dump() << ",\"what\":" << json(what).dump() << "}" << std::endl;
     res.status = 500;
     res.set_content("Ett internt fel uppstod.\n", "text/plain; charset=utf-8");
+  });
+  // Before any route: the request must name this console in Host (DNS rebinding), and a
+  // form must come from its own pages (Origin / Sec-Fetch-Site).
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!HostAllowed(allowed_hosts_, req.get_header_value("Host"))) {
+      res.status = 421;
+      res.set_content("Okänd värd (Host): konsolen svarar bara på sitt eget namn.\n", "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method == "POST" &&
+        !PostFromOwnPages(allowed_hosts_, https() ? "https" : "http", req.get_header_value("Origin"),
+                          req.get_header_value("Sec-Fetch-Site"))) {
+      SendError(req, res, Who{}, WantsJson(req, false), 403,
+                "Formuläret kom inte från konsolens egna sidor (Origin). Ladda om sidan och försök igen.");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
   server_->Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/remisser", 303); });
   server_->Get("/stil.css", [](const httplib::Request&, httplib::Response& res) {
@@ -425,6 +444,7 @@ absl::Status ConsoleImpl::Start() {
     }
     port_ = port;
   }
+  allowed_hosts_ = AllowedHosts(options_.listen, port_, options_.hosts);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // Serving before Start returns: a stop() before the loop runs would not reach it.
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

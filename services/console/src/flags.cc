@@ -1,5 +1,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "remiss/console/console.h"
 #include "remiss/core/server/flag_reader.h"
 
@@ -38,6 +39,8 @@ absl::StatusOr<ConsoleOptions> ParseConsoleFlags(int argc, char** argv) {
           o.grpc_cert = value;
         } else if (name == "key") {
           o.grpc_key = value;
+        } else if (name == "host") {
+          for (absl::string_view h : absl::StrSplit(value, ',', absl::SkipEmpty())) o.hosts.emplace_back(h);
         } else if (name == "timeout") {
           if (!absl::SimpleAtoi(value, &o.call_timeout_seconds) || o.call_timeout_seconds < 1 ||
               o.call_timeout_seconds > 300) {
@@ -70,6 +73,9 @@ std::string ConsoleFlagsHelp() {
          "  --ca FILE, --cert FILE, --key FILE\n"
          "                            the services speak mutual TLS: their CA, and the console's own\n"
          "                            certificate and key (role gateway; see tools/pki.sh)\n"
+         "  --host NAME[,NAME...]     the names the console answers to besides its listener's address\n"
+         "                            (Host as the browser sends it, e.g. the front proxy's public\n"
+         "                            name); any other Host is refused (repeatable)\n"
          "  --timeout SECONDS         the deadline of every call to a service (default 10)\n";
 }
 

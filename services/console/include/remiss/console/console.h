@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -29,6 +30,10 @@ struct ConsoleOptions {
   std::string https_cert, https_key, proxy_ca;
   // The services under mutual TLS: the console's own certificate (role `gateway`) and the CA.
   std::string grpc_ca, grpc_cert, grpc_key;
+  // The names the console answers to besides its listener's own address (`Host` as the
+  // browser sends it: "remiss.stockholm.se", "console.internal:8443"). Any other Host is
+  // refused (DNS rebinding).
+  std::vector<std::string> hosts;
   int call_timeout_seconds = 10;
   bool help = false;
 };
