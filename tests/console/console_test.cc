@@ -105,6 +105,16 @@ TEST(Listener, DevelopmentSignInOnlyOnLoopback) {
   EXPECT_NE(c.status().message().find("--dev-signin"), std::string::npos);
 }
 
+// Finding 6: a name that starts "127." is not loopback (what it resolves to decides).
+TEST(Listener, DevelopmentSignInRefusedOnANameThatOnlyLooksLikeLoopback) {
+  ConsoleOptions o;
+  o.listen = "127.0.0.1.rebound.invalid:0";
+  o.dev_signin = true;
+  auto c = StartConsole(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--dev-signin"), std::string::npos) << c.status();
+}
+
 TEST(Listener, OffLoopbackOnlyHttpsForTheProxy) {
   ConsoleOptions o;
   o.listen = "0.0.0.0:0";

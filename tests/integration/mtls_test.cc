@@ -379,6 +379,20 @@ TEST(PlaintextListenerTest, IsRefusedOnAnyAddressButLoopback) {
   EXPECT_FALSE(core::IsLoopbackAddress("10.0.0.5:50051"));
 }
 
+// Finding 6: loopback is what an address resolves to, not how it is spelled: a host name that
+// starts "127." is a name like any other, and a plaintext listener is refused on it.
+TEST(PlaintextListenerTest, IsRefusedOnANameThatOnlyLooksLikeLoopback) {
+  for (const char* listen : {"127.0.0.1.rebound.invalid:0", "127.example.invalid:0", "ipv4:127.x.invalid:0"}) {
+    EXPECT_FALSE(core::IsLoopbackAddress(listen)) << listen;
+    core::ServiceHost host(listen, 4 << 20);
+    absl::Status s = host.Start();
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << listen << ": " << s;
+  }
+  EXPECT_TRUE(core::IsLoopbackAddress("127.1.2.3:0"));
+  EXPECT_TRUE(core::IsLoopbackAddress("ipv4:127.0.0.1:0"));
+  EXPECT_FALSE(core::IsLoopbackAddress(":8080"));
+}
+
 }  // namespace
 }  // namespace remiss
 

@@ -1,5 +1,10 @@
 #include "remiss/core/server/auth_gate.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/telemetry/metrics.h"
 #include "remiss/core/telemetry/tracing.h"
@@ -116,10 +121,34 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
 }
 
 bool IsLoopbackAddress(absl::string_view listen) {
-  absl::string_view host = listen.substr(0, listen.rfind(':'));
+  const size_t colon = listen.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host = listen.substr(0, colon);
   if (!absl::ConsumePrefix(&host, "ipv4:")) absl::ConsumePrefix(&host, "ipv6:");
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  if (host.empty()) return false;  // ":8080" is every address
+  // Decided on what the name resolves to, never on its spelling ("127.example.org" is a name):
+  // every address it stands for must be loopback.
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(std::string(host).c_str(), nullptr, &hints, &found) != 0 || found == nullptr) return false;
+  bool loopback = true;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+      loopback = loopback && (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+      const in6_addr& addr = in6->sin6_addr;
+      loopback = loopback && (IN6_IS_ADDR_LOOPBACK(&addr) || (IN6_IS_ADDR_V4MAPPED(&addr) && addr.s6_addr[12] == 127));
+    } else {
+      loopback = false;
+    }
+  }
+  freeaddrinfo(found);
+  return loopback;
 }
 
 void RegisterOwnOrganizationRules(const google::protobuf::ServiceDescriptor& service,

@@ -59,7 +59,9 @@ struct TlsSettings {
 [[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
     const TlsSettings& tls, std::shared_ptr<AuthGate> gate);
 
-// Whether a listen address ("127.0.0.1:50051", "[::1]:0", "localhost:8080") is loopback only.
+// Whether a listen address ("127.0.0.1:50051", "[::1]:0", "localhost:8080") is loopback only:
+// decided on the addresses the host resolves to (all in 127.0.0.0/8 or ::1), never on its
+// spelling; a name that does not resolve is not loopback.
 [[nodiscard]] bool IsLoopbackAddress(absl::string_view listen);
 
 // The own-organization rules of commands, by request type, for RunCommand: a process-wide
