@@ -13,6 +13,8 @@
 #include "remiss/console/pdf.h"
 #include "services/console/src/backend.h"
 #include "services/console/src/identity.h"
+#include "services/console/src/mailto.h"
+#include "services/console/src/views.h"
 #include "tests/support/temp_dir.h"
 
 namespace remiss::console {
@@ -94,6 +96,25 @@ TEST(Errors, SwedishNamingTheField) {
             "Uppgiften godtogs inte: fältet Diarienummer (case_number): must contain at least one digit");
   grpc::Status denied(grpc::StatusCode::PERMISSION_DENIED, "the role board may not call it");
   EXPECT_EQ(SwedishError(denied).rfind("Du har inte behörighet", 0), 0u);
+}
+
+// Finding 9: a mailbox recorded before the services checked it never becomes a mailto: link
+// that carries recipients, a subject or a body of someone else's choosing.
+TEST(Mailto, OnlyAPlainAddressBecomesALink) {
+  EXPECT_EQ(MailboxHtml("registrator.bromma@stockholm.se", "Påminnelse: remiss KS 2019/1939"),
+            "<a href=\"mailto:registrator.bromma@stockholm.se?subject=P%C3%A5minnelse%3A%20remiss%20KS%202019%2F1939\">"
+            "registrator.bromma@stockholm.se</a>");
+  for (const char* bad : {"reg?cc=ut%40evil.example@stockholm.se", "reg&bcc=ut@stockholm.se", "x?body=hej@stockholm.se",
+                          "a/b@stockholm.se", "a@stockholm.se?cc=b@evil.example", "a@b", "a@x.se\" onclick=\"x"}) {
+    EXPECT_FALSE(IsPlainMailbox(bad)) << bad;
+    EXPECT_EQ(MailboxHtml(bad).find("mailto:"), std::string::npos) << bad;
+  }
+  nlohmann::json org = {{"organization", {{"org_id", "bromma-sdn"}, {"name", "Bromma"},
+                                          {"registry_mailbox", "reg?cc=ut%40evil.example@stockholm.se"}}},
+                        {"owes", nlohmann::json::array()}, {"answered", nlohmann::json::array()}};
+  const std::string page = OrganizationView(org, ViewContext{Person{"ks-registrator-1", "ks", "ks"}, "csrf", "id"});
+  EXPECT_EQ(page.find("mailto:"), std::string::npos) << page;
+  EXPECT_NE(page.find("reg?cc=ut%40evil.example@stockholm.se"), std::string::npos) << page;
 }
 
 TEST(Listener, DevelopmentSignInOnlyOnLoopback) {

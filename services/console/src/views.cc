@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "layout.h"
+#include "mailto.h"
 #include "words.h"
 
 namespace remiss::console {
@@ -221,9 +222,7 @@ std::string BoardView(const json& m, const ViewContext& c) {
     for (const json& n : m["not_answered"]) {
       std::string mailbox = Str(n, "registry_mailbox");
       std::string mail = mailbox.empty() ? "adress saknas"
-                                         : absl::StrCat("<a href=\"mailto:", Escape(mailbox), "?subject=",
-                                                        UrlEncode(absl::StrCat("Påminnelse: remiss ", Str(r, "case_number"))),
-                                                        "\">", Escape(mailbox), "</a>");
+                                         : MailboxHtml(mailbox, absl::StrCat("Påminnelse: remiss ", Str(r, "case_number")));
       json row = {{"answered", false}, {"days_left", n["days_left"]}, {"effective_deadline", n["effective_deadline"]}};
       absl::StrAppend(&out, "<tr><th scope=\"row\">", OrgLink(Str(n, "org_id"), Str(n, "org_name")), "</th><td>", mail,
                       "</td><td>", Str(n, "effective_deadline").empty() ? "–" : E(n["effective_deadline"]), "</td><td>",
@@ -272,8 +271,7 @@ std::string OrganizationView(const json& m, const ViewContext& c) {
   const std::string org_id = Str(org, "org_id");
   std::string out = absl::StrCat("<h1>", E(org["name"]), "</h1>");
   if (!Str(org, "registry_mailbox").empty()) {
-    absl::StrAppend(&out, "<p>Registrator: <a href=\"mailto:", E(org["registry_mailbox"]), "\">",
-                    E(org["registry_mailbox"]), "</a></p>");
+    absl::StrAppend(&out, "<p>Registrator: ", MailboxHtml(Str(org, "registry_mailbox")), "</p>");
   }
   absl::StrAppend(&out, "<h2>Att besvara</h2>");
   if (m["owes"].empty()) {
