@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "remiss/v1/events.grpc.pb.h"
 #include "tests/support/remiss_server.h"
@@ -200,14 +201,15 @@ TEST_F(CommandsUnderMisuseTest, ControlCharactersInANameAreRefusedAndNeverEchoed
   EXPECT_FALSE(HasRawControlCharacter(s.error_message())) << s.error_message();
 }
 
-// gRPC lets no server code see this request: protobuf refuses to parse a proto3 string that
-// is not UTF-8, and gRPC 1.51's callback API (Debian 12's) then answers UNIMPLEMENTED with no
-// message before any handler or interceptor can act (server_callback_handlers.h,
-// RunHandler). What we can promise is that nothing is recorded.
+// Finding 16: protobuf refuses to parse a proto3 string that is not UTF-8, before any
+// handler runs, and gRPC 1.51's callback API (Debian 12's) then answered UNIMPLEMENTED with
+// no message, while protobuf wrote a plain-text line into the JSON log. Now the answer is
+// INVALID_ARGUMENT naming the field, the log line is JSON, and nothing is recorded.
 TEST_F(CommandsUnderMisuseTest, InvalidUtf8OnTheWireIsRefusedAndChangesNothing) {
   // RegisterOrganizationRequest{command_id: "u1", org_id: "x", name: "Bad\xff"}, hand-encoded:
   // a client library that does not check UTF-8 can send this.
   const std::string wire = std::string("\x0a\x02u1\x12\x01x\x1a\x04" "Bad\xff", 14);
+  ::testing::internal::CaptureStderr();
   const uint64_t log = Log("referrals");
   grpc::GenericStub stub(server_.channel_ptr());
   grpc::ByteBuffer response;
@@ -222,13 +224,19 @@ TEST_F(CommandsUnderMisuseTest, InvalidUtf8OnTheWireIsRefusedAndChangesNothing) 
                    done.Notify();
                  });
   done.WaitForNotification();
-  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), "name: is not valid UTF-8")) << status.error_message();
   EXPECT_EQ(Log("referrals"), log);
   GetOrganizationRequest get;
   get.set_org_id("x");
   Organization org;
   EXPECT_EQ(server_.referrals().GetOrganization(As("ks").get(), get, &org).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  const std::string log_lines = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(absl::StrContains(log_lines, "RegisterOrganizationRequest.name")) << log_lines;
+  for (absl::string_view line : absl::StrSplit(log_lines, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(line, "{\"") && absl::EndsWith(line, "}")) << "not a JSON line: " << line;
+  }
 }
 
 // Finding 10: what a caller puts in `traceparent` and `x-correlation-id` goes into immutable

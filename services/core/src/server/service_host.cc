@@ -5,6 +5,7 @@
 #include "remiss/core/server/service_host.h"
 
 #include "remiss/core/server/call_metadata.h"
+#include "remiss/core/server/parse_refusal.h"
 
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/server/restore_gate.h"
@@ -254,6 +255,8 @@ absl::Status ServiceHost::Start() {
   builder.RegisterService(admin_.get());
   builder.RegisterService(events_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  InstallProtobufLogHandler();
+  interceptors.push_back(ParseRefusalInterceptorFactory());  // first: the others see its status
   interceptors.push_back(std::make_unique<MetricsInterceptorFactory>());
   if (tracing::Enabled()) interceptors.push_back(std::make_unique<TracingInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
