@@ -307,7 +307,8 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
     if (response != nullptr) {
       row->set_diary_number(response->diary_number());
       row->set_case_officer(response->case_officer().name());
-      row->set_standpoint(StandpointWords(response->statement().standpoint()));
+      // A draft's standpoint is not public until the answer is submitted (DOMAIN.md).
+      if (views::HasAnswered(stage)) row->set_standpoint(StandpointWords(response->statement().standpoint()));
       if (response->has_submitted_at()) *row->mutable_submitted_at() = response->submitted_at();
     }
 
