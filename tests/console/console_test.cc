@@ -117,6 +117,25 @@ TEST(Mailto, OnlyAPlainAddressBecomesALink) {
   EXPECT_NE(page.find("reg?cc=ut%40evil.example@stockholm.se"), std::string::npos) << page;
 }
 
+// Finding 3: the compilation's party statements come once with references per party; a
+// compilation frozen before that has copies. The console reads both the same way.
+TEST(Compilation, StatementsByPartyReadsReferencesAndOldFrozenCopies) {
+  const nlohmann::json statement = {{"org_id", "bromma-sdn"}, {"kind", "reservation"},
+                                    {"parties", {"S", "V"}}, {"text", "Vi reserverar oss."}};
+  const nlohmann::json now = {{"party_statements", {statement}},
+                              {"party_statement_refs", {{"S", {{"indexes", {0}}}}, {"V", {{"indexes", {0, 7}}}}}}};
+  const nlohmann::json frozen = {{"statements_by_party", {{"S", {{"statements", {statement}}}},
+                                                          {"V", {{"statements", {statement}}}}}}};
+  for (const nlohmann::json& comp : {now, frozen}) {
+    auto by_party = StatementsByParty(comp);
+    ASSERT_EQ(by_party.size(), 2u) << comp.dump();
+    ASSERT_EQ(by_party["S"].size(), 1u);
+    ASSERT_EQ(by_party["V"].size(), 1u);  // an index out of range is no statement
+    EXPECT_EQ(by_party["V"][0]["text"], "Vi reserverar oss.");
+  }
+  EXPECT_TRUE(StatementsByParty(nlohmann::json::object()).empty());
+}
+
 TEST(Listener, DevelopmentSignInOnlyOnLoopback) {
   ConsoleOptions o;
   o.listen = "0.0.0.0:0";

@@ -11,6 +11,8 @@
 namespace remiss::console {
 namespace {
 
+constexpr int kServicesSendLimit = 16 << 20;
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -36,7 +38,13 @@ Backend::Backend(const ConsoleOptions& o) : timeout_seconds_(o.call_timeout_seco
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   auto channel = [&](const std::string& address) {
     auto& c = channels[address];
-    if (!c) c = grpc::CreateChannel(address, creds);
+    if (!c) {
+      // As much as the services send (their default send limit, 4 x --max-message-bytes): a
+      // compilation larger than gRPC's default 4 MiB is still shown.
+      grpc::ChannelArguments args;
+      args.SetMaxReceiveMessageSize(kServicesSendLimit);
+      c = grpc::CreateCustomChannel(address, creds, args);
+    }
     return c;
   };
   referrals_ = remiss::v1::ReferralService::NewStub(channel(o.referrals));

@@ -342,6 +342,29 @@ std::string ChainView(const json& m, const ViewContext& c) {
   return out;
 }
 
+// Party -> its reservations and statements: through the references (party_statements, each
+// once, and party_statement_refs), or in a compilation frozen before they existed the copies
+// of statements_by_party.
+std::map<std::string, std::vector<json>> StatementsByParty(const json& comp) {
+  std::map<std::string, std::vector<json>> out;
+  const json& all = comp.contains("party_statements") ? comp["party_statements"] : json::array();
+  if (comp.contains("party_statement_refs")) {
+    for (const auto& [party, refs] : comp["party_statement_refs"].items()) {
+      if (!refs.contains("indexes")) continue;
+      for (const json& i : refs["indexes"]) {
+        if (i.is_number_integer() && i.get<int64_t>() >= 0 && static_cast<size_t>(i.get<int64_t>()) < all.size()) {
+          out[party].push_back(all[i.get<size_t>()]);
+        }
+      }
+    }
+  } else if (comp.contains("statements_by_party")) {
+    for (const auto& [party, list] : comp["statements_by_party"].items()) {
+      if (list.contains("statements")) out[party] = list["statements"].get<std::vector<json>>();
+    }
+  }
+  return out;
+}
+
 std::string CompilationView(const json& m, const ViewContext& c) {
   const json& comp = m["live"];
   const json& orgs = m["organizations"];
@@ -382,11 +405,12 @@ std::string CompilationView(const json& m, const ViewContext& c) {
       absl::StrAppend(&out, "</ul>");
     }
   }
-  if (!comp["statements_by_party"].empty()) {
+  const auto by_party = StatementsByParty(comp);
+  if (!by_party.empty()) {
     absl::StrAppend(&out, "<h2>Reservationer och särskilda uttalanden per parti</h2>");
-    for (const auto& [party, list] : comp["statements_by_party"].items()) {
+    for (const auto& [party, list] : by_party) {
       absl::StrAppend(&out, "<h3>", Escape(party), "</h3>");
-      for (const json& st : list["statements"]) {
+      for (const json& st : list) {
         std::vector<std::string> parties;
         for (const json& p : st["parties"]) parties.push_back(S(p));
         absl::StrAppend(&out, "<section class=\"answer\"><p><strong>", Escape(StatementKindLabel(Str(st, "kind"))),
@@ -589,11 +613,12 @@ std::vector<PdfBlock> CompilationDocument(const json& m) {
       }
     }
   }
-  if (!comp["statements_by_party"].empty()) {
+  const auto by_party = StatementsByParty(comp);
+  if (!by_party.empty()) {
     doc.push_back({PdfBlock::kHeading, "Reservationer och särskilda uttalanden per parti"});
-    for (const auto& [party, list] : comp["statements_by_party"].items()) {
+    for (const auto& [party, list] : by_party) {
       doc.push_back({PdfBlock::kSubheading, party});
-      for (const json& st : list["statements"]) {
+      for (const json& st : list) {
         std::vector<std::string> parties;
         for (const json& p : st["parties"]) parties.push_back(S(p));
         doc.push_back({PdfBlock::kText, absl::StrCat(StatementKindLabel(Str(st, "kind")), ", ",
