@@ -53,6 +53,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
           flags.tls.key_file = value;
         } else if (name == "tls-ca") {
           flags.tls.ca_file = value;
+        } else if (name == "tls-crl-dir") {
+          flags.tls.crl_dir = value;
         } else if (name == "trust-domain") {
           flags.tls.trust_domain = value;
         } else if (name == "max-message-bytes") {
@@ -111,6 +113,9 @@ std::string ServerFlagsHelp() {
          "                            serve mutual TLS: this server's certificate chain and key,\n"
          "                            and the CA that issues callers' certificates (PEM; reloaded\n"
          "                            when they change). Required on any address but loopback\n"
+         "  --tls-crl-dir DIR         refuse revoked client certificates: the CAs' revocation\n"
+         "                            lists as <hash>.r0, .r1, ... (tools/pki.sh crl, revoke); a\n"
+         "                            list added later counts from the next connection\n"
          "  --trust-domain NAME       the SPIFFE trust domain of callers' certificates\n"
          "                            (default remiss.local; see tools/pki.sh)\n"
          "  --manual-clock TIME       run on a manual clock from TIME (RFC 3339), moved only through\n"
