@@ -1,6 +1,7 @@
 // The console's HTTP side: routes, who is asking, CSRF, HTML or JSON, flash messages.
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <chrono>
 #include <functional>
@@ -116,7 +117,11 @@ class ConsoleImpl final : public Console {
 ConsoleImpl::Who ConsoleImpl::Identify(const httplib::Request& req) const {
   Who who;
   if (https()) {
-    // Only the front proxy reaches this listener (its client certificate was verified).
+    // Only the front proxy reaches this listener (its client certificate was verified, and
+    // names it). A header given twice names no one: which of the two would be the proxy's?
+    for (const char* h : {"X-Remiss-Person", "X-Remiss-Org", "X-Remiss-Role"}) {
+      if (req.get_header_value_count(h) > 1) return who;
+    }
     who.person = PersonFromProxyHeaders(req.get_header_value("X-Remiss-Person"),
                                         req.get_header_value("X-Remiss-Org"),
                                         req.get_header_value("X-Remiss-Role"));
@@ -292,6 +297,15 @@ void ConsoleImpl::Routes() {
       res.set_content("Okänd värd (Host): konsolen svarar bara på sitt eget namn.\n", "text/plain; charset=utf-8");
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (https()) {
+      for (const char* h : {"X-Remiss-Person", "X-Remiss-Org", "X-Remiss-Role"}) {
+        if (req.get_header_value_count(h) > 1) {
+          res.status = 400;
+          res.set_content(absl::StrCat(h, ": givet mer än en gång; ingen identitet godtas.\n"), "text/plain; charset=utf-8");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+      }
+    }
     if (req.method == "POST" &&
         !PostFromOwnPages(allowed_hosts_, https() ? "https" : "http", req.get_header_value("Origin"),
                           req.get_header_value("Sec-Fetch-Site"))) {
@@ -437,8 +451,9 @@ absl::Status ConsoleImpl::Start() {
       if (SSL_CTX_use_certificate_chain_file(&ctx, o.https_cert.c_str()) != 1) return false;
       if (SSL_CTX_use_PrivateKey_file(&ctx, o.https_key.c_str(), SSL_FILETYPE_PEM) != 1) return false;
       if (SSL_CTX_load_verify_locations(&ctx, o.proxy_ca.c_str(), nullptr) != 1) return false;
-      // Only the proxy, with a certificate from its CA, gets in.
+      // Only the proxy, with a certificate from its CA that names it, gets in.
       SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      if (X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(&ctx), o.proxy_name.c_str(), 0) != 1) return false;
       return true;
     });
     if (!server->is_valid()) {

@@ -33,6 +33,8 @@ absl::StatusOr<ConsoleOptions> ParseConsoleFlags(int argc, char** argv) {
           o.https_key = value;
         } else if (name == "proxy-ca") {
           o.proxy_ca = value;
+        } else if (name == "proxy-name") {
+          o.proxy_name = value;
         } else if (name == "ca") {
           o.grpc_ca = value;
         } else if (name == "cert") {
@@ -70,6 +72,8 @@ std::string ConsoleFlagsHelp() {
          "                            (its client certificate must come from --proxy-ca) and trust the\n"
          "                            person it names in X-Remiss-Person, X-Remiss-Org, X-Remiss-Role.\n"
          "                            Required on any listener but loopback\n"
+         "  --proxy-name NAME         with HTTPS: the DNS name the proxy's client certificate must\n"
+         "                            carry; another certificate of --proxy-ca is refused\n"
          "  --ca FILE, --cert FILE, --key FILE\n"
          "                            the services speak mutual TLS: their CA, and the console's own\n"
          "                            certificate and key (role gateway; see tools/pki.sh)\n"

@@ -44,6 +44,11 @@ absl::Status CheckConsoleOptions(const ConsoleOptions& o) {
   if (any_https && (o.https_cert.empty() || o.https_key.empty() || o.proxy_ca.empty())) {
     return absl::InvalidArgumentError("--https-cert, --https-key and --proxy-ca: give all three (HTTPS for the front proxy) or none");
   }
+  if (any_https && o.proxy_name.empty()) {
+    return absl::InvalidArgumentError(
+        "--proxy-name: required with HTTPS: the DNS name the front proxy's client certificate carries "
+        "(any other certificate of --proxy-ca is refused)");
+  }
   if (o.dev_signin && (!loopback || any_https)) {
     return absl::InvalidArgumentError("--dev-signin: only on a loopback listener without HTTPS (development)");
   }

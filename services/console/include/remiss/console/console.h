@@ -28,6 +28,9 @@ struct ConsoleOptions {
   // person the proxy names in X-Remiss-Person, X-Remiss-Org, X-Remiss-Role. Required on any
   // listener that is not loopback.
   std::string https_cert, https_key, proxy_ca;
+  // The name the proxy's client certificate must carry (a DNS name in its subjectAltName):
+  // another certificate of `proxy_ca` is not the proxy. Required with HTTPS.
+  std::string proxy_name;
   // The services under mutual TLS: the console's own certificate (role `gateway`) and the CA.
   std::string grpc_ca, grpc_cert, grpc_key;
   // The names the console answers to besides its listener's own address (`Host` as the
