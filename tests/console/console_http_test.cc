@@ -148,5 +148,38 @@ TEST_F(ConsoleOverHttpTest, ALongStatementIsSavedThroughTheForm) {
   EXPECT_TRUE(stored == summary);
 }
 
+// Finding 15: a token is taken from the form's body only (a token in a URL leaks into logs
+// and Referer headers), and signing out ends the session even without the form's token.
+TEST_F(ConsoleOverHttpTest, TokensComeFromTheBodyOnlyAndSigningOutEndsTheSession) {
+  auto page = http_->Get("/logga-in");
+  ASSERT_TRUE(page);
+  std::smatch m;
+  const std::string cookie = page->get_header_value("Set-Cookie");
+  ASSERT_TRUE(std::regex_search(cookie, m, std::regex("remiss_pre=([0-9a-f]+)")));
+  const std::string pre = m[1];
+  ASSERT_TRUE(std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\"")));
+  auto in_query = http_->Post(absl::StrCat("/logga-in?csrf=", m[1].str()), {{"Cookie", "remiss_pre=" + pre}, {"Origin", Origin()}},
+                              "identity=ks-registrator-1", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(in_query);
+  EXPECT_EQ(in_query->status, 403) << in_query->body.substr(0, 500);
+  EXPECT_EQ(in_query->get_header_value("Set-Cookie").find("remiss_session="), std::string::npos);
+
+  SignIn("bromma-sdn-registrator-1");
+  auto form_in_query = http_->Post(absl::StrCat("/remisser/ks-2019-1939/svar/bromma-sdn/registrera?csrf=", csrf_),
+                                   {{"Cookie", "remiss_session=" + session_}, {"Origin", Origin()}},
+                                   "command_id=q&diary_number=BRO%202020%2F1&registered_on=2020-12-01",
+                                   "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form_in_query);
+  EXPECT_EQ(form_in_query->status, 403);
+  auto out = http_->Post("/logga-ut", {{"Cookie", "remiss_session=" + session_}, {"Origin", Origin()}}, "",
+                         "application/x-www-form-urlencoded");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 303);
+  auto after = http_->Get("/remisser/ks-2019-1939/svar/bromma-sdn", {{"Cookie", "remiss_session=" + session_}});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 303) << "the session outlived signing out";
+  EXPECT_EQ(after->get_header_value("Location"), "/logga-in");
+}
+
 }  // namespace
 }  // namespace remiss::console

@@ -1,10 +1,11 @@
 // The console behind the front proxy, over HTTPS with client certificates from tools/pki.sh:
-// who counts as the proxy and the identity headers it sends. The services
+// who counts as the proxy, the identity headers it sends, and its CSRF tokens. The services
 // are nowhere: what is checked here happens before any of them is called.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <cstdlib>
+#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "remiss/console/console.h"
@@ -88,6 +89,32 @@ TEST(ConsoleOptionsForTheProxy, HttpsWithoutTheProxysNameIsRefused) {
   auto c = StartConsole(o);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("--proxy-name"), std::string::npos) << c.status();
+}
+
+// Finding 15: behind the proxy a person's CSRF token binds the browser's own random cookie,
+// so it is not one token per person for the life of the process.
+TEST_F(ConsoleBehindTheProxyTest, TheCsrfTokenDiffersPerBrowser) {
+  auto proxy = As("proxy");
+  auto token_of = [&](const std::string& browser) {
+    auto page = proxy->Get("/remisser", Person(browser));
+    EXPECT_TRUE(page);
+    if (!page) return std::string();
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\""))) << page->body;
+    return m.size() > 1 ? m[1].str() : std::string();
+  };
+  const std::string a = token_of(std::string(32, 'a')), b = token_of(std::string(32, 'b'));
+  EXPECT_FALSE(a.empty());
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, token_of(std::string(32, 'a')));
+  // A browser without its cookie gets one first, then the page.
+  httplib::Headers bare = Person("");
+  bare.erase("Cookie");
+  auto first = proxy->Get("/remisser?status=issued", bare);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 303);
+  EXPECT_EQ(first->get_header_value("Location"), "/remisser?status=issued");
+  EXPECT_NE(first->get_header_value("Set-Cookie").find("remiss_csrf="), std::string::npos);
 }
 
 }  // namespace

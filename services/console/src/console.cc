@@ -33,7 +33,20 @@ constexpr char kSessionCookie[] = "remiss_session";
 // A form's body at most: a statement's texts (100,000 characters each) url-encoded, with
 // room; the services refuse what breaks their own budget, naming the field.
 constexpr size_t kMaxFormBytes = 8 << 20;
-constexpr char kPreCookie[] = "remiss_pre";  // before sign-in: what the sign-in form's CSRF token binds
+constexpr char kPreCookie[] = "remiss_pre";
+// Behind the proxy: a random value per browser that the person's CSRF token binds, so the
+// token differs per browser and changes when the cookie does (at most every 12 hours).
+constexpr char kProxyCsrfCookie[] = "remiss_csrf";  // before sign-in: what the sign-in form's CSRF token binds
+
+// A field of a url-encoded POST body (never of the query string: a token in a URL leaks
+// into logs and Referer headers).
+std::string BodyField(const httplib::Request& req, const std::string& name) {
+  if (!absl::StartsWith(req.get_header_value("Content-Type"), "application/x-www-form-urlencoded")) return "";
+  httplib::Params fields;
+  httplib::detail::parse_query_text(req.body, fields);
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second;
+}
 
 std::string Cookie(const httplib::Request& req, const std::string& name) {
   for (absl::string_view part : absl::StrSplit(req.get_header_value("Cookie"), ';')) {
@@ -125,7 +138,12 @@ ConsoleImpl::Who ConsoleImpl::Identify(const httplib::Request& req) const {
     who.person = PersonFromProxyHeaders(req.get_header_value("X-Remiss-Person"),
                                         req.get_header_value("X-Remiss-Org"),
                                         req.get_header_value("X-Remiss-Role"));
-    if (who.person) who.key = absl::StrCat("proxy\n", who.person->id, "\n", who.person->org_id, "\n", who.person->role);
+    const std::string browser = Cookie(req, kProxyCsrfCookie);
+    if (who.person && browser.size() == 32) {
+      who.key = absl::StrCat("proxy\n", who.person->id, "\n", who.person->org_id, "\n", who.person->role, "\n", browser);
+    } else if (who.person) {
+      who.key = absl::StrCat("proxy-new\n", RandomHex(16));  // no token the browser could send back
+    }
     return who;
   }
   if (!options_.dev_signin) return who;
@@ -306,6 +324,14 @@ void ConsoleImpl::Routes() {
         }
       }
     }
+    if (https() && req.method == "GET" && Cookie(req, kProxyCsrfCookie).size() != 32) {
+      // A browser's first page: its own CSRF cookie first, then the page (whose forms bind it).
+      res.set_header("Set-Cookie", absl::StrCat(kProxyCsrfCookie, "=", RandomHex(16),
+                                                "; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=43200"));
+      const bool local = absl::StartsWith(req.target, "/") && !absl::StartsWith(req.target, "//");
+      res.set_redirect(local ? req.target : "/", 303);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (req.method == "POST" &&
         !PostFromOwnPages(allowed_hosts_, https() ? "https" : "http", req.get_header_value("Origin"),
                           req.get_header_value("Sec-Fetch-Site"))) {
@@ -342,7 +368,7 @@ void ConsoleImpl::Routes() {
   server_->Post("/logga-in", [this](const httplib::Request& req, httplib::Response& res) {
     if (!options_.dev_signin) return SendError(req, res, Who{}, false, 404, "Inloggningen sker genom kommunens inloggningstjänst.");
     std::string pre = Cookie(req, kPreCookie);
-    if (pre.empty() || !sessions_.CsrfValid("pre\n" + pre, req.get_param_value("csrf"))) {
+    if (pre.empty() || !sessions_.CsrfValid("pre\n" + pre, BodyField(req, "csrf"))) {
       return SendError(req, res, Who{}, false, 403, "Formuläret har gått ut (CSRF). Ladda om inloggningssidan.");
     }
     std::vector<std::pair<std::string, std::string>> orgs;
@@ -351,7 +377,7 @@ void ConsoleImpl::Routes() {
     } catch (const PageError& e) {
       return SendError(req, res, Who{}, false, e.http_status, e.message);
     }
-    const std::string chosen = req.get_param_value("identity");
+    const std::string chosen = BodyField(req, "identity");
     for (const DevIdentity& d : DevIdentities(orgs)) {
       if (d.person.id != chosen) continue;
       std::string token = sessions_.Open(d.person);
@@ -361,11 +387,10 @@ void ConsoleImpl::Routes() {
     }
     SendError(req, res, Who{}, false, 400, "Välj en av identiteterna.");
   });
+  // Signing out ends the session on the server whatever the form carries: a browser told
+  // it is signed out must not leave a session behind that its cookie still opens.
   server_->Post("/logga-ut", [this](const httplib::Request& req, httplib::Response& res) {
-    Who who = Identify(req);
-    if (who.person && sessions_.CsrfValid(who.key, req.get_param_value("csrf"))) {
-      sessions_.Close(Cookie(req, kSessionCookie));
-    }
+    if (const std::string token = Cookie(req, kSessionCookie); !token.empty()) sessions_.Close(token);
     res.set_header("Set-Cookie", absl::StrCat(kSessionCookie, "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
     res.set_redirect("/logga-in", 303);
   });
