@@ -9,11 +9,13 @@ namespace remiss::core {
 absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
   ServerFlags flags;
   absl::Status read = ReadFlags(
-      argc, argv, [](absl::string_view name) { return name == "restore-from-kafka"; },
+      argc, argv,
+      [](absl::string_view name) { return name == "restore-from-kafka" || name == "metrics-allow-remote"; },
       [&flags](const CommandLineFlag& flag) -> absl::Status {
         const std::string& name = flag.name;
         const std::string& value = flag.value;
         if (name == "restore-from-kafka") return ReadSwitch(flag, &flags.restore_from_kafka);
+        if (name == "metrics-allow-remote") return ReadSwitch(flag, &flags.metrics_remote);
         if (name == "listen") {
           flags.listen = value;
         } else if (name == "data-dir") {
@@ -103,7 +105,9 @@ std::string ServerFlagsHelp() {
          "                            from its own events topic: log, feed cursors, projections\n"
          "                            (stores that hold events are left as they are)\n"
          "  --metrics-listen HOST:PORT  serve Prometheus metrics on http://HOST:PORT/metrics\n"
-         "                            (default: none; see infra/observability)\n"
+         "                            (default: none; see infra/observability). Loopback only,\n"
+         "  --metrics-allow-remote      unless this is given too (the metrics say what the services\n"
+         "                            do: rates, lag, refusals; have a network policy)\n"
          "  --otlp-endpoint HOST:PORT  export traces over OTLP/gRPC to HOST:PORT, e.g. a Jaeger v2\n"
          "                            collector (default: none; see tools/observability.sh)\n"
          "  --max-message-bytes N     the largest request accepted (default 4194304)\n"

@@ -19,6 +19,7 @@ struct ServerFlags {
   std::string data_dir = "./remiss-data";  // each service keeps its RocksDB below it
   std::string kafka_brokers;               // empty: no Kafka (the embedded default)
   std::string metrics_listen;               // host:port for /metrics; empty: none
+  bool metrics_remote = false;              // --metrics-allow-remote: /metrics off loopback too
   std::string otlp_endpoint;               // host:port of an OTLP/gRPC trace receiver; empty: none
   std::string kafka_properties;            // a librdkafka properties file: TLS/SASL settings
   // The instance's stable name in its Kafka consumer groups (static membership); empty:
