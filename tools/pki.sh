@@ -115,9 +115,16 @@ CNF
 }
 
 write_crl() {
-  local dir=$1 hash
+  local dir=$1 hash newest last
   [ -f "$dir/ca.key" ] || die "$dir has no CA key (tools/pki.sh ca $dir)"
   mkdir -p "$dir/crl"
+  # A server takes the list with the latest lastUpdate, and of two from one second the one
+  # it read first: wait until the clock is past the newest list's second.
+  newest=$(ls -t "$dir"/crl/*.r[0-9]* 2>/dev/null | head -1 || true)
+  if [ -n "$newest" ]; then
+    last=$(date -d "$(openssl crl -in "$newest" -noout -lastupdate | cut -d= -f2)" +%s)
+    while [ "$(date +%s)" -le "$last" ]; do sleep 0.2; done
+  fi
   openssl ca -batch -config <(crl_config "$dir") -gencrl -out "$dir/crl/ca.crl.pem" 2>/dev/null \
     || die "openssl could not write the CRL of $dir"
   hash=$(openssl crl -hash -noout -in "$dir/crl/ca.crl.pem")
