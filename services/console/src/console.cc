@@ -33,6 +33,7 @@ constexpr char kSessionCookie[] = "remiss_session";
 // A form's body at most: a statement's texts (100,000 characters each) url-encoded, with
 // room; the services refuse what breaks their own budget, naming the field.
 constexpr size_t kMaxFormBytes = 8 << 20;
+constexpr size_t kConnectionThreads = 256;  // connections served at once
 constexpr char kPreCookie[] = "remiss_pre";
 // Behind the proxy: a random value per browser that the person's CSRF token binds, so the
 // token differs per browser and changes when the cookie does (at most every 12 hours).
@@ -489,6 +490,14 @@ absl::Status ConsoleImpl::Start() {
     server_ = std::make_unique<httplib::Server>();
   }
   server_->set_payload_max_length(kMaxFormBytes);
+  // cpp-httplib gives each connection a thread for as long as it reads it (8 by default: 8
+  // slow sockets stopped the console). A pool well above what one slow client plausibly
+  // holds, and short deadlines per read and write. This is a mitigation: cpp-httplib has no
+  // deadline for a whole request header and no cap per peer (README, "Limits").
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kConnectionThreads); };
+  server_->set_read_timeout(5, 0);
+  server_->set_write_timeout(5, 0);
+  server_->set_keep_alive_timeout(5);
   Routes();
   const auto colon = options_.listen.rfind(':');
   if (colon == std::string::npos) return absl::InvalidArgumentError("--listen: must be host:port");
