@@ -11,6 +11,12 @@
 #                                      NAME.pem/NAME.key for a server answering on HOST...
 #   tools/pki.sh expired DIR NAME ORG ROLE   a client certificate that expired in 2020
 #   tools/pki.sh nosan DIR NAME        a client certificate with no SAN URI (CN only)
+#   tools/pki.sh revoke DIR NAME       revokes NAME.pem and writes the CA's new CRL
+#   tools/pki.sh crl DIR               (re)writes the CA's CRL (valid 30 days: run it again,
+#                                      e.g. daily, or the servers refuse every client)
+#
+# The CRL lands in DIR/crl/ as <hash>.rN (a new N each time), the form servers' --tls-crl-dir
+# reads (OpenSSL's hashed directory); every CA a server trusts needs a current CRL there.
 #
 # The trust domain is $REMISS_TRUST_DOMAIN (default remiss.local), as servers' --trust-domain.
 # Certificates name organizations and roles, never persons. Client certificates live 90 days
@@ -88,6 +94,56 @@ CNF
   rm -rf "$work"
 }
 
+# The CA's revocation list: DIR/crl.index (openssl ca's database of revoked serials),
+# DIR/crl/<subject hash>.r0 (PEM).
+crl_config() {
+  local dir=$1
+  [ -f "$dir/crl.index" ] || touch "$dir/crl.index"
+  [ -f "$dir/crl.number" ] || echo 01 >"$dir/crl.number"
+  cat <<CNF
+[ca]
+default_ca = dev
+[dev]
+database = $dir/crl.index
+certificate = $dir/ca.pem
+private_key = $dir/ca.key
+crlnumber = $dir/crl.number
+default_md = sha256
+default_crl_days = 30
+unique_subject = no
+CNF
+}
+
+write_crl() {
+  local dir=$1 hash newest last
+  [ -f "$dir/ca.key" ] || die "$dir has no CA key (tools/pki.sh ca $dir)"
+  mkdir -p "$dir/crl"
+  # A server takes the list with the latest lastUpdate, and of two from one second the one
+  # it read first: wait until the clock is past the newest list's second.
+  newest=$(ls -t "$dir"/crl/*.r[0-9]* 2>/dev/null | head -1 || true)
+  if [ -n "$newest" ]; then
+    last=$(date -d "$(openssl crl -in "$newest" -noout -lastupdate | cut -d= -f2)" +%s)
+    while [ "$(date +%s)" -le "$last" ]; do sleep 0.2; done
+  fi
+  openssl ca -batch -config <(crl_config "$dir") -gencrl -out "$dir/crl/ca.crl.pem" 2>/dev/null \
+    || die "openssl could not write the CRL of $dir"
+  hash=$(openssl crl -hash -noout -in "$dir/crl/ca.crl.pem")
+  # A new file each time (<hash>.r0, .r1, ...): a server reads files it has not seen at its
+  # next handshake and takes the newest list, but never reads a file it has read again.
+  local n=0
+  while [ -e "$dir/crl/$hash.r$n" ]; do n=$((n + 1)); done
+  mv "$dir/crl/ca.crl.pem" "$dir/crl/$hash.r$n"
+}
+
+revoke() {
+  local dir=$1 name=$2
+  [ -f "$dir/$name.pem" ] || die "$dir/$name.pem: no such certificate"
+  openssl ca -batch -config <(crl_config "$dir") -revoke "$dir/$name.pem" 2>/dev/null \
+    || die "openssl could not revoke $dir/$name.pem (revoked already?)"
+  write_crl "$dir"
+  echo "$dir/$name.pem revoked; CRL in $dir/crl (servers with --tls-crl-dir $dir/crl refuse it)"
+}
+
 nosan() {
   local dir=$1 name=$2
   sign "$dir" "$name" "/O=remiss/CN=$name" \
@@ -107,8 +163,10 @@ everything() {
              utbildningsnamnden socialnamnden kyrkogardsnamnden; do
     client "$dir" "$org" "$org" board
   done
+  write_crl "$dir"
   echo "$dir: ca.pem, server.pem/key (localhost, 127.0.0.1, ::1, $(hostname)), ks, operator," \
-       "reader, integrator, gateway and one per seed board (<org>.pem/key); trust domain $domain"
+       "reader, integrator, gateway and one per seed board (<org>.pem/key), the CA's CRL in" \
+       "crl/; trust domain $domain"
 }
 
 command -v openssl >/dev/null || die "openssl is not installed (tools/setup.sh)"
@@ -118,6 +176,8 @@ case "${1:-}" in
   server) [ $# -ge 4 ] || die "usage: pki.sh server DIR NAME HOST..."; server "${@:2}" ;;
   expired) [ $# -eq 5 ] || die "usage: pki.sh expired DIR NAME ORG ROLE"; expired "${@:2}" ;;
   nosan) [ $# -eq 3 ] || die "usage: pki.sh nosan DIR NAME"; nosan "${@:2}" ;;
-  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
+  revoke) [ $# -eq 3 ] || die "usage: pki.sh revoke DIR NAME"; revoke "${@:2}" ;;
+  crl) [ $# -eq 2 ] || die "usage: pki.sh crl DIR"; write_crl "$2" ;;
+  -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) [ $# -le 1 ] || die "unknown command $1 (see --help)"; everything "${1:-$HOME/.cache/remiss/pki}" ;;
 esac

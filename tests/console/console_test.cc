@@ -2,13 +2,27 @@
 // identities, the proxy's headers, Swedish errors naming the field, and the listener's rules
 // (development sign-in only on loopback, HTTPS with the proxy's CA elsewhere).
 #include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+#include <fstream>
 #include <regex>
 
+#include "absl/strings/str_cat.h"
 #include "remiss/console/console.h"
 #include "remiss/console/pdf.h"
 #include "services/console/src/backend.h"
 #include "services/console/src/identity.h"
+#include "services/console/src/mailto.h"
+#include "services/console/src/views.h"
+#include "tests/support/temp_dir.h"
 
 namespace remiss::console {
 namespace {
@@ -91,6 +105,44 @@ TEST(Errors, SwedishNamingTheField) {
   EXPECT_EQ(SwedishError(denied).rfind("Du har inte behörighet", 0), 0u);
 }
 
+// Finding 9: a mailbox recorded before the services checked it never becomes a mailto: link
+// that carries recipients, a subject or a body of someone else's choosing.
+TEST(Mailto, OnlyAPlainAddressBecomesALink) {
+  EXPECT_EQ(MailboxHtml("registrator.bromma@stockholm.se", "Påminnelse: remiss KS 2019/1939"),
+            "<a href=\"mailto:registrator.bromma@stockholm.se?subject=P%C3%A5minnelse%3A%20remiss%20KS%202019%2F1939\">"
+            "registrator.bromma@stockholm.se</a>");
+  for (const char* bad : {"reg?cc=ut%40evil.example@stockholm.se", "reg&bcc=ut@stockholm.se", "x?body=hej@stockholm.se",
+                          "a/b@stockholm.se", "a@stockholm.se?cc=b@evil.example", "a@b", "a@x.se\" onclick=\"x"}) {
+    EXPECT_FALSE(IsPlainMailbox(bad)) << bad;
+    EXPECT_EQ(MailboxHtml(bad).find("mailto:"), std::string::npos) << bad;
+  }
+  nlohmann::json org = {{"organization", {{"org_id", "bromma-sdn"}, {"name", "Bromma"},
+                                          {"registry_mailbox", "reg?cc=ut%40evil.example@stockholm.se"}}},
+                        {"owes", nlohmann::json::array()}, {"answered", nlohmann::json::array()}};
+  const std::string page = OrganizationView(org, ViewContext{Person{"ks-registrator-1", "ks", "ks"}, "csrf", "id"});
+  EXPECT_EQ(page.find("mailto:"), std::string::npos) << page;
+  EXPECT_NE(page.find("reg?cc=ut%40evil.example@stockholm.se"), std::string::npos) << page;
+}
+
+// Finding 3: the compilation's party statements come once with references per party; a
+// compilation frozen before that has copies. The console reads both the same way.
+TEST(Compilation, StatementsByPartyReadsReferencesAndOldFrozenCopies) {
+  const nlohmann::json statement = {{"org_id", "bromma-sdn"}, {"kind", "reservation"},
+                                    {"parties", {"S", "V"}}, {"text", "Vi reserverar oss."}};
+  const nlohmann::json now = {{"party_statements", {statement}},
+                              {"party_statement_refs", {{"S", {{"indexes", {0}}}}, {"V", {{"indexes", {0, 7}}}}}}};
+  const nlohmann::json frozen = {{"statements_by_party", {{"S", {{"statements", {statement}}}},
+                                                          {"V", {{"statements", {statement}}}}}}};
+  for (const nlohmann::json& comp : {now, frozen}) {
+    auto by_party = StatementsByParty(comp);
+    ASSERT_EQ(by_party.size(), 2u) << comp.dump();
+    ASSERT_EQ(by_party["S"].size(), 1u);
+    ASSERT_EQ(by_party["V"].size(), 1u);  // an index out of range is no statement
+    EXPECT_EQ(by_party["V"][0]["text"], "Vi reserverar oss.");
+  }
+  EXPECT_TRUE(StatementsByParty(nlohmann::json::object()).empty());
+}
+
 TEST(Listener, DevelopmentSignInOnlyOnLoopback) {
   ConsoleOptions o;
   o.listen = "0.0.0.0:0";
@@ -98,6 +150,16 @@ TEST(Listener, DevelopmentSignInOnlyOnLoopback) {
   auto c = StartConsole(o);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("--dev-signin"), std::string::npos);
+}
+
+// Finding 6: a name that starts "127." is not loopback (what it resolves to decides).
+TEST(Listener, DevelopmentSignInRefusedOnANameThatOnlyLooksLikeLoopback) {
+  ConsoleOptions o;
+  o.listen = "127.0.0.1.rebound.invalid:0";
+  o.dev_signin = true;
+  auto c = StartConsole(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--dev-signin"), std::string::npos) << c.status();
 }
 
 TEST(Listener, OffLoopbackOnlyHttpsForTheProxy) {
@@ -119,6 +181,176 @@ TEST(Listener, LoopbackStartsAndSaysWhere) {
   auto c = StartConsole(o);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ((*c)->Url().rfind("http://127.0.0.1:", 0), 0u);
+}
+
+// A gateway certificate (with its CA) from tools/pki.sh, made once for the listener tests.
+class GatewayPki : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new remiss::testing::TempDir();
+    const std::string tool = std::string(REMISS_SOURCE_DIR) + "/tools/pki.sh";
+    const std::string script = tool + " ca " + dir_->path() + " && " + tool + " client " + dir_->path() +
+                               " gateway console gateway";
+    ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static ConsoleOptions WithGateway() {
+    ConsoleOptions o;
+    o.listen = "127.0.0.1:0";
+    o.grpc_ca = dir_->Sub("ca.pem");
+    o.grpc_cert = dir_->Sub("gateway.pem");
+    o.grpc_key = dir_->Sub("gateway.key");
+    return o;
+  }
+  static remiss::testing::TempDir* dir_;
+};
+remiss::testing::TempDir* GatewayPki::dir_ = nullptr;
+
+// Finding 2: the chooser with the gateway certificate would act as anyone on the mutual-TLS
+// services; the console refuses the combination at start.
+TEST_F(GatewayPki, DevelopmentSignInRefusedWithTheGatewayCertificate) {
+  ConsoleOptions o = WithGateway();
+  ASSERT_TRUE(StartConsole(o).ok()) << "the gateway certificate alone starts";
+  o.dev_signin = true;
+  auto c = StartConsole(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("--dev-signin"), std::string::npos) << c.status();
+  EXPECT_NE(c.status().message().find("--cert"), std::string::npos) << c.status();
+}
+
+// Finding 14: unreadable or unusable --ca, --cert, --key stop the start, naming the flag.
+TEST_F(GatewayPki, UnreadableServiceCertificatesStopTheStartNamingTheFlag) {
+  {
+    ConsoleOptions o = WithGateway();
+    o.grpc_cert = dir_->Sub("missing.pem");
+    auto c = StartConsole(o);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().message().rfind("--cert: cannot read", 0), 0u) << c.status();
+  }
+  {
+    ConsoleOptions o = WithGateway();
+    o.grpc_ca = dir_->Sub("missing-ca.pem");
+    auto c = StartConsole(o);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().message().rfind("--ca: cannot read", 0), 0u) << c.status();
+  }
+  {
+    ConsoleOptions o = WithGateway();
+    o.grpc_key = dir_->Sub("gateway.pem");  // a certificate where the key should be
+    auto c = StartConsole(o);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().message().rfind("--key:", 0), 0u) << c.status();
+  }
+  {
+    ConsoleOptions o = WithGateway();
+    o.grpc_key.clear();  // half of the set
+    auto c = StartConsole(o);
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.status().message().find("give all three"), std::string::npos) << c.status();
+  }
+}
+
+// A console on a loopback port whose services are nowhere (nothing here reaches them).
+std::unique_ptr<Console> DevConsole(std::vector<std::string> hosts = {}) {
+  ConsoleOptions o;
+  o.listen = "127.0.0.1:0";
+  o.dev_signin = true;
+  o.referrals = o.responses = o.deadlines = o.followup = "127.0.0.1:1";
+  o.hosts = std::move(hosts);
+  auto c = StartConsole(o);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? std::move(*c) : nullptr;
+}
+
+int PortOf(const Console& c) {
+  const std::string url = c.Url();  // http://127.0.0.1:PORT/
+  return std::stoi(url.substr(url.rfind(':') + 1));
+}
+
+// Finding 1: a page whose name is rebound to 127.0.0.1 sends its own name in Host and Origin;
+// the console answers only to its own name, and takes forms only from its own pages.
+TEST(Listener, AnswersOnlyToItsOwnNameAndTakesFormsOnlyFromItsPages) {
+  auto console = DevConsole({"remiss.example"});
+  ASSERT_NE(console, nullptr);
+  const int port = PortOf(*console);
+  const std::string self = absl::StrCat("127.0.0.1:", port);
+  httplib::Client http("127.0.0.1", port);
+  auto get = [&](const std::string& host) {
+    auto r = http.Get("/stil.css", {{"Host", host}});
+    return r ? r->status : -1;
+  };
+  EXPECT_EQ(get(self), 200);
+  EXPECT_EQ(get(absl::StrCat("localhost:", port)), 200);
+  EXPECT_EQ(get("remiss.example"), 200);  // configured (--host)
+  EXPECT_EQ(get(absl::StrCat("rebound.example:", port)), 421);
+  EXPECT_EQ(get(absl::StrCat("127.0.0.1.rebound.example:", port)), 421);
+  EXPECT_EQ(get(""), 421);
+  auto signin = http.Get("/logga-in", {{"Host", absl::StrCat("rebound.example:", port)}});
+  ASSERT_TRUE(signin);
+  EXPECT_EQ(signin->status, 421);
+  EXPECT_EQ(signin->body.find("ks-registrator-1"), std::string::npos);
+
+  auto post = [&](const httplib::Headers& headers) {
+    httplib::Headers h = headers;
+    h.emplace("Host", self);
+    h.emplace("Cookie", "remiss_pre=abc");
+    return http.Post("/logga-in", h, "identity=ks-registrator-1&csrf=x", "application/x-www-form-urlencoded");
+  };
+  for (const httplib::Headers& foreign :
+       {httplib::Headers{{"Origin", absl::StrCat("http://rebound.example:", port)}},
+        httplib::Headers{{"Origin", "null"}},
+        httplib::Headers{},  // neither Origin nor Sec-Fetch-Site
+        httplib::Headers{{"Sec-Fetch-Site", "cross-site"}},
+        httplib::Headers{{"Origin", absl::StrCat("http://", self)}, {"Sec-Fetch-Site", "cross-site"}}}) {
+    auto r = post(foreign);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403);
+    EXPECT_NE(r->body.find("(Origin)"), std::string::npos) << r->body;
+    EXPECT_FALSE(r->has_header("Set-Cookie"));
+  }
+  // From its own page the form reaches the sign-in (which then checks its CSRF token).
+  for (const httplib::Headers& own : {httplib::Headers{{"Origin", absl::StrCat("http://", self)}},
+                                      httplib::Headers{{"Sec-Fetch-Site", "same-origin"}}}) {
+    auto r = post(own);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403);
+    EXPECT_NE(r->body.find("(CSRF)"), std::string::npos) << r->body;
+  }
+}
+
+// Finding 4 (a mitigation, not the fix the issue asks for; see the note): 64 sockets that
+// send half a request and wait do not keep a probe from being served at once.
+TEST(Listener, SixtyFourSlowSocketsLeaveAProbeServedAtOnce) {
+  auto console = DevConsole();
+  ASSERT_NE(console, nullptr);
+  const int port = PortOf(*console);
+  std::vector<int> slow;
+  for (int i = 0; i < 64; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const std::string half = "GET /stil.css HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    ASSERT_EQ(write(fd, half.data(), half.size()), static_cast<ssize_t>(half.size()));
+    slow.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // every slow socket is being read
+  httplib::Client probe("127.0.0.1", port);
+  probe.set_read_timeout(10, 0);
+  const auto started = std::chrono::steady_clock::now();
+  auto r = probe.Get("/stil.css");
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(took, std::chrono::milliseconds(100))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  for (int fd : slow) close(fd);
 }
 
 TEST(Flags, ParseAndNameTheFlag) {

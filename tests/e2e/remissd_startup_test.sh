@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # remissd fails clearly at start: a taken port, a data directory in use by another process,
-# plaintext off loopback, unreadable TLS files and an unreadable flag each end with one line naming the cause and a non-zero exit, never
+# plaintext off loopback, metrics off loopback, unreadable TLS files, a CRL directory without a
+# list and an unreadable flag each end with one line naming the cause and a non-zero exit, never
 # a crash; and one address is one server (no port reuse).
 # usage: remissd_startup_test.sh <remissd binary>
 set -euo pipefail
@@ -44,6 +45,10 @@ expect_refusal unreadable-flag "--max-message-bytes: must be a number" --max-mes
 expect_refusal unknown-flag "--colour: unknown flag" --colour red --data-dir "$dir/c"
 expect_refusal bad-clock "--manual-clock: must be an RFC 3339 time" --manual-clock yesterday --data-dir "$dir/c"
 expect_refusal plaintext-off-loopback "--listen: refusing to serve plaintext on 0.0.0.0:0" --listen 0.0.0.0:0 --data-dir "$dir/c"
+# Finding 13: metrics off loopback only when asked for; finding 5: a CRL directory with no list.
+expect_refusal metrics-off-loopback "--metrics-listen 0.0.0.0:0: not a loopback address" --listen 127.0.0.1:0 --metrics-listen 0.0.0.0:0 --data-dir "$dir/c"
+mkdir -p "$dir/no-crl"
+expect_refusal crl-dir-empty "--tls-crl-dir: .* holds no certificate revocation list" --listen 127.0.0.1:0 --tls-cert /dev/null --tls-key /dev/null --tls-ca /dev/null --tls-crl-dir "$dir/no-crl" --data-dir "$dir/c"
 expect_refusal tls-unreadable "--tls-cert: cannot read /nonexistent/server.pem" --listen 0.0.0.0:0 --tls-cert /nonexistent/server.pem --tls-key /nonexistent/server.key --tls-ca /nonexistent/ca.pem --data-dir "$dir/c"
 kill -0 "$pid" 2>/dev/null || fail "the first remissd died"
 echo "1 passed, 0 failed"

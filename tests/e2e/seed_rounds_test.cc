@@ -664,17 +664,20 @@ void ExpectTheFirstRound(const Collection& c) {
   EXPECT_EQ(by_topic["sociala insatser"], (Remarks{{kSocial, kSocPreventionRemark}}));
 
   // Bromma's minutes, by party: the S reservation, the three special statements.
-  const auto& parties = live.statements_by_party();
+  // Each statement once, referenced under each of its parties.
+  EXPECT_TRUE(live.statements_by_party().empty());
+  EXPECT_EQ(live.party_statements_size(), 4);
+  const auto& parties = live.party_statement_refs();
   std::vector<std::string> party_names;
-  for (const auto& [party, list] : AsMap(parties)) party_names.push_back(party);
+  for (const auto& [party, refs] : AsMap(parties)) party_names.push_back(party);
   EXPECT_EQ(party_names, (std::vector<std::string>{"C", "L", "M", "MP", "S", "SD", "V"}));
   auto only = [&](const char* party) -> PartyStatement {
     auto it = parties.find(party);
-    if (it == parties.end() || it->second.statements_size() != 1) {
+    if (it == parties.end() || it->second.indexes_size() != 1) {
       ADD_FAILURE() << "party " << party << " should have exactly one statement";
       return PartyStatement();
     }
-    return it->second.statements(0);
+    return live.party_statements(it->second.indexes(0));
   };
   PartyStatement s = only("S");
   EXPECT_EQ(s.org_id(), kBromma);
@@ -743,7 +746,8 @@ void ExpectTheRevision(const Collection& c) {
     }
   }
   EXPECT_TRUE(live.remarks_by_topic().empty());
-  EXPECT_TRUE(live.statements_by_party().empty());
+  EXPECT_TRUE(live.party_statements().empty());
+  EXPECT_TRUE(live.party_statement_refs().empty());
   EXPECT_EQ(c.compilation_2023.frozen_size(), 0);
 
   // The chain: both rounds, oldest first, standpoints side by side.

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "remiss/v1/events.grpc.pb.h"
 #include "tests/support/remiss_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -199,14 +201,15 @@ TEST_F(CommandsUnderMisuseTest, ControlCharactersInANameAreRefusedAndNeverEchoed
   EXPECT_FALSE(HasRawControlCharacter(s.error_message())) << s.error_message();
 }
 
-// gRPC lets no server code see this request: protobuf refuses to parse a proto3 string that
-// is not UTF-8, and gRPC 1.51's callback API (Debian 12's) then answers UNIMPLEMENTED with no
-// message before any handler or interceptor can act (server_callback_handlers.h,
-// RunHandler). What we can promise is that nothing is recorded.
+// Finding 16: protobuf refuses to parse a proto3 string that is not UTF-8, before any
+// handler runs, and gRPC 1.51's callback API (Debian 12's) then answered UNIMPLEMENTED with
+// no message, while protobuf wrote a plain-text line into the JSON log. Now the answer is
+// INVALID_ARGUMENT naming the field, the log line is JSON, and nothing is recorded.
 TEST_F(CommandsUnderMisuseTest, InvalidUtf8OnTheWireIsRefusedAndChangesNothing) {
   // RegisterOrganizationRequest{command_id: "u1", org_id: "x", name: "Bad\xff"}, hand-encoded:
   // a client library that does not check UTF-8 can send this.
   const std::string wire = std::string("\x0a\x02u1\x12\x01x\x1a\x04" "Bad\xff", 14);
+  ::testing::internal::CaptureStderr();
   const uint64_t log = Log("referrals");
   grpc::GenericStub stub(server_.channel_ptr());
   grpc::ByteBuffer response;
@@ -221,13 +224,72 @@ TEST_F(CommandsUnderMisuseTest, InvalidUtf8OnTheWireIsRefusedAndChangesNothing) 
                    done.Notify();
                  });
   done.WaitForNotification();
-  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), "name: is not valid UTF-8")) << status.error_message();
   EXPECT_EQ(Log("referrals"), log);
   GetOrganizationRequest get;
   get.set_org_id("x");
   Organization org;
   EXPECT_EQ(server_.referrals().GetOrganization(As("ks").get(), get, &org).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  const std::string log_lines = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(absl::StrContains(log_lines, "RegisterOrganizationRequest.name")) << log_lines;
+  for (absl::string_view line : absl::StrSplit(log_lines, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(line, "{\"") && absl::EndsWith(line, "}")) << "not a JSON line: " << line;
+  }
+}
+
+// Finding 10: what a caller puts in `traceparent` and `x-correlation-id` goes into immutable
+// events only if it parses (W3C trace context; an id of 1-128 letters, digits and -._:/+=@);
+// anything else is dropped, and the command itself still runs.
+TEST_F(CommandsUnderMisuseTest, CallMetadataIsKeptInEventsOnlyIfItParses) {
+  auto register_with = [&](const std::string& id, const std::string& traceparent, const std::string& correlation) {
+    RegisterOrganizationRequest r;
+    r.set_command_id(id);
+    r.set_org_id(id);
+    r.set_name(id);
+    r.set_kind(ORGANIZATION_KIND_FACKNAMND);
+    auto ctx = As("ks");
+    if (!traceparent.empty()) ctx->AddMetadata("traceparent", traceparent);
+    if (!correlation.empty()) ctx->AddMetadata("x-correlation-id", correlation);
+    CommandResult result;
+    grpc::Status s = server_.referrals().RegisterOrganization(ctx.get(), r, &result);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return result.last_position();
+  };
+  auto envelope_at = [&](uint64_t position) {
+    auto stub = EventsService::NewStub(server_.channel_ptr());
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    SubscribeRequest req;
+    req.set_service("referrals");
+    req.set_from_position(position);
+    auto reader = stub->Subscribe(&ctx, req);
+    SubscribeResponse item;
+    EventEnvelope found;
+    while (reader->Read(&item)) {
+      if (item.has_event() && item.event().position() == position) found = item.event();
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+    return found;
+  };
+  const std::string good_trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  EventEnvelope good = envelope_at(register_with("good-meta", good_trace, "req-2020-12-01:abc.123"));
+  EXPECT_EQ(good.traceparent(), good_trace);
+  EXPECT_EQ(good.correlation_id(), "req-2020-12-01:abc.123");
+
+  const std::string junk = "<script>alert(1)</script>" + std::string(3000, 'x');
+  for (const auto& [trace, correlation] : std::vector<std::pair<std::string, std::string>>{
+           {junk, junk},
+           {"00-00000000000000000000000000000000-00f067aa0ba902b7-01", std::string(129, 'a')},
+           {good_trace + " trailing", "has space"},
+           {"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "has\"quote"}}) {
+    static int n = 0;
+    EventEnvelope e = envelope_at(register_with(absl::StrCat("bad-meta-", ++n), trace, correlation));
+    EXPECT_EQ(e.traceparent(), "") << trace;
+    EXPECT_EQ(e.correlation_id(), "") << correlation;
+    EXPECT_FALSE(e.event_id().empty());
+  }
 }
 
 TEST_F(CommandsUnderMisuseTest, AStatementOverTheByteBudgetIsRefusedNamingTheField) {

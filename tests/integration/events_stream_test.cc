@@ -236,6 +236,63 @@ TEST_F(EventsStreamTest, AReaderThatDoesNotReadHoldsTheServerAtOnePage) {
   EXPECT_LE(events.stats().max_held, 16u);
 }
 
+// Finding 11: the subscriptions are shared fairly: one caller holds at most its share, the
+// last ones are kept for operators, and a reader that reads nothing is cut off once its
+// write has waited past the limit, freeing its slot.
+TEST_F(EventsStreamTest, SubscriptionsAreCappedPerCallerKeepRoomForOperatorsAndStalledReadersEnd) {
+  Append(3);
+  StartHost();
+  core::EventsGrpcService::Options o;
+  o.max_subscriptions = 6;
+  o.max_per_caller = 2;
+  o.kept_for_operators = 2;
+  o.stalled_write_limit = absl::Milliseconds(500);
+  core::EventsGrpcService& events = *host_->events_service();
+  events.SetOptions(o);
+  struct Open {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    std::unique_ptr<grpc::ClientReader<SubscribeResponse>> reader;
+  };
+  std::vector<Open> open;
+  auto stub = Client();
+  // Subscribes (following) as org/role; whether the server let it in.
+  auto subscribe = [&](const std::string& org, const std::string& role) {
+    Open s;
+    s.ctx = std::make_unique<grpc::ClientContext>();
+    s.ctx->AddMetadata("x-remiss-org", org);
+    s.ctx->AddMetadata("x-remiss-role", role);
+    s.reader = stub->Subscribe(s.ctx.get(), Request(0, true));
+    SubscribeResponse first;
+    if (s.reader->Read(&first)) {
+      open.push_back(std::move(s));
+      return grpc::Status::OK;
+    }
+    return s.reader->Finish();
+  };
+  EXPECT_TRUE(subscribe("diariet", "integrator").ok());
+  EXPECT_TRUE(subscribe("diariet", "integrator").ok());
+  grpc::Status third = subscribe("diariet", "integrator");
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(third.error_message().find("one caller"), std::string::npos) << third.error_message();
+  EXPECT_TRUE(subscribe("arkivet", "integrator").ok());
+  EXPECT_TRUE(subscribe("arkivet", "integrator").ok());
+  grpc::Status full = subscribe("webben", "integrator");  // 4 of 6: the rest is the operators'
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(full.error_message().find("operators"), std::string::npos) << full.error_message();
+  EXPECT_TRUE(subscribe("drift", "operator").ok());
+  EXPECT_EQ(events.stats().active, 5u);
+  for (Open& s : open) s.ctx->TryCancel();
+  open.clear();
+  ASSERT_TRUE(Eventually([&] { return events.stats().active == 0; }));
+
+  // A reader that reads nothing: its write waits, then the subscription is ended.
+  Append(2000, 16 << 10);
+  auto ctx = Context();
+  auto idle = Client(/*small_window=*/true)->Subscribe(ctx.get(), Request(0, false));
+  ASSERT_TRUE(Eventually([&] { return events.stats().active == 1 && events.stats().events_written > 0; }));
+  EXPECT_TRUE(Eventually([&] { return events.stats().active == 0; })) << "a stalled reader kept its slot";
+}
+
 TEST_F(EventsStreamTest, ServerShutdownEndsAFollowingStreamWithUnavailable) {
   Append(5);
   StartHost();

@@ -264,6 +264,32 @@ TEST_F(MutualTlsTest, TheGatewayActsForNoOtherOrganizationNoOperatorAndNoOneUnna
   EXPECT_EQ(Logs(), before);
 }
 
+// Finding 5: the gateway's certificate alone is no one: every gateway call names the person
+// it is made for, reads too.
+TEST_F(MutualTlsTest, AGatewayReadNamesThePersonItIsFor) {
+  GetReferralRequest get;
+  get.set_referral_id("ks-2019-1939");
+  for (const std::string& person : {std::string(), std::string("Anna Andersson"), std::string(65, 'p')}) {
+    auto ctx = Ctx();
+    if (!person.empty()) ctx->AddMetadata("x-remiss-person", person);
+    Referral out;
+    grpc::Status s = ReferralService::NewStub(ChannelAs("gateway"))->GetReferral(ctx.get(), get, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << person << ": " << s.error_message();
+    EXPECT_NE(s.error_message().find("x-remiss-person"), std::string::npos) << s.error_message();
+  }
+  for (const char* role : {"", "reader", "ks"}) {
+    auto ctx = Ctx();
+    ctx->AddMetadata("x-remiss-person", "p-4711");
+    if (*role != '\0') {
+      ctx->AddMetadata("x-remiss-org", "ks");
+      ctx->AddMetadata("x-remiss-role", role);
+    }
+    Referral out;
+    grpc::Status s = ReferralService::NewStub(ChannelAs("gateway"))->GetReferral(ctx.get(), get, &out);
+    EXPECT_TRUE(s.ok()) << role << ": " << s.error_message();
+  }
+}
+
 TEST_F(MutualTlsTest, ABoardCannotActForAnotherBoard) {
   const auto before = Logs();
   grpc::Status s = As("bromma-sdn", &ResponseService::Stub::RegisterResponse,
@@ -379,6 +405,20 @@ TEST(PlaintextListenerTest, IsRefusedOnAnyAddressButLoopback) {
   EXPECT_FALSE(core::IsLoopbackAddress("10.0.0.5:50051"));
 }
 
+// Finding 6: loopback is what an address resolves to, not how it is spelled: a host name that
+// starts "127." is a name like any other, and a plaintext listener is refused on it.
+TEST(PlaintextListenerTest, IsRefusedOnANameThatOnlyLooksLikeLoopback) {
+  for (const char* listen : {"127.0.0.1.rebound.invalid:0", "127.example.invalid:0", "ipv4:127.x.invalid:0"}) {
+    EXPECT_FALSE(core::IsLoopbackAddress(listen)) << listen;
+    core::ServiceHost host(listen, 4 << 20);
+    absl::Status s = host.Start();
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << listen << ": " << s;
+  }
+  EXPECT_TRUE(core::IsLoopbackAddress("127.1.2.3:0"));
+  EXPECT_TRUE(core::IsLoopbackAddress("ipv4:127.0.0.1:0"));
+  EXPECT_FALSE(core::IsLoopbackAddress(":8080"));
+}
+
 }  // namespace
 }  // namespace remiss
 
@@ -451,6 +491,56 @@ TEST(MutualTlsRotation, AServerTakesANewCaWithoutARestart) {
   write_ca(Read(new_ca + "/ca.pem"));  // the new CA alone
   EXPECT_TRUE(eventually(old_ca, false)) << "the old CA is still trusted";
   EXPECT_TRUE(register_as_ks(new_ca).ok());
+}
+
+// Finding 5: revocation. A server given --tls-crl-dir refuses a certificate its CA revoked,
+// from the next connection on and without a restart (tools/pki.sh revoke writes a new list
+// beside the old), and refuses to start with a directory that holds no list.
+TEST(MutualTlsRevocation, ARevokedCertificateIsRefusedFromTheNextConnection) {
+  remiss::testing::TempDir dir;
+  const std::string tool = std::string(REMISS_SOURCE_DIR) + "/tools/pki.sh";
+  const std::string pki = dir.Sub("pki");
+  ASSERT_EQ(std::system((tool + " " + pki + " >/dev/null").c_str()), 0);
+  core::ManualClock clock(absl::FromCivil(absl::CivilSecond(2020, 12, 2, 9, 0, 0), absl::UTCTimeZone()));
+  {
+    std::filesystem::create_directories(dir.Sub("empty-crl"));
+    RemissServer refused(dir.Sub("data-refused"), &clock,
+                         {.referrals = true,
+                          .tls = {.cert_file = pki + "/server.pem", .key_file = pki + "/server.key",
+                                  .ca_file = pki + "/ca.pem", .crl_dir = dir.Sub("empty-crl")}});
+    ::testing::AssertionResult started = refused.Start();
+    EXPECT_FALSE(started);
+    EXPECT_NE(std::string(started.message()).find("--tls-crl-dir"), std::string::npos) << started.message();
+  }
+  RemissServer server(dir.Sub("data"), &clock,
+                      {.referrals = true,
+                       .tls = {.cert_file = pki + "/server.pem", .key_file = pki + "/server.key",
+                               .ca_file = pki + "/ca.pem", .crl_dir = pki + "/crl"}});
+  ASSERT_TRUE(server.Start());
+  int attempt = 0;
+  // Registers an organization as `name` (ks or operator...) on a new connection.
+  auto call_as = [&](const std::string& name) {
+    grpc::SslCredentialsOptions o;
+    o.pem_root_certs = Read(pki + "/ca.pem");
+    o.pem_cert_chain = Read(pki + "/" + name + ".pem");
+    o.pem_private_key = Read(pki + "/" + name + ".key");
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a new connection, a new handshake
+    auto stub = ReferralService::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", server.port()), grpc::SslCredentials(o), args));
+    GetOrganizationRequest r;
+    r.set_org_id(absl::StrCat("org-", ++attempt));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    Organization out;
+    return stub->GetOrganization(&ctx, r, &out).error_code();
+  };
+  EXPECT_EQ(call_as("ks"), grpc::StatusCode::NOT_FOUND);  // through the handshake and the policy
+  EXPECT_EQ(call_as("reader"), grpc::StatusCode::NOT_FOUND);
+  ASSERT_EQ(std::system((tool + " revoke " + pki + " reader >/dev/null").c_str()), 0);
+  EXPECT_EQ(call_as("reader"), grpc::StatusCode::UNAVAILABLE) << "a revoked certificate got through";
+  EXPECT_EQ(call_as("ks"), grpc::StatusCode::NOT_FOUND) << "a certificate that was not revoked was refused";
 }
 
 }  // namespace

@@ -383,6 +383,19 @@ TEST(RegistryMailboxTest, RefusesWhatIsNoPlainAddressNamingTheField) {
   }
 }
 
+// Finding 9: a mailbox goes into mailto: links (and will be a real recipient of mail): what
+// would add a recipient, a subject or a body there (?, &, =, %, /, #) is no part of an address.
+TEST(RegistryMailboxTest, RefusesWhatWouldAddRecipientsOrABodyToAMailtoLink) {
+  for (const char* bad : {"reg?cc=ut%40evil.example@stockholm.se", "reg&bcc=ut@stockholm.se",
+                          "x?body=Bifogat@stockholm.se", "a%40evil.example@stockholm.se", "a/b@stockholm.se",
+                          "a#b@stockholm.se", "a=b@stockholm.se", "a'b@stockholm.se", "a!b@stockholm.se",
+                          "{a}@stockholm.se", "a*b@stockholm.se", "a|b@stockholm.se"}) {
+    absl::Status s = ValidateRegistryMailbox("registry_mailbox", bad);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_TRUE(absl::StartsWith(s.message(), "registry_mailbox: ")) << s;
+  }
+}
+
 TEST(RegistryMailboxTest, RegisterCarriesItAndSetChangesOrClearsIt) {
   auto reg = Parse<RegisterOrganizationRequest>(
       R"pb(command_id: "r" org_id: "bromma-sdn" name: "Bromma stadsdelsnämnd"

@@ -102,11 +102,23 @@ void PrintCompilation(std::ostream& out, const remiss::v1::CompilationView& view
 
   Heading(out, "Reservations and special statements by party");
   rows = {{"PARTY", "ORG", "KIND", "PARTIES", "TEXT"}};
-  std::map<std::string, const remiss::v1::PartyList*> parties;
-  for (const auto& [party, list] : c.statements_by_party()) parties[party] = &list;
+  // Each statement once with references per party; a compilation frozen before those
+  // existed has copies under statements_by_party.
+  std::map<std::string, std::vector<const remiss::v1::PartyStatement*>> parties;
+  for (const auto& [party, refs] : c.party_statement_refs()) {
+    for (int index : refs.indexes()) {
+      if (index >= 0 && index < c.party_statements_size()) parties[party].push_back(&c.party_statements(index));
+    }
+  }
+  if (c.party_statement_refs().empty()) {
+    for (const auto& [party, list] : c.statements_by_party()) {
+      for (const auto& s : list.statements()) parties[party].push_back(&s);
+    }
+  }
   for (const auto& [party, list] : parties) {
     bool first = true;
-    for (const auto& s : list->statements()) {
+    for (const remiss::v1::PartyStatement* statement : list) {
+      const remiss::v1::PartyStatement& s = *statement;
       rows.push_back({first ? party : "", s.org_id(), s.kind(), absl::StrJoin(s.parties(), "+"),
                       Cut(s.text(), kRemarkWidth)});
       first = false;

@@ -67,7 +67,12 @@ void Call(const Options& o, const std::string& address, const std::string& servi
           google::protobuf::Message* response) {
   static std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   auto& channel = channels[absl::StrCat(address, "\n", o.ca, "\n", o.cert)];
-  if (!channel) channel = grpc::CreateChannel(address, ChannelCredentialsFor(o));
+  if (!channel) {
+    // As much as the services send (their default send limit, 4 x --max-message-bytes).
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(16 << 20);
+    channel = grpc::CreateCustomChannel(address, ChannelCredentialsFor(o), args);
+  }
   std::string target = absl::StrCat(ServiceLabel(service), " at ", address);
 
   std::string bytes;

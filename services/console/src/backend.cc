@@ -11,6 +11,8 @@
 namespace remiss::console {
 namespace {
 
+constexpr int kServicesSendLimit = 16 << 20;
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -36,7 +38,13 @@ Backend::Backend(const ConsoleOptions& o) : timeout_seconds_(o.call_timeout_seco
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   auto channel = [&](const std::string& address) {
     auto& c = channels[address];
-    if (!c) c = grpc::CreateChannel(address, creds);
+    if (!c) {
+      // As much as the services send (their default send limit, 4 x --max-message-bytes): a
+      // compilation larger than gRPC's default 4 MiB is still shown.
+      grpc::ChannelArguments args;
+      args.SetMaxReceiveMessageSize(kServicesSendLimit);
+      c = grpc::CreateCustomChannel(address, creds, args);
+    }
     return c;
   };
   referrals_ = remiss::v1::ReferralService::NewStub(channel(o.referrals));
@@ -45,14 +53,15 @@ Backend::Backend(const ConsoleOptions& o) : timeout_seconds_(o.call_timeout_seco
   followup_ = remiss::v1::FollowupService::NewStub(channel(o.followup));
 }
 
-std::unique_ptr<grpc::ClientContext> Backend::Context(const Person& person, Access access) const {
+std::unique_ptr<grpc::ClientContext> Backend::Context(const Person& person) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_seconds_));
   // On a plaintext loopback server these name the caller. Under mutual TLS the console's
-  // gateway certificate vouches for them: a read goes as the gateway itself, a command as the
-  // person's organization and role, which the services check (core::ActingFor).
+  // gateway certificate vouches for them: reads and commands alike go as the person's
+  // organization and role, which the services check (core::ActingFor) and which decide what
+  // the person may see (a board's draft only by the board itself).
   ctx->AddMetadata("x-remiss-org", person.org_id);
-  ctx->AddMetadata("x-remiss-role", access == Access::kRead ? "gateway" : person.role);
+  ctx->AddMetadata("x-remiss-role", person.role);
   ctx->AddMetadata("x-remiss-person", person.id);
   return ctx;
 }

@@ -18,8 +18,6 @@
 
 namespace remiss::console {
 
-enum class Access { kRead, kCommand };
-
 class Backend {
  public:
   explicit Backend(const ConsoleOptions& options);
@@ -29,8 +27,9 @@ class Backend {
   remiss::v1::DeadlineService::Stub& deadlines() { return *deadlines_; }
   remiss::v1::FollowupService::Stub& followup() { return *followup_; }
 
-  // A context for one call made for `person`.
-  std::unique_ptr<grpc::ClientContext> Context(const Person& person, Access access) const;
+  // A context for one call made for `person` (read or command: the person's organization and
+  // role either way).
+  std::unique_ptr<grpc::ClientContext> Context(const Person& person) const;
 
  private:
   int timeout_seconds_;
@@ -44,8 +43,8 @@ class Backend {
 template <typename Stub, typename Request, typename Response>
 grpc::Status Call(const Backend& backend, Stub& stub,
                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const Person& person, Access access, const Request& request, Response* response) {
-  auto ctx = backend.Context(person, access);
+                  const Person& person, const Request& request, Response* response) {
+  auto ctx = backend.Context(person);
   return (stub.*method)(ctx.get(), request, response);
 }
 

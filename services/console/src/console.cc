@@ -1,6 +1,7 @@
 // The console's HTTP side: routes, who is asking, CSRF, HTML or JSON, flash messages.
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <chrono>
 #include <functional>
@@ -16,6 +17,8 @@
 #include "forms.h"
 #include "identity.h"
 #include "layout.h"
+#include "options.h"
+#include "origin.h"
 #include "pages.h"
 #include "remiss/console/console.h"
 #include "remiss/console/pdf.h"
@@ -27,7 +30,24 @@ namespace {
 
 using nlohmann::json;
 constexpr char kSessionCookie[] = "remiss_session";
-constexpr char kPreCookie[] = "remiss_pre";  // before sign-in: what the sign-in form's CSRF token binds
+// A form's body at most: a statement's texts (100,000 characters each) url-encoded, with
+// room; the services refuse what breaks their own budget, naming the field.
+constexpr size_t kMaxFormBytes = 8 << 20;
+constexpr size_t kConnectionThreads = 256;  // connections served at once
+constexpr char kPreCookie[] = "remiss_pre";
+// Behind the proxy: a random value per browser that the person's CSRF token binds, so the
+// token differs per browser and changes when the cookie does (at most every 12 hours).
+constexpr char kProxyCsrfCookie[] = "remiss_csrf";  // before sign-in: what the sign-in form's CSRF token binds
+
+// A field of a url-encoded POST body (never of the query string: a token in a URL leaks
+// into logs and Referer headers).
+std::string BodyField(const httplib::Request& req, const std::string& name) {
+  if (!absl::StartsWith(req.get_header_value("Content-Type"), "application/x-www-form-urlencoded")) return "";
+  httplib::Params fields;
+  httplib::detail::parse_query_text(req.body, fields);
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second;
+}
 
 std::string Cookie(const httplib::Request& req, const std::string& name) {
   for (absl::string_view part : absl::StrSplit(req.get_header_value("Cookie"), ';')) {
@@ -103,6 +123,7 @@ class ConsoleImpl final : public Console {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  std::vector<std::string> allowed_hosts_;  // set before the listener serves
   std::mutex flash_mu_;
   std::map<std::string, std::pair<std::string, std::string>> flash_;  // key -> notice, error
 };
@@ -110,11 +131,20 @@ class ConsoleImpl final : public Console {
 ConsoleImpl::Who ConsoleImpl::Identify(const httplib::Request& req) const {
   Who who;
   if (https()) {
-    // Only the front proxy reaches this listener (its client certificate was verified).
+    // Only the front proxy reaches this listener (its client certificate was verified, and
+    // names it). A header given twice names no one: which of the two would be the proxy's?
+    for (const char* h : {"X-Remiss-Person", "X-Remiss-Org", "X-Remiss-Role"}) {
+      if (req.get_header_value_count(h) > 1) return who;
+    }
     who.person = PersonFromProxyHeaders(req.get_header_value("X-Remiss-Person"),
                                         req.get_header_value("X-Remiss-Org"),
                                         req.get_header_value("X-Remiss-Role"));
-    if (who.person) who.key = absl::StrCat("proxy\n", who.person->id, "\n", who.person->org_id, "\n", who.person->role);
+    const std::string browser = Cookie(req, kProxyCsrfCookie);
+    if (who.person && browser.size() == 32) {
+      who.key = absl::StrCat("proxy\n", who.person->id, "\n", who.person->org_id, "\n", who.person->role, "\n", browser);
+    } else if (who.person) {
+      who.key = absl::StrCat("proxy-new\n", RandomHex(16));  // no token the browser could send back
+    }
     return who;
   }
   if (!options_.dev_signin) return who;
@@ -200,19 +230,39 @@ void ConsoleImpl::Get(const std::string& pattern, const ModelFn& model, const Vi
 
 void ConsoleImpl::Post(const std::string& pattern,
                        const std::function<bool(const Person&, const httplib::Request&)>& allowed, const ActFn& act) {
-  server_->Post(pattern, [=, this](const httplib::Request& req, httplib::Response& res) {
+  // The body is read here, not by the HTTP library (which cuts url-encoded forms at 8 KiB):
+  // a statement runs to 100,000 characters.
+  server_->Post(pattern, [=, this](const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader& content_reader) {
     const bool as_json = WantsJson(req, false);
     Who who = Identify(req);
     // No anonymous writes, ever; and every form carries the person's CSRF token.
     if (!who.person) return SendError(req, res, who, as_json, 401, "Logga in först.");
-    if (!sessions_.CsrfValid(who.key, req.get_param_value("csrf"))) {
+    std::string body;
+    const bool whole = content_reader([&body](const char* data, size_t n) {
+      if (body.size() + n > kMaxFormBytes) return false;
+      body.append(data, n);
+      return true;
+    });
+    if (!whole) {
+      return SendError(req, res, who, as_json, 413, "Formuläret är för stort (högst 8 MiB).");
+    }
+    httplib::Params posted;
+    if (absl::StartsWith(req.get_header_value("Content-Type"), "application/x-www-form-urlencoded")) {
+      httplib::detail::parse_query_text(body, posted);
+    }
+    FormFields fields(posted.begin(), posted.end());
+    auto field = [&fields](const std::string& name) {
+      auto it = fields.find(name);
+      return it == fields.end() ? std::string() : it->second;
+    };
+    if (!sessions_.CsrfValid(who.key, field("csrf"))) {
       return SendError(req, res, who, as_json, 403,
                        "Formuläret har gått ut eller kom inte från konsolen (CSRF). Ladda om sidan och försök igen.");
     }
     if (!allowed(*who.person, req)) {
       return SendError(req, res, who, as_json, 403, "Du har inte behörighet till detta.");
     }
-    FormFields fields(req.params.begin(), req.params.end());
     FormResult r = act(*who.person, req, fields);
     if (as_json) {
       return SendJson(res, r.ok ? 200 : r.http_status,
@@ -224,7 +274,7 @@ void ConsoleImpl::Post(const std::string& pattern,
         if (k == "addressees" || k == "lists" || k == "remove") form[k].push_back(v);
         else form[k] = v;
       }
-      ViewContext c{*who.person, sessions_.CsrfToken(who.key), req.get_param_value("command_id")};
+      ViewContext c{*who.person, sessions_.CsrfToken(who.key), field("command_id")};
       json model;
       try {
         model = NewRoundModel(backend_, *who.person);
@@ -258,6 +308,40 @@ void ConsoleImpl::Routes() {
     res.status = 500;
     res.set_content("Ett internt fel uppstod.\n", "text/plain; charset=utf-8");
   });
+  // Before any route: the request must name this console in Host (DNS rebinding), and a
+  // form must come from its own pages (Origin / Sec-Fetch-Site).
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!HostAllowed(allowed_hosts_, req.get_header_value("Host"))) {
+      res.status = 421;
+      res.set_content("Okänd värd (Host): konsolen svarar bara på sitt eget namn.\n", "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (https()) {
+      for (const char* h : {"X-Remiss-Person", "X-Remiss-Org", "X-Remiss-Role"}) {
+        if (req.get_header_value_count(h) > 1) {
+          res.status = 400;
+          res.set_content(absl::StrCat(h, ": givet mer än en gång; ingen identitet godtas.\n"), "text/plain; charset=utf-8");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+      }
+    }
+    if (https() && req.method == "GET" && Cookie(req, kProxyCsrfCookie).size() != 32) {
+      // A browser's first page: its own CSRF cookie first, then the page (whose forms bind it).
+      res.set_header("Set-Cookie", absl::StrCat(kProxyCsrfCookie, "=", RandomHex(16),
+                                                "; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=43200"));
+      const bool local = absl::StartsWith(req.target, "/") && !absl::StartsWith(req.target, "//");
+      res.set_redirect(local ? req.target : "/", 303);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method == "POST" &&
+        !PostFromOwnPages(allowed_hosts_, https() ? "https" : "http", req.get_header_value("Origin"),
+                          req.get_header_value("Sec-Fetch-Site"))) {
+      SendError(req, res, Who{}, WantsJson(req, false), 403,
+                "Formuläret kom inte från konsolens egna sidor (Origin). Ladda om sidan och försök igen.");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server_->Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/remisser", 303); });
   server_->Get("/stil.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "max-age=300");
@@ -285,7 +369,7 @@ void ConsoleImpl::Routes() {
   server_->Post("/logga-in", [this](const httplib::Request& req, httplib::Response& res) {
     if (!options_.dev_signin) return SendError(req, res, Who{}, false, 404, "Inloggningen sker genom kommunens inloggningstjänst.");
     std::string pre = Cookie(req, kPreCookie);
-    if (pre.empty() || !sessions_.CsrfValid("pre\n" + pre, req.get_param_value("csrf"))) {
+    if (pre.empty() || !sessions_.CsrfValid("pre\n" + pre, BodyField(req, "csrf"))) {
       return SendError(req, res, Who{}, false, 403, "Formuläret har gått ut (CSRF). Ladda om inloggningssidan.");
     }
     std::vector<std::pair<std::string, std::string>> orgs;
@@ -294,7 +378,7 @@ void ConsoleImpl::Routes() {
     } catch (const PageError& e) {
       return SendError(req, res, Who{}, false, e.http_status, e.message);
     }
-    const std::string chosen = req.get_param_value("identity");
+    const std::string chosen = BodyField(req, "identity");
     for (const DevIdentity& d : DevIdentities(orgs)) {
       if (d.person.id != chosen) continue;
       std::string token = sessions_.Open(d.person);
@@ -304,11 +388,10 @@ void ConsoleImpl::Routes() {
     }
     SendError(req, res, Who{}, false, 400, "Välj en av identiteterna.");
   });
+  // Signing out ends the session on the server whatever the form carries: a browser told
+  // it is signed out must not leave a session behind that its cookie still opens.
   server_->Post("/logga-ut", [this](const httplib::Request& req, httplib::Response& res) {
-    Who who = Identify(req);
-    if (who.person && sessions_.CsrfValid(who.key, req.get_param_value("csrf"))) {
-      sessions_.Close(Cookie(req, kSessionCookie));
-    }
+    if (const std::string token = Cookie(req, kSessionCookie); !token.empty()) sessions_.Close(token);
     res.set_header("Set-Cookie", absl::StrCat(kSessionCookie, "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
     res.set_redirect("/logga-in", 303);
   });
@@ -385,19 +468,8 @@ void ConsoleImpl::Routes() {
 }
 
 absl::Status ConsoleImpl::Start() {
-  const bool loopback = core::IsLoopbackAddress(options_.listen);
-  const bool any_https = !options_.https_cert.empty() || !options_.https_key.empty() || !options_.proxy_ca.empty();
-  if (any_https && (options_.https_cert.empty() || options_.https_key.empty() || options_.proxy_ca.empty())) {
-    return absl::InvalidArgumentError("--https-cert, --https-key and --proxy-ca: give all three (HTTPS for the front proxy) or none");
-  }
-  if (options_.dev_signin && (!loopback || any_https)) {
-    return absl::InvalidArgumentError("--dev-signin: only on a loopback listener without HTTPS (development)");
-  }
-  if (!loopback && !any_https) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--listen ", options_.listen, ": off loopback the console serves only HTTPS to the front proxy "
-        "(--https-cert, --https-key, --proxy-ca)"));
-  }
+  if (absl::Status s = CheckConsoleOptions(options_); !s.ok()) return s;
+  const bool any_https = https();
   if (any_https) {
     const ConsoleOptions o = options_;
     auto server = std::make_unique<httplib::SSLServer>([o](SSL_CTX& ctx) {
@@ -405,8 +477,9 @@ absl::Status ConsoleImpl::Start() {
       if (SSL_CTX_use_certificate_chain_file(&ctx, o.https_cert.c_str()) != 1) return false;
       if (SSL_CTX_use_PrivateKey_file(&ctx, o.https_key.c_str(), SSL_FILETYPE_PEM) != 1) return false;
       if (SSL_CTX_load_verify_locations(&ctx, o.proxy_ca.c_str(), nullptr) != 1) return false;
-      // Only the proxy, with a certificate from its CA, gets in.
+      // Only the proxy, with a certificate from its CA that names it, gets in.
       SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      if (X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(&ctx), o.proxy_name.c_str(), 0) != 1) return false;
       return true;
     });
     if (!server->is_valid()) {
@@ -416,7 +489,15 @@ absl::Status ConsoleImpl::Start() {
   } else {
     server_ = std::make_unique<httplib::Server>();
   }
-  server_->set_payload_max_length(1 << 20);
+  server_->set_payload_max_length(kMaxFormBytes);
+  // cpp-httplib gives each connection a thread for as long as it reads it (8 by default: 8
+  // slow sockets stopped the console). A pool well above what one slow client plausibly
+  // holds, and short deadlines per read and write. This is a mitigation: cpp-httplib has no
+  // deadline for a whole request header and no cap per peer (README, "Limits").
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kConnectionThreads); };
+  server_->set_read_timeout(5, 0);
+  server_->set_write_timeout(5, 0);
+  server_->set_keep_alive_timeout(5);
   Routes();
   const auto colon = options_.listen.rfind(':');
   if (colon == std::string::npos) return absl::InvalidArgumentError("--listen: must be host:port");
@@ -435,6 +516,7 @@ absl::Status ConsoleImpl::Start() {
     }
     port_ = port;
   }
+  allowed_hosts_ = AllowedHosts(options_.listen, port_, options_.hosts);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // Serving before Start returns: a stop() before the loop runs would not reach it.
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

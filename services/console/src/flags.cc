@@ -1,5 +1,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "remiss/console/console.h"
 #include "remiss/core/server/flag_reader.h"
 
@@ -32,12 +33,16 @@ absl::StatusOr<ConsoleOptions> ParseConsoleFlags(int argc, char** argv) {
           o.https_key = value;
         } else if (name == "proxy-ca") {
           o.proxy_ca = value;
+        } else if (name == "proxy-name") {
+          o.proxy_name = value;
         } else if (name == "ca") {
           o.grpc_ca = value;
         } else if (name == "cert") {
           o.grpc_cert = value;
         } else if (name == "key") {
           o.grpc_key = value;
+        } else if (name == "host") {
+          for (absl::string_view h : absl::StrSplit(value, ',', absl::SkipEmpty())) o.hosts.emplace_back(h);
         } else if (name == "timeout") {
           if (!absl::SimpleAtoi(value, &o.call_timeout_seconds) || o.call_timeout_seconds < 1 ||
               o.call_timeout_seconds > 300) {
@@ -60,15 +65,21 @@ std::string ConsoleFlagsHelp() {
          "  --referrals, --responses, --deadlines, --followup HOST:PORT\n"
          "                            each service's own address, when they run as separate processes\n"
          "  --dev-signin              development: choose a development identity at /logga-in\n"
-         "                            (only on a loopback listener without HTTPS)\n"
+         "                            (only on a loopback listener, without HTTPS and\n"
+         "                            without --ca/--cert/--key)\n"
          "  --https-cert FILE, --https-key FILE, --proxy-ca FILE\n"
          "                            production: serve HTTPS only to the authenticating front proxy\n"
          "                            (its client certificate must come from --proxy-ca) and trust the\n"
          "                            person it names in X-Remiss-Person, X-Remiss-Org, X-Remiss-Role.\n"
          "                            Required on any listener but loopback\n"
+         "  --proxy-name NAME         with HTTPS: the DNS name the proxy's client certificate must\n"
+         "                            carry; another certificate of --proxy-ca is refused\n"
          "  --ca FILE, --cert FILE, --key FILE\n"
          "                            the services speak mutual TLS: their CA, and the console's own\n"
          "                            certificate and key (role gateway; see tools/pki.sh)\n"
+         "  --host NAME[,NAME...]     the names the console answers to besides its listener's address\n"
+         "                            (Host as the browser sends it, e.g. the front proxy's public\n"
+         "                            name); any other Host is refused (repeatable)\n"
          "  --timeout SECONDS         the deadline of every call to a service (default 10)\n";
 }
 

@@ -76,13 +76,13 @@ FormResult CreateRound(Backend& b, const Person& p, const FormFields& f) {
   all("addressees", create.mutable_add_org_ids());
   all("remove", create.mutable_remove_org_ids());
   v1::CommandResult result;
-  grpc::Status s = Call(b, b.referrals(), &v1::ReferralService::Stub::CreateReferral, p, Access::kCommand, create, &result);
+  grpc::Status s = Call(b, b.referrals(), &v1::ReferralService::Stub::CreateReferral, p, create, &result);
   if (!s.ok()) return Failed(s, "");
   // The round's id as the service derived it.
   v1::GetReferralRequest get;
   get.set_referral_id(create.case_number());
   v1::Referral referral;
-  s = Call(b, b.referrals(), &v1::ReferralService::Stub::GetReferral, p, Access::kRead, get, &referral);
+  s = Call(b, b.referrals(), &v1::ReferralService::Stub::GetReferral, p, get, &referral);
   if (!s.ok()) return Failed(s, "/remisser");
   const std::string id = referral.referral_id();
   v1::SetDeadlineRequest deadline;
@@ -90,7 +90,7 @@ FormResult CreateRound(Backend& b, const Person& p, const FormFields& f) {
   deadline.set_referral_id(id);
   deadline.set_deadline(Get(f, "deadline"));
   deadline.set_working_day_rule(!Get(f, "working_day_rule").empty());
-  s = Call(b, b.referrals(), &v1::ReferralService::Stub::SetDeadline, p, Access::kCommand, deadline, &result);
+  s = Call(b, b.referrals(), &v1::ReferralService::Stub::SetDeadline, p, deadline, &result);
   if (!s.ok()) return Failed(s, RoundUrl(id), "Remissen skapades, men sista svarsdagen kunde inte sättas");
   return Done(result, "Remissen skapades som utkast. Kontrollera remissinstanserna och skicka ut den.", RoundUrl(id));
 }
@@ -100,7 +100,7 @@ FormResult IssueRound(Backend& b, const Person& p, const std::string& referral_i
   req.set_command_id(CommandId(f, "issue"));
   req.set_referral_id(referral_id);
   v1::CommandResult result;
-  grpc::Status s = Call(b, b.referrals(), &v1::ReferralService::Stub::IssueReferral, p, Access::kCommand, req, &result);
+  grpc::Status s = Call(b, b.referrals(), &v1::ReferralService::Stub::IssueReferral, p, req, &result);
   if (!s.ok()) return Failed(s, RoundUrl(referral_id));
   return Done(result, "Remissen är utskickad.", RoundUrl(referral_id));
 }
@@ -116,7 +116,7 @@ FormResult DecideExtension(Backend& b, const Person& p, const std::string& refer
   if (grant) req.set_granted_date(GetSuffix(f, "-datum"));
   req.set_note(Text(GetSuffix(f, "-anteckning")));
   v1::CommandResult result;
-  grpc::Status s = Call(b, b.deadlines(), &v1::DeadlineService::Stub::DecideExtension, p, Access::kCommand, req, &result);
+  grpc::Status s = Call(b, b.deadlines(), &v1::DeadlineService::Stub::DecideExtension, p, req, &result);
   if (!s.ok()) return Failed(s, RoundUrl(referral_id));
   return Done(result, grant ? "Anståndet beviljades." : "Anståndet avslogs.", RoundUrl(referral_id));
 }
@@ -130,7 +130,7 @@ FormResult RecordOutcome(Backend& b, const Person& p, const std::string& referra
   req.set_decision_reference(Text(Get(f, "decision_reference")));
   req.set_summary(Text(Get(f, "summary")));
   v1::CommandResult result;
-  grpc::Status s = Call(b, b.followup(), &v1::FollowupService::Stub::RecordOutcome, p, Access::kCommand, req, &result);
+  grpc::Status s = Call(b, b.followup(), &v1::FollowupService::Stub::RecordOutcome, p, req, &result);
   if (!s.ok()) return Failed(s, RoundUrl(referral_id));
   return Done(result, "Utfallet registrerades.", RoundUrl(referral_id));
 }
@@ -148,7 +148,7 @@ FormResult AnswerStep(Backend& b, const Person& p, const std::string& referral_i
     req.set_org_id(org_id);
     req.set_diary_number(Text(Get(f, "diary_number")));
     req.set_registered_on(Get(f, "registered_on"));
-    s = Call(b, b.responses(), &v1::ResponseService::Stub::RegisterResponse, p, Access::kCommand, req, &result);
+    s = Call(b, b.responses(), &v1::ResponseService::Stub::RegisterResponse, p, req, &result);
     notice = "Remissen är registrerad i ert diarium.";
   } else if (step == "utlatande") {
     v1::RecordStatementRequest req;
@@ -164,7 +164,7 @@ FormResult AnswerStep(Backend& b, const Person& p, const std::string& referral_i
     for (absl::string_view line : absl::StrSplit(Text(Get(f, "proposed_decision")), '\n', absl::SkipWhitespace())) {
       st->add_proposed_decision(std::string(absl::StripAsciiWhitespace(line)));
     }
-    s = Call(b, b.responses(), &v1::ResponseService::Stub::RecordStatement, p, Access::kCommand, req, &result);
+    s = Call(b, b.responses(), &v1::ResponseService::Stub::RecordStatement, p, req, &result);
     notice = "Tjänsteutlåtandet sparades.";
   } else if (step == "delegationsbeslut") {
     v1::RecordDelegationDecisionRequest req;
@@ -177,7 +177,7 @@ FormResult AnswerStep(Backend& b, const Person& p, const std::string& referral_i
     d->set_decided_by_title(Text(Get(f, "decided_by_title")));
     d->set_date(Get(f, "date"));
     d->set_decision_text(Text(Get(f, "decision_text")));
-    s = Call(b, b.responses(), &v1::ResponseService::Stub::RecordDelegationDecision, p, Access::kCommand, req, &result);
+    s = Call(b, b.responses(), &v1::ResponseService::Stub::RecordDelegationDecision, p, req, &result);
     notice = "Delegationsbeslutet registrerades.";
   } else if (step == "namndbeslut") {
     v1::RecordBoardDecisionRequest req;
@@ -192,7 +192,7 @@ FormResult AnswerStep(Backend& b, const Person& p, const std::string& referral_i
     v1::JusteringKind_Parse(Get(f, "justering"), &kind);
     d->mutable_justering()->set_kind(kind);
     if (kind == v1::JUSTERING_KIND_ON_DATE) d->mutable_justering()->set_date(Get(f, "justering_date"));
-    s = Call(b, b.responses(), &v1::ResponseService::Stub::RecordBoardDecision, p, Access::kCommand, req, &result);
+    s = Call(b, b.responses(), &v1::ResponseService::Stub::RecordBoardDecision, p, req, &result);
     notice = "Nämndens beslut registrerades.";
   } else if (step == "anstand") {
     v1::RequestExtensionRequest req;
@@ -201,7 +201,7 @@ FormResult AnswerStep(Backend& b, const Person& p, const std::string& referral_i
     req.set_org_id(org_id);
     req.set_requested_date(Get(f, "requested_date"));
     req.set_reason(Text(Get(f, "reason")));
-    s = Call(b, b.deadlines(), &v1::DeadlineService::Stub::RequestExtension, p, Access::kCommand, req, &result);
+    s = Call(b, b.deadlines(), &v1::DeadlineService::Stub::RequestExtension, p, req, &result);
     notice = "Anståndet är begärt; avsändaren beslutar.";
   } else if (step == "skicka") {
     v1::SubmitResponseRequest req;
@@ -209,7 +209,7 @@ FormResult AnswerStep(Backend& b, const Person& p, const std::string& referral_i
     req.set_referral_id(referral_id);
     req.set_org_id(org_id);
     req.set_note(Text(Get(f, "note")));
-    s = Call(b, b.responses(), &v1::ResponseService::Stub::SubmitResponse, p, Access::kCommand, req, &result);
+    s = Call(b, b.responses(), &v1::ResponseService::Stub::SubmitResponse, p, req, &result);
     notice = "Svaret är inskickat.";
   } else {
     FormResult r;

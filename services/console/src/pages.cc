@@ -75,7 +75,7 @@ json OrganizationNames(Backend& b, const Person& p) {
   int rows = 0;
   do {
     v1::ListOrganizationsResponse resp;
-    Must(Call(b, b.referrals(), &v1::ReferralService::Stub::ListOrganizations, p, Access::kRead, req, &resp));
+    Must(Call(b, b.referrals(), &v1::ReferralService::Stub::ListOrganizations, p, req, &resp));
     for (const auto& o : resp.organizations()) names[o.org_id()] = o.name();
     rows += resp.organizations_size();
     req.set_page_token(resp.next_page_token());
@@ -91,7 +91,7 @@ json NewRoundModel(Backend& b, const Person& p) {
   req.set_page_size(kMaxRows);
   do {
     v1::ListDistributionListsResponse resp;
-    Must(Call(b, b.referrals(), &v1::ReferralService::Stub::ListDistributionLists, p, Access::kRead, req, &resp));
+    Must(Call(b, b.referrals(), &v1::ReferralService::Stub::ListDistributionLists, p, req, &resp));
     for (const auto& l : resp.distribution_lists()) model["lists"].push_back(ToJson(l));
     req.set_page_token(resp.next_page_token());
   } while (!req.page_token().empty() && model["lists"].size() < static_cast<size_t>(kMaxRows));
@@ -111,7 +111,7 @@ json RoundsModel(Backend& b, const Person& p, const RoundsFilter& filter) {
   req.set_page_size(100);
   do {
     v1::ListReferralsResponse resp;
-    Must(Call(b, b.referrals(), &v1::ReferralService::Stub::ListReferrals, p, Access::kRead, req, &resp));
+    Must(Call(b, b.referrals(), &v1::ReferralService::Stub::ListReferrals, p, req, &resp));
     for (const v1::Referral& r : resp.referrals()) {
       if (model["rounds"].size() >= static_cast<size_t>(kMaxRows)) {
         model["truncated"] = true;
@@ -133,7 +133,7 @@ json RoundsModel(Backend& b, const Person& p, const RoundsFilter& filter) {
         breq.set_referral_id(r.referral_id());
         v1::StatusBoard board;
         grpc::Status s = Call(b, b.followup(), &v1::FollowupService::Stub::GetStatusBoard, p,
-                              Access::kRead, breq, &board);
+                              breq, &board);
         if (s.ok()) {
           for (const auto& [stage, n] : board.by_stage()) round["by_stage"][stage] = n;
           round["not_answered"] = board.not_answered_size();
@@ -154,7 +154,7 @@ json BoardModel(Backend& b, const Person& p, const std::string& referral_id) {
   v1::GetReferralRequest rreq;
   rreq.set_referral_id(referral_id);
   v1::Referral referral;
-  Must(Call(b, b.referrals(), &v1::ReferralService::Stub::GetReferral, p, Access::kRead, rreq, &referral));
+  Must(Call(b, b.referrals(), &v1::ReferralService::Stub::GetReferral, p, rreq, &referral));
   model["referral"] = ToJson(referral);
   model["organizations"] = OrganizationNames(b, p);
   model["board"] = nullptr;
@@ -166,7 +166,7 @@ json BoardModel(Backend& b, const Person& p, const std::string& referral_id) {
   v1::GetStatusBoardRequest breq;
   breq.set_referral_id(referral.referral_id());
   v1::StatusBoard board;
-  grpc::Status s = Call(b, b.followup(), &v1::FollowupService::Stub::GetStatusBoard, p, Access::kRead, breq, &board);
+  grpc::Status s = Call(b, b.followup(), &v1::FollowupService::Stub::GetStatusBoard, p, breq, &board);
   if (s.error_code() == grpc::StatusCode::NOT_FOUND) return model;  // not yet observed
   Must(s);
   json jb = ToJson(board);
@@ -180,7 +180,7 @@ json BoardModel(Backend& b, const Person& p, const std::string& referral_id) {
       dreq.set_referral_id(referral.referral_id());
       dreq.set_org_id(row["org_id"].get<std::string>());
       v1::Deadline d;
-      if (Call(b, b.deadlines(), &v1::DeadlineService::Stub::GetDeadline, p, Access::kRead, dreq, &d).ok()) {
+      if (Call(b, b.deadlines(), &v1::DeadlineService::Stub::GetDeadline, p, dreq, &d).ok()) {
         for (const v1::Extension& e : d.extensions()) {
           if (e.state() != v1::EXTENSION_STATE_REQUESTED) continue;
           model["extension_requests"].push_back({{"org_id", d.org_id()},
@@ -217,7 +217,7 @@ json OrganizationModel(Backend& b, const Person& p, const std::string& org_id) {
   v1::GetOrganizationRequest oreq;
   oreq.set_org_id(org_id);
   v1::Organization org;
-  Must(Call(b, b.referrals(), &v1::ReferralService::Stub::GetOrganization, p, Access::kRead, oreq, &org));
+  Must(Call(b, b.referrals(), &v1::ReferralService::Stub::GetOrganization, p, oreq, &org));
   model["organization"] = ToJson(org);
   model["owes"] = json::array();
   model["answered"] = json::array();
@@ -227,7 +227,7 @@ json OrganizationModel(Backend& b, const Person& p, const std::string& org_id) {
   int rows = 0;
   do {
     v1::OrganizationView view;
-    Must(Call(b, b.followup(), &v1::FollowupService::Stub::GetOrganizationView, p, Access::kRead, req, &view));
+    Must(Call(b, b.followup(), &v1::FollowupService::Stub::GetOrganizationView, p, req, &view));
     for (const v1::OrganizationItem& item : view.items()) {
       json j = ToJson(item);
       j["row"]["flags"] = Flags(j["row"]);
@@ -247,7 +247,7 @@ json OrganizationModel(Backend& b, const Person& p, const std::string& org_id) {
   lreq.set_page_size(100);
   model["asked"] = json::array();
   v1::ListReferralsForOrganizationResponse lresp;
-  if (Call(b, b.referrals(), &v1::ReferralService::Stub::ListReferralsForOrganization, p, Access::kRead, lreq, &lresp).ok()) {
+  if (Call(b, b.referrals(), &v1::ReferralService::Stub::ListReferralsForOrganization, p, lreq, &lresp).ok()) {
     for (const auto& r : lresp.referrals()) model["asked"].push_back(ToJson(r));
   }
   return model;
@@ -257,7 +257,7 @@ json ChainModel(Backend& b, const Person& p, const std::string& referral_id) {
   v1::GetRevisionChainRequest req;
   req.set_referral_id(referral_id);
   v1::RevisionChain chain;
-  Must(Call(b, b.followup(), &v1::FollowupService::Stub::GetRevisionChain, p, Access::kRead, req, &chain));
+  Must(Call(b, b.followup(), &v1::FollowupService::Stub::GetRevisionChain, p, req, &chain));
   json model = ToJson(chain);
   model["referral_id"] = referral_id;
   model["organizations"] = OrganizationNames(b, p);
@@ -268,7 +268,7 @@ json CompilationModel(Backend& b, const Person& p, const std::string& referral_i
   v1::GetCompilationRequest req;
   req.set_referral_id(referral_id);
   v1::CompilationView view;
-  Must(Call(b, b.followup(), &v1::FollowupService::Stub::GetCompilation, p, Access::kRead, req, &view));
+  Must(Call(b, b.followup(), &v1::FollowupService::Stub::GetCompilation, p, req, &view));
   json model = ToJson(view);
   model["organizations"] = OrganizationNames(b, p);
   return model;
@@ -279,21 +279,21 @@ json AnswerModel(Backend& b, const Person& p, const std::string& referral_id, co
   req.set_referral_id(referral_id);
   req.set_org_id(org_id);
   v1::Response response;
-  Must(Call(b, b.responses(), &v1::ResponseService::Stub::GetResponse, p, Access::kRead, req, &response));
+  Must(Call(b, b.responses(), &v1::ResponseService::Stub::GetResponse, p, req, &response));
   json model;
   model["response"] = ToJson(response);
   model["stage"] = absl::AsciiStrToLower(v1::ResponseStage_Name(response.stage()).substr(15));
   v1::GetOrganizationRequest oreq;
   oreq.set_org_id(org_id);
   v1::Organization org;
-  Must(Call(b, b.referrals(), &v1::ReferralService::Stub::GetOrganization, p, Access::kRead, oreq, &org));
+  Must(Call(b, b.referrals(), &v1::ReferralService::Stub::GetOrganization, p, oreq, &org));
   model["organization"] = ToJson(org);
   v1::GetDeadlineRequest dreq;
   dreq.set_referral_id(referral_id);
   dreq.set_org_id(org_id);
   v1::Deadline d;
   model["deadline"] = nullptr;
-  if (Call(b, b.deadlines(), &v1::DeadlineService::Stub::GetDeadline, p, Access::kRead, dreq, &d).ok()) {
+  if (Call(b, b.deadlines(), &v1::DeadlineService::Stub::GetDeadline, p, dreq, &d).ok()) {
     model["deadline"] = ToJson(d);
   }
   return model;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "layout.h"
+#include "mailto.h"
 #include "words.h"
 
 namespace remiss::console {
@@ -221,9 +222,7 @@ std::string BoardView(const json& m, const ViewContext& c) {
     for (const json& n : m["not_answered"]) {
       std::string mailbox = Str(n, "registry_mailbox");
       std::string mail = mailbox.empty() ? "adress saknas"
-                                         : absl::StrCat("<a href=\"mailto:", Escape(mailbox), "?subject=",
-                                                        UrlEncode(absl::StrCat("Påminnelse: remiss ", Str(r, "case_number"))),
-                                                        "\">", Escape(mailbox), "</a>");
+                                         : MailboxHtml(mailbox, absl::StrCat("Påminnelse: remiss ", Str(r, "case_number")));
       json row = {{"answered", false}, {"days_left", n["days_left"]}, {"effective_deadline", n["effective_deadline"]}};
       absl::StrAppend(&out, "<tr><th scope=\"row\">", OrgLink(Str(n, "org_id"), Str(n, "org_name")), "</th><td>", mail,
                       "</td><td>", Str(n, "effective_deadline").empty() ? "–" : E(n["effective_deadline"]), "</td><td>",
@@ -272,8 +271,7 @@ std::string OrganizationView(const json& m, const ViewContext& c) {
   const std::string org_id = Str(org, "org_id");
   std::string out = absl::StrCat("<h1>", E(org["name"]), "</h1>");
   if (!Str(org, "registry_mailbox").empty()) {
-    absl::StrAppend(&out, "<p>Registrator: <a href=\"mailto:", E(org["registry_mailbox"]), "\">",
-                    E(org["registry_mailbox"]), "</a></p>");
+    absl::StrAppend(&out, "<p>Registrator: ", MailboxHtml(Str(org, "registry_mailbox")), "</p>");
   }
   absl::StrAppend(&out, "<h2>Att besvara</h2>");
   if (m["owes"].empty()) {
@@ -344,6 +342,29 @@ std::string ChainView(const json& m, const ViewContext& c) {
   return out;
 }
 
+// Party -> its reservations and statements: through the references (party_statements, each
+// once, and party_statement_refs), or in a compilation frozen before they existed the copies
+// of statements_by_party.
+std::map<std::string, std::vector<json>> StatementsByParty(const json& comp) {
+  std::map<std::string, std::vector<json>> out;
+  const json& all = comp.contains("party_statements") ? comp["party_statements"] : json::array();
+  if (comp.contains("party_statement_refs")) {
+    for (const auto& [party, refs] : comp["party_statement_refs"].items()) {
+      if (!refs.contains("indexes")) continue;
+      for (const json& i : refs["indexes"]) {
+        if (i.is_number_integer() && i.get<int64_t>() >= 0 && static_cast<size_t>(i.get<int64_t>()) < all.size()) {
+          out[party].push_back(all[i.get<size_t>()]);
+        }
+      }
+    }
+  } else if (comp.contains("statements_by_party")) {
+    for (const auto& [party, list] : comp["statements_by_party"].items()) {
+      if (list.contains("statements")) out[party] = list["statements"].get<std::vector<json>>();
+    }
+  }
+  return out;
+}
+
 std::string CompilationView(const json& m, const ViewContext& c) {
   const json& comp = m["live"];
   const json& orgs = m["organizations"];
@@ -384,11 +405,12 @@ std::string CompilationView(const json& m, const ViewContext& c) {
       absl::StrAppend(&out, "</ul>");
     }
   }
-  if (!comp["statements_by_party"].empty()) {
+  const auto by_party = StatementsByParty(comp);
+  if (!by_party.empty()) {
     absl::StrAppend(&out, "<h2>Reservationer och särskilda uttalanden per parti</h2>");
-    for (const auto& [party, list] : comp["statements_by_party"].items()) {
+    for (const auto& [party, list] : by_party) {
       absl::StrAppend(&out, "<h3>", Escape(party), "</h3>");
-      for (const json& st : list["statements"]) {
+      for (const json& st : list) {
         std::vector<std::string> parties;
         for (const json& p : st["parties"]) parties.push_back(S(p));
         absl::StrAppend(&out, "<section class=\"answer\"><p><strong>", Escape(StatementKindLabel(Str(st, "kind"))),
@@ -591,11 +613,12 @@ std::vector<PdfBlock> CompilationDocument(const json& m) {
       }
     }
   }
-  if (!comp["statements_by_party"].empty()) {
+  const auto by_party = StatementsByParty(comp);
+  if (!by_party.empty()) {
     doc.push_back({PdfBlock::kHeading, "Reservationer och särskilda uttalanden per parti"});
-    for (const auto& [party, list] : comp["statements_by_party"].items()) {
+    for (const auto& [party, list] : by_party) {
       doc.push_back({PdfBlock::kSubheading, party});
-      for (const json& st : list["statements"]) {
+      for (const json& st : list) {
         std::vector<std::string> parties;
         for (const json& p : st["parties"]) parties.push_back(S(p));
         doc.push_back({PdfBlock::kText, absl::StrCat(StatementKindLabel(Str(st, "kind")), ", ",

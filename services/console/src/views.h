@@ -2,6 +2,7 @@
 // content only; layout.h puts the shell around it. Every value is escaped here.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ std::string BoardView(const nlohmann::json& model, const ViewContext& c);
 std::string OrganizationView(const nlohmann::json& model, const ViewContext& c);
 std::string ChainView(const nlohmann::json& model, const ViewContext& c);
 std::string CompilationView(const nlohmann::json& model, const ViewContext& c);
+// A compilation's reservations and special statements by party (its JSON): through
+// party_statements and party_statement_refs, or in one frozen before they existed,
+// statements_by_party.
+std::map<std::string, std::vector<nlohmann::json>> StatementsByParty(const nlohmann::json& compilation);
 std::string AnswerView(const nlohmann::json& model, const ViewContext& c);
 // KS's form for a new round (NewRoundModel); `form` the values sent before.
 std::string NewRoundView(const nlohmann::json& model, const nlohmann::json& form, const ViewContext& c);

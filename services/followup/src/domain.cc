@@ -179,13 +179,16 @@ std::string Rfc3339(const google::protobuf::Timestamp& ts) {
   return google::protobuf::util::TimeUtil::ToString(ts);
 }
 
-// Adds `statement` under each of its parties (a party named twice counts once).
-void AddUnderParties(Compilation& compilation, const remiss::v1::PartyStatement& statement) {
+// Adds `statement` once, and its index under each of its parties (a party named twice counts
+// once): a statement of twenty parties is not twenty copies of its text.
+void AddUnderParties(Compilation& compilation, remiss::v1::PartyStatement statement) {
+  const int index = compilation.party_statements_size();
   std::set<std::string> seen;
   for (const std::string& party : statement.parties()) {
     if (!seen.insert(party).second) continue;
-    *(*compilation.mutable_statements_by_party())[party].add_statements() = statement;
+    (*compilation.mutable_party_statement_refs())[party].add_indexes(index);
   }
+  *compilation.add_party_statements() = std::move(statement);
 }
 
 // ---- commands ----
@@ -307,7 +310,8 @@ remiss::v1::StatusBoard BuildBoard(const RoundRecords& round, absl::CivilDay tod
     if (response != nullptr) {
       row->set_diary_number(response->diary_number());
       row->set_case_officer(response->case_officer().name());
-      row->set_standpoint(StandpointWords(response->statement().standpoint()));
+      // A draft's standpoint is not public until the answer is submitted (DOMAIN.md).
+      if (views::HasAnswered(stage)) row->set_standpoint(StandpointWords(response->statement().standpoint()));
       if (response->has_submitted_at()) *row->mutable_submitted_at() = response->submitted_at();
     }
 
@@ -414,7 +418,7 @@ Compilation BuildCompilation(const RoundRecords& round) {
         *s.mutable_parties() = r.parties();
         *s.mutable_members() = r.members();
         s.set_text(r.text());
-        AddUnderParties(compilation, s);
+        AddUnderParties(compilation, std::move(s));
       }
       for (const remiss::v1::SpecialStatement& r : response.decision().special_statements()) {
         remiss::v1::PartyStatement s;
@@ -423,7 +427,7 @@ Compilation BuildCompilation(const RoundRecords& round) {
         *s.mutable_parties() = r.parties();
         *s.mutable_members() = r.members();
         s.set_text(r.text());
-        AddUnderParties(compilation, s);
+        AddUnderParties(compilation, std::move(s));
       }
     }
   }

@@ -7,12 +7,20 @@
 #include "remiss/core/server/paging.h"
 #include "remiss/responses/domain.h"
 #include "remiss/responses/projector.h"
+#include "remiss/responses/visibility.h"
+#include "remiss/core/server/caller.h"
 
 namespace remiss::responses {
 namespace {
 
 using remiss::v1::EventEnvelope;
 using Reactor = grpc::ServerUnaryReactor;
+
+// Who reads: what the caller may see of a response (visibility.h).
+Viewer ViewerOf(const grpc::CallbackServerContext& ctx) {
+  const core::Caller caller = core::CallerOf(ctx);
+  return Viewer{caller.org_id, caller.role};
+}
 
 DecisionContext ContextFor(const core::Tx& tx) {
   return DecisionContext{.now = tx.Now(), .today = core::StockholmDate(tx.Now())};
@@ -115,6 +123,7 @@ Reactor* ResponseGrpcService::GetResponse(Ctx* ctx, const remiss::v1::GetRespons
                                               " is not asked to answer round ", referral_id,
                                               " (or the round has not reached this service)")));
   }
+  *response = AsSeenBy(std::move(*response), ViewerOf(*ctx));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 
@@ -135,7 +144,12 @@ Reactor* ResponseGrpcService::GetResponseTimeline(Ctx* ctx,
   }
   auto events = store_->ReadStream(ResponseStream(referral_id, request->org_id()));
   if (!events.ok()) return core::FinishCall(ctx, events.status());
-  for (auto& e : *events) *timeline->add_events() = std::move(e);
+  const Viewer viewer = ViewerOf(*ctx);
+  for (auto& e : *events) {
+    RedactEvent(timeline->response(), viewer, &e);
+    *timeline->add_events() = std::move(e);
+  }
+  *timeline->mutable_response() = AsSeenBy(std::move(*timeline->mutable_response()), viewer);
   return core::FinishCall(ctx, absl::OkStatus());
 }
 
@@ -165,7 +179,12 @@ Reactor* ResponseGrpcService::ListResponsesForRound(
   auto page = core::StartPage({.name = "ListResponsesForRound", .prefix = ResponsePrefix(referral_id)},
                               request->page_size(), request->page_token());
   if (!page.ok()) return core::FinishCall(ctx, page.status());
-  auto row_of = [](absl::string_view, absl::string_view value) { return ParseResponse(value); };
+  const Viewer viewer = ViewerOf(*ctx);
+  auto row_of = [&viewer](absl::string_view, absl::string_view value) -> std::optional<remiss::v1::Response> {
+    std::optional<remiss::v1::Response> r = ParseResponse(value);
+    if (r) r = AsSeenBy(std::move(*r), viewer);
+    return r;
+  };
   out->set_next_page_token(core::ScanRows(*store_, *page, row_of, out->mutable_responses()));
   return core::FinishCall(ctx, absl::OkStatus());
 }
@@ -179,10 +198,13 @@ Reactor* ResponseGrpcService::ListResponsesForOrganization(
   auto page = core::StartPage({.name = "ListResponsesForOrganization", .prefix = prefix},
                               request->page_size(), request->page_token());
   if (!page.ok()) return core::FinishCall(ctx, page.status());
+  const Viewer viewer = ViewerOf(*ctx);
   auto row_of = [&](absl::string_view key, absl::string_view) -> std::optional<remiss::v1::Response> {
     auto bytes = store_->GetProjection(ResponseKey(key.substr(prefix.size()), org_id));
     if (!bytes) return std::nullopt;
-    return ParseResponse(*bytes);
+    std::optional<remiss::v1::Response> r = ParseResponse(*bytes);
+    if (r) r = AsSeenBy(std::move(*r), viewer);
+    return r;
   };
   out->set_next_page_token(core::ScanRows(*store_, *page, row_of, out->mutable_responses()));
   return core::FinishCall(ctx, absl::OkStatus());

@@ -1,5 +1,10 @@
 #include "remiss/core/server/auth_gate.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/telemetry/metrics.h"
 #include "remiss/core/telemetry/tracing.h"
@@ -7,6 +12,7 @@
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -33,6 +39,22 @@ grpc::Status Refuse(absl::string_view rpc, const Caller& caller, const absl::Sta
                     absl::string_view traceparent) {
   RecordRefusal(rpc, caller, reason, traceparent);
   return ToGrpcStatus(reason);
+}
+
+// A directory that holds at least one hashed CRL file (<8 hex>.r<N>).
+absl::Status HoldsACrl(const std::string& flag, const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", dir, " is not a directory"));
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const size_t dot = name.find(".r");
+    if (dot == 8 && name.size() > 10 && std::ifstream(entry.path())) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      flag, ": ", dir, " holds no certificate revocation list (<hash>.r0; tools/pki.sh crl DIR "
+      "writes one); with none every handshake would be refused"));
 }
 
 absl::Status Readable(const std::string& flag, const std::string& path) {
@@ -102,6 +124,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
   if (absl::Status s = Readable("--tls-cert", tls.cert_file); !s.ok()) return s;
   if (absl::Status s = Readable("--tls-key", tls.key_file); !s.ok()) return s;
   if (absl::Status s = Readable("--tls-ca", tls.ca_file); !s.ok()) return s;
+  if (!tls.crl_dir.empty()) {
+    if (absl::Status s = HoldsACrl("--tls-crl-dir", tls.crl_dir); !s.ok()) return s;
+  }
   if (tls.trust_domain.empty()) return absl::InvalidArgumentError("--trust-domain: is required");
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
       tls.key_file, tls.cert_file, tls.ca_file, tls.reload_seconds);
@@ -109,6 +134,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
   options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  // Revoked client certificates are refused at the handshake (OpenSSL's hashed directory:
+  // a list added later is read at the next handshake, the newest of a CA counts).
+  if (!tls.crl_dir.empty()) options.set_crl_directory(tls.crl_dir);
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::experimental::TlsServerCredentials(options);
   if (creds == nullptr) return absl::InvalidArgumentError("--tls-cert: gRPC refused the TLS settings");
   creds->SetAuthMetadataProcessor(std::move(gate));
@@ -116,10 +144,34 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
 }
 
 bool IsLoopbackAddress(absl::string_view listen) {
-  absl::string_view host = listen.substr(0, listen.rfind(':'));
+  const size_t colon = listen.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host = listen.substr(0, colon);
   if (!absl::ConsumePrefix(&host, "ipv4:")) absl::ConsumePrefix(&host, "ipv6:");
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  if (host.empty()) return false;  // ":8080" is every address
+  // Decided on what the name resolves to, never on its spelling ("127.example.org" is a name):
+  // every address it stands for must be loopback.
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(std::string(host).c_str(), nullptr, &hints, &found) != 0 || found == nullptr) return false;
+  bool loopback = true;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+      loopback = loopback && (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+      const in6_addr& addr = in6->sin6_addr;
+      loopback = loopback && (IN6_IS_ADDR_LOOPBACK(&addr) || (IN6_IS_ADDR_V4MAPPED(&addr) && addr.s6_addr[12] == 127));
+    } else {
+      loopback = false;
+    }
+  }
+  freeaddrinfo(found);
+  return loopback;
 }
 
 void RegisterOwnOrganizationRules(const google::protobuf::ServiceDescriptor& service,

@@ -83,6 +83,14 @@ absl::StatusOr<Caller> CallerFromAuthContext(const grpc::AuthContext& context,
 absl::StatusOr<Caller> ActingFor(const Caller& gateway, absl::string_view org,
                                  absl::string_view role, absl::string_view person) {
   Caller caller = gateway;
+  // Every call of a gateway names the person it is made for, reads too: the gateway's
+  // certificate alone is no one.
+  if (person.empty() || person.size() > 64 || !std::all_of(person.begin(), person.end(), IsIdChar)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "x-remiss-person: a gateway acts only for a named person (a pseudonymous id of 1-64 "
+        "characters a-z, 0-9, '-', '_', '.'), not ",
+        Quote(person)));
+  }
   caller.person_id = std::string(person);
   if (role.empty() || role == kRoleGateway) return caller;  // itself: reads, naming the person
   if (role != kRoleKs && role != kRoleBoard && role != kRoleReader) {
@@ -93,9 +101,6 @@ absl::StatusOr<Caller> ActingFor(const Caller& gateway, absl::string_view org,
   if (org.empty() || org.size() > 64 || !std::all_of(org.begin(), org.end(), IsIdChar)) {
     return absl::PermissionDeniedError(
         absl::StrCat("x-remiss-org: the person's organization id is required, not ", Quote(org)));
-  }
-  if (person.empty()) {
-    return absl::PermissionDeniedError("x-remiss-person: a gateway acts only for a named person");
   }
   caller.org_id = std::string(org);
   caller.role = std::string(role);

@@ -4,24 +4,13 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/server/caller.h"
 #include "remiss/core/server/grpc_status.h"
 #include "remiss/core/server/service_host.h"
 #include "remiss/core/base/timestamps.h"
 
 namespace remiss::core {
 namespace {
-
-// Counts a running subscription for as long as it lives.
-class Active {
- public:
-  explicit Active(std::atomic<uint64_t>* n) : n_(n) { ++*n_; }
-  ~Active() { --*n_; }
-  Active(const Active&) = delete;
-  Active& operator=(const Active&) = delete;
-
- private:
-  std::atomic<uint64_t>* n_;
-};
 
 void RaiseTo(std::atomic<size_t>& max, size_t value) {
   size_t seen = max.load();
@@ -31,9 +20,85 @@ void RaiseTo(std::atomic<size_t>& max, size_t value) {
 
 }  // namespace
 
+// A subscription's place: counted in the server's and its caller's totals, and watched while
+// it writes, for as long as it lives.
+class SubscriptionSlot {
+ public:
+  // Takes a slot for `caller` if there is room (per caller, and the last slots kept for
+  // operators); else refusal() says why and nothing is counted.
+  SubscriptionSlot(EventsGrpcService* service, const Caller& caller, grpc::ServerContext* context)
+      : service_(service), caller_(absl::StrCat(caller.org_id, "/", caller.role)) {
+    const EventsGrpcService::Options& o = service_->options_;
+    absl::MutexLock lock(&service_->mu_);
+    const bool operator_caller = caller.role == kRoleOperator;
+    const size_t limit = operator_caller || o.kept_for_operators >= o.max_subscriptions
+                             ? o.max_subscriptions
+                             : o.max_subscriptions - o.kept_for_operators;
+    if (service_->active_.load() >= limit) {
+      refusal_ = absl::StrCat("this server serves at most ", limit, " subscriptions at once",
+                              operator_caller ? "" : " (the last ones are kept for operators)", "; try again later");
+      return;
+    }
+    if (auto it = service_->per_caller_.find(caller_); it != service_->per_caller_.end() && it->second >= o.max_per_caller) {
+      refusal_ = absl::StrCat("one caller (", caller_, ") may hold at most ", o.max_per_caller,
+                              " subscriptions at once; end one first");
+      return;
+    }
+    ++service_->per_caller_[caller_];
+    ++service_->active_;
+    id_ = service_->next_watch_++;
+    service_->watches_[id_].context = context;
+  }
+  const std::string& refusal() const { return refusal_; }
+  ~SubscriptionSlot() {
+    if (!refusal_.empty()) return;
+    absl::MutexLock lock(&service_->mu_);
+    if (--service_->per_caller_[caller_] == 0) service_->per_caller_.erase(caller_);
+    --service_->active_;
+    service_->watches_.erase(id_);
+  }
+  SubscriptionSlot(const SubscriptionSlot&) = delete;
+  SubscriptionSlot& operator=(const SubscriptionSlot&) = delete;
+  // Around each write to the reader.
+  void Writing(bool writing) {
+    absl::MutexLock lock(&service_->mu_);
+    service_->watches_[id_].write_started = writing ? absl::Now() : absl::InfinitePast();
+  }
+
+ private:
+  EventsGrpcService* service_;
+  std::string caller_;
+  std::string refusal_;
+  uint64_t id_ = 0;
+};
+
 EventsGrpcService::EventsGrpcService(const std::vector<HostedModule>* modules, Options options)
     : modules_(modules), options_(options) {
   options_.page_events = std::max<size_t>(options_.page_events, 1);
+  watchdog_ = std::thread([this] { WatchStalledWrites(); });
+}
+
+EventsGrpcService::~EventsGrpcService() {
+  {
+    absl::MutexLock lock(&mu_);
+    ending_ = true;
+  }
+  watchdog_.join();
+}
+
+void EventsGrpcService::WatchStalledWrites() {
+  absl::MutexLock lock(&mu_);
+  while (!ending_) {
+    const absl::Duration limit = options_.stalled_write_limit;
+    mu_.AwaitWithTimeout(absl::Condition(&ending_), std::clamp(limit / 4, absl::Milliseconds(50), absl::Seconds(5)));
+    const absl::Time now = absl::Now();
+    for (auto& [id, watch] : watches_) {
+      if (watch.write_started != absl::InfinitePast() && now - watch.write_started > limit) {
+        watch.context->TryCancel();  // the blocked Write returns false: the reader went away
+        watch.write_started = absl::InfinitePast();
+      }
+    }
+  }
 }
 
 EventsGrpcService::Stats EventsGrpcService::stats() const {
@@ -61,12 +126,9 @@ grpc::Status EventsGrpcService::Subscribe(grpc::ServerContext* context,
   if (stopping_) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
   }
-  Active active(&active_);
-  if (active_.load() > options_.max_subscriptions) {
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("this server serves at most ", options_.max_subscriptions,
-                                     " subscriptions at once; try again later"));
-  }
+  // Room: per caller, and the last slots kept for operators.
+  SubscriptionSlot slot(this, CallerOf(*context), context);
+  if (!slot.refusal().empty()) return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, slot.refusal());
   ++subscriptions_;
   const EventStore& store = *module->store;
   uint64_t next = std::max<uint64_t>(request->from_position(), 1);
@@ -99,7 +161,10 @@ grpc::Status EventsGrpcService::Subscribe(grpc::ServerContext* context,
         remiss::v1::SubscribeResponse message;
         message.mutable_event()->Swap(&event);
         const uint64_t position = message.event().position();
-        if (!writer->Write(message)) {
+        slot.Writing(true);
+        const bool written = writer->Write(message);
+        slot.Writing(false);
+        if (!written) {
           return grpc::Status(grpc::StatusCode::CANCELLED, "the reader went away");
         }
         ++events_written_;
@@ -118,7 +183,10 @@ grpc::Status EventsGrpcService::Subscribe(grpc::ServerContext* context,
       *w->mutable_settled_until() = ToTimestamp(mark.until);
       w->set_position(mark.position);
       w->set_head_position(std::max(store.LastPosition(), mark.position));
-      if (!writer->Write(message)) {
+      slot.Writing(true);
+      const bool written = writer->Write(message);
+      slot.Writing(false);
+      if (!written) {
         return grpc::Status(grpc::StatusCode::CANCELLED, "the reader went away");
       }
       ++watermarks_written_;

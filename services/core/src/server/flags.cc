@@ -9,11 +9,13 @@ namespace remiss::core {
 absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
   ServerFlags flags;
   absl::Status read = ReadFlags(
-      argc, argv, [](absl::string_view name) { return name == "restore-from-kafka"; },
+      argc, argv,
+      [](absl::string_view name) { return name == "restore-from-kafka" || name == "metrics-allow-remote"; },
       [&flags](const CommandLineFlag& flag) -> absl::Status {
         const std::string& name = flag.name;
         const std::string& value = flag.value;
         if (name == "restore-from-kafka") return ReadSwitch(flag, &flags.restore_from_kafka);
+        if (name == "metrics-allow-remote") return ReadSwitch(flag, &flags.metrics_remote);
         if (name == "listen") {
           flags.listen = value;
         } else if (name == "data-dir") {
@@ -55,6 +57,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
           flags.tls.key_file = value;
         } else if (name == "tls-ca") {
           flags.tls.ca_file = value;
+        } else if (name == "tls-crl-dir") {
+          flags.tls.crl_dir = value;
         } else if (name == "trust-domain") {
           flags.tls.trust_domain = value;
         } else if (name == "max-message-bytes") {
@@ -103,7 +107,9 @@ std::string ServerFlagsHelp() {
          "                            from its own events topic: log, feed cursors, projections\n"
          "                            (stores that hold events are left as they are)\n"
          "  --metrics-listen HOST:PORT  serve Prometheus metrics on http://HOST:PORT/metrics\n"
-         "                            (default: none; see infra/observability)\n"
+         "                            (default: none; see infra/observability). Loopback only,\n"
+         "  --metrics-allow-remote      unless this is given too (the metrics say what the services\n"
+         "                            do: rates, lag, refusals; have a network policy)\n"
          "  --probe-listen HOST:PORT  serve grpc.health.v1 Check alone, plaintext, for Kubernetes'\n"
          "                            native gRPC probes (which speak no TLS): \"\" is readiness\n"
          "                            (SERVING while every module serves), \"liveness\" fails only\n"
@@ -117,6 +123,9 @@ std::string ServerFlagsHelp() {
          "                            serve mutual TLS: this server's certificate chain and key,\n"
          "                            and the CA that issues callers' certificates (PEM; reloaded\n"
          "                            when they change). Required on any address but loopback\n"
+         "  --tls-crl-dir DIR         refuse revoked client certificates: the CAs' revocation\n"
+         "                            lists as <hash>.r0, .r1, ... (tools/pki.sh crl, revoke); a\n"
+         "                            list added later counts from the next connection\n"
          "  --trust-domain NAME       the SPIFFE trust domain of callers' certificates\n"
          "                            (default remiss.local; see tools/pki.sh)\n"
          "  --manual-clock TIME       run on a manual clock from TIME (RFC 3339), moved only through\n"

@@ -56,6 +56,12 @@ int ServerMain(int argc, char** argv, const std::string& program, const std::str
   BlockShutdownSignals();
   std::shared_ptr<prometheus::Exposer> metrics_exposer;
   if (!flags->metrics_listen.empty()) {
+    if (!flags->metrics_remote && !IsLoopbackAddress(flags->metrics_listen)) {
+      std::cerr << program << ": --metrics-listen " << flags->metrics_listen
+                << ": not a loopback address; the metrics say what the services do (rates, lag, "
+                   "refusals): give --metrics-allow-remote as well to serve them there\n";
+      return 2;
+    }
     auto exposer = metrics::Serve(flags->metrics_listen);
     if (!exposer.ok()) {
       std::cerr << program << ": " << exposer.status().message() << "\n";

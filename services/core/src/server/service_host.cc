@@ -4,6 +4,9 @@
 // service_host_admin.cc, the watchdog and the metrics export in service_host_watch.cc.
 #include "remiss/core/server/service_host.h"
 
+#include "remiss/core/server/call_metadata.h"
+#include "remiss/core/server/parse_refusal.h"
+
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/server/restore_gate.h"
 
@@ -252,6 +255,8 @@ absl::Status ServiceHost::Start() {
   builder.RegisterService(admin_.get());
   builder.RegisterService(events_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  InstallProtobufLogHandler();
+  interceptors.push_back(ParseRefusalInterceptorFactory());  // first: the others see its status
   interceptors.push_back(std::make_unique<MetricsInterceptorFactory>());
   if (tracing::Enabled()) interceptors.push_back(std::make_unique<TracingInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -342,8 +347,9 @@ CommandMeta MetaFromCall(const grpc::ServerContextBase& context, const std::stri
   meta.actor.set_org_id(caller.org_id);
   meta.actor.set_role(caller.role);
   meta.actor.set_person_id(caller.person_id);
-  meta.traceparent = get("traceparent");
-  meta.correlation_id = get("x-correlation-id");
+  // Into immutable events only what parses (a caller's junk is dropped, not recorded).
+  meta.traceparent = KeptTraceparent(get("traceparent"));
+  meta.correlation_id = KeptCorrelationId(get("x-correlation-id"));
   return meta;
 }
 

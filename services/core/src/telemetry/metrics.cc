@@ -83,9 +83,17 @@ prometheus::Family<Metric>& FamilyNamed(Builder (*build)(), absl::string_view na
 }  // namespace
 
 
+namespace {
+constexpr int kMetricsThreads = 8;
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<prometheus::Exposer>> Serve(const std::string& listen) {
   try {
-    auto exposer = std::make_shared<prometheus::Exposer>(listen, /*num_threads=*/1);
+    // Several threads, and a deadline on every request: one slow or stalled client (a
+    // connection that never finishes its request) does not blind the scraper.
+    auto exposer = std::make_shared<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", listen, "num_threads", std::to_string(kMetricsThreads),
+        "request_timeout_ms", "5000", "keep_alive_timeout_ms", "5000"});
     exposer->RegisterCollectable(SharedRegistry());
     return exposer;
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -27,8 +28,15 @@ struct ConsoleOptions {
   // person the proxy names in X-Remiss-Person, X-Remiss-Org, X-Remiss-Role. Required on any
   // listener that is not loopback.
   std::string https_cert, https_key, proxy_ca;
+  // The name the proxy's client certificate must carry (a DNS name in its subjectAltName):
+  // another certificate of `proxy_ca` is not the proxy. Required with HTTPS.
+  std::string proxy_name;
   // The services under mutual TLS: the console's own certificate (role `gateway`) and the CA.
   std::string grpc_ca, grpc_cert, grpc_key;
+  // The names the console answers to besides its listener's own address (`Host` as the
+  // browser sends it: "remiss.stockholm.se", "console.internal:8443"). Any other Host is
+  // refused (DNS rebinding).
+  std::vector<std::string> hosts;
   int call_timeout_seconds = 10;
   bool help = false;
 };

@@ -46,6 +46,11 @@ struct TlsSettings {
   std::string cert_file;
   std::string key_file;
   std::string ca_file;
+  // A directory of the CAs' certificate revocation lists in OpenSSL's hashed form
+  // (<hash>.r0, .r1, ...: tools/pki.sh crl/revoke); empty: no revocation checking. Every
+  // handshake checks the client's certificate against the newest list of its CA; a file
+  // added later is read at the next handshake.
+  std::string crl_dir;
   std::string trust_domain = "remiss.local";
   // How often the three files are looked at again (rotation without a restart).
   int reload_seconds = 60;
@@ -55,11 +60,14 @@ struct TlsSettings {
 // Mutual-TLS server credentials (client certificate required and verified against the CA;
 // TLS 1.2 or 1.3 as gRPC negotiates, 1.3 with every current client) that reload the three
 // files when they change (rotation without restart), with `gate` as the auth processor.
-// INVALID_ARGUMENT naming the flag when a file is missing or unreadable.
+// INVALID_ARGUMENT naming the flag when a file is missing or unreadable, or when the CRL
+// directory holds no list (every handshake would fail).
 [[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
     const TlsSettings& tls, std::shared_ptr<AuthGate> gate);
 
-// Whether a listen address ("127.0.0.1:50051", "[::1]:0", "localhost:8080") is loopback only.
+// Whether a listen address ("127.0.0.1:50051", "[::1]:0", "localhost:8080") is loopback only:
+// decided on the addresses the host resolves to (all in 127.0.0.0/8 or ::1), never on its
+// spelling; a name that does not resolve is not loopback.
 [[nodiscard]] bool IsLoopbackAddress(absl::string_view listen);
 
 // The own-organization rules of commands, by request type, for RunCommand: a process-wide

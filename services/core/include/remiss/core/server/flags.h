@@ -21,6 +21,7 @@ struct ServerFlags {
   std::string metrics_listen;               // host:port for /metrics; empty: none
   std::string probe_listen;                 // host:port for the kubelet's gRPC probes (plaintext,
                                             // health only: probe_server.h); empty: none
+  bool metrics_remote = false;              // --metrics-allow-remote: /metrics off loopback too
   std::string otlp_endpoint;               // host:port of an OTLP/gRPC trace receiver; empty: none
   std::string kafka_properties;            // a librdkafka properties file: TLS/SASL settings
   // The instance's stable name in its Kafka consumer groups (static membership); empty:

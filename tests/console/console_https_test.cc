@@ -1,0 +1,121 @@
+// The console behind the front proxy, over HTTPS with client certificates from tools/pki.sh:
+// who counts as the proxy, the identity headers it sends, and its CSRF tokens. The services
+// are nowhere: what is checked here happens before any of them is called.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "absl/strings/str_cat.h"
+#include "remiss/console/console.h"
+#include "tests/support/temp_dir.h"
+
+namespace remiss::console {
+namespace {
+
+class ConsoleBehindTheProxyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_ = new remiss::testing::TempDir();
+    const std::string tool = std::string(REMISS_SOURCE_DIR) + "/tools/pki.sh";
+    const std::string d = pki_->path();
+    const std::string script = tool + " ca " + d + " && " + tool + " server " + d + " console 127.0.0.1 && " + tool +
+                               " server " + d + " proxy proxy.example && " + tool + " server " + d +
+                               " other other.example";
+    ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  }
+  static void TearDownTestSuite() {
+    delete pki_;
+    pki_ = nullptr;
+  }
+  void SetUp() override {
+    ConsoleOptions o;
+    o.listen = "127.0.0.1:0";
+    o.https_cert = pki_->Sub("console.pem");
+    o.https_key = pki_->Sub("console.key");
+    o.proxy_ca = pki_->Sub("ca.pem");
+    o.proxy_name = "proxy.example";
+    o.referrals = o.responses = o.deadlines = o.followup = "127.0.0.1:1";
+    auto c = StartConsole(o);
+    ASSERT_TRUE(c.ok()) << c.status();
+    console_ = std::move(*c);
+    const std::string url = console_->Url();
+    port_ = std::stoi(url.substr(url.rfind(':') + 1));
+  }
+  std::unique_ptr<httplib::SSLClient> As(const std::string& name) {
+    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", port_, pki_->Sub(name + ".pem"),
+                                                       pki_->Sub(name + ".key"));
+    client->set_ca_cert_path(pki_->Sub("ca.pem").c_str());
+    client->enable_server_certificate_verification(true);
+    return client;
+  }
+  httplib::Headers Person(const std::string& browser) const {
+    return {{"X-Remiss-Person", "p-4711"}, {"X-Remiss-Org", "bromma-sdn"}, {"X-Remiss-Role", "board"},
+            {"Cookie", "remiss_csrf=" + browser}};
+  }
+
+  static remiss::testing::TempDir* pki_;
+  std::unique_ptr<Console> console_;
+  int port_ = 0;
+};
+remiss::testing::TempDir* ConsoleBehindTheProxyTest::pki_ = nullptr;
+
+// Finding 7: another certificate of the proxy's CA is not the proxy, and an identity header
+// given twice names no one.
+TEST_F(ConsoleBehindTheProxyTest, OnlyTheProxyNamedInItsCertificateAndEachIdentityHeaderOnce) {
+  const std::string browser(32, 'a');
+  auto proxy = As("proxy");
+  auto ok = proxy->Get("/stil.css", Person(browser));
+  ASSERT_TRUE(ok) << httplib::to_string(ok.error());
+  EXPECT_EQ(ok->status, 200);
+  auto other = As("other")->Get("/stil.css", Person(browser));
+  EXPECT_FALSE(other && other->status == 200) << "a certificate that does not name the proxy got in";
+
+  httplib::Headers twice = Person(browser);
+  twice.emplace("X-Remiss-Person", "p-0001");
+  auto r = proxy->Get("/remisser", twice);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("X-Remiss-Person"), std::string::npos) << r->body;
+}
+
+TEST(ConsoleOptionsForTheProxy, HttpsWithoutTheProxysNameIsRefused) {
+  ConsoleOptions o;
+  o.listen = "0.0.0.0:0";
+  o.https_cert = "/nonexistent/c.pem";
+  o.https_key = "/nonexistent/c.key";
+  o.proxy_ca = "/nonexistent/ca.pem";
+  auto c = StartConsole(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--proxy-name"), std::string::npos) << c.status();
+}
+
+// Finding 15: behind the proxy a person's CSRF token binds the browser's own random cookie,
+// so it is not one token per person for the life of the process.
+TEST_F(ConsoleBehindTheProxyTest, TheCsrfTokenDiffersPerBrowser) {
+  auto proxy = As("proxy");
+  auto token_of = [&](const std::string& browser) {
+    auto page = proxy->Get("/remisser", Person(browser));
+    EXPECT_TRUE(page);
+    if (!page) return std::string();
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\""))) << page->body;
+    return m.size() > 1 ? m[1].str() : std::string();
+  };
+  const std::string a = token_of(std::string(32, 'a')), b = token_of(std::string(32, 'b'));
+  EXPECT_FALSE(a.empty());
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, token_of(std::string(32, 'a')));
+  // A browser without its cookie gets one first, then the page.
+  httplib::Headers bare = Person("");
+  bare.erase("Cookie");
+  auto first = proxy->Get("/remisser?status=issued", bare);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 303);
+  EXPECT_EQ(first->get_header_value("Location"), "/remisser?status=issued");
+  EXPECT_NE(first->get_header_value("Set-Cookie").find("remiss_csrf="), std::string::npos);
+}
+
+}  // namespace
+}  // namespace remiss::console
