@@ -124,6 +124,7 @@ void SimDisk::Heal() {
   absl::MutexLock lock(&mu_);
   fail_syncs_ = 0;
   slow_ = absl::ZeroDuration();
+  slow_appends_ = absl::ZeroDuration();
 }
 
 void SimDisk::LoseUnsynced(uint64_t random, bool keep_part) {
@@ -142,6 +143,7 @@ void SimDisk::LoseUnsynced(uint64_t random, bool keep_part) {
   die_after_ = -1;
   fail_syncs_ = 0;
   slow_ = absl::ZeroDuration();
+  slow_appends_ = absl::ZeroDuration();
 }
 
 rocksdb::IOStatus SimDisk::Dead() const {
@@ -165,8 +167,18 @@ rocksdb::IOStatus SimDisk::BeforeSync() {
 }
 
 void SimDisk::Appended() {
+  absl::Duration slow;
+  {
+    absl::MutexLock lock(&mu_);
+    if (die_after_ > 0 && --die_after_ == 0) dead_ = true;
+    slow = slow_appends_;
+  }
+  if (slow > absl::ZeroDuration()) absl::SleepFor(slow);
+}
+
+void SimDisk::SlowAppends(absl::Duration d) {
   absl::MutexLock lock(&mu_);
-  if (die_after_ > 0 && --die_after_ == 0) dead_ = true;
+  slow_appends_ = d;
 }
 
 void SimDisk::Synced(const std::string& name, uint64_t size) {

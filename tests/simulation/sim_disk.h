@@ -40,7 +40,10 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   // its last successful sync, all of it or (keep_part) a part chosen by `random`; then the
   // disk lives again, with no faults.
   void LoseUnsynced(uint64_t random, bool keep_part);
-  // Ends FailSyncs and SlowSyncs.
+  // Every append to a write-ahead log takes `d` longer (0: none): a rebuild's fold, which
+  // writes a chunk at a time, then lasts long enough for a stop to land in it.
+  void SlowAppends(absl::Duration d);
+  // Ends FailSyncs, SlowSyncs and SlowAppends.
   void Heal();
 
   // rocksdb::FileSystem
@@ -68,6 +71,7 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   mutable absl::Mutex mu_;
   int fail_syncs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration slow_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Duration slow_appends_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   bool dead_ ABSL_GUARDED_BY(mu_) = false;
   bool dying_ ABSL_GUARDED_BY(mu_) = false;  // Die waits for the tables being written
   int open_tables_ ABSL_GUARDED_BY(mu_) = 0;

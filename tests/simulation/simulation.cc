@@ -287,7 +287,10 @@ class Run {
     const std::string& s = AnyService();
     core::EventStore* store = system_->store(s);
     if (store == nullptr) return;
-    if (!store->StartRebuild().ok()) return;
+    // Appends slowed so that the rebuild's fold (a write a chunk) outlasts the pause below
+    // and the teardown of the services before this one (followers first).
+    if (options_.slow_folds) system_->disk(s).SlowAppends(absl::Microseconds(Int(1000, 5000)));
+    if (!store->StartRebuild().ok()) return system_->disk(s).SlowAppends(absl::ZeroDuration());
     absl::SleepFor(absl::Microseconds(Int(0, 3000)));
     if (Chance(0.5)) {
       system_->Stop(s);
@@ -296,6 +299,7 @@ class Run {
       system_->Crash(s, random_(), Chance(0.5));
       Fired("crash during a rebuild");
     }
+    system_->disk(s).SlowAppends(absl::ZeroDuration());
     StartAgain(s);
   }
 
