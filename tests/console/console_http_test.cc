@@ -19,44 +19,14 @@ using namespace remiss::v1;
 using remiss::testing::RemissServer;
 
 std::unique_ptr<grpc::ClientContext> As(const std::string& org, const std::string& role) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  ctx->AddMetadata("x-remiss-org", org);
-  ctx->AddMetadata("x-remiss-role", role);
-  ctx->AddMetadata("x-remiss-person", org + "-test-1");
-  return ctx;
+  return RemissServer::ContextAs(org, role);
 }
 
 class ConsoleOverHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.Start());
-    CommandResult r;
-    for (const char* id : {"ks", "bromma-sdn", "sodermalm-sdn"}) {
-      RegisterOrganizationRequest org;
-      org.set_command_id(absl::StrCat("org-", id));
-      org.set_org_id(id);
-      org.set_name(id);
-      org.set_kind(std::string(id) == "ks" ? ORGANIZATION_KIND_KOMMUNSTYRELSE : ORGANIZATION_KIND_STADSDELSNAMND);
-      ASSERT_TRUE(server_.referrals().RegisterOrganization(As("ks", "ks").get(), org, &r).ok());
-    }
-    CreateReferralRequest create;
-    create.set_command_id("create");
-    create.set_case_number("KS 2019/1939");
-    create.set_title("Stockholms stads trygghetsprogram 2020-2023");
-    create.set_sender_org_id("ks");
-    create.add_add_org_ids("bromma-sdn");
-    create.add_add_org_ids("sodermalm-sdn");
-    ASSERT_TRUE(server_.referrals().CreateReferral(As("ks", "ks").get(), create, &r).ok());
-    SetDeadlineRequest deadline;
-    deadline.set_command_id("deadline");
-    deadline.set_referral_id("ks-2019-1939");
-    deadline.set_deadline("2021-02-26");
-    ASSERT_TRUE(server_.referrals().SetDeadline(As("ks", "ks").get(), deadline, &r).ok());
-    IssueReferralRequest issue;
-    issue.set_command_id("issue");
-    issue.set_referral_id("ks-2019-1939");
-    ASSERT_TRUE(server_.referrals().IssueReferral(As("ks", "ks").get(), issue, &r).ok());
+    ASSERT_NO_FATAL_FAILURE(server_.IssueRoundToTwoBoards());
     for (int i = 0; i < 500 && Answer("bromma-sdn").referral_id().empty(); ++i) absl::SleepFor(absl::Milliseconds(10));
     ASSERT_EQ(Answer("bromma-sdn").referral_id(), "ks-2019-1939");
 

@@ -81,12 +81,7 @@ TEST(Visibility, ATimelinesEventsLoseWhatTheReaderMayNotSee) {
 // ---- through gRPC ----
 
 std::unique_ptr<grpc::ClientContext> As(const std::string& org, const std::string& role) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  ctx->AddMetadata("x-remiss-org", org);
-  ctx->AddMetadata("x-remiss-role", role);
-  ctx->AddMetadata("x-remiss-person", org + "-person-1");
-  return ctx;
+  return remiss::testing::RemissServer::ContextAs(org, role);
 }
 
 TEST(VisibilityOverGrpc, ADraftAndItsOfficersDetailsAreTheBoardsOwn) {
@@ -94,32 +89,8 @@ TEST(VisibilityOverGrpc, ADraftAndItsOfficersDetailsAreTheBoardsOwn) {
   core::ManualClock clock(absl::FromCivil(absl::CivilSecond(2020, 12, 1, 9, 0, 0), absl::UTCTimeZone()));
   remiss::testing::RemissServer server(dir.path(), &clock, {.referrals = true, .responses = true, .brokers = ""});
   ASSERT_TRUE(server.Start());
+  ASSERT_NO_FATAL_FAILURE(server.IssueRoundToTwoBoards());
   CommandResult r;
-  for (const char* id : {"ks", "bromma-sdn", "sodermalm-sdn"}) {
-    RegisterOrganizationRequest org;
-    org.set_command_id(absl::StrCat("org-", id));
-    org.set_org_id(id);
-    org.set_name(id);
-    org.set_kind(std::string(id) == "ks" ? ORGANIZATION_KIND_KOMMUNSTYRELSE : ORGANIZATION_KIND_STADSDELSNAMND);
-    ASSERT_TRUE(server.referrals().RegisterOrganization(As("ks", "ks").get(), org, &r).ok());
-  }
-  CreateReferralRequest create;
-  create.set_command_id("create");
-  create.set_case_number("KS 2019/1939");
-  create.set_title("Stockholms stads trygghetsprogram 2020-2023");
-  create.set_sender_org_id("ks");
-  create.add_add_org_ids("bromma-sdn");
-  create.add_add_org_ids("sodermalm-sdn");
-  ASSERT_TRUE(server.referrals().CreateReferral(As("ks", "ks").get(), create, &r).ok());
-  SetDeadlineRequest deadline;
-  deadline.set_command_id("deadline");
-  deadline.set_referral_id("ks-2019-1939");
-  deadline.set_deadline("2021-02-26");
-  ASSERT_TRUE(server.referrals().SetDeadline(As("ks", "ks").get(), deadline, &r).ok());
-  IssueReferralRequest issue;
-  issue.set_command_id("issue");
-  issue.set_referral_id("ks-2019-1939");
-  ASSERT_TRUE(server.referrals().IssueReferral(As("ks", "ks").get(), issue, &r).ok());
   auto get = [&](const std::string& org, const std::string& role) {
     GetResponseRequest req;
     req.set_referral_id("ks-2019-1939");

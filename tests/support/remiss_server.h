@@ -104,6 +104,49 @@ class RemissServer {
     ctx->AddMetadata("x-remiss-role", "registrator");
     return ctx;
   }
+  // The same, as `role` of `org`, a person of it named (<org>-person-1).
+  static std::unique_ptr<grpc::ClientContext> ContextAs(const std::string& org,
+                                                        const std::string& role) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx->AddMetadata("x-remiss-org", org);
+    ctx->AddMetadata("x-remiss-role", role);
+    ctx->AddMetadata("x-remiss-person", org + "-person-1");
+    return ctx;
+  }
+
+  // KS and two boards (bromma-sdn, sodermalm-sdn) registered, and KS's round ks-2019-1939
+  // ("KS 2019/1939", deadline 2021-02-26) to both issued. Call with ASSERT_NO_FATAL_FAILURE.
+  void IssueRoundToTwoBoards() {
+    using namespace remiss::v1;
+    CommandResult r;
+    for (const char* id : {"ks", "bromma-sdn", "sodermalm-sdn"}) {
+      RegisterOrganizationRequest org;
+      org.set_command_id(absl::StrCat("org-", id));
+      org.set_org_id(id);
+      org.set_name(id);
+      org.set_kind(std::string(id) == "ks" ? ORGANIZATION_KIND_KOMMUNSTYRELSE
+                                           : ORGANIZATION_KIND_STADSDELSNAMND);
+      ASSERT_TRUE(referrals().RegisterOrganization(ContextAs("ks", "ks").get(), org, &r).ok());
+    }
+    CreateReferralRequest create;
+    create.set_command_id("create");
+    create.set_case_number("KS 2019/1939");
+    create.set_title("Stockholms stads trygghetsprogram 2020-2023");
+    create.set_sender_org_id("ks");
+    create.add_add_org_ids("bromma-sdn");
+    create.add_add_org_ids("sodermalm-sdn");
+    ASSERT_TRUE(referrals().CreateReferral(ContextAs("ks", "ks").get(), create, &r).ok());
+    SetDeadlineRequest deadline;
+    deadline.set_command_id("deadline");
+    deadline.set_referral_id("ks-2019-1939");
+    deadline.set_deadline("2021-02-26");
+    ASSERT_TRUE(referrals().SetDeadline(ContextAs("ks", "ks").get(), deadline, &r).ok());
+    IssueReferralRequest issue;
+    issue.set_command_id("issue");
+    issue.set_referral_id("ks-2019-1939");
+    ASSERT_TRUE(referrals().IssueReferral(ContextAs("ks", "ks").get(), issue, &r).ok());
+  }
 
  private:
   std::string data_dir_;
