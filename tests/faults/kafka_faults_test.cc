@@ -133,6 +133,18 @@ std::string Failures(const std::vector<std::string>& failures) {
   return absl::StrJoin(failures.begin(), failures.begin() + std::min<size_t>(failures.size(), 20), "\n");
 }
 
+// The load's end: the rounds stop and every command left is answered; then the services stop,
+// every topic holds its service's log and every consumer agrees with remissd.
+void EndLoadAndCompare(const char* test, OverKafka& k, RoundsLoad& load) {
+  load.StopRounds();
+  std::vector<std::string> failures = load.Finish(absl::Seconds(300));
+  ASSERT_TRUE(failures.empty()) << Failures(failures);
+  auto run = CollectAndStop(k.services(), load.RoundIds());
+  ASSERT_TRUE(run.ok()) << run.status();
+  ExpectTopicsHoldTheLogs(test, k.broker().bootstrap(), *run);
+  ExpectSameAsRemissd(test, k, *run, load.rounds_issued());
+}
+
 TEST(KafkaFaults, BrokerOutage) {
   const char* test = "broker outage";
   const absl::Time began = absl::Now();
@@ -251,13 +263,7 @@ TEST(KafkaFaults, ConsumerKilled) {
     ASSERT_TRUE(s.Start(victim).ok());
   }
   absl::SleepFor(absl::Seconds(1));
-  load.StopRounds();
-  std::vector<std::string> failures = load.Finish(absl::Seconds(300));
-  ASSERT_TRUE(failures.empty()) << Failures(failures);
-  auto run = CollectAndStop(s, load.RoundIds());
-  ASSERT_TRUE(run.ok()) << run.status();
-  ExpectTopicsHoldTheLogs(test, k.broker().bootstrap(), *run);
-  ExpectSameAsRemissd(test, k, *run, load.rounds_issued());
+  ASSERT_NO_FATAL_FAILURE(EndLoadAndCompare(test, k, load));
   for (const auto& [victim, n] : killed) Figure(test, absl::StrCat(victim, " killed"), n);
   Figure(test, "commands answered OK / retried", absl::StrCat(load.ok(), " / ", load.retried()));
   Figure(test, "whole test", absl::Now() - began);
@@ -304,13 +310,7 @@ TEST(KafkaFaults, ConsumerTakeover) {
   EXPECT_EQ(s.Stop("responses"), "");
   ASSERT_TRUE(s.Start("responses").ok());
   absl::SleepFor(absl::Seconds(2));
-  load.StopRounds();
-  std::vector<std::string> failures = load.Finish(absl::Seconds(300));
-  ASSERT_TRUE(failures.empty()) << Failures(failures);
-  auto run = CollectAndStop(s, load.RoundIds());
-  ASSERT_TRUE(run.ok()) << run.status();
-  ExpectTopicsHoldTheLogs(test, k.broker().bootstrap(), *run);
-  ExpectSameAsRemissd(test, k, *run, load.rounds_issued());
+  ASSERT_NO_FATAL_FAILURE(EndLoadAndCompare(test, k, load));
   Figure(test, "second instance's first applied event after its start", takeover);
   Figure(test, "commands answered OK / retried", absl::StrCat(load.ok(), " / ", load.retried()));
   Figure(test, "whole test", absl::Now() - began);
@@ -484,13 +484,7 @@ TEST(KafkaFaults, StaticMemberRestartGetsItsPartitionsBackAtOnce) {
     EXPECT_NE(resumed, absl::InfiniteDuration())
         << "the restarted static member applied nothing within 30 s (the session timeout is 45 s)";
   }
-  load.StopRounds();
-  std::vector<std::string> failures = load.Finish(absl::Seconds(300));
-  ASSERT_TRUE(failures.empty()) << Failures(failures);
-  auto run = CollectAndStop(s, load.RoundIds());
-  ASSERT_TRUE(run.ok()) << run.status();
-  ExpectTopicsHoldTheLogs(test, k.broker().bootstrap(), *run);
-  ExpectSameAsRemissd(test, k, *run, load.rounds_issued());
+  ASSERT_NO_FATAL_FAILURE(EndLoadAndCompare(test, k, load));
   Figure(test, "whole test", absl::Now() - began);
 }
 
@@ -531,13 +525,7 @@ TEST(KafkaFaults, SigtermDrainsWithinTheGracePeriod) {
     ASSERT_TRUE(s.Start(p).ok()) << p;
   }
   Figure(test, "longest SIGTERM to exit", longest);
-  load.StopRounds();
-  std::vector<std::string> failures = load.Finish(absl::Seconds(300));
-  ASSERT_TRUE(failures.empty()) << Failures(failures);
-  auto run = CollectAndStop(s, load.RoundIds());
-  ASSERT_TRUE(run.ok()) << run.status();
-  ExpectTopicsHoldTheLogs(test, k.broker().bootstrap(), *run);
-  ExpectSameAsRemissd(test, k, *run, load.rounds_issued());
+  ASSERT_NO_FATAL_FAILURE(EndLoadAndCompare(test, k, load));
   Figure(test, "whole test", absl::Now() - began);
 }
 
