@@ -17,10 +17,6 @@ class StopFlag {
     absl::MutexLock lock(&mu_);
     stopped_ = false;
   }
-  bool stopped() const {
-    absl::MutexLock lock(&mu_);
-    return stopped_;
-  }
   // Sleeps for `d`, or until Stop(). Whether the thread should go on (not stopped).
   bool SleepFor(absl::Duration d) const {
     absl::MutexLock lock(&mu_);
