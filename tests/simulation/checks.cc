@@ -78,6 +78,13 @@ void Checker::AfterStep(System& system, int step) {
     const bool poisoned = !store->Poisoned().ok();
     const uint64_t l1 = store->LastPosition();
     if (poisoned && !frozen_at_.count(s)) frozen_at_[s] = l1;
+    // What a store published was durable: no reopen may take it back (only a restore that
+    // lost the disk, excused in Restored).
+    if (const uint64_t high = published_[s]; l1 < high) {
+      Violation(absl::StrCat("I1 ", s, " published up to position ", high,
+                             " and now holds only up to ", l1));
+      published_[s] = l1;
+    }
     uint64_t& read = read_to_[s];
     auto events = store->ReadLog(read + 1, 1 << 20);
     if (events.ok()) {
@@ -89,6 +96,7 @@ void Checker::AfterStep(System& system, int step) {
         read = e.position();
       }
     }
+    published_[s] = std::max(published_[s], read);
     auto beyond = store->ReadLog(l1 + 1, 8);
     const uint64_t l2 = store->LastPosition();
     if (beyond.ok()) {
@@ -118,6 +126,7 @@ void Checker::Restored(const std::string& service, uint64_t kept, int step) {
   losses_[service].push_back(Loss{step, kept});
   auto& seen = seen_[service];
   seen.erase(seen.upper_bound(kept), seen.end());
+  published_[service] = std::min(published_[service], kept);
   Reopened(service);
 }
 
@@ -177,13 +186,9 @@ void Checker::CheckLedger(System& system) {
       }
       continue;
     }
-    bool after_ok = false;
     for (const Ledger::Try& t : l.tries) {
-      if (&t == ok) {
-        after_ok = true;
-        continue;
-      }
-      if (!after_ok) continue;
+      // The tries after the first OK, and those sent together with it (world.cc, first_ok).
+      if (&t == ok || t.step < ok->step) continue;
       if (!t.same_content && t.code != grpc::StatusCode::ALREADY_EXISTS &&
           FateOf(t.code) != Fate::kInDoubt) {
         Violation(absl::StrCat("retry of ", id, " with other content answered ",

@@ -57,6 +57,7 @@ class Checker {
   int step_ = 0;
   std::map<std::string, std::map<uint64_t, std::string>> seen_;  // service -> position -> event_id
   std::map<std::string, uint64_t> read_to_;     // service -> read this store life up to
+  std::map<std::string, uint64_t> published_;   // service -> highest position it published
   std::map<std::string, uint64_t> frozen_at_;   // poisoned service -> its published position then
   struct Loss {
     int step;

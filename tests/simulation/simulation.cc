@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/base/clock.h"
@@ -197,13 +198,29 @@ class Run {
       });
     }
     for (auto& t : threads) t.join();
-    for (size_t i = 0; i < batch.size(); ++i) {
+    // The batch was sent at once: a service ordered its commands by its queue, not by the
+    // batch. The model takes the acknowledged ones in the order of their positions (a later
+    // SetDeadline wins), after the others.
+    std::vector<size_t> order(batch.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto key = [&](size_t i) {
+      const bool ok = answers[i].status.ok();
+      return std::make_tuple(ok, ok ? batch[i].service : std::string(),
+                             ok ? answers[i].result.last_position() : 0);
+    };
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
+    for (size_t i : order) {
       if (!answers[i].sent) continue;
       const grpc::Status& s = answers[i].status;
       world_.Answer(batch[i], s.error_code(), s.error_message(), answers[i].result, at, step);
       if (options_.verbose) {
-        std::fprintf(stderr, "  %s %s %s: %d %s\n", batch[i].service.c_str(), batch[i].rpc.c_str(),
-                     batch[i].command_id.c_str(), s.error_code(), s.error_message().c_str());
+        std::fprintf(stderr, "  %s %s %s: %d %s%s\n", batch[i].service.c_str(), batch[i].rpc.c_str(),
+                     batch[i].command_id.c_str(), s.error_code(), s.error_message().c_str(),
+                     s.ok() ? absl::StrCat(answers[i].result.id(), " at ", answers[i].result.first_position(), "..",
+                                           answers[i].result.last_position(),
+                                           answers[i].result.repeated() ? " (repeated)" : "")
+                                  .c_str()
+                            : "");
       }
     }
   }

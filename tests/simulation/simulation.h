@@ -21,7 +21,7 @@ struct RunOptions {
   int steps = 60;
   std::optional<Wiring> wiring;  // unset: drawn from the seed
   bool faults = true;
-  bool slow_folds = false;       // slowed log appends during a stop in a rebuild (--slow-folds)
+  bool slow_folds = true;        // slowed log appends during a stop in a rebuild (off: --fast-folds)
   std::string dir;               // where the stores go (a fresh directory is made in it)
   bool verbose = false;          // every step on stderr
 };

@@ -40,11 +40,20 @@ bool Ledger::only_refused() const {
                      [](const Try& t) { return FateOf(t.code) == Fate::kRefused; });
 }
 
+// Tries sent in one step are concurrent: which of them the service took first is its queue's
+// order, not the order they are listed in. So the first OK is, among the OK answers of the
+// earliest step that has one, the one that executed (not `repeated`), if one did.
 const Ledger::Try* Ledger::first_ok() const {
+  const Try* first = nullptr;
   for (const Try& t : tries) {
-    if (t.code == grpc::StatusCode::OK) return &t;
+    if (t.code != grpc::StatusCode::OK) continue;
+    if (first == nullptr) {
+      first = &t;
+    } else if (t.step == first->step && first->result.repeated() && !t.result.repeated()) {
+      first = &t;
+    }
   }
-  return nullptr;
+  return first;
 }
 
 namespace {
@@ -192,6 +201,19 @@ Command World::RegisterBoard(int step) {
                 w.boards_pending_.erase(org);
                 w.boards_.push_back(org);
               },
+              {});
+}
+
+Command World::RegisterKs(int step) {
+  RegisterOrganizationRequest r;
+  r.set_command_id(NewId(step));
+  r.set_org_id(kKs.org);
+  r.set_name("Kommunstyrelsen");
+  r.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  r.set_diary_prefix("KS");
+  r.set_registry_mailbox("registrator@ks.example.se");
+  return Make("referrals", "RegisterOrganization", &ReferralService::Stub::RegisterOrganization, r,
+              kKs, [](World& w, const CommandResult&, absl::Time) { w.ks_registered_ = true; },
               {});
 }
 
@@ -484,6 +506,13 @@ Command World::ForBoard(Round& r, const std::string& org, BoardDeadline& d, absl
 }
 
 Command World::Next(absl::Time now, int step) {
+  if (!ks_registered_) {
+    if (!ks_registration_) {
+      ks_registration_ = RegisterKs(step);
+      return *ks_registration_;
+    }
+    if (Chance(0.3)) return *ks_registration_;  // in doubt or refused for now: the same again
+  }
   if (static_cast<int>(boards_.size() + boards_pending_.size()) < boards_wanted_ &&
       (boards_.size() < 3 || Chance(0.6))) {
     return RegisterBoard(step);
@@ -492,6 +521,7 @@ Command World::Next(absl::Time now, int step) {
   for (auto& [_, r] : rounds_) {
     if (!r.withdrawn && !r.closed) live.push_back(&r);
   }
+  if (!ks_registered_) return RegisterBoard(step);
   if (live.empty() || (rounds_created_ < 8 && Chance(live.size() < 2 ? 0.2 : 0.04))) {
     return CreateRound(step);
   }

@@ -126,6 +126,7 @@ class World {
  private:
   std::string NewId(int step);
   Command RegisterBoard(int step);
+  Command RegisterKs(int step);
   Command CreateRound(int step);
   Command ForRound(Round& r, absl::Time now, int step);
   Command ForBoard(Round& r, const std::string& org, BoardDeadline& d, absl::Time now, int step);
@@ -137,6 +138,10 @@ class World {
   std::vector<std::string> boards_;        // registered (acknowledged)
   std::set<std::string> boards_pending_;   // registration sent, not acknowledged
   int rounds_created_ = 0;
+  // KS, the sender of every round, registered first; its registration sent again (same id)
+  // while it is not acknowledged.
+  std::optional<Command> ks_registration_;
+  bool ks_registered_ = false;
   std::map<std::string, Round> rounds_;    // by referral id
   std::map<std::tuple<std::string, std::string, std::string>, Ledger> ledger_;
 };
