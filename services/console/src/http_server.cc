@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -241,6 +242,10 @@ void ServerImpl::NotifyConnection(void* cls, MHD_Connection* c, void** socket_co
     conn->mhd = c;
     if (const MHD_ConnectionInfo* i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) {
       conn->fd = i->connect_fd;
+      // TLS records go out in several writes: without this, Nagle's algorithm waits for the
+      // client's delayed ACK (~40 ms a handshake).
+      const int on = 1;
+      setsockopt(conn->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
     *socket_context = conn;
     std::lock_guard<std::mutex> lock(self->conn_mu_);
