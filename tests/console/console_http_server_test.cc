@@ -111,6 +111,19 @@ TEST(HttpServer, ASlowHandlerDoesNotHoldOthers) {
   slow.join();
 }
 
+// Requests one after another, each answered (a job's wake-up must reach a worker, whatever
+// else waits).
+TEST(HttpServer, RequestsOneAfterAnotherAreEachAnswered) {
+  ServerOptions o;
+  o.worker_threads = 1;
+  auto s = Start(o);
+  ASSERT_NE(s, nullptr);
+  for (int i = 0; i < 200; ++i) {
+    const auto p = ProbeGet(s->port(), "/fast", 5s);
+    ASSERT_EQ(p.status, 200) << "request " << i;
+  }
+}
+
 // A header sent a byte every 200 ms (never idle) is closed at the header deadline; a body
 // likewise at the body deadline.
 TEST(HttpServer, HeaderAndBodyDeadlinesCountTheWholeOfEach) {

@@ -222,6 +222,9 @@ class ServerImpl final : public Server {
   std::deque<std::pair<MHD_Connection*, Exchange*>> jobs_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  std::mutex watch_mu_;  // the watchdog's own, so a job's wake-up never goes to it
+  std::condition_variable watch_cv_;
+  bool watch_stop_ = false;
   std::thread watchdog_;
 };
 
@@ -406,9 +409,11 @@ void ServerImpl::Work() {
 }
 
 void ServerImpl::Watch() {
-  std::unique_lock<std::mutex> lock(work_mu_);
-  while (!stopping_) {
-    work_cv_.wait_for(lock, std::chrono::milliseconds(100));
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(watch_mu_);
+      if (watch_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return watch_stop_; })) return;
+    }
     const Clock::time_point now = Clock::now();
     std::lock_guard<std::mutex> conns(conn_mu_);
     for (Connection* conn : connections_) {
@@ -507,6 +512,11 @@ void ServerImpl::Stop() {
   work_cv_.notify_all();
   // Every running handler finishes and resumes its connection before the loop stops.
   for (std::thread& t : workers_) t.join();
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    watch_stop_ = true;
+  }
+  watch_cv_.notify_all();
   if (watchdog_.joinable()) watchdog_.join();
   if (daemon_ != nullptr) {
     const MHD_socket fd = MHD_quiesce_daemon(daemon_);
