@@ -11,8 +11,9 @@ packages=(
   libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev libhowardhinnant-date-dev libabsl-dev
-  # The web console (services/console): HTTP server and JSON, both from Debian.
-  libcpp-httplib-dev nlohmann-json3-dev
+  # The web console (services/console): its HTTP(S) server (libmicrohttpd, with GnuTLS) and
+  # JSON; its tests' HTTP client (cpp-httplib). All from Debian.
+  libmicrohttpd-dev libgnutls28-dev nlohmann-json3-dev libcpp-httplib-dev
   python3
   # The build fetches the OTLP .proto files with Maven (tools/otlp/fetch_protos.sh); Kafka's
   # broker jars come the same way.

@@ -4,14 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdlib>
-#include <thread>
 #include <fstream>
 #include <regex>
 
@@ -320,37 +313,6 @@ TEST(Listener, AnswersOnlyToItsOwnNameAndTakesFormsOnlyFromItsPages) {
     EXPECT_EQ(r->status, 403);
     EXPECT_NE(r->body.find("(CSRF)"), std::string::npos) << r->body;
   }
-}
-
-// Finding 4 (a mitigation, not the fix the issue asks for; see the note): 64 sockets that
-// send half a request and wait do not keep a probe from being served at once.
-TEST(Listener, SixtyFourSlowSocketsLeaveAProbeServedAtOnce) {
-  auto console = DevConsole();
-  ASSERT_NE(console, nullptr);
-  const int port = PortOf(*console);
-  std::vector<int> slow;
-  for (int i = 0; i < 64; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    const std::string half = "GET /stil.css HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    ASSERT_EQ(write(fd, half.data(), half.size()), static_cast<ssize_t>(half.size()));
-    slow.push_back(fd);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // every slow socket is being read
-  httplib::Client probe("127.0.0.1", port);
-  probe.set_read_timeout(10, 0);
-  const auto started = std::chrono::steady_clock::now();
-  auto r = probe.Get("/stil.css");
-  const auto took = std::chrono::steady_clock::now() - started;
-  ASSERT_TRUE(r) << httplib::to_string(r.error());
-  EXPECT_EQ(r->status, 200);
-  EXPECT_LT(took, std::chrono::milliseconds(100))
-      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
-  for (int fd : slow) close(fd);
 }
 
 TEST(Flags, ParseAndNameTheFlag) {

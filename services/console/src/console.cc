@@ -1,12 +1,12 @@
 // The console's HTTP side: routes, who is asking, CSRF, HTML or JSON, flash messages.
-#include <httplib.h>
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <iostream>
-#include <thread>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "backend.h"
 #include "forms.h"
+#include "http_server.h"
 #include "identity.h"
 #include "layout.h"
 #include "options.h"
@@ -33,7 +34,6 @@ constexpr char kSessionCookie[] = "remiss_session";
 // A form's body at most: a statement's texts (100,000 characters each) url-encoded, with
 // room; the services refuse what breaks their own budget, naming the field.
 constexpr size_t kMaxFormBytes = 8 << 20;
-constexpr size_t kConnectionThreads = 256;  // connections served at once
 constexpr char kPreCookie[] = "remiss_pre";
 // Behind the proxy: a random value per browser that the person's CSRF token binds, so the
 // token differs per browser and changes when the cookie does (at most every 12 hours).
@@ -41,16 +41,15 @@ constexpr char kProxyCsrfCookie[] = "remiss_csrf";  // before sign-in: what the 
 
 // A field of a url-encoded POST body (never of the query string: a token in a URL leaks
 // into logs and Referer headers).
-std::string BodyField(const httplib::Request& req, const std::string& name) {
-  if (!absl::StartsWith(req.get_header_value("Content-Type"), "application/x-www-form-urlencoded")) return "";
-  httplib::Params fields;
-  httplib::detail::parse_query_text(req.body, fields);
+std::string BodyField(const http::Request& req, const std::string& name) {
+  if (!absl::StartsWith(req.Header("Content-Type"), "application/x-www-form-urlencoded")) return "";
+  const auto fields = http::ParseUrlEncoded(req.body);
   auto it = fields.find(name);
   return it == fields.end() ? std::string() : it->second;
 }
 
-std::string Cookie(const httplib::Request& req, const std::string& name) {
-  for (absl::string_view part : absl::StrSplit(req.get_header_value("Cookie"), ';')) {
+std::string Cookie(const http::Request& req, const std::string& name) {
+  for (absl::string_view part : absl::StrSplit(req.Header("Cookie"), ';')) {
     part = absl::StripAsciiWhitespace(part);
     if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) return std::string(part);
   }
@@ -59,9 +58,9 @@ std::string Cookie(const httplib::Request& req, const std::string& name) {
 
 // Whether the caller asked for JSON: Accept: application/json, or ?format=json (a path
 // ending in .json is matched by the routes).
-bool WantsJson(const httplib::Request& req, bool json_suffix) {
-  if (json_suffix || req.get_param_value("format") == "json") return true;
-  const std::string accept = req.get_header_value("Accept");
+bool WantsJson(const http::Request& req, bool json_suffix) {
+  if (json_suffix || req.Param("format") == "json") return true;
+  const std::string accept = req.Header("Accept");
   return absl::StrContains(accept, "application/json") && !absl::StrContains(accept, "text/html");
 }
 
@@ -70,10 +69,7 @@ json PersonJson(const Person& p) { return {{"id", p.id}, {"org_id", p.org_id}, {
 class ConsoleImpl final : public Console {
  public:
   explicit ConsoleImpl(const ConsoleOptions& o) : options_(o), backend_(o) {}
-  ~ConsoleImpl() override {
-    if (server_) server_->stop();
-    if (thread_.joinable()) thread_.join();
-  }
+  ~ConsoleImpl() override { server_.reset(); }  // running handlers finish first
 
   std::string Url() const override {
     std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
@@ -88,7 +84,7 @@ class ConsoleImpl final : public Console {
     std::string key;  // what the person's CSRF token binds: the session, or the proxy's person
   };
   bool https() const { return !options_.https_cert.empty(); }
-  Who Identify(const httplib::Request& req) const;
+  Who Identify(const http::Request& req) const;
   void Routes();
   // The organizations registered so far (id, name), read by the console itself for the
   // development sign-in.
@@ -100,19 +96,19 @@ class ConsoleImpl final : public Console {
   }
 
   // A GET page: `model` builds the model, `view` renders it; `title` names it.
-  using ModelFn = std::function<json(const Person&, const httplib::Request&)>;
+  using ModelFn = std::function<json(const Person&, const http::Request&)>;
   using ViewFn = std::function<std::string(const json&, const ViewContext&)>;
   void Get(const std::string& pattern, const ModelFn& model, const ViewFn& view,
            const std::function<std::string(const json&)>& title);
   // A POST form: `act` runs it for the signed-in person (who may: `allowed`).
-  using ActFn = std::function<FormResult(const Person&, const httplib::Request&, const FormFields&)>;
-  void Post(const std::string& pattern, const std::function<bool(const Person&, const httplib::Request&)>& allowed,
+  using ActFn = std::function<FormResult(const Person&, const http::Request&, const FormFields&)>;
+  void Post(const std::string& pattern, const std::function<bool(const Person&, const http::Request&)>& allowed,
             const ActFn& act);
 
-  void SendPage(const httplib::Request& req, httplib::Response& res, const Who& who, int status,
+  void SendPage(const http::Request& req, http::Response& res, const Who& who, int status,
                 const std::string& title, const std::string& main, const std::string& error = "");
-  void SendJson(httplib::Response& res, int status, const json& body);
-  void SendError(const httplib::Request& req, httplib::Response& res, const Who& who, bool as_json, int status,
+  void SendJson(http::Response& res, int status, const json& body);
+  void SendError(const http::Request& req, http::Response& res, const Who& who, bool as_json, int status,
                  const std::string& message);
   std::pair<std::string, std::string> TakeFlash(const std::string& key);
   void PutFlash(const std::string& key, std::string notice, std::string error);
@@ -120,25 +116,31 @@ class ConsoleImpl final : public Console {
   ConsoleOptions options_;
   Backend backend_;
   Sessions sessions_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::shared_ptr<http::Router> router_ = std::make_shared<http::Router>();
+  std::unique_ptr<http::Server> server_;
   int port_ = 0;
-  std::vector<std::string> allowed_hosts_;  // set before the listener serves
+  // Known once the listener is bound (its port), which is when it starts serving.
+  mutable std::mutex hosts_mu_;
+  std::vector<std::string> allowed_hosts_;
+  std::vector<std::string> Hosts() const {
+    std::lock_guard<std::mutex> lock(hosts_mu_);
+    return allowed_hosts_;
+  }
   std::mutex flash_mu_;
   std::map<std::string, std::pair<std::string, std::string>> flash_;  // key -> notice, error
 };
 
-ConsoleImpl::Who ConsoleImpl::Identify(const httplib::Request& req) const {
+ConsoleImpl::Who ConsoleImpl::Identify(const http::Request& req) const {
   Who who;
   if (https()) {
     // Only the front proxy reaches this listener (its client certificate was verified, and
     // names it). A header given twice names no one: which of the two would be the proxy's?
     for (const char* h : {"X-Remiss-Person", "X-Remiss-Org", "X-Remiss-Role"}) {
-      if (req.get_header_value_count(h) > 1) return who;
+      if (req.HeaderCount(h) > 1) return who;
     }
-    who.person = PersonFromProxyHeaders(req.get_header_value("X-Remiss-Person"),
-                                        req.get_header_value("X-Remiss-Org"),
-                                        req.get_header_value("X-Remiss-Role"));
+    who.person = PersonFromProxyHeaders(req.Header("X-Remiss-Person"),
+                                        req.Header("X-Remiss-Org"),
+                                        req.Header("X-Remiss-Role"));
     const std::string browser = Cookie(req, kProxyCsrfCookie);
     if (who.person && browser.size() == 32) {
       who.key = absl::StrCat("proxy\n", who.person->id, "\n", who.person->org_id, "\n", who.person->role, "\n", browser);
@@ -169,12 +171,12 @@ void ConsoleImpl::PutFlash(const std::string& key, std::string notice, std::stri
   flash_[key] = {std::move(notice), std::move(error)};
 }
 
-void ConsoleImpl::SendJson(httplib::Response& res, int status, const json& body) {
+void ConsoleImpl::SendJson(http::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "application/json; charset=utf-8");
+  res.SetContent(body.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "application/json; charset=utf-8");
 }
 
-void ConsoleImpl::SendPage(const httplib::Request& req, httplib::Response& res, const Who& who, int status,
+void ConsoleImpl::SendPage(const http::Request& req, http::Response& res, const Who& who, int status,
                            const std::string& title, const std::string& main, const std::string& error) {
   Shell shell;
   shell.title = title;
@@ -194,10 +196,10 @@ void ConsoleImpl::SendPage(const httplib::Request& req, httplib::Response& res, 
     }
   }
   res.status = status;
-  res.set_content(Page(shell, main), "text/html; charset=utf-8");
+  res.SetContent(Page(shell, main), "text/html; charset=utf-8");
 }
 
-void ConsoleImpl::SendError(const httplib::Request& req, httplib::Response& res, const Who& who, bool as_json,
+void ConsoleImpl::SendError(const http::Request& req, http::Response& res, const Who& who, bool as_json,
                             int status, const std::string& message) {
   if (as_json) return SendJson(res, status, {{"error", message}, {"status", status}});
   SendPage(req, res, who, status, "Fel", "<h1>Det gick inte</h1>", message);
@@ -205,12 +207,12 @@ void ConsoleImpl::SendError(const httplib::Request& req, httplib::Response& res,
 
 void ConsoleImpl::Get(const std::string& pattern, const ModelFn& model, const ViewFn& view,
                       const std::function<std::string(const json&)>& title) {
-  server_->Get(pattern + R"((\.json)?)", [=, this](const httplib::Request& req, httplib::Response& res) {
-    const bool as_json = WantsJson(req, !req.matches.empty() && req.matches[req.matches.size() - 1] == ".json");
+  router_->Get(pattern + R"((\.json)?)", [=, this](const http::Request& req, http::Response& res) {
+    const bool as_json = WantsJson(req, !req.matches.empty() && req.matches.back() == ".json");
     Who who = Identify(req);
     if (!who.person) {
       if (as_json) return SendJson(res, 401, {{"error", "Logga in först."}, {"status", 401}});
-      res.set_redirect("/logga-in", 303);
+      res.Redirect("/logga-in");
       return;
     }
     try {
@@ -229,29 +231,20 @@ void ConsoleImpl::Get(const std::string& pattern, const ModelFn& model, const Vi
 }
 
 void ConsoleImpl::Post(const std::string& pattern,
-                       const std::function<bool(const Person&, const httplib::Request&)>& allowed, const ActFn& act) {
-  // The body is read here, not by the HTTP library (which cuts url-encoded forms at 8 KiB):
-  // a statement runs to 100,000 characters.
-  server_->Post(pattern, [=, this](const httplib::Request& req, httplib::Response& res,
-                                   const httplib::ContentReader& content_reader) {
+                       const std::function<bool(const Person&, const http::Request&)>& allowed, const ActFn& act) {
+  // A statement runs to 100,000 characters: the server takes bodies up to kMaxFormBytes.
+  router_->Post(pattern, [=, this](const http::Request& req, http::Response& res) {
     const bool as_json = WantsJson(req, false);
     Who who = Identify(req);
     // No anonymous writes, ever; and every form carries the person's CSRF token.
     if (!who.person) return SendError(req, res, who, as_json, 401, "Logga in först.");
-    std::string body;
-    const bool whole = content_reader([&body](const char* data, size_t n) {
-      if (body.size() + n > kMaxFormBytes) return false;
-      body.append(data, n);
-      return true;
-    });
-    if (!whole) {
+    if (req.body_too_large) {
       return SendError(req, res, who, as_json, 413, "Formuläret är för stort (högst 8 MiB).");
     }
-    httplib::Params posted;
-    if (absl::StartsWith(req.get_header_value("Content-Type"), "application/x-www-form-urlencoded")) {
-      httplib::detail::parse_query_text(body, posted);
+    FormFields fields;
+    if (absl::StartsWith(req.Header("Content-Type"), "application/x-www-form-urlencoded")) {
+      fields = http::ParseUrlEncoded(req.body);
     }
-    FormFields fields(posted.begin(), posted.end());
     auto field = [&fields](const std::string& name) {
       auto it = fields.find(name);
       return it == fields.end() ? std::string() : it->second;
@@ -284,77 +277,70 @@ void ConsoleImpl::Post(const std::string& pattern,
       return SendPage(req, res, who, r.http_status, "Ny remiss", NewRoundView(model, form, c), r.error);
     }
     PutFlash(who.key, r.notice, r.error);
-    res.set_redirect(r.redirect, 303);
+    res.Redirect(r.redirect);
   });
 }
 
 void ConsoleImpl::Routes() {
-  server_->set_default_headers({
+  router_->DefaultHeaders({
       {"Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "same-origin"},
       {"Cache-Control", "no-store"},
   });
   // A fault is one line in the log, and a plain 500 to the browser (never the exception's text).
-  server_->set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {
-    std::string what = "unknown";
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      what = ex.what();
-    } catch (...) {
-    }
-    std::cerr << "{\"console_fault\":" << json(req.path).dump() << ",\"what\":" << json(what).dump() << "}" << std::endl;
+  router_->OnException([](const http::Request& req, http::Response& res, const std::exception& e) {
+    std::cerr << "{\"console_fault\":" << json(req.path).dump() << ",\"what\":" << json(e.what()).dump() << "}" << std::endl;
     res.status = 500;
-    res.set_content("Ett internt fel uppstod.\n", "text/plain; charset=utf-8");
+    res.SetContent("Ett internt fel uppstod.\n", "text/plain; charset=utf-8");
   });
   // Before any route: the request must name this console in Host (DNS rebinding), and a
   // form must come from its own pages (Origin / Sec-Fetch-Site).
-  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!HostAllowed(allowed_hosts_, req.get_header_value("Host"))) {
+  router_->Before([this](const http::Request& req, http::Response& res) {
+    if (!HostAllowed(Hosts(), req.Header("Host"))) {
       res.status = 421;
-      res.set_content("Okänd värd (Host): konsolen svarar bara på sitt eget namn.\n", "text/plain; charset=utf-8");
-      return httplib::Server::HandlerResponse::Handled;
+      res.SetContent("Okänd värd (Host): konsolen svarar bara på sitt eget namn.\n", "text/plain; charset=utf-8");
+      return true;
     }
     if (https()) {
       for (const char* h : {"X-Remiss-Person", "X-Remiss-Org", "X-Remiss-Role"}) {
-        if (req.get_header_value_count(h) > 1) {
+        if (req.HeaderCount(h) > 1) {
           res.status = 400;
-          res.set_content(absl::StrCat(h, ": givet mer än en gång; ingen identitet godtas.\n"), "text/plain; charset=utf-8");
-          return httplib::Server::HandlerResponse::Handled;
+          res.SetContent(absl::StrCat(h, ": givet mer än en gång; ingen identitet godtas.\n"), "text/plain; charset=utf-8");
+          return true;
         }
       }
     }
     if (https() && req.method == "GET" && Cookie(req, kProxyCsrfCookie).size() != 32) {
       // A browser's first page: its own CSRF cookie first, then the page (whose forms bind it).
-      res.set_header("Set-Cookie", absl::StrCat(kProxyCsrfCookie, "=", RandomHex(16),
+      res.SetHeader("Set-Cookie", absl::StrCat(kProxyCsrfCookie, "=", RandomHex(16),
                                                 "; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=43200"));
       const bool local = absl::StartsWith(req.target, "/") && !absl::StartsWith(req.target, "//");
-      res.set_redirect(local ? req.target : "/", 303);
-      return httplib::Server::HandlerResponse::Handled;
+      res.Redirect(local ? req.target : "/");
+      return true;
     }
     if (req.method == "POST" &&
-        !PostFromOwnPages(allowed_hosts_, https() ? "https" : "http", req.get_header_value("Origin"),
-                          req.get_header_value("Sec-Fetch-Site"))) {
+        !PostFromOwnPages(Hosts(), https() ? "https" : "http", req.Header("Origin"),
+                          req.Header("Sec-Fetch-Site"))) {
       SendError(req, res, Who{}, WantsJson(req, false), 403,
                 "Formuläret kom inte från konsolens egna sidor (Origin). Ladda om sidan och försök igen.");
-      return httplib::Server::HandlerResponse::Handled;
+      return true;
     }
-    return httplib::Server::HandlerResponse::Unhandled;
+    return false;
   });
-  server_->Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/remisser", 303); });
-  server_->Get("/stil.css", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "max-age=300");
-    res.set_content(StyleSheet(), "text/css; charset=utf-8");
+  router_->Get("/", [](const http::Request&, http::Response& res) { res.Redirect("/remisser"); });
+  router_->Get("/stil.css", [](const http::Request&, http::Response& res) {
+    res.SetHeader("Cache-Control", "max-age=300");
+    res.SetContent(StyleSheet(), "text/css; charset=utf-8");
   });
 
   // ---- signing in ----
-  server_->Get("/logga-in", [this](const httplib::Request& req, httplib::Response& res) {
+  router_->Get("/logga-in", [this](const http::Request& req, http::Response& res) {
     Who who = Identify(req);
     std::string pre = Cookie(req, kPreCookie);
     if (pre.empty()) {
       pre = RandomHex(16);
-      res.set_header("Set-Cookie", absl::StrCat(kPreCookie, "=", pre, "; Path=/; HttpOnly; SameSite=Strict"));
+      res.SetHeader("Set-Cookie", absl::StrCat(kPreCookie, "=", pre, "; Path=/; HttpOnly; SameSite=Strict"));
     }
     std::vector<DevIdentity> ids;
     if (options_.dev_signin) {
@@ -366,7 +352,7 @@ void ConsoleImpl::Routes() {
     }
     SendPage(req, res, Who{}, 200, "Logga in", SignInView(ids, sessions_.CsrfToken("pre\n" + pre), options_.dev_signin));
   });
-  server_->Post("/logga-in", [this](const httplib::Request& req, httplib::Response& res) {
+  router_->Post("/logga-in", [this](const http::Request& req, http::Response& res) {
     if (!options_.dev_signin) return SendError(req, res, Who{}, false, 404, "Inloggningen sker genom kommunens inloggningstjänst.");
     std::string pre = Cookie(req, kPreCookie);
     if (pre.empty() || !sessions_.CsrfValid("pre\n" + pre, BodyField(req, "csrf"))) {
@@ -382,64 +368,64 @@ void ConsoleImpl::Routes() {
     for (const DevIdentity& d : DevIdentities(orgs)) {
       if (d.person.id != chosen) continue;
       std::string token = sessions_.Open(d.person);
-      res.set_header("Set-Cookie", absl::StrCat(kSessionCookie, "=", token, "; Path=/; HttpOnly; SameSite=Strict"));
-      res.set_redirect(d.person.role == "board" ? absl::StrCat("/organisationer/", UrlEncode(d.person.org_id)) : "/remisser", 303);
+      res.SetHeader("Set-Cookie", absl::StrCat(kSessionCookie, "=", token, "; Path=/; HttpOnly; SameSite=Strict"));
+      res.Redirect(d.person.role == "board" ? absl::StrCat("/organisationer/", UrlEncode(d.person.org_id)) : "/remisser");
       return;
     }
     SendError(req, res, Who{}, false, 400, "Välj en av identiteterna.");
   });
   // Signing out ends the session on the server whatever the form carries: a browser told
   // it is signed out must not leave a session behind that its cookie still opens.
-  server_->Post("/logga-ut", [this](const httplib::Request& req, httplib::Response& res) {
+  router_->Post("/logga-ut", [this](const http::Request& req, http::Response& res) {
     if (const std::string token = Cookie(req, kSessionCookie); !token.empty()) sessions_.Close(token);
-    res.set_header("Set-Cookie", absl::StrCat(kSessionCookie, "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
-    res.set_redirect("/logga-in", 303);
+    res.SetHeader("Set-Cookie", absl::StrCat(kSessionCookie, "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    res.Redirect("/logga-in");
   });
 
   // ---- pages ----
   Get("/remisser",
-      [this](const Person& p, const httplib::Request& req) {
+      [this](const Person& p, const http::Request& req) {
         RoundsFilter f;
-        f.status = req.get_param_value("status");
-        f.sender = req.get_param_value("avsandare");
-        if (!req.get_param_value("ar").empty() && !absl::SimpleAtoi(req.get_param_value("ar"), &f.year)) {
+        f.status = req.Param("status");
+        f.sender = req.Param("avsandare");
+        if (!req.Param("ar").empty() && !absl::SimpleAtoi(req.Param("ar"), &f.year)) {
           throw PageError{400, "Året (ar) ska vara ett årtal, t.ex. 2019."};
         }
         return RoundsModel(backend_, p, f);
       },
       RoundsView, [](const json&) { return std::string("Remisser"); });
   Get(R"(/remisser/([^/]+?))",
-      [this](const Person& p, const httplib::Request& req) { return BoardModel(backend_, p, req.matches[1]); },
+      [this](const Person& p, const http::Request& req) { return BoardModel(backend_, p, req.matches[1]); },
       BoardView,
       [](const json& m) { return absl::StrCat("Statustavla ", m["referral"]["case_number"].get<std::string>()); });
   Get(R"(/remisser/([^/]+?)/kedja)",
-      [this](const Person& p, const httplib::Request& req) { return ChainModel(backend_, p, req.matches[1]); },
+      [this](const Person& p, const http::Request& req) { return ChainModel(backend_, p, req.matches[1]); },
       ChainView, [](const json& m) { return absl::StrCat("Revisionskedja ", m["referral_id"].get<std::string>()); });
   Get(R"(/remisser/([^/]+?)/sammanstallning)",
-      [this](const Person& p, const httplib::Request& req) { return CompilationModel(backend_, p, req.matches[1]); },
+      [this](const Person& p, const http::Request& req) { return CompilationModel(backend_, p, req.matches[1]); },
       CompilationView,
       [](const json& m) { return absl::StrCat("Remissammanställning ", m["live"]["case_number"].get<std::string>()); });
-  server_->Get(R"(/remisser/([^/]+?)/sammanstallning\.pdf)", [this](const httplib::Request& req, httplib::Response& res) {
+  router_->Get(R"(/remisser/([^/]+?)/sammanstallning\.pdf)", [this](const http::Request& req, http::Response& res) {
     Who who = Identify(req);
-    if (!who.person) return res.set_redirect("/logga-in", 303);
+    if (!who.person) return res.Redirect("/logga-in");
     try {
       json m = CompilationModel(backend_, *who.person, req.matches[1]);
       const std::string title = absl::StrCat("Remissammanställning ", m["live"]["case_number"].get<std::string>());
-      res.set_header("Content-Disposition",
+      res.SetHeader("Content-Disposition",
                      absl::StrCat("attachment; filename=\"remissammanstallning-", m["live"]["referral_id"].get<std::string>(), ".pdf\""));
-      res.set_content(WritePdf(title, CompilationDocument(m)), "application/pdf");
+      res.SetContent(WritePdf(title, CompilationDocument(m)), "application/pdf");
     } catch (const PageError& e) {
       SendError(req, res, who, false, e.http_status, e.message);
     }
   });
   Get(R"(/remisser/([^/]+?)/svar/([^/]+?))",
-      [this](const Person& p, const httplib::Request& req) { return AnswerModel(backend_, p, req.matches[1], req.matches[2]); },
+      [this](const Person& p, const http::Request& req) { return AnswerModel(backend_, p, req.matches[1], req.matches[2]); },
       AnswerView, [](const json& m) { return absl::StrCat("Svar ", m["response"]["case_number"].get<std::string>()); });
   Get(R"(/organisationer/([^/]+?))",
-      [this](const Person& p, const httplib::Request& req) { return OrganizationModel(backend_, p, req.matches[1]); },
+      [this](const Person& p, const http::Request& req) { return OrganizationModel(backend_, p, req.matches[1]); },
       OrganizationView, [](const json& m) { return m["organization"]["name"].get<std::string>(); });
   Get("/ny-remiss",
-      [this](const Person& p, const httplib::Request&) {
+      [this](const Person& p, const http::Request&) {
         if (!p.ks()) throw PageError{403, "Bara KS skapar remisser."};
         return NewRoundModel(backend_, p);
       },
@@ -447,79 +433,77 @@ void ConsoleImpl::Routes() {
       [](const json&) { return std::string("Ny remiss"); });
 
   // ---- forms ----
-  auto ks = [](const Person& p, const httplib::Request&) { return p.ks(); };
-  Post("/ny-remiss", ks, [this](const Person& p, const httplib::Request&, const FormFields& f) {
+  auto ks = [](const Person& p, const http::Request&) { return p.ks(); };
+  Post("/ny-remiss", ks, [this](const Person& p, const http::Request&, const FormFields& f) {
     return CreateRound(backend_, p, f);
   });
-  Post(R"(/remisser/([^/]+)/utfarda)", ks, [this](const Person& p, const httplib::Request& req, const FormFields& f) {
+  Post(R"(/remisser/([^/]+)/utfarda)", ks, [this](const Person& p, const http::Request& req, const FormFields& f) {
     return IssueRound(backend_, p, req.matches[1], f);
   });
-  Post(R"(/remisser/([^/]+)/anstand)", ks, [this](const Person& p, const httplib::Request& req, const FormFields& f) {
+  Post(R"(/remisser/([^/]+)/anstand)", ks, [this](const Person& p, const http::Request& req, const FormFields& f) {
     return DecideExtension(backend_, p, req.matches[1], f);
   });
-  Post(R"(/remisser/([^/]+)/utfall)", ks, [this](const Person& p, const httplib::Request& req, const FormFields& f) {
+  Post(R"(/remisser/([^/]+)/utfall)", ks, [this](const Person& p, const http::Request& req, const FormFields& f) {
     return RecordOutcome(backend_, p, req.matches[1], f);
   });
   Post(R"(/remisser/([^/]+)/svar/([^/]+)/(registrera|utlatande|delegationsbeslut|namndbeslut|anstand|skicka))",
-       [](const Person& p, const httplib::Request& req) { return p.registrar_of(req.matches[2]); },
-       [this](const Person& p, const httplib::Request& req, const FormFields& f) {
+       [](const Person& p, const http::Request& req) { return p.registrar_of(req.matches[2]); },
+       [this](const Person& p, const http::Request& req, const FormFields& f) {
          return AnswerStep(backend_, p, req.matches[1], req.matches[2], req.matches[3], f);
        });
 }
 
+// A file's text, or nullopt when it cannot be read.
+std::optional<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 absl::Status ConsoleImpl::Start() {
   if (absl::Status s = CheckConsoleOptions(options_); !s.ok()) return s;
-  const bool any_https = https();
-  if (any_https) {
-    const ConsoleOptions o = options_;
-    auto server = std::make_unique<httplib::SSLServer>([o](SSL_CTX& ctx) {
-      SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-      if (SSL_CTX_use_certificate_chain_file(&ctx, o.https_cert.c_str()) != 1) return false;
-      if (SSL_CTX_use_PrivateKey_file(&ctx, o.https_key.c_str(), SSL_FILETYPE_PEM) != 1) return false;
-      if (SSL_CTX_load_verify_locations(&ctx, o.proxy_ca.c_str(), nullptr) != 1) return false;
-      // Only the proxy, with a certificate from its CA that names it, gets in.
-      SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-      if (X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(&ctx), o.proxy_name.c_str(), 0) != 1) return false;
-      return true;
-    });
-    if (!server->is_valid()) {
-      return absl::InvalidArgumentError("--https-cert, --https-key, --proxy-ca: could not be read as PEM certificate, key and CA");
-    }
-    server_ = std::move(server);
-  } else {
-    server_ = std::make_unique<httplib::Server>();
-  }
-  server_->set_payload_max_length(kMaxFormBytes);
-  // cpp-httplib gives each connection a thread for as long as it reads it (8 by default: 8
-  // slow sockets stopped the console). A pool well above what one slow client plausibly
-  // holds, and short deadlines per read and write. This is a mitigation: cpp-httplib has no
-  // deadline for a whole request header and no cap per peer (README, "Limits").
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kConnectionThreads); };
-  server_->set_read_timeout(5, 0);
-  server_->set_write_timeout(5, 0);
-  server_->set_keep_alive_timeout(5);
-  Routes();
   const auto colon = options_.listen.rfind(':');
   if (colon == std::string::npos) return absl::InvalidArgumentError("--listen: must be host:port");
-  std::string host = options_.listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  if (!absl::SimpleAtoi(options_.listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
+  http::ServerOptions so;
+  so.host = options_.listen.substr(0, colon);
+  if (so.host.size() >= 2 && so.host.front() == '[') so.host = so.host.substr(1, so.host.size() - 2);
+  if (!absl::SimpleAtoi(options_.listen.substr(colon + 1), &so.port) || so.port < 0 || so.port > 65535) {
     return absl::InvalidArgumentError("--listen: the port must be a number from 0 to 65535");
   }
-  if (port == 0) {
-    port_ = server_->bind_to_any_port(host);
-    if (port_ <= 0) return absl::UnavailableError(absl::StrCat("console: cannot listen on ", options_.listen));
-  } else {
-    if (!server_->bind_to_port(host, port)) {
-      return absl::UnavailableError(absl::StrCat("console: cannot listen on ", options_.listen, " (port in use?)"));
+  if (https()) {
+    // Only the proxy, with a certificate from its CA that names it, gets in.
+    auto cert = ReadText(options_.https_cert), key = ReadText(options_.https_key), ca = ReadText(options_.proxy_ca);
+    if (!cert || !key || !ca) {
+      return absl::InvalidArgumentError("--https-cert, --https-key, --proxy-ca: could not be read as PEM certificate, key and CA");
     }
-    port_ = port;
+    so.tls_cert = *cert;
+    so.tls_key = *key;
+    so.client_ca = *ca;
+    so.client_name = options_.proxy_name;
   }
+  so.max_body_bytes = kMaxFormBytes;
+  // Each connection is a file descriptor: keep 256 for the rest of the process (gRPC
+  // channels; remissd's stores when it hosts the console).
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+      files.rlim_cur < static_cast<rlim_t>(so.max_connections) + 256) {
+    so.max_connections = std::max(64, static_cast<int>(files.rlim_cur) - 256);
+  }
+  Routes();
+  auto server = http::StartServer(so, router_);
+  if (!server.ok()) {
+    if (https()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--https-cert, --https-key, --proxy-ca: could not be read as PEM certificate, key and CA, or console: ",
+          server.status().message()));
+    }
+    return absl::UnavailableError(absl::StrCat("console: cannot listen on ", options_.listen, ": ", server.status().message()));
+  }
+  server_ = std::move(*server);
+  port_ = server_->port();
+  std::lock_guard<std::mutex> lock(hosts_mu_);
   allowed_hosts_ = AllowedHosts(options_.listen, port_, options_.hosts);
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // Serving before Start returns: a stop() before the loop runs would not reach it.
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return absl::OkStatus();
 }
 
