@@ -136,7 +136,7 @@ TEST_F(RelayRefusalsTest, AServiceStartedOnABackupBehindItsTopicPublishesNothing
   const std::string error = RelayError();
   EXPECT_NE(error.find("forked"), std::string::npos) << error;
   EXPECT_NE(error.find(kTopic), std::string::npos) << error;
-  EXPECT_EQ(remiss::testing::HealthStatus(*endpoint_.Channel(), "remiss.v1.ReferralService"), 2)
+  EXPECT_EQ(remiss::testing::AwaitHealthStatus(*endpoint_.Channel(), "remiss.v1.ReferralService", 2), 2)
       << "NOT_SERVING";
   const remiss::v1::ServicePositions p = Positions();
   EXPECT_EQ(p.log_position(), 8u);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 
 namespace remiss::testing {
 
@@ -40,6 +41,19 @@ inline int HealthStatus(grpc::Channel& channel, const std::string& service) {
   for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1];
   return bytes.empty() ? 0 : -1;
+}
+
+// The status once it is `want`, or the last one seen after `timeout`: a server's health
+// follows what its watchdog saw at its last round, a moment after the fact.
+inline int AwaitHealthStatus(grpc::Channel& channel, const std::string& service, int want,
+                             absl::Duration timeout = absl::Seconds(10)) {
+  const absl::Time until = absl::Now() + timeout;
+  int seen = HealthStatus(channel, service);
+  while (seen != want && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(50));
+    seen = HealthStatus(channel, service);
+  }
+  return seen;
 }
 
 }  // namespace remiss::testing
