@@ -1,6 +1,6 @@
 // A RocksDB file system for store tests whose write-ahead-log syncs can be held back (to
 // see what readers see while a group waits for its fsync) or made to fail (a full or broken
-// disk at fsync time). Thread-safe.
+// disk at fsync time), and whose log appends can fail (at write time). Thread-safe.
 #pragma once
 
 #include <memory>
@@ -22,6 +22,17 @@ class HeldSyncs final : public WalFileSystem {
    public:
     File(std::unique_ptr<rocksdb::FSWritableFile> f, HeldSyncs* fs)
         : rocksdb::FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs_->AppendsFail()) return rocksdb::IOStatus::IOError("injected: writing the log failed");
+      return target()->Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs_->AppendsFail()) return rocksdb::IOStatus::IOError("injected: writing the log failed");
+      return target()->Append(data, options, info, dbg);
+    }
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
       if (rocksdb::IOStatus s = fs_->Gate(); !s.ok()) return s;
       return target()->Sync(options, dbg);
@@ -42,6 +53,16 @@ class HeldSyncs final : public WalFileSystem {
   void Fail(bool on) {
     absl::MutexLock lock(&mu_);
     fail_ = on;
+  }
+  // Appends to the write-ahead log fail with an I/O error while set (a disk error or a full
+  // disk at write time).
+  void FailAppends(bool on) {
+    absl::MutexLock lock(&mu_);
+    fail_appends_ = on;
+  }
+  bool AppendsFail() {
+    absl::MutexLock lock(&mu_);
+    return fail_appends_;
   }
   // Lets `n` held syncs through (the hold stays for the next ones).
   void Pass(int n) {
@@ -75,6 +96,7 @@ class HeldSyncs final : public WalFileSystem {
   absl::Mutex mu_;
   bool hold_ ABSL_GUARDED_BY(mu_) = false;
   bool fail_ ABSL_GUARDED_BY(mu_) = false;
+  bool fail_appends_ ABSL_GUARDED_BY(mu_) = false;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
   int passes_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -115,6 +115,7 @@ absl::StatusOr<ImportResult> EventStore::FinishImport() {
   // The command whose events are being passed (its events are contiguous: one transaction).
   std::string command_key;
   CommitResult command;
+  CommandMeta command_meta;  // its name and request fingerprint, as its events carry them
   absl::Time command_at;
   rocksdb::WriteBatch batch;
   rocksdb::WriteOptions wo;
@@ -126,9 +127,10 @@ absl::StatusOr<ImportResult> EventStore::FinishImport() {
   };
   auto end_command = [&] {
     if (command_key.empty() || command_at <= keep_after) return;
-    CommandMeta none;  // no fingerprint, no command name: not kept in events
+    // Events recorded before they carried the fingerprint give a record without it, which
+    // answers any retry of the id as a repeat.
     batch.Put(im.commands_, absl::StrCat(kRecordPrefix, command_key),
-              EncodeRecord(command, command_at, none));
+              EncodeRecord(command, command_at, command_meta));
     batch.Put(im.commands_, absl::StrCat(kRecordTimePrefix, EncodeU64(Micros(command_at)), command_key), "");
     ++result.command_records;
   };
@@ -189,6 +191,9 @@ absl::StatusOr<ImportResult> EventStore::FinishImport() {
       end_command();
       command_key = scope;
       command = CommitResult{};
+      command_meta = CommandMeta{};
+      command_meta.command = e.command();
+      command_meta.fingerprint = e.command_fingerprint();
       command.first_position = position;
       command_at = FromTimestamp(e.recorded_at());
     }

@@ -180,6 +180,7 @@ class EventStore::Impl {
   // Decides the group and writes it (not synced unless finish_here): what the syncer finishes.
   Written CommitGroup(std::vector<Pending>& group, absl::Time now);
   bool NothingInFlight();
+  bool GroupsAwaitSync();  // groups written and not yet finished by the syncer
   // command_records.cc: stages the deletion of expired command records, a bounded number.
   void PruneCommandRecords(rocksdb::WriteBatchWithIndex& batch, absl::Time now);
 

@@ -74,6 +74,10 @@ absl::Status EventStore::Impl::TxImpl::Append(absl::string_view stream_id, std::
     if (!e.has_occurred_at()) *e.mutable_occurred_at() = e.recorded_at();
     if (!e.has_actor()) *e.mutable_actor() = meta_.actor;
     if (e.command_id().empty()) e.set_command_id(meta_.command_id);
+    if (e.command_id() == meta_.command_id && !meta_.fingerprint.empty()) {
+      e.set_command(meta_.command);
+      e.set_command_fingerprint(meta_.fingerprint);
+    }
     if (e.correlation_id().empty()) e.set_correlation_id(meta_.correlation_id);
     if (e.causation_id().empty()) e.set_causation_id(meta_.causation_id);
     if (!traceparent_.empty()) {

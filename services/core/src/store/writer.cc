@@ -52,6 +52,11 @@ bool EventStore::Impl::WaitForPosition(uint64_t after, absl::Duration timeout) c
   return position_mu_.AwaitWithTimeout(absl::Condition(&past), timeout);
 }
 
+bool EventStore::Impl::GroupsAwaitSync() {
+  absl::MutexLock lock(&sync_mu_);
+  return !written_.empty() || syncing_;
+}
+
 bool EventStore::Impl::NothingInFlight() {
   {
     absl::MutexLock lock(&queue_mu_);
@@ -225,9 +230,22 @@ EventStore::Impl::Written EventStore::Impl::CommitGroup(std::vector<Pending>& gr
     if (w.finish_here) {
       written = WriteSynced(batch.GetWriteBatch(), "committing to the event store");
     } else {
+      const bool refused_up_front = !RocksDbError().ok();
       written = FromRocks(db_->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()),
                           "committing to the event store");
-      if (written.ok()) SetRocksDbError(absl::OkStatus());  // writing again
+      if (written.ok()) {
+        SetRocksDbError(absl::OkStatus());  // writing again
+      } else if (!refused_up_front && GroupsAwaitSync()) {
+        // The log could not take this write (a disk error, a full disk): RocksDB's log writer
+        // is broken from here on, so the groups written before and not yet synced can no
+        // longer be made durable (a sync of that log fails, and Debian's RocksDB, built with
+        // its assertions, aborts on one). Poisoned, the syncer answers them as it answers a
+        // failed fsync instead of syncing.
+        Poison(absl::UnavailableError(absl::StrCat(
+            written.message(), ": the ", options_.source, " store cannot tell what its disk "
+            "kept of the groups not yet synced; restart the service: commands are refused "
+            "until then")));
+      }
     }
     if (written.ok()) {
       w.state = StateNow(next - 1);
