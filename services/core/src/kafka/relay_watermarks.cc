@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "relay_impl.h"
+#include "remiss/core/kafka/topic_reader.h"
 
 namespace remiss::core {
 namespace internal {
@@ -64,17 +65,16 @@ bool KafkaRelay::LearnEndOffsets() {
     LogOnce(absl::StrCat("watermarks: no partitions of ", topic_, " known yet"));
     return false;
   }
+  std::vector<PartitionRange> ranges;
+  for (int32_t p : partitions) ranges.push_back(PartitionRange{p});
+  if (absl::Status s = QueryPartitionEnds(rk_, topic_, ranges, kEndOffsetsTimeout);
+      !s.ok()) {
+    LogOnce(absl::StrCat("watermarks: ", s.message()));
+    return false;
+  }
   std::map<int32_t, int64_t> last;
-  for (int32_t p : partitions) {
-    int64_t low = 0;
-    int64_t high = 0;
-    err = rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), p, &low, &high, timeout_ms);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      LogOnce(absl::StrCat("watermarks: end offset of ", topic_, "[", p, "]: ",
-                           rd_kafka_err2name(err)));
-      return false;
-    }
-    if (high > low) last[p] = high - 1;
+  for (const PartitionRange& r : ranges) {
+    if (r.high > r.low) last[r.partition] = r.high - 1;
   }
   for (const auto& [p, offset] : last) {
     auto [it, added] = confirmed_.emplace(p, offset);

@@ -72,18 +72,50 @@ absl::StatusOr<std::vector<PartitionRange>> Ranges(rd_kafka_t* rk, const std::st
   if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR || ranges.empty()) {
     return absl::UnavailableError(absl::StrCat("metadata of ", topic, ": ", rd_kafka_err2str(topic_err)));
   }
-  for (PartitionRange& r : ranges) {
-    err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), r.partition, &r.low, &r.high,
-                                           timeout_ms);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return absl::UnavailableError(absl::StrCat("end offsets of ", topic, "[", r.partition,
-                                                 "]: ", rd_kafka_err2str(err)));
-    }
-  }
+  if (absl::Status s = QueryPartitionEnds(rk, topic, ranges, timeout); !s.ok()) return s;
   return ranges;
 }
 
 }  // namespace
+
+// Both ends by ListOffsets for the timestamps "earliest" and "latest", through
+// rd_kafka_offsets_for_times: librdkafka 2.0.2's rd_kafka_query_watermark_offsets ignores its
+// timeout when a partition's leader is unreachable and waits for it for ever (librdkafka
+// issue 2588, fixed in 2.3.0); a relay's stop then hung behind its topic check.
+absl::Status QueryPartitionEnds(rd_kafka_t* rk, const std::string& topic,
+                                std::vector<PartitionRange>& ranges, absl::Duration timeout) {
+  const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(timeout));
+  for (const bool latest : {false, true}) {
+    rd_kafka_topic_partition_list_t* asked =
+        rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size()));
+    for (const PartitionRange& r : ranges) {
+      rd_kafka_topic_partition_list_add(asked, topic.c_str(), r.partition)->offset =
+          latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, asked, timeout_ms);
+    absl::Status failed;
+    for (int i = 0; i < asked->cnt && err == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      const rd_kafka_topic_partition_t& p = asked->elems[i];
+      auto r = std::find_if(ranges.begin(), ranges.end(),
+                            [&](const PartitionRange& x) { return x.partition == p.partition; });
+      if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR || p.offset < 0 || r == ranges.end()) {
+        failed = absl::UnavailableError(absl::StrCat(
+            latest ? "end" : "start", " offset of ", topic, "[", p.partition, "]: ",
+            rd_kafka_err2str(p.err != RD_KAFKA_RESP_ERR_NO_ERROR ? p.err
+                                                                   : RD_KAFKA_RESP_ERR__BAD_MSG)));
+        break;
+      }
+      (latest ? r->high : r->low) = p.offset;
+    }
+    rd_kafka_topic_partition_list_destroy(asked);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::UnavailableError(absl::StrCat(latest ? "end" : "start", " offsets of ", topic,
+                                                 ": ", rd_kafka_err2str(err)));
+    }
+    if (!failed.ok()) return failed;
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ReadTopicToEnd(const std::string& brokers, const std::string& topic,
                             const std::function<int64_t(const PartitionRange&)>& start_at,

@@ -3,6 +3,8 @@
 // are pure functions of what was read, below).
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -23,6 +25,12 @@ struct PartitionRange {
   int64_t low = 0;   // the first offset still held
   int64_t high = 0;  // one past the last
 };
+
+// Fills each range's low and high offsets (ListOffsets, within `timeout` even when a
+// partition's leader is unreachable): UNAVAILABLE naming the partition otherwise.
+[[nodiscard]] absl::Status QueryPartitionEnds(rd_kafka_t* rk, const std::string& topic,
+                                              std::vector<PartitionRange>& ranges,
+                                              absl::Duration timeout);
 
 struct TopicMessage {
   int32_t partition = 0;
