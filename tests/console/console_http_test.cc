@@ -91,6 +91,30 @@ class ConsoleOverHttpTest : public ::testing::Test {
   std::string session_, csrf_;
 };
 
+// Issue 25, finding 5: KS's new-round page is offered only while KS's organization may send
+// rounds (the services would refuse its commands otherwise).
+TEST_F(ConsoleOverHttpTest, TheNewRoundPageIsOnlyForAnOrganizationThatMaySendRounds) {
+  SignIn("ks-registrator-1");
+  auto page = http_->Get("/ny-remiss", {{"Cookie", "remiss_session=" + session_}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200) << page->body.substr(0, 2000);
+  EXPECT_NE(page->body.find("Ny remiss"), std::string::npos);
+
+  UpdateOrganizationRequest stop;
+  stop.set_command_id("ks-stops-sending");
+  stop.set_org_id("ks");
+  stop.set_name("ks");
+  stop.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  stop.set_may_send_rounds(false);
+  CommandResult result;
+  grpc::Status s = server_.referrals().UpdateOrganization(As("drift", "operator").get(), stop, &result);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  page = http_->Get("/ny-remiss", {{"Cookie", "remiss_session=" + session_}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 403) << page->body.substr(0, 2000);
+  EXPECT_NE(page->body.find("får inte skicka remisser"), std::string::npos) << page->body.substr(0, 3000);
+}
+
 // Finding 12: a statement of tens of thousands of characters is saved through the console's
 // form (the services take 100,000 per text; the form was cut at 8 KiB with 413).
 TEST_F(ConsoleOverHttpTest, ALongStatementIsSavedThroughTheForm) {

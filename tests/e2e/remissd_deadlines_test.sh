@@ -38,7 +38,7 @@ P=remiss.v1.ResponseService
 D=remiss.v1.DeadlineService
 A=remiss.v1.AdminService
 ok $A/GetClock '{}' | grep -q '"manual": true' || fail "not on the manual clock"
-ok $R/RegisterOrganization '{"command_id":"o1","org_id":"ks","name":"Kommunstyrelsen","kind":"ORGANIZATION_KIND_KOMMUNSTYRELSE"}' >/dev/null
+ok $R/RegisterOrganization '{"command_id":"o1","org_id":"ks","name":"Kommunstyrelsen","kind":"ORGANIZATION_KIND_KOMMUNSTYRELSE","may_send_rounds":true}' >/dev/null
 for org in bromma-sdn sodermalm-sdn; do
   ok $R/RegisterOrganization "{\"command_id\":\"o-$org\",\"org_id\":\"$org\",\"name\":\"$org\",\"kind\":\"ORGANIZATION_KIND_STADSDELSNAMND\"}" >/dev/null
 done

@@ -40,7 +40,7 @@ done
 ok grpc.health.v1.Health/Check '{}' | grep -q SERVING || fail "not SERVING"
 
 R=remiss.v1.ReferralService
-ok $R/RegisterOrganization '{"command_id":"o1","org_id":"ks","name":"Kommunstyrelsen","kind":"ORGANIZATION_KIND_KOMMUNSTYRELSE","diary_prefix":"KS"}' >/dev/null
+ok $R/RegisterOrganization '{"command_id":"o1","org_id":"ks","name":"Kommunstyrelsen","kind":"ORGANIZATION_KIND_KOMMUNSTYRELSE","may_send_rounds":true,"diary_prefix":"KS"}' >/dev/null
 ok $R/RegisterOrganization '{"command_id":"o2","org_id":"bromma-sdn","name":"Bromma stadsdelsnämnd","kind":"ORGANIZATION_KIND_STADSDELSNAMND","diary_prefix":"BRO"}' >/dev/null
 ok $R/CreateReferral '{"command_id":"r1","case_number":"KS 2019/1939","title":"Stockholms stads trygghetsprogram 2020-2023","sender_org_id":"ks"}' | grep -q '"id": "ks-2019-1939"' || fail "CreateReferral did not return the id"
 ok $R/AddAddressee '{"command_id":"r2","referral_id":"ks-2019-1939","org_id":"bromma-sdn"}' >/dev/null

@@ -51,7 +51,7 @@ ok() { call "$@" >"$dir/out" 2>&1 || fail "$2 failed: $(cat "$dir/out")"; cat "$
 
 R=remiss.v1.ReferralService
 P=remiss.v1.ResponseService
-ok "$referrals_port" $R/RegisterOrganization '{"command_id":"o1","org_id":"ks","name":"Kommunstyrelsen","kind":"ORGANIZATION_KIND_KOMMUNSTYRELSE"}' >/dev/null
+ok "$referrals_port" $R/RegisterOrganization '{"command_id":"o1","org_id":"ks","name":"Kommunstyrelsen","kind":"ORGANIZATION_KIND_KOMMUNSTYRELSE","may_send_rounds":true}' >/dev/null
 ok "$referrals_port" $R/RegisterOrganization '{"command_id":"o2","org_id":"bromma-sdn","name":"Bromma stadsdelsnämnd","kind":"ORGANIZATION_KIND_STADSDELSNAMND","diary_prefix":"BRO"}' >/dev/null
 ok "$referrals_port" $R/RegisterOrganization '{"command_id":"o3","org_id":"polisen","name":"Polisregion Stockholm","kind":"ORGANIZATION_KIND_EXTERN"}' >/dev/null
 ok "$referrals_port" $R/CreateReferral '{"command_id":"r1","case_number":"KS 2019/1939","title":"Stockholms stads trygghetsprogram 2020-2023","sender_org_id":"ks"}' >/dev/null

@@ -104,7 +104,7 @@ submit_tp="00-$submit_trace-b7ad6b7169203331-01"
 # The round, to Bromma and Södermalm; the issuing call carries the test's trace context.
 round() {
   local r=$1
-  ok "$r" $R/RegisterOrganization '{"command_id":"o1","org_id":"ks","name":"Kommunstyrelsen","kind":"ORGANIZATION_KIND_KOMMUNSTYRELSE"}' >/dev/null
+  ok "$r" $R/RegisterOrganization '{"command_id":"o1","org_id":"ks","name":"Kommunstyrelsen","kind":"ORGANIZATION_KIND_KOMMUNSTYRELSE","may_send_rounds":true}' >/dev/null
   for org in bromma-sdn sodermalm-sdn; do
     ok "$r" $R/RegisterOrganization "{\"command_id\":\"o-$org\",\"org_id\":\"$org\",\"name\":\"$org\",\"kind\":\"ORGANIZATION_KIND_STADSDELSNAMND\"}" >/dev/null
   done

@@ -123,6 +123,8 @@ struct Caller {
   std::string role = "ks";
   std::string person = "ks-handlaggare-1";
 };
+// The operator, who registers organizations without a ks's sender rule (issue 25, finding 5).
+inline const Caller kOperator{"drift", "operator", "drift-operator-1"};
 
 // A client context with the caller's metadata and a deadline.
 std::unique_ptr<grpc::ClientContext> Context(const Caller& caller = {},

@@ -225,6 +225,7 @@ TEST(RandomWorkload, Remissd) {
     r.set_org_id(b < 0 ? "ks" : Board(b));
     r.set_name(b < 0 ? "Kommunstyrelsen" : absl::StrCat("Nämnd ", b));
     r.set_kind(b < 0 ? ORGANIZATION_KIND_KOMMUNSTYRELSE : ORGANIZATION_KIND_STADSDELSNAMND);
+    r.set_may_send_rounds(b < 0);  // KS first, as the sender its ks acts for
     r.set_diary_prefix("BRD");
     CommandOutcome o =
         Execute(endpoint, Command(&ReferralService::Stub::RegisterOrganization, r), nullptr, 50);

@@ -67,7 +67,7 @@ class RelayRefusalsTest : public ::testing::Test {
     r.set_name(org);
     r.set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
     CommandOutcome o =
-        Execute(endpoint_, Command(&ReferralService::Stub::RegisterOrganization, r), nullptr, 20);
+        Execute(endpoint_, Command(&ReferralService::Stub::RegisterOrganization, r, kOperator), nullptr, 20);
     ASSERT_TRUE(o.status.ok()) << org << ": " << Describe(o.status);
   }
   remiss::v1::ServicePositions Positions() {

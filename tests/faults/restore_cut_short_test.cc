@@ -46,7 +46,9 @@ TEST(RestoreCutShort, RefusesToServeAndFinishesOnRetry) {
     org.set_name(absl::StrCat("Nämnd ", i));
     org.set_kind(remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
     org.set_diary_prefix("BRD");
-    CommandOutcome done = Execute(endpoint, Command(&ReferralService::Stub::RegisterOrganization, org));
+    // As the operator: no ks acts before an organization may send rounds (issue 25).
+    CommandOutcome done =
+        Execute(endpoint, Command(&ReferralService::Stub::RegisterOrganization, org, kOperator));
     ASSERT_TRUE(done.status.ok()) << Describe(done.status);
   }
   // Everything is on the topic.

@@ -41,6 +41,7 @@ absl::Status RoundsLoad::Start() {
   ks.set_name("Kommunstyrelsen");
   ks.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
   ks.set_diary_prefix("KS");
+  ks.set_may_send_rounds(true);  // a ks acts only for an organization that may send rounds
   if (!Do("referrals", Command(&ReferralService::Stub::RegisterOrganization, ks), "setup-ks")) {
     return absl::InternalError("registering KS failed");
   }

@@ -250,6 +250,7 @@ void SigkillUnderLoad(Setup setup) {
     ks.set_name("Kommunstyrelsen");
     ks.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
     ks.set_diary_prefix("KS");
+    ks.set_may_send_rounds(true);  // a ks acts only for an organization that may send rounds
     CommandOutcome o = Execute(endpoint, Command(&ReferralService::Stub::RegisterOrganization, ks));
     ASSERT_TRUE(o.status.ok()) << Describe(o.status);
     absl::MutexLock lock(&record.mu);

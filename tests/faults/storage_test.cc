@@ -123,6 +123,7 @@ Send Register(const std::string& command_id, const std::string& org_id) {
   r.set_org_id(org_id);
   r.set_name(org_id == "ks" ? "Kommunstyrelsen" : absl::StrCat("Nämnd ", org_id));
   r.set_kind(org_id == "ks" ? ORGANIZATION_KIND_KOMMUNSTYRELSE : ORGANIZATION_KIND_FACKNAMND);
+  r.set_may_send_rounds(org_id == "ks");
   r.set_diary_prefix("KS");
   return [r](grpc::Channel& channel, CommandResult* result) {
     ReferralService::Stub stub(std::shared_ptr<grpc::Channel>(&channel, [](auto*) {}));

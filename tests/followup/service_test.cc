@@ -129,6 +129,48 @@ class FollowupServiceTest : public ::testing::Test {
   std::unique_ptr<ResponseService::Stub> response_stub_;
 };
 
+// Issue 25, finding 5: a round is run by the organization whose caller issued it (responses
+// restates it as the terms' owner_org_id); a ks of another organization is refused KS's
+// commands on it, recording nothing, and the owner's ks acts.
+TEST_F(FollowupServiceTest, AKsActsOnARoundOnlyForTheOrganizationThatIssuedIt) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  Register("bromma-sdn", "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND);
+  Issue("KS 2021/5", {"bromma-sdn"});
+  GetStatusBoardRequest board;
+  board.set_referral_id("ks-2021-5");
+  StatusBoard seen;
+  for (int i = 0; i < 500; ++i) {  // until the followup service has heard of the round
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (followup_stub_->GetStatusBoard(&ctx, board, &seen).ok()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(seen.referral_id(), "ks-2021-5") << seen.ShortDebugString();
+  auto feedback_as = [&](const std::string& org, const std::string& id) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("x-remiss-org", org);
+    ctx.AddMetadata("x-remiss-role", "ks");
+    ctx.AddMetadata("x-remiss-person", org + "-handlaggare-1");
+    GiveFeedbackRequest r;
+    r.set_command_id(id);
+    r.set_referral_id("KS 2021/5");
+    r.set_org_id("bromma-sdn");
+    r.set_text("Tack för ert svar.");
+    CommandResult result;
+    return followup_stub_->GiveFeedback(&ctx, r, &result);
+  };
+  const uint64_t before = followup_->store().LastPosition();
+  grpc::Status other = feedback_as("region", "feedback-region");
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other.error_message();
+  EXPECT_NE(other.error_message().find("role ks: round ks-2021-5 is run by organization \"ks\""),
+            std::string::npos)
+      << other.error_message();
+  EXPECT_EQ(followup_->store().LastPosition(), before) << "a refusal recorded something";
+  grpc::Status own = feedback_as("ks", "feedback-ks");
+  EXPECT_TRUE(own.ok()) << own.error_message();
+}
+
 TEST_F(FollowupServiceTest, AnOrganizationsViewComesInPagesOfRoundsEachOnceByCaseNumber) {
   Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
   Register("bromma-sdn", "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND);

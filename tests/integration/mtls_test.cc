@@ -86,6 +86,9 @@ class MutualTlsTest : public ::testing::Test {
     r.set_name(id);
     r.set_kind(kind);
     r.set_diary_prefix(prefix);
+    // KS (registered first, by its own ks certificate: the first start's concession) may
+    // send rounds; no one else.
+    r.set_may_send_rounds(kind == ORGANIZATION_KIND_KOMMUNSTYRELSE);
     return r;
   }
   static RegisterResponseRequest Registration(const std::string& org, const std::string& id) {
@@ -262,6 +265,86 @@ TEST_F(MutualTlsTest, TheGatewayActsForNoOtherOrganizationNoOperatorAndNoOneUnna
         << c.org << "/" << c.role << ": " << s.error_message();
   }
   EXPECT_EQ(Logs(), before);
+}
+
+// Finding 5: role ks only for an organization that may send rounds. Through the gateway a
+// person of Bromma (no sender) or of an unregistered organization in role ks is refused a
+// referrals command, its own registration as a sender too, and nothing is recorded; KS's
+// person acts.
+TEST_F(MutualTlsTest, ThroughTheGatewayAKsActsOnlyForAnOrganizationThatMaySendRounds) {
+  const auto before = Logs();
+  for (const std::string org : {"bromma-sdn", "evil"}) {
+    auto ctx = Ctx();
+    ctx->AddMetadata("x-remiss-org", org);
+    ctx->AddMetadata("x-remiss-role", "ks");
+    ctx->AddMetadata("x-remiss-person", "p-9");
+    CreateReferralRequest create;
+    create.set_command_id("gw-create-" + org);
+    create.set_case_number("BRO 2020/9");
+    create.set_title("En remiss");
+    create.set_sender_org_id("bromma-sdn");
+    grpc::Status s = As("gateway", &ReferralService::Stub::CreateReferral, create, ctx.get());
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << org << ": " << s.error_message();
+    EXPECT_NE(s.error_message().find("organization \"" + org + "\" may not send rounds"),
+              std::string::npos)
+        << s.error_message();
+    auto own = Ctx();
+    own->AddMetadata("x-remiss-org", org);
+    own->AddMetadata("x-remiss-role", "ks");
+    own->AddMetadata("x-remiss-person", "p-9");
+    RegisterOrganizationRequest self = Org(org == "evil" ? "evil" : "bromma-sdn",
+                                           ORGANIZATION_KIND_KOMMUNSTYRELSE, "EV");
+    self.set_command_id("gw-self-" + org);
+    s = As("gateway", &ReferralService::Stub::RegisterOrganization, self, own.get());
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << org << ": " << s.error_message();
+  }
+  EXPECT_EQ(Logs(), before) << "a refusal recorded something";
+  auto ks = Ctx();
+  ks->AddMetadata("x-remiss-org", "ks");
+  ks->AddMetadata("x-remiss-role", "ks");
+  ks->AddMetadata("x-remiss-person", "p-1");
+  grpc::Status s = As("gateway", &ReferralService::Stub::RegisterOrganization,
+                      Org("solna-sdn", ORGANIZATION_KIND_STADSDELSNAMND, "SOL"), ks.get());
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+// The first start's concession is not the gateway's: on a fresh system a person in role ks
+// through the gateway cannot register their organization as the first sender; KS's own ks
+// certificate can, and the operator's can register any.
+TEST_F(MutualTlsTest, OnAFreshSystemOnlyAKsCertificateOrTheOperatorMakesTheFirstSender) {
+  remiss::testing::TempDir fresh_dir;
+  RemissServer fresh(fresh_dir.path(), &clock_,
+                     {.referrals = true,
+                      .tls = {.cert_file = pki_->Sub("dev") + "/server.pem",
+                              .key_file = pki_->Sub("dev") + "/server.key",
+                              .ca_file = pki_->Sub("dev") + "/ca.pem"}});
+  ASSERT_TRUE(fresh.Start());
+  auto call = [&](const std::string& cert, const RegisterOrganizationRequest& r,
+                  const std::vector<std::pair<std::string, std::string>>& md) {
+    grpc::SslCredentialsOptions o;
+    o.pem_root_certs = Read(pki_->Sub("dev") + "/ca.pem");
+    o.pem_cert_chain = Read(pki_->Sub("dev") + "/" + cert + ".pem");
+    o.pem_private_key = Read(pki_->Sub("dev") + "/" + cert + ".key");
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    auto stub = ReferralService::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", fresh.port()), grpc::SslCredentials(o), args));
+    auto ctx = Ctx();
+    for (const auto& [k, v] : md) ctx->AddMetadata(k, v);
+    CommandResult result;
+    return stub->RegisterOrganization(ctx.get(), r, &result);
+  };
+  RegisterOrganizationRequest evil = Org("evil", ORGANIZATION_KIND_KOMMUNSTYRELSE, "EV");
+  grpc::Status s = call("gateway", evil,
+                        {{"x-remiss-org", "evil"}, {"x-remiss-role", "ks"}, {"x-remiss-person", "p-6"}});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(fresh.referrals_module().store().LastPosition(), 0u) << "the gateway made a sender";
+  s = call("ks", Org("ks", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS"), {});
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  RegisterOrganizationRequest region = Org("region", ORGANIZATION_KIND_REGION, "RS");
+  region.set_may_send_rounds(true);
+  s = call("operator", region, {});
+  EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 // Finding 5: the gateway's certificate alone is no one: every gateway call names the person
@@ -465,6 +548,11 @@ TEST(MutualTlsRotation, AServerTakesANewCaWithoutARestart) {
     r.set_name("Nämnd");
     r.set_kind(ORGANIZATION_KIND_FACKNAMND);
     r.set_diary_prefix("N");
+    if (attempt == 1) {  // KS itself first, as the sender its ks acts for
+      r.set_org_id("ks");
+      r.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+      r.set_may_send_rounds(true);
+    }
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     CommandResult result;

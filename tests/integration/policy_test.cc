@@ -148,6 +148,15 @@ TEST(PolicyTest, OnlyKsRunsRoundsAndABoardActsOnlyForItself) {
   EXPECT_FALSE(core::CheckRole(board, rebuild, table.Find(rebuild)).ok());
   core::Caller op{.org_id = "ops", .role = "operator", .person_id = "", .certified = true};
   EXPECT_TRUE(core::CheckRole(op, rebuild, table.Find(rebuild)).ok());
+  // Issue 25, finding 5: the operator registers and updates organizations (who may send
+  // rounds: the first sender), and records no round.
+  for (const char* rpc : {"/remiss.v1.ReferralService/RegisterOrganization",
+                          "/remiss.v1.ReferralService/UpdateOrganization"}) {
+    EXPECT_TRUE(core::CheckRole(op, rpc, table.Find(rpc)).ok()) << rpc;
+    EXPECT_FALSE(core::CheckRole(board, rpc, table.Find(rpc)).ok()) << rpc;
+  }
+  const std::string create = "/remiss.v1.ReferralService/CreateReferral";
+  EXPECT_FALSE(core::CheckRole(op, create, table.Find(create)).ok());
 }
 
 TEST(CallerTest, TheSanUriNamesOrganizationAndRole) {

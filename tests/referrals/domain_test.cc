@@ -340,6 +340,7 @@ ReferralEvent BrommaRegistered() {
                    name: "Bromma stadsdelsnämnd"
                    kind: ORGANIZATION_KIND_STADSDELSNAMND
                    diary_prefix: "BRO"
+                   may_send_rounds: false
                  })pb");
 }
 
@@ -430,6 +431,7 @@ TEST(OrganizationTest, UpdateEmitsTheCompleteNewDetails) {
                                     name: "Bromma stadsdelsnämnd (Bromma stadsdelsförvaltning)"
                                     kind: ORGANIZATION_KIND_STADSDELSNAMND
                                     diary_prefix: "BRO"
+                                    may_send_rounds: false
                                   })pb");
   EXPECT_TRUE(EventsAre(Decide(cmd, &state), {updated}));
   cmd.clear_diary_prefix();
@@ -467,6 +469,104 @@ TEST(OrganizationTest, EvolveFollowsRegisteredAndUpdated) {
   EXPECT_EQ(state.kind(), remiss::v1::ORGANIZATION_KIND_STADSDELSNAMND);
   EXPECT_EQ(state.diary_prefix(), "BROM");
   EXPECT_EQ(state.version(), 2u);
+}
+
+// ---- who may act as ks: may_send_rounds (issue 25, finding 5) ----
+
+TEST(SendersTest, RegisterRecordsWhetherTheOrganizationMaySendRounds) {
+  auto cmd = Parse<RegisterOrganizationRequest>(R"pb(
+    org_id: "ks" name: "Kommunstyrelsen" kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+    diary_prefix: "KS" may_send_rounds: true
+  )pb");
+  absl::StatusOr<Events> events = Decide(cmd, nullptr);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_TRUE((*events)[0].organization_registered().has_may_send_rounds());
+  EXPECT_TRUE((*events)[0].organization_registered().may_send_rounds());
+  Organization state = GivenOrganization(*events);
+  EXPECT_TRUE(MaySendRounds(&state));
+  // A kommunstyrelse registered without it does not send rounds: the field decides, not the kind.
+  cmd.set_may_send_rounds(false);
+  events = Decide(cmd, nullptr);
+  ASSERT_TRUE(events.ok());
+  ASSERT_TRUE((*events)[0].organization_registered().has_may_send_rounds());
+  state = GivenOrganization(*events);
+  EXPECT_FALSE(MaySendRounds(&state));
+  EXPECT_FALSE(MaySendRounds(nullptr));
+}
+
+TEST(SendersTest, EventsRecordedBeforeTheFieldMakeAKommunstyrelseASenderAndNoOneElse) {
+  Organization ks = GivenOrganization({Ev(R"pb(organization_registered {
+      org_id: "ks" name: "Kommunstyrelsen" kind: ORGANIZATION_KIND_KOMMUNSTYRELSE })pb")});
+  EXPECT_TRUE(ks.may_send_rounds());
+  Organization bromma = GivenOrganization({Ev(R"pb(organization_registered {
+      org_id: "bromma-sdn" name: "Bromma" kind: ORGANIZATION_KIND_STADSDELSNAMND })pb")});
+  EXPECT_FALSE(bromma.may_send_rounds());
+  // An old update follows the kind it names; a new one says it.
+  Evolve(ks, Ev(R"pb(organization_updated {
+      org_id: "ks" name: "KS" kind: ORGANIZATION_KIND_FACKNAMND })pb"));
+  EXPECT_FALSE(ks.may_send_rounds());
+  Evolve(bromma, Ev(R"pb(organization_updated {
+      org_id: "bromma-sdn" name: "Bromma" kind: ORGANIZATION_KIND_STADSDELSNAMND
+      may_send_rounds: true })pb"));
+  EXPECT_TRUE(bromma.may_send_rounds());
+}
+
+TEST(SendersTest, AnUpdateKeepsMaySendRoundsUnlessItNamesIt) {
+  Organization ks = GivenOrganization({Ev(R"pb(organization_registered {
+      org_id: "ks" name: "Kommunstyrelsen" kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+      diary_prefix: "KS" may_send_rounds: true })pb")});
+  auto cmd = Parse<UpdateOrganizationRequest>(R"pb(
+    org_id: "ks" name: "Kommunstyrelsen i Stockholm" kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+    diary_prefix: "KS"
+  )pb");
+  absl::StatusOr<Events> events = Decide(cmd, &ks);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_TRUE((*events)[0].organization_updated().may_send_rounds());
+  // Named and different: recorded even with the same details; named and the same: nothing.
+  cmd.set_name("Kommunstyrelsen");
+  cmd.set_may_send_rounds(true);
+  EXPECT_TRUE(EventsAre(Decide(cmd, &ks), {}));
+  cmd.set_may_send_rounds(false);
+  events = Decide(cmd, &ks);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  Evolve(ks, (*events)[0]);
+  EXPECT_FALSE(MaySendRounds(&ks));
+}
+
+// PERMISSION_DENIED, the message starting "role ks: " and holding `detail`.
+::testing::AssertionResult KsDenied(const absl::Status& s, absl::string_view detail) {
+  if (s.code() == absl::StatusCode::kPermissionDenied && absl::StartsWith(s.message(), "role ks: ") &&
+      absl::StrContains(s.message(), detail)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "got " << s << "; want PERMISSION_DENIED \"role ks: ...\" with " << detail;
+}
+
+TEST(SendersTest, AKsActsOnlyForARegisteredOrganizationThatMaySendRounds) {
+  Organization ks = GivenOrganization({Ev(R"pb(organization_registered {
+      org_id: "ks" name: "Kommunstyrelsen" kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+      may_send_rounds: true })pb")});
+  EXPECT_TRUE(CheckKsMaySendRounds("ks", &ks).ok());
+  Organization bromma = GivenOrganization({BrommaRegistered()});
+  EXPECT_TRUE(KsDenied(CheckKsMaySendRounds("bromma-sdn", &bromma),
+                       "organization \"bromma-sdn\" may not send rounds"));
+  EXPECT_TRUE(KsDenied(CheckKsMaySendRounds("evil", nullptr), "not registered"));
+  EXPECT_TRUE(KsDenied(CheckKsMaySendRounds("", nullptr), "names none"));
+}
+
+TEST(SendersTest, TheFirstSenderMayOnlyBeTheCallersOwnOrganizationWhileThereIsNone) {
+  auto cmd = Parse<RegisterOrganizationRequest>(R"pb(
+    org_id: "ks" name: "Kommunstyrelsen" kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+    may_send_rounds: true
+  )pb");
+  EXPECT_TRUE(IsFirstSenderRegistration(cmd, "ks", /*any_sender=*/false));
+  EXPECT_FALSE(IsFirstSenderRegistration(cmd, "ks", /*any_sender=*/true));
+  EXPECT_FALSE(IsFirstSenderRegistration(cmd, "bromma-sdn", false));  // another's
+  EXPECT_FALSE(IsFirstSenderRegistration(cmd, "", false));
+  cmd.set_may_send_rounds(false);  // not as a sender: then the usual rule
+  EXPECT_FALSE(IsFirstSenderRegistration(cmd, "ks", false));
 }
 
 // ---- CreateReferral ----

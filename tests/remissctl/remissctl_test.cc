@@ -81,7 +81,7 @@ class RemissctlTest : public ::testing::Test {
     // KS registers itself and two boards, drafts a round, addresses it, issues it.
     for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
              {"org", "register", "ks", "Kommunstyrelsen", "--kind", "kommunstyrelse",
-              "--diary-prefix", "KS"},
+              "--diary-prefix", "KS", "--may-send-rounds"},
              {"org", "register", "bromma-sdn", "Bromma stadsdelsnämnd", "--kind",
               "ORGANIZATION_KIND_STADSDELSNAMND", "--diary-prefix", "BRO"},
              {"org", "register", "sodermalm-sdn", "Södermalms stadsdelsnämnd", "--kind",
@@ -155,6 +155,37 @@ TEST_F(RemissctlTest, JsonParsesAsTheResponseMessage) {
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(show.out, &referral).ok()) << show.out;
   EXPECT_EQ(referral.status(), remiss::v1::REFERRAL_STATUS_ISSUED);
   EXPECT_EQ(referral.addressees_size(), 2);
+}
+
+// Issue 25, finding 5: `org register --may-send-rounds` makes KS the organization whose ks may
+// send rounds; an `org update` that does not name it keeps it, one that does changes it.
+TEST_F(RemissctlTest, MaySendRoundsIsSetAtRegistrationAndKeptByAnUpdateUnlessGiven) {
+  auto show = [&](const std::string& id) {
+    Result r = Run({"--json", "org", "show", id});
+    EXPECT_EQ(r.code, 0) << r.err;
+    remiss::v1::Organization org;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &org).ok()) << r.out;
+    return org;
+  };
+  EXPECT_TRUE(show("ks").may_send_rounds());
+  EXPECT_FALSE(show("bromma-sdn").may_send_rounds());
+  Result renamed = Run({"org", "update", "ks", "--name", "Kommunstyrelsen i Stockholm", "--kind",
+                        "kommunstyrelse", "--diary-prefix", "KS"});
+  ASSERT_EQ(renamed.code, 0) << renamed.err;
+  EXPECT_TRUE(show("ks").may_send_rounds());
+  Result sender = Run({"org", "update", "bromma-sdn", "--name", "Bromma stadsdelsnämnd", "--kind",
+                       "stadsdelsnamnd", "--diary-prefix", "BRO", "--may-send-rounds", "true"});
+  ASSERT_EQ(sender.code, 0) << sender.err;
+  EXPECT_TRUE(show("bromma-sdn").may_send_rounds());
+  Result list = Run({"org", "list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find("SENDS ROUNDS"), std::string::npos) << list.out;
+  // As they were, for the suite's other tests.
+  ASSERT_EQ(Run({"org", "update", "bromma-sdn", "--name", "Bromma stadsdelsnämnd", "--kind",
+                 "stadsdelsnamnd", "--diary-prefix", "BRO", "--may-send-rounds", "false"}).code, 0);
+  ASSERT_EQ(Run({"org", "update", "ks", "--name", "Kommunstyrelsen", "--kind", "kommunstyrelse",
+                 "--diary-prefix", "KS"}).code, 0);
+  EXPECT_FALSE(show("bromma-sdn").may_send_rounds());
 }
 
 TEST_F(RemissctlTest, RecordShowsSwedishTimes) {

@@ -266,6 +266,17 @@ TEST_F(ResponsesGrpcTest, AnIssuedRoundIsAnsweredByItsAddresseesOnly) {
   EXPECT_EQ(s.error_message().rfind("referral_id:", 0), 0u) << s.error_message();
 }
 
+// Issue 25, finding 5: the round's terms name its owner, the organization of the ks who
+// issued it, for deadlines and followup to hold KS's commands to.
+TEST_F(ResponsesGrpcTest, TheRoundsTermsNameTheOrganizationThatIssuedIt) {
+  auto terms = server_.responses_module().store().ReadStream("round/ks-2019-1939");
+  ASSERT_TRUE(terms.ok()) << terms.status();
+  ASSERT_FALSE(terms->empty());
+  for (const auto& e : *terms) {
+    EXPECT_EQ(e.responses().round_terms_recorded().owner_org_id(), "ks") << e.ShortDebugString();
+  }
+}
+
 TEST_F(ResponsesGrpcTest, BrommasProtocolIsRecordedAndReadBackWhole) {
   auto reg = For<RegisterResponseRequest>("bromma-sdn", "bro-1");
   reg.set_diary_number("BRO 2020/440");

@@ -212,6 +212,9 @@ Command World::RegisterKs(int step) {
   r.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
   r.set_diary_prefix("KS");
   r.set_registry_mailbox("registrator@ks.example.se");
+  // KS registers itself as the organization that may send rounds (the first start's
+  // concession): until then every ks command, boards' registrations too, is refused.
+  r.set_may_send_rounds(true);
   return Make("referrals", "RegisterOrganization", &ReferralService::Stub::RegisterOrganization, r,
               kKs, [](World& w, const CommandResult&, absl::Time) { w.ks_registered_ = true; },
               {});
@@ -511,7 +514,9 @@ Command World::Next(absl::Time now, int step) {
       ks_registration_ = RegisterKs(step);
       return *ks_registration_;
     }
-    if (Chance(0.3)) return *ks_registration_;  // in doubt or refused for now: the same again
+    // In doubt or refused for now: the same again, and nothing else, since no ks acts
+    // before KS may send rounds.
+    return *ks_registration_;
   }
   if (static_cast<int>(boards_.size() + boards_pending_.size()) < boards_wanted_ &&
       (boards_.size() < 3 || Chance(0.6))) {
@@ -521,7 +526,6 @@ Command World::Next(absl::Time now, int step) {
   for (auto& [_, r] : rounds_) {
     if (!r.withdrawn && !r.closed) live.push_back(&r);
   }
-  if (!ks_registered_) return RegisterBoard(step);
   if (live.empty() || (rounds_created_ < 8 && Chance(live.size() < 2 ? 0.2 : 0.04))) {
     return CreateRound(step);
   }

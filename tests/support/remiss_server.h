@@ -23,6 +23,29 @@
 
 namespace remiss::testing {
 
+// Registers `org_id` (a kommunstyrelse, "KS") as an organization whose `ks` may send rounds,
+// calling as that organization's own ks over the plaintext listener's metadata: on a fresh
+// store the first start's concession allows it, later only when `org_id`'s ks already may.
+// A ks acts at all only after this (issue 25, finding 5). Call it first, before any other
+// ks command.
+inline grpc::Status RegisterKs(remiss::v1::ReferralService::Stub& referrals,
+                               const std::string& org_id = "ks",
+                               const std::string& command_id = "") {
+  remiss::v1::RegisterOrganizationRequest r;
+  r.set_command_id(command_id.empty() ? absl::StrCat("register-ks-", org_id) : command_id);
+  r.set_org_id(org_id);
+  r.set_name(org_id == "ks" ? "Kommunstyrelsen" : org_id);
+  r.set_kind(remiss::v1::ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  r.set_may_send_rounds(true);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx.AddMetadata("x-remiss-org", org_id);
+  ctx.AddMetadata("x-remiss-role", "ks");
+  ctx.AddMetadata("x-remiss-person", org_id + "-person-1");
+  remiss::v1::CommandResult result;
+  return referrals.RegisterOrganization(&ctx, r, &result);
+}
+
 struct ServerOptions {
   bool referrals = true;
   bool responses = false;
@@ -127,6 +150,7 @@ class RemissServer {
       org.set_name(id);
       org.set_kind(std::string(id) == "ks" ? ORGANIZATION_KIND_KOMMUNSTYRELSE
                                            : ORGANIZATION_KIND_STADSDELSNAMND);
+      org.set_may_send_rounds(std::string(id) == "ks");  // first: then KS registers the boards
       ASSERT_TRUE(referrals().RegisterOrganization(ContextAs("ks", "ks").get(), org, &r).ok());
     }
     CreateReferralRequest create;

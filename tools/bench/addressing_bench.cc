@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   ks.set_org_id("ks");
   ks.set_name("Kommunstyrelsen");
   ks.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  ks.set_may_send_rounds(true);
   Must(&ReferralService::Stub::RegisterOrganization, *stub, ks);
   CreateDistributionListRequest list;
   list.set_command_id("list");

@@ -448,8 +448,9 @@ int main(int argc, char** argv) {
   if (o.responses.empty()) o.responses = o.target;
   if (o.followup.empty()) o.followup = o.target;
   const std::string run = RunId();
-  if (o.workload == "mix" || o.probe) {
-    // The seed organizations, once per server (the same command ids again are retries).
+  if (o.workload == "mix" || o.workload == "register" || o.probe) {
+    // The seed organizations, once per server (the same command ids again are retries); KS
+    // first, as the organization that may send rounds: until then every ks command is refused.
     auto referrals = ReferralService::NewStub(grpc::CreateChannel(o.target, grpc::InsecureChannelCredentials()));
     for (const remiss::seed::OrgSpec& org : remiss::seed::Organizations()) {
       RegisterOrganizationRequest r;
@@ -458,6 +459,7 @@ int main(int argc, char** argv) {
       r.set_name(org.name);
       r.set_kind(org.kind);
       r.set_diary_prefix(org.diary_prefix);
+      r.set_may_send_rounds(org.may_send_rounds);
       grpc::ClientContext ctx;
       ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
       ctx.set_wait_for_ready(true);

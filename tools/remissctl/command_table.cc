@@ -54,17 +54,19 @@ std::vector<Command> Build() {
   std::vector<Command> t;
   // ---- organizations ----
   t.push_back(Cmd("org register", kRef, "RegisterOrganization", {"org_id", "name"}, 2,
-                  "register an organization (remissinstans)",
+                  "register an organization (remissinstans); --may-send-rounds lets its ks record and run "
+                  "rounds (set by the operator, or by a ks whose own organization may)",
                   "remissctl org register bromma-sdn \"Bromma stadsdelsnämnd\" --kind stadsdelsnamnd --diary-prefix BRO"));
   t.push_back(Cmd("org update", kRef, "UpdateOrganization", {"org_id"}, 1,
-                  "change an organization's name, kind or diary prefix",
+                  "change an organization's name, kind or diary prefix (--may-send-rounds true|false: "
+                  "whether its ks may send rounds; kept unless given)",
                   "remissctl org update bromma-sdn --name \"Bromma stadsdelsnämnd\" --kind stadsdelsnamnd --diary-prefix BRO"));
   t.push_back(Cmd("org show", kRef, "GetOrganization", {"org_id"}, 1, "one organization",
                   "remissctl org show bromma-sdn", View::kRecord));
   t.push_back(Table(Cmd("org list", kRef, "ListOrganizations", {}, 0, "every organization (--kind to filter)",
                         "remissctl org list --kind stadsdelsnamnd"),
                     "organizations", {"org_id=ORG", "name=NAME", "kind=KIND", "diary_prefix=DIARY PREFIX",
-                                      "registry_mailbox=REGISTRY MAILBOX"}));
+                                      "registry_mailbox=REGISTRY MAILBOX", "may_send_rounds=SENDS ROUNDS"}));
   t.push_back(Cmd("org mailbox", kRef, "SetRegistryMailbox", {"org_id", "registry_mailbox"}, 1,
                   "set an organization's registry mailbox (registrator), where rounds and chasers go; "
                   "none clears it",

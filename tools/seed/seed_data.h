@@ -102,6 +102,7 @@ struct OrgSpec {
   OrganizationKind kind;
   const char* diary_prefix;
   const char* registry_mailbox = "";  // the registrator's functional address (made up)
+  bool may_send_rounds = false;       // a ks of it records and runs rounds (KS only)
 };
 
 inline constexpr char kKs[] = "ks";
@@ -115,8 +116,10 @@ inline constexpr char kKyrkogard[] = "kyrkogardsnamnden";
 
 inline const std::vector<OrgSpec>& Organizations() {
   static const std::vector<OrgSpec> orgs = {
+      // First: KS registers itself as the organization that may send rounds (the first
+      // start's concession), then the boards.
       {kKs, "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE, "KS",
-       "registrator.slk@example.stockholm.se"},
+       "registrator.slk@example.stockholm.se", /*may_send_rounds=*/true},
       {kBromma, "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "BRO",
        "registrator.bromma@example.stockholm.se"},
       {kSodermalm, "Södermalms stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND, "SÖ",

@@ -285,6 +285,7 @@ class Ks {
     r.set_kind(org.kind);
     r.set_diary_prefix(org.diary_prefix);
     r.set_registry_mailbox(org.registry_mailbox);
+    r.set_may_send_rounds(org.may_send_rounds);
     Command(c_, kKsRegistrator, c_.referrals(), &ReferralService::Stub::RegisterOrganization, r,
             absl::StrCat("register-", org.id));
   }

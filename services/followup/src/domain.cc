@@ -589,4 +589,11 @@ void FoldAction(std::vector<FollowupAction>& actions, const FollowupEvent& event
   }
 }
 
+absl::Status CheckKsOwnsRound(const RoundTermsRecorded& terms, absl::string_view caller_org_id) {
+  if (terms.owner_org_id().empty() || terms.owner_org_id() == caller_org_id) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ks: round ", terms.referral_id(), " is run by organization \"", terms.owner_org_id(),
+      "\"; a ks of \"", caller_org_id, "\" does not act on it"));
+}
+
 }  // namespace remiss::followup

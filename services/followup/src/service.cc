@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/base/civil_date.h"
+#include "remiss/core/server/caller.h"
 #include "remiss/core/server/grpc_handlers.h"
 #include "remiss/core/base/ids.h"
 #include "remiss/core/server/paging.h"
@@ -54,8 +55,12 @@ Reactor* FollowupGrpcService::Command(Ctx* ctx, const Request* request, Result* 
   Request normalized = *request;
   normalized.set_referral_id(core::NormalizeReferralId(request->referral_id()));
   const std::string referral_id = normalized.referral_id();
-  auto decide = [normalized = std::move(normalized), referral_id](core::Tx& tx) -> absl::Status {
+  auto decide = [normalized = std::move(normalized), referral_id,
+                 caller = core::CallerOf(*ctx)](core::Tx& tx) -> absl::Status {
     std::optional<RoundRecords> round = LoadRound(ReaderOf(tx), referral_id);
+    if (caller.role == core::kRoleKs && round) {
+      if (absl::Status s = CheckKsOwnsRound(round->terms, caller.org_id); !s.ok()) return s;
+    }
     auto events = DecideFor(normalized, tx, round ? &*round : nullptr);
     if (!events.ok()) return events.status();
     std::vector<remiss::v1::EventEnvelope> envelopes;

@@ -132,6 +132,7 @@ absl::StatusOr<Events> Decide(const remiss::v1::RegisterOrganizationRequest& cmd
   e->set_kind(cmd.kind());
   e->set_diary_prefix(cmd.diary_prefix());
   e->set_registry_mailbox(cmd.registry_mailbox());
+  e->set_may_send_rounds(cmd.may_send_rounds());
   return One(std::move(event));
 }
 
@@ -159,8 +160,11 @@ absl::StatusOr<Events> Decide(const remiss::v1::UpdateOrganizationRequest& cmd,
     return absl::NotFoundError(
         absl::StrCat("org_id: no organization \"", cmd.org_id(), "\" is registered"));
   }
+  const bool may_send_rounds =
+      cmd.has_may_send_rounds() ? cmd.may_send_rounds() : state->may_send_rounds();
   if (state->name() == cmd.name() && state->kind() == cmd.kind() &&
-      state->diary_prefix() == cmd.diary_prefix()) {
+      state->diary_prefix() == cmd.diary_prefix() &&
+      state->may_send_rounds() == may_send_rounds) {
     return Events{};
   }
   ReferralEvent event;
@@ -169,6 +173,7 @@ absl::StatusOr<Events> Decide(const remiss::v1::UpdateOrganizationRequest& cmd,
   e->set_name(cmd.name());
   e->set_kind(cmd.kind());
   e->set_diary_prefix(cmd.diary_prefix());
+  e->set_may_send_rounds(may_send_rounds);
   return One(std::move(event));
 }
 
@@ -181,6 +186,9 @@ void Evolve(Organization& state, const ReferralEvent& event) {
       state.set_kind(e.kind());
       state.set_diary_prefix(e.diary_prefix());
       state.set_registry_mailbox(e.registry_mailbox());
+      state.set_may_send_rounds(e.has_may_send_rounds()
+                                    ? e.may_send_rounds()
+                                    : e.kind() == remiss::v1::ORGANIZATION_KIND_KOMMUNSTYRELSE);
       break;
     }
     case ReferralEvent::kRegistryMailboxSet:
@@ -192,12 +200,35 @@ void Evolve(Organization& state, const ReferralEvent& event) {
       state.set_name(e.name());
       state.set_kind(e.kind());
       state.set_diary_prefix(e.diary_prefix());
+      state.set_may_send_rounds(e.has_may_send_rounds()
+                                    ? e.may_send_rounds()
+                                    : e.kind() == remiss::v1::ORGANIZATION_KIND_KOMMUNSTYRELSE);
       break;
     }
     default:
       break;
   }
   state.set_version(state.version() + 1);
+}
+
+bool MaySendRounds(const Organization* org) { return org != nullptr && org->may_send_rounds(); }
+
+absl::Status CheckKsMaySendRounds(absl::string_view caller_org_id, const Organization* caller_org) {
+  if (MaySendRounds(caller_org)) return absl::OkStatus();
+  if (caller_org_id.empty()) {
+    return absl::PermissionDeniedError(
+        "role ks: acts only for an organization that may send rounds, and the caller names none");
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ks: organization \"", caller_org_id, "\" may not send rounds (",
+      caller_org == nullptr ? "it is not registered; " : "",
+      "register it with may_send_rounds, as the operator or a ks of an organization that may)"));
+}
+
+bool IsFirstSenderRegistration(const remiss::v1::RegisterOrganizationRequest& cmd,
+                               absl::string_view caller_org_id, bool any_sender) {
+  return !any_sender && !caller_org_id.empty() && cmd.org_id() == caller_org_id &&
+         cmd.may_send_rounds();
 }
 
 }  // namespace remiss::referrals

@@ -32,6 +32,15 @@ std::string AddresseePrefix(absl::string_view org_id) { return absl::StrCat("add
 std::string DistributionListKey(absl::string_view list_id) {
   return absl::StrCat("list/", list_id);
 }
+std::string SenderKey(absl::string_view org_id) { return absl::StrCat("sender/", org_id); }
+bool AnySender(core::ProjectionTx& tx) {
+  bool any = false;
+  tx.Scan("sender/", [&any](absl::string_view, absl::string_view) {
+    any = true;
+    return false;
+  });
+  return any;
+}
 std::string DistributionListStream(absl::string_view list_id) {
   return absl::StrCat("distribution-list/", list_id);
 }
@@ -66,6 +75,11 @@ absl::Status ReferralsProjector::Apply(const remiss::v1::EventEnvelope& envelope
     remiss::v1::Organization org = LoadOrganization(tx, org_id).value_or(remiss::v1::Organization());
     Evolve(org, event);
     tx.Put(OrganizationKey(org_id), org.SerializeAsString());
+    if (MaySendRounds(&org)) {
+      tx.Put(SenderKey(org_id), "");
+    } else {
+      tx.Delete(SenderKey(org_id));
+    }
     return absl::OkStatus();
   }
   if (IsDistributionListEvent(event)) {

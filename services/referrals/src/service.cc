@@ -3,7 +3,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "remiss/core/base/civil_date.h"
+#include "remiss/core/server/caller.h"
 #include "remiss/core/server/grpc_handlers.h"
+#include "remiss/core/base/validation.h"
 #include "remiss/core/base/ids.h"
 #include "remiss/core/server/paging.h"
 #include "remiss/referrals/distribution_lists.h"
@@ -39,12 +41,31 @@ DecisionContext ContextFor(core::Tx& tx) {
   return ctx;
 }
 
+// Finding 5 of issue 25: a `ks` caller acts only for an organization that may send rounds
+// (the referrals data says which), checked in the command's transaction; other roles pass
+// (the policy table let them call at all). Nothing is recorded when it refuses.
+absl::Status CheckKsCaller(const core::Caller& caller, core::Tx& tx) {
+  if (caller.role != core::kRoleKs) return absl::OkStatus();
+  auto org = LoadOrganization(tx, caller.org_id);
+  return CheckKsMaySendRounds(caller.org_id, org ? &*org : nullptr);
+}
+
 }  // namespace
 
 template <typename Request>
 Reactor* ReferralGrpcService::OrganizationCommand(Ctx* ctx, const Request* request, Result* result) {
   const std::string& org_id = request->org_id();
-  auto decide = [request, org_id](core::Tx& tx) -> absl::Status {
+  auto decide = [request, org_id, caller = core::CallerOf(*ctx)](core::Tx& tx) -> absl::Status {
+    bool first_sender = false;
+    if constexpr (std::is_same_v<Request, remiss::v1::RegisterOrganizationRequest>) {
+      // Not through a gateway: a gateway may act as any organization's ks, a ks certificate
+      // (or the development listener) only as its own.
+      first_sender = caller.role == core::kRoleKs && caller.gateway.empty() &&
+                     IsFirstSenderRegistration(*request, caller.org_id, AnySender(tx));
+    }
+    if (!first_sender) {
+      REMISS_RETURN_IF_ERROR(CheckKsCaller(caller, tx));
+    }
     auto state = LoadOrganization(tx, org_id);
     auto events = Decide(*request, state ? &*state : nullptr);
     if (!events.ok()) return events.status();
@@ -57,7 +78,8 @@ Reactor* ReferralGrpcService::OrganizationCommand(Ctx* ctx, const Request* reque
 template <typename Request>
 Reactor* ReferralGrpcService::ListCommand(Ctx* ctx, const Request* request,
                                           const std::string& list_id, Result* result) {
-  auto decide = [request, list_id](core::Tx& tx) -> absl::Status {
+  auto decide = [request, list_id, caller = core::CallerOf(*ctx)](core::Tx& tx) -> absl::Status {
+    REMISS_RETURN_IF_ERROR(CheckKsCaller(caller, tx));
     auto state = list_id.empty() ? std::nullopt : LoadDistributionList(tx, list_id);
     Request normalized = *request;
     if (!list_id.empty()) normalized.set_list_id(list_id);
@@ -81,7 +103,9 @@ Reactor* ReferralGrpcService::ReferralCommand(Ctx* ctx, const Request* request,
   if constexpr (requires { normalized.set_revises_referral_id(""); }) {
     normalized.set_revises_referral_id(core::NormalizeReferralId(normalized.revises_referral_id()));
   }
-  auto decide = [normalized = std::move(normalized), referral_id](core::Tx& tx) -> absl::Status {
+  auto decide = [normalized = std::move(normalized), referral_id,
+                 caller = core::CallerOf(*ctx)](core::Tx& tx) -> absl::Status {
+    REMISS_RETURN_IF_ERROR(CheckKsCaller(caller, tx));
     auto state = referral_id.empty() ? std::nullopt : LoadReferral(tx, referral_id);
     auto events = Decide(normalized, state ? &*state : nullptr, ContextFor(tx));
     if (!events.ok()) return events.status();

@@ -20,6 +20,9 @@ absl::Status FollowReferrals(const core::FeedEvent& fed, core::Tx& tx) {
   std::optional<remiss::v1::RoundTermsRecorded> next =
       NextTerms(current ? &*current : nullptr, event, source.position());
   if (!next) return absl::OkStatus();
+  // The round's owner: the organization of the ks who issued it (referrals let only a ks of
+  // an organization that may send rounds do that). Later terms keep it.
+  if (!current) next->set_owner_org_id(source.actor().org_id());
   remiss::v1::EventEnvelope own;
   *own.mutable_responses()->mutable_round_terms_recorded() = std::move(*next);
   own.set_partition_key(referral_id);

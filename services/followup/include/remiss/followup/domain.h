@@ -107,6 +107,13 @@ struct RoundRecords {
 
 // ---- KS's commands (round: nullptr when the round is not known here) ----
 
+// Issue 25, finding 5: a `ks` acts on a round only for the organization that owns it (the
+// terms' owner_org_id: the organization of the ks who issued it, which could then send
+// rounds); else PERMISSION_DENIED naming both. Rounds recorded before the owner was
+// restated (no owner) keep the rule before it: any ks.
+[[nodiscard]] absl::Status CheckKsOwnsRound(const remiss::v1::RoundTermsRecorded& terms,
+                                            absl::string_view caller_org_id);
+
 // version = frozen_so_far + 1; the compilation as it stands.
 [[nodiscard]] absl::StatusOr<Events> DecideFreeze(const remiss::v1::FreezeCompilationRequest& cmd,
                                                   const RoundRecords* round, uint32_t frozen_so_far);

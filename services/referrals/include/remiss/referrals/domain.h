@@ -63,8 +63,24 @@ struct DecisionContext {
 // The same mailbox again records nothing.
 [[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::SetRegistryMailboxRequest& cmd,
                                             const remiss::v1::Organization* state);
-// Applies an organization event; `state` starts default-constructed.
+// Applies an organization event; `state` starts default-constructed. An event recorded
+// before may_send_rounds existed makes the organization a sender iff its kind is
+// ORGANIZATION_KIND_KOMMUNSTYRELSE.
 void Evolve(remiss::v1::Organization& state, const remiss::v1::ReferralEvent& event);
+
+// ---- who may act as `ks` (finding 5 of issue 25) ----
+
+// Whether a `ks` of this organization may record and run rounds (null: not registered).
+[[nodiscard]] bool MaySendRounds(const remiss::v1::Organization* org);
+// The rule for every `ks` command of ReferralService: the caller's organization
+// (`caller_org_id`, its state `caller_org`, null when unregistered) is registered and may
+// send rounds; else PERMISSION_DENIED naming the rule.
+[[nodiscard]] absl::Status CheckKsMaySendRounds(absl::string_view caller_org_id,
+                                                const remiss::v1::Organization* caller_org);
+// The first start's concession: while no organization may send rounds (`any_sender` false),
+// a `ks` may register its own organization, as a sender.
+[[nodiscard]] bool IsFirstSenderRegistration(const remiss::v1::RegisterOrganizationRequest& cmd,
+                                             absl::string_view caller_org_id, bool any_sender);
 
 // ---- referral rounds (state: nullptr when the round does not exist) ----
 

@@ -21,6 +21,9 @@ std::string AddresseePrefix(absl::string_view org_id);  // "addr/<org_id>/"
 std::string OrganizationStream(absl::string_view org_id);
 std::string ReferralStream(absl::string_view referral_id);
 std::string DistributionListKey(absl::string_view list_id);
+std::string SenderKey(absl::string_view org_id);  // "sender/<org_id>": it may send rounds
+// Whether any registered organization may send rounds.
+bool AnySender(core::ProjectionTx& tx);
 std::string DistributionListStream(absl::string_view list_id);
 
 std::optional<remiss::v1::Organization> LoadOrganization(core::ProjectionTx& tx,
