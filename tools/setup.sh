@@ -13,6 +13,9 @@ packages=(
   prometheus-cpp-dev libhowardhinnant-date-dev libabsl-dev
   # The web console (services/console): HTTP server and JSON, both from Debian.
   libcpp-httplib-dev nlohmann-json3-dev
+  # The notices service's SMTP client (services/notices); its tests build mailpit with the Go toolchain
+  # (tools/mailpit.sh).
+  libcurl4-openssl-dev
   python3
   # The build fetches the OTLP .proto files with Maven (tools/otlp/fetch_protos.sh); Kafka's
   # broker jars come the same way.

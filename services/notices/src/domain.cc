@@ -82,6 +82,7 @@ class Decider {
     n.set_recipient_name(o->second.name());
     n.set_case_number(round->case_number());
     n.set_cause_event_id(observed_.event_id());
+    *n.mutable_cause_recorded_at() = observed_.recorded_at();
     auto& f = *n.mutable_fields();
     f["referral_id"] = round->referral_id();
     f["case_number"] = round->case_number();

@@ -141,6 +141,7 @@ absl::Status NoticesProjector::Apply(const EventEnvelope& envelope, core::Projec
       *n.mutable_next_try_at() = envelope.recorded_at();
       n.set_event_id(envelope.event_id());
       n.set_cause_event_id(q.cause_event_id());
+      *n.mutable_cause_recorded_at() = q.cause_recorded_at();
       n.set_traceparent(envelope.traceparent());
       tx.Put(absl::StrCat("notice/", q.notice_id()), core::DeterministicBytes(n));
       tx.Put(absl::StrCat("queued/", q.notice_id()), core::DeterministicBytes(q));

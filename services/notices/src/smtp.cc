@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -44,7 +45,7 @@ class CurlTransport final : public Transport {
       return out;
     }
     Upload upload{&message, 0};
-    last_line_.clear();
+    lines_.clear();
     curl_slist* rcpt = curl_slist_append(nullptr, absl::StrCat("<", to, ">").c_str());
     curl_easy_reset(curl_);
     curl_easy_setopt(curl_, CURLOPT_URL, settings_.url.c_str());
@@ -76,7 +77,12 @@ class CurlTransport final : public Transport {
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &code);
     curl_slist_free_all(rcpt);
     out.code = static_cast<int>(code);
-    out.reply = last_line_.empty() ? std::string(curl_easy_strerror(rc)) : last_line_;
+    // The reply to the command that decided (not a later QUIT's 221).
+    std::string decisive;
+    for (const std::string& line : lines_) {
+      if (absl::StartsWith(line, absl::StrCat(code))) decisive = line;
+    }
+    out.reply = decisive.empty() ? std::string(curl_easy_strerror(rc)) : decisive;
     if (rc == CURLE_OK && code >= 200 && code < 300) {
       out.outcome = SmtpReply::Outcome::kDelivered;
     } else if (code >= 500 && code < 600) {
@@ -107,13 +113,13 @@ class CurlTransport final : public Transport {
     auto* self = static_cast<CurlTransport*>(user);
     std::string line(data, size);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    if (line.size() >= 3 && absl::ascii_isdigit(line[0])) self->last_line_ = line;
+    if (line.size() >= 3 && absl::ascii_isdigit(line[0])) self->lines_.push_back(std::move(line));
     return 0;
   }
 
   SmtpSettings settings_;
   CURL* curl_ = nullptr;
-  std::string last_line_;
+  std::vector<std::string> lines_;  // the server's reply lines to this message
 };
 
 class CaptureTransport final : public Transport {
