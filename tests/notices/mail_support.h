@@ -101,7 +101,7 @@ class ChildProcess {
     const absl::Time until = absl::Now() + timeout;
     while (absl::Now() < until && running()) {
       std::string log = Log();
-      if (log.size() > skip_bytes) log = log.substr(skip_bytes);
+      log = log.size() > skip_bytes ? log.substr(skip_bytes) : std::string();
       std::smatch m;
       if (std::regex_search(log, m, kListening)) return std::stoi(m[1].str());
       absl::SleepFor(absl::Milliseconds(50));

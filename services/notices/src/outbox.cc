@@ -26,11 +26,9 @@ absl::StatusOr<size_t> Outbox::SendDue() {
   const Reader reader = ReaderOf(*store_);
   const absl::Time now = store_->clock().Now();
   std::vector<Notice> due;
-  reader.scan(kOutboxPrefix, [&](absl::string_view key, absl::string_view) {
-    auto n = LoadNotice(reader, key.substr(kOutboxPrefix.size()));
-    if (n && NextTry(*n) <= now) due.push_back(std::move(*n));
-    return true;
-  });
+  for (Notice& n : ListNotices(reader, std::string(kOutboxPrefix))) {
+    if (NextTry(n) <= now) due.push_back(std::move(n));
+  }
   if (due.empty()) return 0;
   std::sort(due.begin(), due.end(), [](const Notice& a, const Notice& b) {
     return std::make_pair(NextTry(a), a.notice_id()) < std::make_pair(NextTry(b), b.notice_id());

@@ -111,11 +111,16 @@ RoundView LoadRoundView(const Reader& reader, absl::string_view referral_id) {
 }
 
 std::vector<Notice> ListNotices(const Reader& reader, const std::string& prefix) {
-  std::vector<Notice> out;
+  // The ids first, then the rows: no read from inside a scan's callback.
+  std::vector<std::string> ids;
   reader.scan(prefix, [&](absl::string_view key, absl::string_view) {
-    if (auto n = LoadNotice(reader, key.substr(prefix.size()))) out.push_back(std::move(*n));
+    ids.emplace_back(key.substr(prefix.size()));
     return true;
   });
+  std::vector<Notice> out;
+  for (const std::string& id : ids) {
+    if (auto n = LoadNotice(reader, id)) out.push_back(std::move(*n));
+  }
   return out;
 }
 
