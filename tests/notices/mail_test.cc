@@ -46,10 +46,11 @@ auto Operator() { return As("drift", "operator"); }
 // remissd with the notices service mailing `smtp_url`, its data in `dir`/data.
 class Remissd {
  public:
-  Remissd(std::string dir, std::vector<std::string> extra) : dir_(std::move(dir)), extra_(std::move(extra)) {}
+  Remissd(std::string dir, std::vector<std::string> extra, std::string binary = REMISSD)
+      : dir_(std::move(dir)), extra_(std::move(extra)), binary_(std::move(binary)) {}
 
   ::testing::AssertionResult Start() {
-    std::vector<std::string> args = {REMISSD, "--listen", "127.0.0.1:0", "--data-dir", dir_ + "/data"};
+    std::vector<std::string> args = {binary_, "--listen", "127.0.0.1:0", "--data-dir", dir_ + "/data"};
     args.insert(args.end(), extra_.begin(), extra_.end());
     const size_t log_before = process_ ? process_->Log().size() : 0;
     process_ = std::make_unique<ChildProcess>(args, dir_ + "/remissd.log");
@@ -61,6 +62,7 @@ class Remissd {
   }
   void Kill9() { process_->Kill(); }
   void Stop() { process_->Stop(); }
+  bool running() { return process_->running(); }
   std::string Log() const { return process_->Log(); }
   const std::string& address() const { return address_; }
 
@@ -122,6 +124,7 @@ class Remissd {
  private:
   std::string dir_;
   std::vector<std::string> extra_;
+  std::string binary_;
   std::unique_ptr<ChildProcess> process_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string address_;
@@ -413,6 +416,35 @@ TEST(NoticesMail, AKillDuringABatchOf500LosesNoneAndRepeatsOnlyWhatWasAcceptedWi
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(rebuilt.sha256(), before.sha256());
   EXPECT_EQ(rebuilt.entries(), before.entries());
+}
+
+TEST(NoticesMail, ADeathBetweenTheServers250AndItsRecordSendsThatNoticeTwiceUnderOneMessageId) {
+  TempDir dir;
+  Mailpit mailpit;
+  ASSERT_TRUE(mailpit.Start(dir.path()));
+  Remissd server(dir.path(), NoticeArgs(mailpit), REMISSD_FAULT_POINTS);
+  // The 30th message the server accepts: the process dies before recording it.
+  setenv("REMISS_FAULT_POINT", "notices.after_accept:30", 1);
+  const bool started = server.Start();
+  unsetenv("REMISS_FAULT_POINT");
+  ASSERT_TRUE(started);
+  ASSERT_NO_FATAL_FAILURE(IssueRoundToBoards(server, "KS 2024/1047", 60, "2030-06-28"));
+  for (int i = 0; i < 1200 && server.running(); ++i) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_FALSE(server.running()) << "the fault point was not reached";
+  EXPECT_EQ(mailpit.Count(), 30u);
+  ASSERT_TRUE(server.Start());
+  ASSERT_TRUE(server.AwaitSettled("ks-2024-1047", 60));
+  std::map<std::string, int> ids = ByMessageId(mailpit.Messages());
+  EXPECT_EQ(ids.size(), 60u);
+  std::vector<std::string> twice;
+  for (const Notice& n : server.List("ks-2024-1047")) {
+    EXPECT_EQ(n.state(), NOTICE_STATE_DELIVERED);
+    if (ids[Bare(n.message_id())] == 2) twice.push_back(n.notice_id() + " " + n.message_id());
+  }
+  ASSERT_EQ(twice.size(), 1u) << "RFC 1047: only the message accepted and not recorded is sent again";
+  EXPECT_EQ(mailpit.Count(), 61u);
+  std::cout << "sent twice after a death between 250 and its record (same Message-ID both times): " << twice[0]
+            << "\n";
 }
 
 TEST(NoticesMail, RemindersReachMailpitSoonAfterTheirTimeComes) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/base/fault_points.h"
 #include "remiss/core/base/timestamps.h"
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/telemetry/tracing.h"
@@ -69,6 +70,8 @@ absl::StatusOr<size_t> Outbox::SendDue() {
                          .notice_id = n.notice_id(),
                          .date = core::FromTimestamp(n.queued_at())};
       reply = transport_->Send(settings_.from_address, n.recipient(), n.notice_id(), BuildMessage(parts));
+      // Fault tests only (fault_points.h): die with the server's 250 in and no record of it.
+      if (reply.outcome == SmtpReply::Outcome::kDelivered) REMISS_FAULT_POINT("notices.after_accept");
     }
     span.SetAttribute("remiss.smtp_code", static_cast<int64_t>(reply.code));
     remiss::v1::EventEnvelope env;
