@@ -192,7 +192,7 @@ class Mailpit {
   // The raw message (headers and body) of mailpit's message `id`.
   std::string Raw(const std::string& id) const {
     bool ok = false;
-    return Http("GET", Api(absl::StrCat("/view/", id, ".raw")), "", &ok);
+    return Http("GET", Api(absl::StrCat("/api/v1/message/", id, "/raw")), "", &ok);
   }
   // Chaos: the RCPT of `probability` percent of messages answered with `code`.
   bool RecipientChaos(int code, int probability) const {

@@ -259,6 +259,13 @@ TEST(NoticesMail, TheSeedRoundsReachEveryAddresseeOnceRemindersOnTheirDaysNoneAf
   std::vector<Notice> first = server.List("ks-2019-1939");
   EXPECT_TRUE(std::any_of(first.begin(), first.end(), [](const Notice& n) { return n.kind() == NOTICE_KIND_REMINDER; }));
   EXPECT_TRUE(std::any_of(first.begin(), first.end(), [](const Notice& n) { return n.kind() == NOTICE_KIND_OVERDUE; }));
+  std::map<std::string, int> kinds;
+  for (const std::string referral_id : {"ks-2019-1939", "ks-2023-739"}) {
+    for (const Notice& n : server.List(referral_id)) ++kinds[NoticeKind_Name(n.kind())];
+  }
+  std::cout << "seed rounds, notices delivered:";
+  for (const auto& [kind, count] : kinds) std::cout << " " << kind << "=" << count;
+  std::cout << "\n";
   // Every notice is in mailpit exactly once, under its Message-ID.
   std::vector<nlohmann::json> messages = mailpit.Messages();
   EXPECT_EQ(messages.size(), delivered);
