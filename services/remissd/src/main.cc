@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
     std::cerr << "remissd: " << error << "\n";
     return 2;
   }
+  // The links in notices lead to this console unless another is named.
+  if (notices.console_url.empty() && !console.listen.empty()) notices.console_url = "http://" + console.listen;
   if (console.listen.empty() && console.dev_signin) {
     std::cerr << "remissd: --console-dev-signin: needs --console-listen\n";
     return 2;
@@ -128,7 +130,7 @@ int main(int argc, char** argv) {
         if (console.listen.empty()) return std::shared_ptr<void>();
         remiss::console::ConsoleOptions options;
         options.listen = console.listen;
-        options.referrals = options.responses = options.deadlines = options.followup = address;
+        options.referrals = options.responses = options.deadlines = options.followup = options.notices = address;
         options.dev_signin = console.dev_signin;
         auto started = remiss::console::StartConsole(options);
         if (!started.ok()) return started.status();
