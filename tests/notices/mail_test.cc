@@ -6,6 +6,7 @@
 // Message-ID; the projections rebuild to the same digest. Prints the delivery rate and the
 // median delay from a reminder to the message in mailpit.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -22,6 +23,7 @@
 #include "remiss/v1/followup.grpc.pb.h"
 #include "remiss/v1/notices.grpc.pb.h"
 #include "remiss/v1/referrals.grpc.pb.h"
+#include "tests/integration/kafka_broker.h"
 #include "tests/notices/mail_support.h"
 #include "tests/support/temp_dir.h"
 #include "tools/seed/seed_scenario.h"
@@ -52,7 +54,11 @@ class Remissd {
   ::testing::AssertionResult Start() {
     std::vector<std::string> args = {binary_, "--listen", "127.0.0.1:0", "--data-dir", dir_ + "/data"};
     args.insert(args.end(), extra_.begin(), extra_.end());
-    const size_t log_before = process_ ? process_->Log().size() : 0;
+    // Only what this start writes: the log may hold an earlier process's lines.
+    std::error_code ec;
+    const size_t log_before = std::filesystem::exists(dir_ + "/remissd.log", ec)
+                                  ? std::filesystem::file_size(dir_ + "/remissd.log", ec)
+                                  : 0;
     process_ = std::make_unique<ChildProcess>(args, dir_ + "/remissd.log");
     const int port = process_->WaitForPort(absl::Seconds(60), log_before);
     if (port == 0) return ::testing::AssertionFailure() << "remissd did not start:\n" << process_->Log();
@@ -483,6 +489,111 @@ TEST(NoticesMail, RemindersReachMailpitSoonAfterTheirTimeComes) {
     if (n.kind() != NOTICE_KIND_REMINDER) continue;
     EXPECT_EQ(core::StockholmDate(core::FromTimestamp(n.cause_recorded_at())), absl::CivilDay(2021, 2, 12));
   }
+}
+
+
+// What a run's notices say, comparable across runs: id -> "kind recipient state".
+std::map<std::string, std::string> Summary(Remissd& server) {
+  std::map<std::string, std::string> out;
+  for (const std::string referral_id : {"ks-2019-1939", "ks-2023-739"}) {
+    for (const Notice& n : server.List(referral_id)) {
+      out[n.notice_id()] = absl::StrCat(NoticeKind_Name(n.kind()), " ", n.recipient(), " ", NoticeState_Name(n.state()));
+    }
+  }
+  return out;
+}
+
+// Waits until the notices service holds `count` notices over the seed rounds, none pending.
+::testing::AssertionResult AwaitSeedNotices(Remissd& server, size_t count) {
+  const absl::Time until = absl::Now() + absl::Seconds(180);
+  size_t seen = 0, pending = 0;
+  while (absl::Now() < until) {
+    seen = pending = 0;
+    for (const std::string referral_id : {"ks-2019-1939", "ks-2023-739"}) {
+      for (const Notice& n : server.List(referral_id)) {
+        ++seen;
+        pending += n.state() == NOTICE_STATE_QUEUED || n.state() == NOTICE_STATE_DEFERRED;
+      }
+    }
+    if (seen >= count && pending == 0) return ::testing::AssertionSuccess();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return ::testing::AssertionFailure() << seen << " of " << count << " notices, " << pending << " pending\n"
+                                       << server.Log().substr(0, 6000);
+}
+
+TEST(NoticesMail, OverKafkaTheSameNoticesAsInRemissdAndARestoreFromKafkaGivesTheSameDigest) {
+  TempDir dir;
+  // In one remissd: the seed rounds' notices.
+  std::map<std::string, std::string> embedded;
+  {
+    std::filesystem::create_directories(dir.path() + "/one");
+    Mailpit mailpit;
+    ASSERT_TRUE(mailpit.Start(dir.path() + "/one"));
+    Remissd server(dir.path() + "/one", NoticeArgs(mailpit, {"--manual-clock", "2020-12-01T09:00:00+01:00"}));
+    ASSERT_TRUE(server.Start());
+    seed::Cluster cluster(seed::Addresses::OneServer(server.address()));
+    absl::Status played = seed::PlayBothRounds(cluster);
+    ASSERT_TRUE(played.ok()) << played;
+    ASSERT_TRUE(server.AwaitFeeds());
+    embedded = Summary(server);
+    ASSERT_TRUE(AwaitSeedNotices(server, embedded.size()));
+    embedded = Summary(server);
+    server.Stop();
+  }
+  ASSERT_GT(embedded.size(), 20u);
+
+  // Over Kafka: remissd without notices publishes the services' topics; remiss-notices, its
+  // own process with its own disk, follows them and mails another mailpit.
+  auto broker = KafkaBroker::Start();
+  ASSERT_TRUE(broker.ok()) << broker.status();
+  const std::string brokers = (*broker)->bootstrap();
+  std::filesystem::create_directories(dir.path() + "/services");
+  std::filesystem::create_directories(dir.path() + "/notices");
+  Mailpit mailpit;
+  ASSERT_TRUE(mailpit.Start(dir.path() + "/notices"));
+  Remissd services(dir.path() + "/services",
+                   {"--manual-clock", "2020-12-01T09:00:00+01:00", "--kafka-brokers", brokers});
+  ASSERT_TRUE(services.Start());
+  Remissd notices(dir.path() + "/notices", NoticeArgs(mailpit, {"--kafka-brokers", brokers}), REMISS_NOTICES);
+  ASSERT_TRUE(notices.Start());
+  seed::Cluster cluster(seed::Addresses::OneServer(services.address()));
+  absl::Status played = seed::PlayBothRounds(cluster);
+  ASSERT_TRUE(played.ok()) << played;
+  ASSERT_TRUE(AwaitSeedNotices(notices, embedded.size()));
+  absl::SleepFor(absl::Seconds(2));  // nothing more comes
+  const std::map<std::string, std::string> over_kafka = Summary(notices);
+  EXPECT_EQ(over_kafka, embedded);
+  std::map<std::string, int> ids = ByMessageId(mailpit.Messages());
+  EXPECT_EQ(ids.size(), embedded.size());
+  for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << id;
+
+  // Its disk is lost; restored from its topic it has the same digest and sends nothing again.
+  GetProjectionDigestRequest dr;
+  dr.set_service("notices");
+  ProjectionDigest before, after;
+  ASSERT_TRUE(notices.admin()->GetProjectionDigest(Operator().get(), dr, &before).ok());
+  const size_t mailed = mailpit.Count();
+  notices.Stop();
+  std::filesystem::remove_all(dir.path() + "/notices/data");
+  Remissd restored(dir.path() + "/notices", NoticeArgs(mailpit, {"--kafka-brokers", brokers, "--restore-from-kafka"}),
+                   REMISS_NOTICES);
+  ASSERT_TRUE(restored.Start());
+  grpc::Status s;
+  for (int i = 0; i < 300; ++i) {
+    s = restored.admin()->GetProjectionDigest(Operator().get(), dr, &after);
+    if (s.ok() && after.log_position() >= before.log_position()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(after.sha256(), before.sha256());
+  EXPECT_EQ(after.log_position(), before.log_position());
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_EQ(mailpit.Count(), mailed) << "a restored notices service sent again what it had delivered";
+  EXPECT_EQ(Summary(restored), embedded);
+  std::cout << "over Kafka: " << over_kafka.size() << " notices, the same as in remissd; restored from "
+            << "remiss.notices.events.v1 to digest " << after.sha256().substr(0, 12) << " at position "
+            << after.log_position() << "\n";
 }
 
 }  // namespace
