@@ -120,8 +120,16 @@ TEST(NoticesFor, RemindersGoOnlyToBoardsThatHaveNotAnswered) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(Ids(*r), (std::vector<std::string>{"reminder.ks-2019-1939.bromma-sdn.2021-02-26.3"}));
   EXPECT_EQ((*r)[0].fields().at("when"), "om 3 dagar");
-  view.answered.insert("bromma-sdn");
-  auto after = NoticesFor(Reminder("bromma-sdn", 3), view, {});
+  // An answer recorded after the reminder (delivered first by a faster feed) holds nothing back.
+  EventEnvelope reminder = Reminder("bromma-sdn", 3);
+  reminder.mutable_recorded_at()->set_seconds(1613116800);  // 2021-02-12 08:00 UTC
+  view.answered["bromma-sdn"] = absl::FromUnixSeconds(1613116800 + 3600);
+  auto later = NoticesFor(reminder, view, {});
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->size(), 1u);
+  // One recorded before it does.
+  view.answered["bromma-sdn"] = absl::FromUnixSeconds(1613116800 - 3600);
+  auto after = NoticesFor(reminder, view, {});
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(after->empty());
 }

@@ -20,6 +20,7 @@
 #include "remiss/core/base/civil_date.h"
 #include "remiss/core/base/timestamps.h"
 #include "remiss/v1/admin.grpc.pb.h"
+#include "remiss/v1/deadlines.grpc.pb.h"
 #include "remiss/v1/followup.grpc.pb.h"
 #include "remiss/v1/notices.grpc.pb.h"
 #include "remiss/v1/referrals.grpc.pb.h"
@@ -76,6 +77,7 @@ class Remissd {
   std::unique_ptr<NoticesService::Stub> notices() { return NoticesService::NewStub(channel_); }
   std::unique_ptr<AdminService::Stub> admin() { return AdminService::NewStub(channel_); }
   std::unique_ptr<FollowupService::Stub> followup() { return FollowupService::NewStub(channel_); }
+  std::unique_ptr<DeadlineService::Stub> deadlines() { return DeadlineService::NewStub(channel_); }
 
   std::vector<Notice> List(const std::string& referral_id) {
     ListNoticesRequest r;
@@ -202,6 +204,35 @@ absl::Time CreatedAt(const nlohmann::json& m) {
 
 std::string Bare(const std::string& message_id) { return message_id.substr(1, message_id.size() - 2); }
 
+// The reminders mailed to each body are the reminders the deadlines service issued to it (its
+// days_before, in order): the notices service adds none and drops none (the deadlines service
+// issues none after an answer).
+void ExpectRemindersMirrorDeadlines(Remissd& deadlines, Remissd& notices) {
+  for (const std::string referral_id : {"ks-2019-1939", "ks-2023-739"}) {
+    std::map<std::string, std::vector<int>> mailed;
+    for (const Notice& n : notices.List(referral_id)) {
+      if (n.kind() != NOTICE_KIND_REMINDER) continue;
+      std::vector<std::string> parts = absl::StrSplit(n.notice_id(), '.');
+      int days = 0;
+      ASSERT_TRUE(parts.size() == 5 && absl::SimpleAtoi(parts[4], &days)) << n.notice_id();
+      mailed[n.org_id()].push_back(days);
+    }
+    ListDeadlinesForRoundRequest r;
+    r.set_referral_id(referral_id);
+    ListDeadlinesResponse list;
+    grpc::Status s = deadlines.deadlines()->ListDeadlinesForRound(Ks().get(), r, &list);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    std::map<std::string, std::vector<int>> issued;
+    for (const Deadline& d : list.deadlines()) {
+      for (int days : d.reminders_issued()) issued[d.org_id()].push_back(days);
+    }
+    for (auto* m : {&mailed, &issued}) {
+      for (auto& [org, days] : *m) std::sort(days.begin(), days.end());
+    }
+    EXPECT_EQ(mailed, issued) << referral_id;
+  }
+}
+
 TEST(NoticesMail, TheSeedRoundsReachEveryAddresseeOnceRemindersOnTheirDaysNoneAfterAnAnswerReceiptsOnce) {
   TempDir dir;
   Mailpit mailpit;
@@ -261,6 +292,7 @@ TEST(NoticesMail, TheSeedRoundsReachEveryAddresseeOnceRemindersOnTheirDaysNoneAf
       EXPECT_EQ(receipt.size(), row.stage() == "submitted" ? 1u : 0u) << row.stage();
     }
   }
+  ExpectRemindersMirrorDeadlines(server, server);
   // Reminders went out in the seed rounds (bodies that had not answered 14 days before).
   std::vector<Notice> first = server.List("ks-2019-1939");
   EXPECT_TRUE(std::any_of(first.begin(), first.end(), [](const Notice& n) { return n.kind() == NOTICE_KIND_REMINDER; }));
@@ -503,6 +535,37 @@ std::map<std::string, std::string> Summary(Remissd& server) {
   return out;
 }
 
+// The summary once it has held still (none pending) for two seconds.
+std::map<std::string, std::string> StableSummary(Remissd& server) {
+  std::map<std::string, std::string> last;
+  absl::Time since = absl::Now();
+  const absl::Time until = absl::Now() + absl::Seconds(180);
+  while (absl::Now() < until) {
+    std::map<std::string, std::string> now = Summary(server);
+    bool pending = false;
+    for (const auto& [id, what] : now) {
+      pending |= absl::StrContains(what, "QUEUED") || absl::StrContains(what, "DEFERRED");
+    }
+    if (now != last || pending) {
+      last = std::move(now);
+      since = absl::Now();
+    } else if (absl::Now() - since > absl::Seconds(2)) {
+      return last;
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ADD_FAILURE() << "the notices did not settle";
+  return last;
+}
+
+// All but the reminders: whether a reminder is due before or after a board's answer on the
+// day the scenario answers depends on when the deadlines scheduler's tick falls, in remissd
+// as over Kafka (ExpectRemindersMirrorDeadlines checks them against each run's deadlines).
+std::map<std::string, std::string> WithoutReminders(std::map<std::string, std::string> summary) {
+  std::erase_if(summary, [](const auto& kv) { return absl::StartsWith(kv.first, "reminder."); });
+  return summary;
+}
+
 // Waits until the notices service holds `count` notices over the seed rounds, none pending.
 ::testing::AssertionResult AwaitSeedNotices(Remissd& server, size_t count) {
   const absl::Time until = absl::Now() + absl::Seconds(180);
@@ -536,9 +599,8 @@ TEST(NoticesMail, OverKafkaTheSameNoticesAsInRemissdAndARestoreFromKafkaGivesThe
     absl::Status played = seed::PlayBothRounds(cluster);
     ASSERT_TRUE(played.ok()) << played;
     ASSERT_TRUE(server.AwaitFeeds());
-    embedded = Summary(server);
-    ASSERT_TRUE(AwaitSeedNotices(server, embedded.size()));
-    embedded = Summary(server);
+    embedded = StableSummary(server);
+    ExpectRemindersMirrorDeadlines(server, server);
     server.Stop();
   }
   ASSERT_GT(embedded.size(), 20u);
@@ -560,12 +622,12 @@ TEST(NoticesMail, OverKafkaTheSameNoticesAsInRemissdAndARestoreFromKafkaGivesThe
   seed::Cluster cluster(seed::Addresses::OneServer(services.address()));
   absl::Status played = seed::PlayBothRounds(cluster);
   ASSERT_TRUE(played.ok()) << played;
-  ASSERT_TRUE(AwaitSeedNotices(notices, embedded.size()));
-  absl::SleepFor(absl::Seconds(2));  // nothing more comes
-  const std::map<std::string, std::string> over_kafka = Summary(notices);
-  EXPECT_EQ(over_kafka, embedded);
+  ASSERT_TRUE(AwaitSeedNotices(notices, WithoutReminders(embedded).size()));
+  const std::map<std::string, std::string> over_kafka = StableSummary(notices);
+  EXPECT_EQ(WithoutReminders(over_kafka), WithoutReminders(embedded));
+  ExpectRemindersMirrorDeadlines(services, notices);
   std::map<std::string, int> ids = ByMessageId(mailpit.Messages());
-  EXPECT_EQ(ids.size(), embedded.size());
+  EXPECT_EQ(ids.size(), over_kafka.size());
   for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << id;
 
   // Its disk is lost; restored from its topic it has the same digest and sends nothing again.
@@ -590,8 +652,9 @@ TEST(NoticesMail, OverKafkaTheSameNoticesAsInRemissdAndARestoreFromKafkaGivesThe
   EXPECT_EQ(after.log_position(), before.log_position());
   absl::SleepFor(absl::Seconds(2));
   EXPECT_EQ(mailpit.Count(), mailed) << "a restored notices service sent again what it had delivered";
-  EXPECT_EQ(Summary(restored), embedded);
-  std::cout << "over Kafka: " << over_kafka.size() << " notices, the same as in remissd; restored from "
+  EXPECT_EQ(Summary(restored), over_kafka);
+  std::cout << "over Kafka: " << over_kafka.size() << " notices (remissd: " << embedded.size()
+            << "), the same but for reminders timed by the scheduler's tick; restored from "
             << "remiss.notices.events.v1 to digest " << after.sha256().substr(0, 12) << " at position "
             << after.log_position() << "\n";
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "remiss/core/base/civil_date.h"
+#include "remiss/core/base/timestamps.h"
 
 namespace remiss::notices {
 namespace {
@@ -110,7 +111,11 @@ class Decider {
     for (auto& [k, v] : extra) f[k] = std::move(v);
   }
 
-  bool Answered(const std::string& org) const { return view_.answered.count(org) > 0; }
+  // Whether `org` had answered when the observed event was recorded.
+  bool Answered(const std::string& org) const {
+    auto it = view_.answered.find(org);
+    return it != view_.answered.end() && it->second <= core::FromTimestamp(observed_.recorded_at());
+  }
 
  private:
   const EventEnvelope& observed_;

@@ -1,6 +1,7 @@
 #include "remiss/notices/projector.h"
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/base/keys.h"
 #include "remiss/core/base/timestamps.h"
 #include "remiss/core/store/projection.h"
 
@@ -45,8 +46,13 @@ void ApplyFact(const remiss::v1::FactObserved& f, const std::string& key, core::
                                       [&](auto& r) { FoldDeadlineDate(r, f.deadlines()); });
     }
   }
+  // The earliest record of the answer (responses' submission or deadlines' note of it).
   const std::string org = AnsweredBy(observed);
-  if (!org.empty()) tx.Put(absl::StrCat("answered/", key, "/", org), "");
+  if (org.empty()) return;
+  const std::string answered_key = absl::StrCat("answered/", key, "/", org);
+  const uint64_t at = static_cast<uint64_t>(absl::ToUnixMicros(core::FromTimestamp(f.recorded_at())));
+  std::optional<std::string> before = tx.Get(answered_key);
+  if (!before || core::DecodeU64(*before) > at) tx.Put(answered_key, core::EncodeU64(at));
 }
 
 void UpdateNotice(core::ProjectionTx& tx, const std::string& id, const std::function<void(Notice&)>& change) {
@@ -98,8 +104,9 @@ RoundView LoadRoundView(const Reader& reader, absl::string_view referral_id) {
     }
   }
   const std::string answered = absl::StrCat("answered/", referral_id, "/");
-  reader.scan(answered, [&](absl::string_view key, absl::string_view) {
-    view.answered.insert(std::string(key.substr(answered.size())));
+  reader.scan(answered, [&](absl::string_view key, absl::string_view value) {
+    view.answered[std::string(key.substr(answered.size()))] =
+        absl::FromUnixMicros(static_cast<int64_t>(core::DecodeU64(value)));
     return true;
   });
   const std::string queued = absl::StrCat("by-round/", referral_id, "/");

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "remiss/v1/envelope.pb.h"
 #include "remiss/v1/notices.pb.h"
 #include "remiss/v1/notices_events.pb.h"
@@ -27,7 +28,10 @@ namespace remiss::notices {
 struct RoundView {
   std::optional<remiss::v1::NoticeRound> round;           // nullopt: not known (yet)
   std::map<std::string, remiss::v1::Organization> orgs;   // by org id, those known
-  std::set<std::string> answered;                         // org ids that answered or declined
+  // When each body's answer (or declination) was recorded by its source, by org id. A
+  // reminder, overdue or change notice is held back only for an answer recorded before its
+  // own event: what the feeds deliver first does not change the notices.
+  std::map<std::string, absl::Time> answered;
   std::set<std::string> queued;                           // notice ids queued already
 };
 
@@ -56,12 +60,14 @@ void FoldOrganization(remiss::v1::Organization& org, const remiss::v1::ReferralE
 // The notices `observed` yields, given the round as it stands after the event was folded:
 //   ReferralIssued: the round to every addressee with a mailbox;
 //   AddresseeAdded to an issued round: the round to that addressee;
-//   ReminderIssued: a reminder, unless the body answered;
-//   DeadlineBreached: an overdue notice to the body (unless it answered) and, once per round
-//     and date, one to the sender's registry listing the required addressees not answered;
+//   ReminderIssued: a reminder, unless the body had answered by then;
+//   DeadlineBreached: an overdue notice to the body (unless it had answered by then) and,
+//     once per round and date, one to the sender's registry listing the required addressees
+//     that had not answered by then;
 //   ResponseSubmitted: a receipt to the body;
 //   DeadlineChanged (moved, extension granted), ExtensionRefused: a change notice, unless
-//     the body answered.
+//     the body had answered by then.
+// "By then": answered_at at or before the observed event's recorded_at.
 // A notice id already in view.queued is not queued again; a body without a mailbox gets
 // nothing. UNAVAILABLE while the round or a recipient's organization is not known.
 [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::NoticeQueued>> NoticesFor(

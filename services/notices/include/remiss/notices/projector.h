@@ -1,7 +1,8 @@
 // The notices service's projections, a pure fold of its own events:
 //   org/<org_id>                    Organization (names, registry mailboxes; from referrals)
 //   round/<referral_id>             NoticeRound (from referrals; dates from deadlines)
-//   answered/<referral_id>/<org>    "" once the body answered or declined
+//   answered/<referral_id>/<org>    when its answer (or declination) was first recorded (µs,
+//                                   big-endian)
 //   notice/<notice_id>              Notice (its state, attempts, last reply)
 //   queued/<notice_id>              NoticeQueued (what its template is filled with)
 //   by-round/<referral_id>/<notice_id>, by-org/<org_id>/<notice_id>   "" : listings
