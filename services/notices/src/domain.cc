@@ -111,10 +111,11 @@ class Decider {
     for (auto& [k, v] : extra) f[k] = std::move(v);
   }
 
-  // Whether `org` had answered when the observed event was recorded.
+  // Whether `org`'s answer was recorded before the observed event. At the same instant (a
+  // clock that stands still) the event's service decided without the answer: it goes out.
   bool Answered(const std::string& org) const {
     auto it = view_.answered.find(org);
-    return it != view_.answered.end() && it->second <= core::FromTimestamp(observed_.recorded_at());
+    return it != view_.answered.end() && it->second < core::FromTimestamp(observed_.recorded_at());
   }
 
  private:

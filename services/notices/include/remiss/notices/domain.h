@@ -67,7 +67,8 @@ void FoldOrganization(remiss::v1::Organization& org, const remiss::v1::ReferralE
 //   ResponseSubmitted: a receipt to the body;
 //   DeadlineChanged (moved, extension granted), ExtensionRefused: a change notice, unless
 //     the body had answered by then.
-// "By then": answered_at at or before the observed event's recorded_at.
+// "By then": answered_at before the observed event's recorded_at (at the same instant the
+// event's own service decided without the answer, so the notice goes).
 // A notice id already in view.queued is not queued again; a body without a mailbox gets
 // nothing. UNAVAILABLE while the round or a recipient's organization is not known.
 [[nodiscard]] absl::StatusOr<std::vector<remiss::v1::NoticeQueued>> NoticesFor(
