@@ -260,7 +260,7 @@ std::vector<Command> Build() {
   // ---- operators ----
   t.push_back(Cmd("rebuild", kAdm, "RebuildProjections", {"service"}, 0,
                   "rebuild projections from the event log in the background, with a progress bar "
-                  "(service: referrals, responses, deadlines, followup)",
+                  "(service: referrals, responses, deadlines, followup, notices)",
                   "remissctl rebuild followup", View::kRecord));
   t.push_back(Cmd("republish", kAdm, "RepublishEvents", {"service"}, 1,
                   "publish a service's whole log to its Kafka topic again (after the topic lost "
