@@ -150,18 +150,19 @@ class Mailpit {
     return access(path.c_str(), X_OK) == 0 ? path : "";
   }
 
-  ::testing::AssertionResult Start(const std::string& dir) {
+  // `extra`: more of mailpit's flags (TLS, authentication).
+  ::testing::AssertionResult Start(const std::string& dir, const std::vector<std::string>& extra = {}) {
     const std::string bin = Binary();
     if (bin.empty()) {
       return ::testing::AssertionFailure() << "mailpit is not built: run tools/mailpit.sh build (tools/test.sh does)";
     }
     smtp_port_ = FreePort();
     http_port_ = FreePort();
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{bin, "--smtp", absl::StrCat("127.0.0.1:", smtp_port_), "--listen",
-                                 absl::StrCat("127.0.0.1:", http_port_), "--disable-version-check", "--database",
-                                 dir + "/mailpit.db", "--max", "0", "--enable-chaos", "--smtp-max-recipients", "10"},
-        dir + "/mailpit.log");
+    std::vector<std::string> args = {bin, "--smtp", absl::StrCat("127.0.0.1:", smtp_port_), "--listen",
+                                     absl::StrCat("127.0.0.1:", http_port_), "--disable-version-check", "--database",
+                                     dir + "/mailpit.db", "--max", "0", "--enable-chaos", "--smtp-max-recipients", "10"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<ChildProcess>(args, dir + "/mailpit.log");
     for (int i = 0; i < 200; ++i) {
       bool ok = false;
       Http("GET", Api("/api/v1/info"), "", &ok);

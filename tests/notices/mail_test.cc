@@ -494,6 +494,54 @@ TEST(NoticesMail, ADeathBetweenTheServers250AndItsRecordSendsThatNoticeTwiceUnde
             << "\n";
 }
 
+TEST(NoticesMail, OverStartTlsWithAuthTheNoticesGoAWrongPasswordParksThemUntilARetry) {
+  TempDir dir;
+  const std::string pki = dir.path() + "/pki";
+  const std::string make = absl::StrCat(REMISS_SOURCE_DIR, "/tools/pki.sh ca ", pki, " >/dev/null && ", REMISS_SOURCE_DIR,
+                                        "/tools/pki.sh server ", pki, " mail 127.0.0.1 >/dev/null");
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  {
+    std::ofstream(dir.path() + "/auth") << "remiss:hemligt\n";
+    std::ofstream(dir.path() + "/right") << "hemligt\n";
+    std::ofstream(dir.path() + "/wrong") << "fel\n";
+  }
+  Mailpit mailpit;  // STARTTLS required, AUTH required
+  ASSERT_TRUE(mailpit.Start(dir.path(), {"--smtp-tls-cert", pki + "/mail.pem", "--smtp-tls-key", pki + "/mail.key",
+                                         "--smtp-require-starttls", "--smtp-auth-file", dir.path() + "/auth"}));
+  auto args = [&](const std::string& password) {
+    return NoticeArgs(mailpit, {"--smtp-user", "remiss", "--smtp-password-file", dir.path() + "/" + password,
+                                "--smtp-ca", pki + "/ca.pem"});
+  };
+  {
+    Remissd server(dir.path(), args("wrong"));
+    ASSERT_TRUE(server.Start());
+    ASSERT_NO_FATAL_FAILURE(IssueRoundToBoards(server, "KS 2024/535", 2, "2030-06-28"));
+    ASSERT_TRUE(server.AwaitSettled("ks-2024-535", 2));
+    for (const Notice& n : server.List("ks-2024-535")) {
+      EXPECT_EQ(n.state(), NOTICE_STATE_PARKED);
+      EXPECT_EQ(n.last_code(), 535) << n.last_reply();
+    }
+    server.Stop();
+  }
+  EXPECT_EQ(mailpit.Count(), 0u);
+  Remissd server(dir.path(), args("right"));
+  ASSERT_TRUE(server.Start());
+  for (const Notice& n : server.List("ks-2024-535")) {
+    RetryNoticeRequest retry;
+    retry.set_command_id("retry-" + n.notice_id());
+    retry.set_notice_id(n.notice_id());
+    retry.set_reason("the password is fixed");
+    CommandResult r;
+    grpc::Status s = server.notices()->RetryNotice(Operator().get(), retry, &r);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_TRUE(server.AwaitSettled("ks-2024-535", 2));
+  for (const Notice& n : server.List("ks-2024-535")) EXPECT_EQ(n.state(), NOTICE_STATE_DELIVERED) << n.last_reply();
+  std::vector<nlohmann::json> messages = mailpit.Messages();
+  ASSERT_EQ(messages.size(), 2u);
+  for (const auto& m : messages) EXPECT_EQ(m.value("Username", ""), "remiss");  // over STARTTLS, authenticated
+}
+
 TEST(NoticesMail, RemindersReachMailpitSoonAfterTheirTimeComes) {
   TempDir dir;
   Mailpit mailpit;
