@@ -36,7 +36,11 @@ absl::StatusOr<size_t> Outbox::SendDue() {
   });
   if (due.size() > settings_.batch) due.resize(settings_.batch);
   auto templates = LoadTemplates(settings_.templates_dir);
+  size_t tried = 0;
   for (const Notice& n : due) {
+    // A shutdown waits for the message under way only, not for the rest of the batch.
+    if (!stop_.SleepFor(absl::ZeroDuration())) break;
+    ++tried;
     core::tracing::Span span;
     if (core::tracing::Enabled()) {
       span = core::tracing::Span("notices", "notice.deliver", core::tracing::Kind::kClient);
@@ -124,7 +128,7 @@ absl::StatusOr<size_t> Outbox::SendDue() {
                     span.traceparent());
     }
   }
-  return due.size();
+  return tried;
 }
 
 void Outbox::Start() {
@@ -137,8 +141,8 @@ void Outbox::Start() {
           core::LogMessage("notices", "outbox_failed", sent.status().ToString());
           break;
         }
-        if (*sent < settings_.batch) break;
         if (!stop_.SleepFor(absl::ZeroDuration())) return;
+        if (*sent < settings_.batch) break;
       }
     } while (stop_.SleepFor(absl::Milliseconds(100)));
   });

@@ -38,7 +38,8 @@ class Outbox {
 
   void Start();
   void Stop();
-  // Sends what is due now, at most settings.batch; returns how many it tried.
+  // Sends what is due now, at most settings.batch; returns how many it tried. Stop() ends a
+  // pass after the message under way (each waits at most the transport's timeout).
   [[nodiscard]] absl::StatusOr<size_t> SendDue();
 
  private:
