@@ -118,8 +118,9 @@ check_dryrun() {
   "$top/tools/deploy/apiserver.sh" start "$work/api"
   /usr/bin/python3 "$top/tools/deploy/dry_run.py" "$(cat "$work/api/url")" "$(cat "$work/api/token")" \
     remiss-check "$work/rendered.yaml" "$top/tools/deploy/crds.yaml" "$(tool strimzi-crd)"
-  # And the chart as an operator's first install renders it: the defaults and a bootstrap.
+  # And the chart as an operator's first install renders it: the defaults, a bootstrap and a mail server.
   "$(tool helm)" template remiss "$chart" --namespace remiss-defaults --set kafka.bootstrap=kafka:9092 \
+    --set notices.smtp.url=smtp://mail.kommun.example:587 \
     2> >(grep -v 'found symbolic link' >&2) >"$work/rendered-defaults.yaml"
   /usr/bin/python3 "$top/tools/deploy/dry_run.py" "$(cat "$work/api/url")" "$(cat "$work/api/token")" \
     remiss-defaults "$work/rendered-defaults.yaml" "$top/tools/deploy/crds.yaml" "$(tool strimzi-crd)"

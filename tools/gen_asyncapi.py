@@ -60,6 +60,19 @@ SOURCES = {
                 "before carry `SourceEventObserved` (whole copied envelopes) instead. "
                 "Positions stay gap-free (proto/INTEGRATING.md).",
     },
+    "notices": {
+        "title": "Notices mailed to the boards' registry mailboxes: queued, delivered, deferred, rejected",
+        "key": "The round's id (referral id). FactObserved records carry the key of the "
+               "fact they record (a referral id or an organization id).",
+        "payload": "notices",
+        "events": "notices_events.proto",
+        "oneof": "NoticeEvent",
+        "note": "Besides each notice's life (NoticeQueued, then NoticeDelivered with the SMTP "
+                "server's reply, NoticeDeferred with the next try, NoticeRejected, an "
+                "operator's NoticeRetried or NoticeSkipped) this topic carries `FactObserved`: "
+                "the facts of referrals, responses and deadlines the notices are decided from, "
+                "kept so that the service's log alone rebuilds it. Skip them by `ce_type`.",
+    },
 }
 
 
@@ -201,7 +214,7 @@ def generate():
     w("  version: 1.0.0")
     w("  description: |")
     w(indent("""The facts recorded by remiss's four services (referrals, responses, deadlines,
-followup), published to Kafka by each service's relay, and how far each topic is complete
+followup, notices), published to Kafka by each service's relay, and how far each topic is complete
 (watermarks). Read proto/INTEGRATING.md first: keys and ordering, deduplication by
 (source, position), watermarks, replay from the beginning, how to ask for a new event.
 
@@ -300,7 +313,7 @@ ce_<name> header holding its value as UTF-8 text; the Kafka value is the data.""
     for name, body in (
         ("ce_specversion", ["const: '1.0'", "description: CloudEvents spec version."]),
         ("ce_id", ["type: string", "description: The event id, envelope.event_id (\"<source>-<position>\"), unique across remiss."]),
-        ("ce_source", ["type: string", "pattern: '^remiss/(referrals|responses|deadlines|followup)$'",
+        ("ce_source", ["type: string", "pattern: '^remiss/(referrals|responses|deadlines|followup|notices)$'",
                        "description: remiss/<service>, the service that recorded the event (envelope.source)."]),
         ("ce_type", ["type: string", "pattern: '^remiss\\.v1\\.[A-Z][A-Za-z0-9]*$'",
                      "description: remiss.v1.<EventName>; EventName is envelope.type, the payload's message name."]),

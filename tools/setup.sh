@@ -14,6 +14,9 @@ packages=(
   # The web console (services/console): its HTTP(S) server (libmicrohttpd, with GnuTLS) and
   # JSON; its tests' HTTP client (cpp-httplib). All from Debian.
   libmicrohttpd-dev libgnutls28-dev nlohmann-json3-dev libcpp-httplib-dev
+  # The notices service's SMTP client (services/notices); its tests build mailpit with the Go toolchain
+  # (tools/mailpit.sh).
+  libcurl4-openssl-dev
   python3
   # The build fetches the OTLP .proto files with Maven (tools/otlp/fetch_protos.sh); Kafka's
   # broker jars come the same way.

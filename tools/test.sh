@@ -26,12 +26,18 @@ if [ "$#" -eq 0 ]; then
   "$top/tools/deploy/tools.sh" ensure >"$deploy_tools_log" 2>&1 &
   deploy_tools_pid=$!
 fi
-trap 'kill "$jaeger_pid" $deploy_tools_pid 2>/dev/null || true' EXIT
+# mailpit (the notices tests' SMTP server) likewise, once into the cache (~70 s).
+mailpit_log=$(mktemp)
+"$top/tools/mailpit.sh" build >"$mailpit_log" 2>&1 &
+mailpit_pid=$!
+trap 'kill "$jaeger_pid" "$mailpit_pid" $deploy_tools_pid 2>/dev/null || true' EXIT
 "$top/tools/kafka/kafka.sh" fetch
 "$top/tools/grpcurl.sh" >/dev/null
 "$top/tools/build.sh"
 wait "$jaeger_pid" || { cat "$jaeger_log" >&2; echo "test.sh: building Jaeger failed" >&2; exit 1; }
 rm -f "$jaeger_log"
+wait "$mailpit_pid" || { cat "$mailpit_log" >&2; echo "test.sh: building mailpit failed" >&2; exit 1; }
+rm -f "$mailpit_log"
 cd "${REMISS_BUILD_DIR:-$top/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
 if [ "$#" -eq 0 ]; then

@@ -21,6 +21,7 @@ binaries=(
   services/responses/remiss-responses
   services/deadlines/remiss-deadlines
   services/followup/remiss-followup
+  services/notices/remiss-notices
   services/console/remiss-console
   tools/remissctl/remissctl
 )
@@ -50,6 +51,9 @@ build() {
     [ -x "$build_dir/$b" ] || die "$build_dir/$b is not built (tools/build.sh)"
     objcopy --strip-debug "$build_dir/$b" "$ctx/bin/$(basename "$b")"
   done
+  # The notices' texts, which an administrator may replace (--notices-templates).
+  mkdir -p "$ctx/notices-templates"
+  cp "$top/services/notices/templates/"* "$ctx/notices-templates/"
   ensure_base
   local old; old=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
   podman build --quiet --isolation=chroot --pull=never --build-arg "BASE=$base" \

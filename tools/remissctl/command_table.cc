@@ -10,6 +10,7 @@ constexpr char kResp[] = "remiss.v1.ResponseService";
 constexpr char kDl[] = "remiss.v1.DeadlineService";
 constexpr char kFu[] = "remiss.v1.FollowupService";
 constexpr char kAdm[] = "remiss.v1.AdminService";
+constexpr char kNo[] = "remiss.v1.NoticesService";
 
 Command Cmd(std::string words, std::string service, std::string method,
             std::vector<std::string> positionals, int required, std::string summary,
@@ -245,10 +246,23 @@ std::vector<Command> Build() {
   t.push_back(Cmd("chain", kFu, "GetRevisionChain", {"referral_id"}, 1,
                   "a round and its revisions, each board's standpoint in each",
                   "remissctl chain \"KS 2023/739\"", View::kChain));
+  // ---- notices (mail to the registry mailboxes) ----
+  t.push_back(Table(Cmd("notices", kNo, "ListNotices", {"referral_id", "org_id"}, 1,
+                        "what was mailed to each board's registry for a round, and what failed",
+                        "remissctl notices \"KS 2019/1939\""),
+                    "notices",
+                    {"org_id=ORG", "kind=KIND", "state=STATE", "recipient=TO", "attempts=TRIES",
+                     "delivered_at=DELIVERED", "last_reply=SERVER SAID", "notice_id=NOTICE"}));
+  t.push_back(Cmd("notices retry", kNo, "RetryNotice", {"notice_id", "reason"}, 1,
+                  "send a parked notice (the server refused it) again, to the board's mailbox as it is now",
+                  "remissctl notices retry round.ks-2019-1939.bromma-sdn \"brevlådan rättad\""));
+  t.push_back(Cmd("notices skip", kNo, "SkipNotice", {"notice_id", "reason"}, 2,
+                  "give up on a notice: it is never sent",
+                  "remissctl notices skip round.ks-2019-1939.bromma-sdn \"nämnden är nedlagd\""));
   // ---- operators ----
   t.push_back(Cmd("rebuild", kAdm, "RebuildProjections", {"service"}, 0,
                   "rebuild projections from the event log in the background, with a progress bar "
-                  "(service: referrals, responses, deadlines, followup)",
+                  "(service: referrals, responses, deadlines, followup, notices)",
                   "remissctl rebuild followup", View::kRecord));
   t.push_back(Cmd("republish", kAdm, "RepublishEvents", {"service"}, 1,
                   "publish a service's whole log to its Kafka topic again (after the topic lost "

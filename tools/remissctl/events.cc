@@ -20,7 +20,7 @@ constexpr char kHelp[] =
     "remissctl events SERVICE [--from N] [--follow]: a service's event log, as the server's\n"
     "EventsService streams it (the same events, with the same positions, that go to\n"
     "remiss.SERVICE.events.v1 on Kafka): one line per event, its position, type, stream and\n"
-    "when it was recorded (UTC). SERVICE: referrals, responses, deadlines or followup.\n"
+    "when it was recorded (UTC). SERVICE: referrals, responses, deadlines, followup or notices.\n"
     "\n"
     "  --from N    start at position N (default: the beginning)\n"
     "  --follow    stay and print new events as they are recorded (Ctrl-C to stop)\n"
@@ -78,7 +78,7 @@ int RunEvents(const Options& o, const std::vector<std::string>& args) {
     }
   }
   if (request.service().empty()) {
-    throw UsageError("remissctl events needs a SERVICE: referrals, responses, deadlines or followup");
+    throw UsageError("remissctl events needs a SERVICE: referrals, responses, deadlines, followup or notices");
   }
   const std::string address = AddressFor(o, request.service());
   auto stub = remiss::v1::EventsService::NewStub(

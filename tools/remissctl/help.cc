@@ -13,7 +13,7 @@ namespace {
 
 constexpr char kGlobal[] = R"(Global options (anywhere on the line):
   --server HOST:PORT     the server (env REMISS_SERVER; default 127.0.0.1:50051)
-  --referrals ADDR, --responses ADDR, --deadlines ADDR, --followup ADDR
+  --referrals ADDR, --responses ADDR, --deadlines ADDR, --followup ADDR, --notices ADDR
                          each service at its own address (env REMISS_REFERRALS, ...);
                          falls back to --server
   --json                 print the answer as protobuf JSON (for scripts)

@@ -19,6 +19,7 @@ std::string ShortName(const std::string& service) {
   if (service == "remiss.v1.ResponseService" || service == "responses") return "responses";
   if (service == "remiss.v1.DeadlineService" || service == "deadlines") return "deadlines";
   if (service == "remiss.v1.FollowupService" || service == "followup") return "followup";
+  if (service == "remiss.v1.NoticesService" || service == "notices") return "notices";
   return "";
 }
 
@@ -31,6 +32,7 @@ Options ParseGlobalOptions(std::vector<std::string>* args) {
   FromEnv("REMISS_RESPONSES", &o.responses);
   FromEnv("REMISS_DEADLINES", &o.deadlines);
   FromEnv("REMISS_FOLLOWUP", &o.followup);
+  FromEnv("REMISS_NOTICES", &o.notices);
   FromEnv("REMISS_AS_ORG", &o.as_org);
   FromEnv("REMISS_AS_ROLE", &o.as_role);
   FromEnv("REMISS_AS_PERSON", &o.as_person);
@@ -44,7 +46,7 @@ Options ParseGlobalOptions(std::vector<std::string>* args) {
   std::string file;
   const Str strings[] = {
       {"--server", &o.server},       {"--referrals", &o.referrals}, {"--responses", &o.responses},
-      {"--deadlines", &o.deadlines}, {"--followup", &o.followup},   {"--timeout", &timeout},
+      {"--deadlines", &o.deadlines}, {"--followup", &o.followup}, {"--notices", &o.notices},   {"--timeout", &timeout},
       {"--command-id", &o.command_id}, {"--as-org", &o.as_org},     {"--as-role", &o.as_role},
       {"--as-person", &o.as_person}, {"--ca", &o.ca},               {"--cert", &o.cert},
       {"--key", &o.key},             {"--pki", &o.pki}};
@@ -92,13 +94,14 @@ std::string AddressFor(const Options& o, const std::string& service) {
   if (s == "responses") a = &o.responses;
   if (s == "deadlines") a = &o.deadlines;
   if (s == "followup") a = &o.followup;
+  if (s == "notices") a = &o.notices;
   return a && !a->empty() ? *a : o.server;
 }
 
 std::vector<std::pair<std::string, std::string>> AllAddresses(const Options& o) {
   std::vector<std::pair<std::string, std::string>> out;
   std::set<std::string> seen;
-  for (const char* s : {"referrals", "responses", "deadlines", "followup"}) {
+  for (const char* s : {"referrals", "responses", "deadlines", "followup", "notices"}) {
     std::string a = AddressFor(o, s);
     if (seen.insert(a).second) out.emplace_back(s, a);
   }

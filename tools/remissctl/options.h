@@ -8,7 +8,7 @@ namespace remissctl {
 
 struct Options {
   std::string server = "127.0.0.1:50051";  // --server, REMISS_SERVER
-  std::string referrals, responses, deadlines, followup;  // --referrals ..., REMISS_REFERRALS ...
+  std::string referrals, responses, deadlines, followup, notices;  // --referrals ..., REMISS_REFERRALS ...
   double timeout_seconds = 10;              // --timeout, every call's deadline
   bool json = false;                        // --json
   std::string command_id;                   // --command-id

@@ -21,7 +21,7 @@ constexpr char kHelp[] =
     "event log, in the server's background: commands and queries are served all the while,\n"
     "from the old projections until the rebuilt ones have caught up and replace them. Shows a\n"
     "progress bar on a terminal, then the new projections' digest (compare with `remissctl\n"
-    "digest` before). SERVICE: referrals, responses, deadlines or followup (default: the\n"
+    "digest` before). SERVICE: referrals, responses, deadlines, followup or notices (default: the\n"
     "server's first).\n"
     "\n"
     "  remissctl rebuild followup\n";

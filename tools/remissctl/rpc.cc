@@ -15,6 +15,7 @@
 #include "remiss/v1/admin.pb.h"
 #include "remiss/v1/deadlines.pb.h"
 #include "remiss/v1/followup.pb.h"
+#include "remiss/v1/notices.pb.h"
 #include "remiss/v1/referrals.pb.h"
 #include "remiss/v1/responses.pb.h"
 #include "tools/remissctl/errors.h"
@@ -31,6 +32,7 @@ void LinkDescriptors() {
     (void)remiss::v1::RegisterResponseRequest::descriptor();
     (void)remiss::v1::GetDeadlineRequest::descriptor();
     (void)remiss::v1::GetStatusBoardRequest::descriptor();
+    (void)remiss::v1::ListNoticesRequest::descriptor();
     (void)remiss::v1::GetClockRequest::descriptor();
     (void)grpc::health::v1::HealthCheckRequest::descriptor();
     return true;
@@ -44,6 +46,7 @@ std::string ServiceLabel(const std::string& service) {
   if (s == "ResponseService") return "the responses service";
   if (s == "DeadlineService") return "the deadlines service";
   if (s == "FollowupService") return "the followup service";
+  if (s == "NoticesService") return "the notices service (remissd runs it only with --smtp-url or --smtp-capture)";
   return "the server";
 }
 

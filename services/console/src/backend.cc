@@ -51,6 +51,7 @@ Backend::Backend(const ConsoleOptions& o) : timeout_seconds_(o.call_timeout_seco
   responses_ = remiss::v1::ResponseService::NewStub(channel(o.responses));
   deadlines_ = remiss::v1::DeadlineService::NewStub(channel(o.deadlines));
   followup_ = remiss::v1::FollowupService::NewStub(channel(o.followup));
+  notices_ = remiss::v1::NoticesService::NewStub(channel(o.notices));
 }
 
 std::unique_ptr<grpc::ClientContext> Backend::Context(const Person& person) const {

@@ -13,6 +13,7 @@
 #include "remiss/console/console.h"
 #include "remiss/v1/deadlines.grpc.pb.h"
 #include "remiss/v1/followup.grpc.pb.h"
+#include "remiss/v1/notices.grpc.pb.h"
 #include "remiss/v1/referrals.grpc.pb.h"
 #include "remiss/v1/responses.grpc.pb.h"
 
@@ -26,6 +27,7 @@ class Backend {
   remiss::v1::ResponseService::Stub& responses() { return *responses_; }
   remiss::v1::DeadlineService::Stub& deadlines() { return *deadlines_; }
   remiss::v1::FollowupService::Stub& followup() { return *followup_; }
+  remiss::v1::NoticesService::Stub& notices() { return *notices_; }
 
   // A context for one call made for `person` (read or command: the person's organization and
   // role either way).
@@ -37,6 +39,7 @@ class Backend {
   std::unique_ptr<remiss::v1::ResponseService::Stub> responses_;
   std::unique_ptr<remiss::v1::DeadlineService::Stub> deadlines_;
   std::unique_ptr<remiss::v1::FollowupService::Stub> followup_;
+  std::unique_ptr<remiss::v1::NoticesService::Stub> notices_;
 };
 
 // Calls `method` on `stub` for `person`; the status as gRPC gives it.

@@ -16,7 +16,7 @@ absl::StatusOr<ConsoleOptions> ParseConsoleFlags(int argc, char** argv) {
         if (name == "listen") {
           o.listen = value;
         } else if (name == "server") {
-          o.referrals = o.responses = o.deadlines = o.followup = value;
+          o.referrals = o.responses = o.deadlines = o.followup = o.notices = value;
         } else if (name == "referrals") {
           o.referrals = value;
         } else if (name == "responses") {
@@ -25,6 +25,8 @@ absl::StatusOr<ConsoleOptions> ParseConsoleFlags(int argc, char** argv) {
           o.deadlines = value;
         } else if (name == "followup") {
           o.followup = value;
+        } else if (name == "notices") {
+          o.notices = value;
         } else if (name == "dev-signin") {
           return core::ReadSwitch(flag, &o.dev_signin);
         } else if (name == "https-cert") {
@@ -62,7 +64,7 @@ absl::StatusOr<ConsoleOptions> ParseConsoleFlags(int argc, char** argv) {
 std::string ConsoleFlagsHelp() {
   return "  --listen HOST:PORT        where to serve the console (default 127.0.0.1:8080; port 0 picks one)\n"
          "  --server HOST:PORT        the one remissd that serves every service (default 127.0.0.1:50051)\n"
-         "  --referrals, --responses, --deadlines, --followup HOST:PORT\n"
+         "  --referrals, --responses, --deadlines, --followup, --notices HOST:PORT\n"
          "                            each service's own address, when they run as separate processes\n"
          "  --dev-signin              development: choose a development identity at /logga-in\n"
          "                            (only on a loopback listener, without HTTPS and\n"

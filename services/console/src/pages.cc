@@ -160,6 +160,8 @@ json RoundsModel(Backend& b, const Person& p, const RoundsFilter& filter) {
   return model;
 }
 
+json NoticesModel(Backend& b, const Person& p, const std::string& referral_id, const std::string& org_id);
+
 json BoardModel(Backend& b, const Person& p, const std::string& referral_id) {
   json model;
   v1::GetReferralRequest rreq;
@@ -216,11 +218,36 @@ json BoardModel(Backend& b, const Person& p, const std::string& referral_id) {
   }
   const int total = static_cast<int>(model["rows"].size());
   const int not_answered = static_cast<int>(model["not_answered"].size());
+  model["notices"] = NoticesModel(b, p, referral.referral_id(), "");
   model["totals"] = {{"bodies", total},        {"answered", total - not_answered},
                      {"not_answered", not_answered}, {"overdue", overdue},
                      {"at_risk", at_risk},     {"extensions", extensions},
                      {"late", late}};
   return model;
+}
+
+// What was mailed for a round (or to a body): the notices, or null when the notices service
+// does not run (remissd without a mail server).
+json NoticesModel(Backend& b, const Person& p, const std::string& referral_id, const std::string& org_id) {
+  v1::ListNoticesRequest req;
+  req.set_referral_id(referral_id);
+  req.set_org_id(org_id);
+  v1::ListNoticesResponse resp;
+  grpc::Status s = Call(b, b.notices(), &v1::NoticesService::Stub::ListNotices, p, req, &resp);
+  // Not served there (remissd without a mail server; under TLS the host has no rule for it).
+  if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED ||
+      (s.error_code() == grpc::StatusCode::PERMISSION_DENIED &&
+       s.error_message().find("no policy allows") != std::string::npos)) {
+    return nullptr;
+  }
+  Must(s);
+  json out = json::array();
+  for (const v1::Notice& n : resp.notices()) {
+    json j = ToJson(n);
+    j.erase("traceparent");
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 json OrganizationModel(Backend& b, const Person& p, const std::string& org_id) {
@@ -261,6 +288,7 @@ json OrganizationModel(Backend& b, const Person& p, const std::string& org_id) {
   if (Call(b, b.referrals(), &v1::ReferralService::Stub::ListReferralsForOrganization, p, lreq, &lresp).ok()) {
     for (const auto& r : lresp.referrals()) model["asked"].push_back(ToJson(r));
   }
+  model["notices"] = NoticesModel(b, p, "", org.org_id());
   return model;
 }
 

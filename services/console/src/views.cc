@@ -1,5 +1,6 @@
 #include "views.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -141,6 +142,59 @@ std::string RoundsView(const json& m, const ViewContext& c) {
   return out;
 }
 
+// "Utskick": what the notices service mailed to registries, per body, and what failed. Rows
+// that need someone (refused, waiting) first. `m` null: no mail is sent (no mail server).
+std::string NoticeKindLabel(const std::string& kind) {
+  if (kind == "NOTICE_KIND_ROUND") return "Remissen";
+  if (kind == "NOTICE_KIND_REMINDER") return "Påminnelse";
+  if (kind == "NOTICE_KIND_OVERDUE") return "Försenat svar";
+  if (kind == "NOTICE_KIND_OVERDUE_SUMMARY") return "Ej inkomna svar (till KS)";
+  if (kind == "NOTICE_KIND_RECEIPT") return "Kvittens";
+  if (kind == "NOTICE_KIND_CHANGE") return "Ändrad svarsdag";
+  return kind;
+}
+
+std::string NoticeStateLabel(const json& n) {
+  const std::string state = Str(n, "state");
+  if (state == "NOTICE_STATE_DELIVERED") return "Skickat";
+  if (state == "NOTICE_STATE_QUEUED") return "Väntar på att skickas";
+  if (state == "NOTICE_STATE_DEFERRED") {
+    return absl::StrCat("Försenat, nytt försök ", Str(n, "next_try_at").substr(0, 16));
+  }
+  if (state == "NOTICE_STATE_PARKED") return "Avvisat av e-postservern";
+  if (state == "NOTICE_STATE_SKIPPED") return "Skickas inte (hoppades över)";
+  return state;
+}
+
+std::string NoticesHtml(const json& notices, const json& orgs, bool by_round) {
+  std::string out = "<h2 id=\"utskick\">Utskick till registratorerna</h2>";
+  if (notices.is_null()) return out + "<p>Ingen e-post skickas: ingen e-postserver är inställd.</p>";
+  if (notices.empty()) return out + "<p>Inget har skickats ännu.</p>";
+  std::vector<const json*> rows;
+  for (const json& n : notices) rows.push_back(&n);
+  auto needs_someone = [](const json* n) {
+    const std::string state = Str(*n, "state");
+    return state == "NOTICE_STATE_PARKED" || state == "NOTICE_STATE_DEFERRED" || state == "NOTICE_STATE_QUEUED";
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const json* a, const json* b) { return needs_someone(a) > needs_someone(b); });
+  absl::StrAppend(&out, "<table><caption>Vad som skickats, när, och vad som misslyckats</caption><thead><tr>"
+                  "<th scope=\"col\">", by_round ? "Remissinstans" : "Remiss", "</th><th scope=\"col\">Vad</th>"
+                  "<th scope=\"col\">Till</th><th scope=\"col\">Status</th><th scope=\"col\">Skickat (UTC)</th>"
+                  "<th scope=\"col\">Försök</th><th scope=\"col\">Serverns svar</th></tr></thead><tbody>");
+  for (const json* n : rows) {
+    const std::string who = by_round ? OrgLink(Str(*n, "org_id"), NameOf(orgs, Str(*n, "org_id")))
+                                     : RoundLink(Str(*n, "referral_id"), Str(*n, "case_number"));
+    const std::string sent = Str(*n, "delivered_at");
+    absl::StrAppend(&out, "<tr><th scope=\"row\">", who, "</th><td>", Escape(NoticeKindLabel(Str(*n, "kind"))), "</td><td>",
+                    E((*n)["recipient"]), "</td><td>", Escape(NoticeStateLabel(*n)), "</td><td>",
+                    sent.empty() ? "–" : Escape(absl::StrCat(sent.substr(0, 10), " ", sent.substr(11, 5))), "</td><td class=\"num\">",
+                    S((*n)["attempts"]), "</td><td>", Str(*n, "last_reply").empty() ? "–" : E((*n)["last_reply"]),
+                    "</td></tr>");
+  }
+  absl::StrAppend(&out, "</tbody></table>");
+  return out;
+}
+
 std::string BoardView(const json& m, const ViewContext& c) {
   const json& r = m["referral"];
   const json& orgs = m["organizations"];
@@ -230,6 +284,7 @@ std::string BoardView(const json& m, const ViewContext& c) {
     }
     absl::StrAppend(&out, "</tbody></table>");
   }
+  absl::StrAppend(&out, NoticesHtml(m["notices"], orgs, true));
 
   if (!c.person.ks()) return out;
   if (!m["extension_requests"].empty()) {
@@ -313,6 +368,7 @@ std::string OrganizationView(const json& m, const ViewContext& c) {
     }
     absl::StrAppend(&out, "</tbody></table>");
   }
+  absl::StrAppend(&out, NoticesHtml(m["notices"], json::object(), false));
   return out;
 }
 

@@ -84,10 +84,10 @@ securityContext:
     - { protocol: TCP, port: 53 }
 {{- end -}}
 
-{{/* The four services' gRPC addresses as remissctl and the console take them. */}}
+{{/* The five services' gRPC addresses as remissctl and the console take them. */}}
 {{- define "remiss.serviceFlags" -}}
 {{- $root := . -}}
-{{- range $name := list "referrals" "responses" "deadlines" "followup" }}
+{{- range $name := list "referrals" "responses" "deadlines" "followup" "notices" }}
 - --{{ $name }}={{ include "remiss.serviceHost" (dict "root" $root "service" $name) }}:50051
 {{- end }}
 {{- end -}}

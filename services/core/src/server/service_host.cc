@@ -152,7 +152,8 @@ class TracingInterceptor final : public grpc::experimental::Interceptor {
   static std::string ServiceOf(const std::string& path) {
     static const auto* names = new std::map<std::string, std::string, std::less<>>{
         {"/remiss.v1.ReferralService/", "referrals"}, {"/remiss.v1.ResponseService/", "responses"},
-        {"/remiss.v1.DeadlineService/", "deadlines"}, {"/remiss.v1.FollowupService/", "followup"}};
+        {"/remiss.v1.DeadlineService/", "deadlines"}, {"/remiss.v1.FollowupService/", "followup"},
+        {"/remiss.v1.NoticesService/", "notices"}};
     const size_t slash = path.find('/', 1);
     if (slash == std::string::npos) return "remiss";
     auto it = names->find(absl::string_view(path).substr(0, slash + 1));

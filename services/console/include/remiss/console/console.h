@@ -20,6 +20,9 @@ struct ConsoleOptions {
   std::string responses = "127.0.0.1:50051";
   std::string deadlines = "127.0.0.1:50051";
   std::string followup = "127.0.0.1:50051";
+  // The notices service (what was mailed to each board's registry); when it does not answer
+  // (remissd without --smtp-url) the pages say that no mail is sent.
+  std::string notices = "127.0.0.1:50051";
   // Development: a chooser of the development identities at /logga-in. Refused unless the
   // listener is loopback and plaintext.
   bool dev_signin = false;
