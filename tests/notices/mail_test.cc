@@ -156,6 +156,7 @@ void IssueRoundToBoards(Remissd& server, const std::string& case_number, int n, 
   ks.set_name("Kommunstyrelsen");
   ks.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
   ks.set_registry_mailbox("registrator.slk@stockholm.example");
+  ks.set_may_send_rounds(true);  // the first sender (the first start's concession)
   ASSERT_TRUE(referrals->RegisterOrganization(Ks().get(), ks, &r).ok());
   CreateReferralRequest create;
   create.set_command_id("create-" + case_number);
