@@ -75,8 +75,8 @@ TEST(ParseTopicDefinitions, RejectsMistakesNamingTheLine) {
 
 TEST(BuiltinTopics, DefineEverySourceTopicKeptForever) {
   const auto& topics = BuiltinTopics();
-  ASSERT_EQ(topics.size(), 8u) << "infra/kafka/topics.conf did not parse";
-  for (const char* source : {"referrals", "responses", "deadlines", "followup"}) {
+  ASSERT_EQ(topics.size(), 10u) << "infra/kafka/topics.conf did not parse";
+  for (const char* source : {"referrals", "responses", "deadlines", "followup", "notices"}) {
     auto it = std::find_if(topics.begin(), topics.end(),
                            [&](const TopicDefinition& t) { return t.name == TopicFor(source); });
     ASSERT_NE(it, topics.end()) << source;
@@ -87,7 +87,7 @@ TEST(BuiltinTopics, DefineEverySourceTopicKeptForever) {
 
 TEST(BuiltinTopics, DefineEverySourceWatermarkTopicCompactedInOnePartition) {
   const auto& topics = BuiltinTopics();
-  for (const char* source : {"referrals", "responses", "deadlines", "followup"}) {
+  for (const char* source : {"referrals", "responses", "deadlines", "followup", "notices"}) {
     const std::string name = std::string("remiss.") + source + ".watermarks.v1";
     auto it = std::find_if(topics.begin(), topics.end(),
                            [&](const TopicDefinition& t) { return t.name == name; });

@@ -1,5 +1,5 @@
 // The policy is whole: every method of every service a remiss server hosts (the four
-// services, admin, health, reflection) has exactly one rule, every rule names a method that
+// services and notices, admin, health, reflection) has exactly one rule, every rule names a method that
 // exists, and own-organization rules name a string field of a command's request.
 #include <gtest/gtest.h>
 
@@ -11,6 +11,7 @@
 #include "remiss/core/server/policy.h"
 #include "remiss/deadlines/policy.h"
 #include "remiss/followup/policy.h"
+#include "remiss/notices/policy.h"
 #include "remiss/referrals/policy.h"
 #include "remiss/responses/policy.h"
 #include "grpc/health/v1/health.pb.h"
@@ -18,6 +19,7 @@
 #include "remiss/v1/deadlines.pb.h"
 #include "remiss/v1/events.pb.h"
 #include "remiss/v1/followup.pb.h"
+#include "remiss/v1/notices.pb.h"
 #include "remiss/v1/referrals.pb.h"
 #include "remiss/v1/responses.pb.h"
 
@@ -30,6 +32,7 @@ std::vector<core::ServicePolicy> Everything() {
   all.push_back(responses::ResponseServicePolicy());
   all.push_back(deadlines::DeadlineServicePolicy());
   all.push_back(followup::FollowupServicePolicy());
+  all.push_back(notices::NoticesServicePolicy());
   return all;
 }
 
@@ -40,6 +43,7 @@ const google::protobuf::ServiceDescriptor* Service(const std::string& name) {
   (void)remiss::v1::RegisterResponseRequest::descriptor();
   (void)remiss::v1::GetDeadlineRequest::descriptor();
   (void)remiss::v1::GetStatusBoardRequest::descriptor();
+  (void)remiss::v1::ListNoticesRequest::descriptor();
   (void)remiss::v1::SubscribeRequest::descriptor();
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
@@ -72,7 +76,7 @@ TEST(PolicyTest, EveryMethodOfEveryServiceHasExactlyOneRule) {
   }
   for (const char* name : {"remiss.v1.ReferralService", "remiss.v1.ResponseService",
                            "remiss.v1.DeadlineService", "remiss.v1.FollowupService",
-                           "remiss.v1.AdminService", "remiss.v1.EventsService",
+                           "remiss.v1.NoticesService", "remiss.v1.AdminService", "remiss.v1.EventsService",
                            "grpc.health.v1.Health"}) {
     EXPECT_TRUE(services.count(name)) << name << " was not walked";
   }

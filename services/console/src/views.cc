@@ -284,7 +284,7 @@ std::string BoardView(const json& m, const ViewContext& c) {
     }
     absl::StrAppend(&out, "</tbody></table>");
   }
-  absl::StrAppend(&out, NoticesHtml(m["notices"], orgs, true));
+  absl::StrAppend(&out, NoticesHtml(m.value("notices", json()), orgs, true));
 
   if (!c.person.ks()) return out;
   if (!m["extension_requests"].empty()) {
@@ -368,7 +368,7 @@ std::string OrganizationView(const json& m, const ViewContext& c) {
     }
     absl::StrAppend(&out, "</tbody></table>");
   }
-  absl::StrAppend(&out, NoticesHtml(m["notices"], json::object(), false));
+  absl::StrAppend(&out, NoticesHtml(m.value("notices", json()), json::object(), false));
   return out;
 }
 
