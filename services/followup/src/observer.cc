@@ -1,6 +1,6 @@
 #include "remiss/followup/observer.h"
 
-#include "absl/strings/str_cat.h"
+#include "remiss/core/feeds/observed_fact.h"
 #include "remiss/core/store/projection.h"
 
 namespace remiss::followup {
@@ -29,26 +29,10 @@ bool Needed(const remiss::v1::EventEnvelope& e) {
 absl::Status Observe(const core::FeedEvent& fed, core::Tx& tx) {
   const remiss::v1::EventEnvelope& source = fed.envelope;
   if (!Needed(source)) return absl::OkStatus();
-  remiss::v1::EventEnvelope own;
-  auto* observed = own.mutable_followup()->mutable_fact_observed();
-  observed->set_source(source.source());
-  observed->set_position(source.position());
-  observed->set_stream_version(source.stream_version());
-  *observed->mutable_recorded_at() = source.recorded_at();
-  if (source.has_referrals()) {
-    *observed->mutable_referrals() = source.referrals();
-  } else if (source.has_responses()) {
-    *observed->mutable_responses() = source.responses();
-  } else {
-    *observed->mutable_deadlines() = source.deadlines();
-  }
-  own.set_partition_key(source.partition_key());
+  remiss::v1::EventEnvelope own = core::CausedBy(source);
+  *own.mutable_followup()->mutable_fact_observed() = core::ObservedFact(source);
   *own.mutable_occurred_at() = source.occurred_at();
-  own.set_causation_id(source.event_id());
-  own.set_correlation_id(source.correlation_id());
-  own.set_traceparent(source.traceparent());
-  return tx.Append(absl::StrCat("observed/", source.source(), "/", source.partition_key()),
-                   std::nullopt, {std::move(own)});
+  return tx.Append(core::ObservedStream(source), std::nullopt, {std::move(own)});
 }
 
 }  // namespace remiss::followup

@@ -9,42 +9,13 @@ namespace {
 
 using remiss::v1::EventEnvelope;
 
-template <typename Message>
-std::optional<Message> Read(const Reader& reader, absl::string_view key) {
-  auto bytes = reader.get(key);
-  Message m;
-  if (!bytes || !m.ParseFromString(*bytes)) return std::nullopt;
-  return m;
-}
-
-template <typename Message>
-void Update(core::ProjectionTx& tx, const std::string& key, const std::function<void(Message&)>& change) {
-  Message m = core::LoadMessage<Message>(tx, key).value_or(Message());
-  change(m);
-  tx.Put(key, m.SerializeAsString());
-}
-
-// Every row under `prefix`, parsed, keyed by what follows the prefix.
-template <typename Message>
-std::map<std::string, Message> ReadAll(const Reader& reader, const std::string& prefix) {
-  std::map<std::string, Message> out;
-  reader.scan(prefix, [&](absl::string_view key, absl::string_view value) {
-    Message m;
-    if (m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      out.emplace(std::string(key.substr(prefix.size())), std::move(m));
-    }
-    return true;
-  });
-  return out;
-}
-
 absl::Status ApplyObserved(const EventEnvelope& observed, core::ProjectionTx& tx) {
   const std::string& key = observed.partition_key();
   if (observed.has_referrals()) {
     const auto& e = observed.referrals();
     if (e.has_organization_registered() || e.has_organization_updated() ||
         e.has_registry_mailbox_set()) {
-      Update<remiss::v1::Organization>(tx, absl::StrCat("org/", key),
+      core::UpdateRow<remiss::v1::Organization>(tx, absl::StrCat("org/", key),
                                        [&](auto& org) { FoldOrganization(org, e); });
     }
     return absl::OkStatus();
@@ -53,7 +24,7 @@ absl::Status ApplyObserved(const EventEnvelope& observed, core::ProjectionTx& tx
     const auto& e = observed.responses();
     if (e.has_round_terms_recorded()) {
       const auto& terms = e.round_terms_recorded();
-      tx.Put(absl::StrCat("terms/", key), terms.SerializeAsString());
+      tx.Put(absl::StrCat("terms/", key), core::DeterministicBytes(terms));
       for (const auto& a : terms.addressees()) tx.Put(absl::StrCat("org-rounds/", a.org_id(), "/", key), "");
       if (!terms.revises_referral_id().empty()) {
         tx.Put(absl::StrCat("revises/", key), terms.revises_referral_id());
@@ -63,7 +34,7 @@ absl::Status ApplyObserved(const EventEnvelope& observed, core::ProjectionTx& tx
     }
     const std::string org = core::StringFieldOfOneof(e, "org_id");
     if (org.empty()) return absl::OkStatus();
-    Update<remiss::v1::Response>(tx, absl::StrCat("resp/", key, "/", org),
+    core::UpdateRow<remiss::v1::Response>(tx, absl::StrCat("resp/", key, "/", org),
                                  [&](auto& r) {
                                    FoldResponse(r, e, observed.stream_version(),
                                                 core::RecordedAt(observed));
@@ -75,7 +46,7 @@ absl::Status ApplyObserved(const EventEnvelope& observed, core::ProjectionTx& tx
     const std::string org = core::StringFieldOfOneof(e, "org_id");
     const std::string referral = core::StringFieldOfOneof(e, "referral_id");
     if (org.empty() || referral.empty()) return absl::OkStatus();  // calendars, policies
-    Update<remiss::v1::Deadline>(tx, absl::StrCat("dl/", referral, "/", org),
+    core::UpdateRow<remiss::v1::Deadline>(tx, absl::StrCat("dl/", referral, "/", org),
                                  [&](auto& d) {
                                    FoldDeadline(d, e, observed.stream_version(),
                                                 core::RecordedAt(observed));
@@ -86,42 +57,30 @@ absl::Status ApplyObserved(const EventEnvelope& observed, core::ProjectionTx& tx
 
 }  // namespace
 
-Reader ReaderOf(core::ProjectionTx& tx) {
-  return Reader{[&tx](absl::string_view key) { return tx.Get(key); },
-                [&tx](absl::string_view prefix, const auto& fn) { tx.Scan(prefix, fn); }};
-}
-
-Reader ReaderOf(const core::EventStore& store) {
-  return Reader{[&store](absl::string_view key) { return store.GetProjection(key); },
-                [&store](absl::string_view prefix, const auto& fn) {
-                  store.ScanProjections(prefix, "", fn);
-                }};
-}
-
 std::string FollowupStream(absl::string_view referral_id) { return absl::StrCat("followup/", referral_id); }
 std::string FrozenPrefix(absl::string_view referral_id) { return absl::StrCat("frozen/", referral_id, "/"); }
 
 std::optional<RoundRecords> LoadRound(const Reader& reader, absl::string_view referral_id) {
-  auto terms = Read<remiss::v1::RoundTermsRecorded>(reader, absl::StrCat("terms/", referral_id));
+  auto terms = core::ReadRow<remiss::v1::RoundTermsRecorded>(reader, absl::StrCat("terms/", referral_id));
   if (!terms) return std::nullopt;
   RoundRecords round;
   round.terms = std::move(*terms);
   for (const auto& a : round.terms.addressees()) {
-    if (auto org = Read<remiss::v1::Organization>(reader, absl::StrCat("org/", a.org_id()))) {
+    if (auto org = core::ReadRow<remiss::v1::Organization>(reader, absl::StrCat("org/", a.org_id()))) {
       round.orgs.emplace(a.org_id(), std::move(*org));
     }
   }
-  round.responses = ReadAll<remiss::v1::Response>(reader, absl::StrCat("resp/", referral_id, "/"));
-  round.deadlines = ReadAll<remiss::v1::Deadline>(reader, absl::StrCat("dl/", referral_id, "/"));
+  round.responses = core::ReadRows<remiss::v1::Response>(reader, absl::StrCat("resp/", referral_id, "/"));
+  round.deadlines = core::ReadRows<remiss::v1::Deadline>(reader, absl::StrCat("dl/", referral_id, "/"));
   const std::string feedback_prefix = absl::StrCat("feedback/", referral_id, "/");
   reader.scan(feedback_prefix, [&](absl::string_view key, absl::string_view value) {
     round.feedback.emplace(std::string(key.substr(feedback_prefix.size())), std::string(value));
     return true;
   });
-  if (auto actions = Read<remiss::v1::FollowupActions>(reader, absl::StrCat("actions/", referral_id))) {
+  if (auto actions = core::ReadRow<remiss::v1::FollowupActions>(reader, absl::StrCat("actions/", referral_id))) {
     round.actions.assign(actions->actions().begin(), actions->actions().end());
   }
-  round.outcome = Read<remiss::v1::OutcomeRecorded>(reader, absl::StrCat("outcome/", referral_id));
+  round.outcome = core::ReadRow<remiss::v1::OutcomeRecorded>(reader, absl::StrCat("outcome/", referral_id));
   return round;
 }
 
@@ -169,7 +128,7 @@ absl::Status FollowupProjector::Apply(const EventEnvelope& envelope, core::Proje
     }
     case remiss::v1::FollowupEvent::kOutcomeRecorded:
       tx.Put(absl::StrCat("outcome/", event.outcome_recorded().referral_id()),
-             event.outcome_recorded().SerializeAsString());
+             core::DeterministicBytes(event.outcome_recorded()));
       return absl::OkStatus();
     case remiss::v1::FollowupEvent::kFeedbackGiven:
       tx.Put(absl::StrCat("feedback/", event.feedback_given().referral_id(), "/", event.feedback_given().org_id()),
@@ -178,7 +137,7 @@ absl::Status FollowupProjector::Apply(const EventEnvelope& envelope, core::Proje
     case remiss::v1::FollowupEvent::kActionAssigned:
     case remiss::v1::FollowupEvent::kActionReported: {
       const std::string referral = core::StringFieldOfOneof(event, "referral_id");
-      Update<remiss::v1::FollowupActions>(tx, absl::StrCat("actions/", referral), [&](auto& list) {
+      core::UpdateRow<remiss::v1::FollowupActions>(tx, absl::StrCat("actions/", referral), [&](auto& list) {
         std::vector<remiss::v1::FollowupAction> actions(list.actions().begin(), list.actions().end());
         FoldAction(actions, event);
         list.clear_actions();

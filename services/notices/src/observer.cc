@@ -1,6 +1,6 @@
 #include "remiss/notices/observer.h"
 
-#include "absl/strings/str_cat.h"
+#include "remiss/core/feeds/observed_fact.h"
 #include "remiss/notices/projector.h"
 
 namespace remiss::notices {
@@ -46,27 +46,10 @@ bool IsOrganizationEvent(const remiss::v1::EventEnvelope& e) {
 absl::Status Observe(const NoticeSettings& settings, const core::FeedEvent& fed, core::Tx& tx) {
   const remiss::v1::EventEnvelope& source = fed.envelope;
   if (!Needed(source)) return absl::OkStatus();
-  remiss::v1::EventEnvelope own;
-  auto* observed = own.mutable_notices()->mutable_fact_observed();
-  observed->set_source(source.source());
-  observed->set_position(source.position());
-  observed->set_stream_version(source.stream_version());
-  *observed->mutable_recorded_at() = source.recorded_at();
-  if (source.has_referrals()) {
-    *observed->mutable_referrals() = source.referrals();
-  } else if (source.has_responses()) {
-    *observed->mutable_responses() = source.responses();
-  } else {
-    *observed->mutable_deadlines() = source.deadlines();
-  }
-  own.set_partition_key(source.partition_key());
+  remiss::v1::EventEnvelope own = core::CausedBy(source);
+  *own.mutable_notices()->mutable_fact_observed() = core::ObservedFact(source);
   *own.mutable_occurred_at() = source.occurred_at();
-  own.set_causation_id(source.event_id());
-  own.set_correlation_id(source.correlation_id());
-  own.set_traceparent(source.traceparent());
-  if (absl::Status s = tx.Append(absl::StrCat("observed/", source.source(), "/", source.partition_key()),
-                                 std::nullopt, {std::move(own)});
-      !s.ok()) {
+  if (absl::Status s = tx.Append(core::ObservedStream(source), std::nullopt, {std::move(own)}); !s.ok()) {
     return s;
   }
   if (IsOrganizationEvent(source)) return absl::OkStatus();
@@ -74,13 +57,9 @@ absl::Status Observe(const NoticeSettings& settings, const core::FeedEvent& fed,
   auto notices = NoticesFor(source, LoadRoundView(ReaderOf(tx), referral_id), settings);
   if (!notices.ok()) return notices.status();
   for (auto& n : *notices) {
-    remiss::v1::EventEnvelope env;
+    remiss::v1::EventEnvelope env = core::CausedBy(source);
     const std::string id = n.notice_id();
     *env.mutable_notices()->mutable_notice_queued() = std::move(n);
-    env.set_partition_key(referral_id);
-    env.set_causation_id(source.event_id());
-    env.set_correlation_id(source.correlation_id());
-    env.set_traceparent(source.traceparent());
     if (absl::Status s = tx.Append(NoticeStream(id), std::nullopt, {std::move(env)}); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -11,29 +11,14 @@ namespace {
 using remiss::v1::EventEnvelope;
 using remiss::v1::Notice;
 
-template <typename Message>
-std::optional<Message> Read(const Reader& reader, absl::string_view key) {
-  auto bytes = reader.get(key);
-  Message m;
-  if (!bytes || !m.ParseFromString(*bytes)) return std::nullopt;
-  return m;
-}
-
-template <typename Message>
-void Update(core::ProjectionTx& tx, const std::string& key, const std::function<void(Message&)>& change) {
-  Message m = core::LoadMessage<Message>(tx, key).value_or(Message());
-  change(m);
-  tx.Put(key, core::DeterministicBytes(m));
-}
-
 // A FactObserved's fact, folded into the rows it touches (each source only its own rows).
 void ApplyFact(const remiss::v1::FactObserved& f, const std::string& key, core::ProjectionTx& tx) {
   if (f.has_referrals()) {
     const auto& e = f.referrals();
     if (e.has_organization_registered() || e.has_organization_updated() || e.has_registry_mailbox_set()) {
-      Update<remiss::v1::Organization>(tx, absl::StrCat("org/", key), [&](auto& o) { FoldOrganization(o, e); });
+      core::UpdateRow<remiss::v1::Organization>(tx, absl::StrCat("org/", key), [&](auto& o) { FoldOrganization(o, e); });
     } else {
-      Update<remiss::v1::NoticeRound>(tx, absl::StrCat("round/", key), [&](auto& r) { FoldRound(r, e); });
+      core::UpdateRow<remiss::v1::NoticeRound>(tx, absl::StrCat("round/", key), [&](auto& r) { FoldRound(r, e); });
     }
     return;
   }
@@ -42,7 +27,7 @@ void ApplyFact(const remiss::v1::FactObserved& f, const std::string& key, core::
   if (f.has_deadlines()) {
     *observed.mutable_deadlines() = f.deadlines();
     if (f.deadlines().has_deadline_scheduled() || f.deadlines().has_deadline_changed()) {
-      Update<remiss::v1::NoticeRound>(tx, absl::StrCat("round/", key),
+      core::UpdateRow<remiss::v1::NoticeRound>(tx, absl::StrCat("round/", key),
                                       [&](auto& r) { FoldDeadlineDate(r, f.deadlines()); });
     }
   }
@@ -71,31 +56,21 @@ void UpdateNotice(core::ProjectionTx& tx, const std::string& id, const std::func
 
 }  // namespace
 
-Reader ReaderOf(core::ProjectionTx& tx) {
-  return Reader{[&tx](absl::string_view key) { return tx.Get(key); },
-                [&tx](absl::string_view prefix, const auto& fn) { tx.Scan(prefix, fn); }};
-}
-
-Reader ReaderOf(const core::EventStore& store) {
-  return Reader{[&store](absl::string_view key) { return store.GetProjection(key); },
-                [&store](absl::string_view prefix, const auto& fn) { store.ScanProjections(prefix, "", fn); }};
-}
-
 std::string NoticeStream(absl::string_view notice_id) { return absl::StrCat("notice/", notice_id); }
 
 std::optional<Notice> LoadNotice(const Reader& reader, absl::string_view id) {
-  return Read<Notice>(reader, absl::StrCat("notice/", id));
+  return core::ReadRow<Notice>(reader, absl::StrCat("notice/", id));
 }
 std::optional<remiss::v1::NoticeQueued> LoadQueued(const Reader& reader, absl::string_view id) {
-  return Read<remiss::v1::NoticeQueued>(reader, absl::StrCat("queued/", id));
+  return core::ReadRow<remiss::v1::NoticeQueued>(reader, absl::StrCat("queued/", id));
 }
 std::optional<remiss::v1::Organization> LoadOrganization(const Reader& reader, absl::string_view org_id) {
-  return Read<remiss::v1::Organization>(reader, absl::StrCat("org/", org_id));
+  return core::ReadRow<remiss::v1::Organization>(reader, absl::StrCat("org/", org_id));
 }
 
 RoundView LoadRoundView(const Reader& reader, absl::string_view referral_id) {
   RoundView view;
-  view.round = Read<remiss::v1::NoticeRound>(reader, absl::StrCat("round/", referral_id));
+  view.round = core::ReadRow<remiss::v1::NoticeRound>(reader, absl::StrCat("round/", referral_id));
   if (view.round) {
     std::vector<std::string> orgs = {view.round->sender_org_id()};
     for (const auto& [org, kind] : view.round->addressees()) orgs.push_back(org);

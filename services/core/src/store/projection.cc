@@ -18,6 +18,18 @@ std::string DeterministicBytes(const google::protobuf::Message& m) {
   return out;
 }
 
+ProjectionReader ReaderOf(ProjectionTx& tx) {
+  return ProjectionReader{[&tx](absl::string_view key) { return tx.Get(key); },
+                          [&tx](absl::string_view prefix, const auto& fn) { tx.Scan(prefix, fn); }};
+}
+
+ProjectionReader ReaderOf(const EventStore& store) {
+  return ProjectionReader{[&store](absl::string_view key) { return store.GetProjection(key); },
+                          [&store](absl::string_view prefix, const auto& fn) {
+                            store.ScanProjections(prefix, "", fn);
+                          }};
+}
+
 absl::Time RecordedAt(const remiss::v1::EventEnvelope& envelope) {
   return FromTimestamp(envelope.recorded_at());
 }

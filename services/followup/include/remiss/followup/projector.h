@@ -21,17 +21,14 @@
 
 #include "absl/strings/string_view.h"
 #include "remiss/core/store/event_store.h"
+#include "remiss/core/store/projection.h"
 #include "remiss/followup/domain.h"
 
 namespace remiss::followup {
 
 // Read access to projections, inside a transaction or over committed state.
-struct Reader {
-  std::function<std::optional<std::string>(absl::string_view)> get;
-  std::function<void(absl::string_view, const std::function<bool(absl::string_view, absl::string_view)>&)> scan;
-};
-Reader ReaderOf(core::ProjectionTx& tx);
-Reader ReaderOf(const core::EventStore& store);
+using Reader = core::ProjectionReader;
+using core::ReaderOf;
 
 // Everything known of a round; nullopt when its terms have not arrived.
 std::optional<RoundRecords> LoadRound(const Reader& reader, absl::string_view referral_id);
