@@ -218,6 +218,23 @@ TEST_F(RestoreFromKafkaTest, ATopicThatDoesNotExistIsNotFoundAndAnEmptyOneRestor
   EXPECT_TRUE(PrepareStore(store.get(), {.kafka_brokers = broker_->bootstrap()}).ok());
 }
 
+// An empty store whose topic was checked once starts again while the broker is unreachable
+// (a restart during a Kafka outage); one never checked still waits for the broker's answer.
+// Found by the simulation (kafka wiring, seeds 1000, 1008, 1012).
+TEST_F(RestoreFromKafkaTest, AnEmptyStoreCheckedOnceStartsAgainWithoutTheBroker) {
+  const ModuleSettings unreachable{.kafka_brokers = "127.0.0.1:1", .topic_check_budget = absl::Seconds(2)};
+  {
+    auto never_checked = Open("never-checked");
+    EXPECT_EQ(PrepareStore(never_checked.get(), unreachable).code(), absl::StatusCode::kUnavailable);
+  }
+  {
+    auto store = Open("checked");
+    ASSERT_TRUE(PrepareStore(store.get(), {.kafka_brokers = broker_->bootstrap()}).ok());
+  }
+  auto again = Open("checked");  // restarted
+  EXPECT_TRUE(PrepareStore(again.get(), unreachable).ok());
+}
+
 // Started on an empty data directory whose topic holds events, a service waits: its address
 // serves health (NOT_SERVING) and the admin service only, and an operator's
 // AdminService.RestoreFromKafka restores it (through gRPC here, as remissctl does).

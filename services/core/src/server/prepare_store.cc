@@ -9,6 +9,14 @@
 #include "remiss/core/kafka/topic_reader.h"
 
 namespace remiss::core {
+namespace {
+
+// Kept in the store's meta once its topic was found to hold no earlier store's events: the
+// incarnation it was checked for. Such a store starts again without the broker (a restart
+// during a Kafka outage); a store that lost its disk comes back with no such mark.
+constexpr absl::string_view kTopicCheckedKey = "topic-checked";
+
+}  // namespace
 
 absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
   if (store->ImportUnfinished()) {
@@ -25,6 +33,7 @@ absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
   if (settings.restore_from_kafka) {
     return RestoreAndSay(store, settings.kafka_brokers).status();
   }
+  if (store->GetMeta(kTopicCheckedKey) == store->incarnation()) return absl::OkStatus();
   // A fresh store must not start on a topic that holds an earlier store's events: it could
   // never publish what it records. So it waits for the broker's answer (within a budget).
   absl::StatusOr<TopicTail> tail = ReadTopicTail(settings.kafka_brokers, topic, absl::Seconds(10));
@@ -47,7 +56,14 @@ absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
     tail = ReadTopicTail(settings.kafka_brokers, topic, absl::Seconds(10));
   }
   absl::Status fresh = CheckTopicIncarnation(*tail, topic, store->source(), store->incarnation(), 0);
-  if (fresh.ok() || settings.restore_gate == nullptr ||
+  if (fresh.ok()) {
+    // Not synced of its own: lost in a crash, the next start asks the broker again.
+    if (absl::Status kept = store->PutMeta(kTopicCheckedKey, store->incarnation()); !kept.ok()) {
+      LogMessage(store->source(), "topic_check_unkept", std::string(kept.message()));
+    }
+    return fresh;
+  }
+  if (settings.restore_gate == nullptr ||
       fresh.code() != absl::StatusCode::kFailedPrecondition) {
     return fresh;
   }
