@@ -87,9 +87,10 @@ SimDisk::SimDisk() : rocksdb::FileSystemWrapper(rocksdb::FileSystem::Default()) 
 
 SimDisk::~SimDisk() = default;
 
-void SimDisk::FailSyncs(int n) {
+void SimDisk::FailSyncs(int n, int after) {
   absl::MutexLock lock(&mu_);
   fail_syncs_ += n;
+  pass_syncs_ = after;
 }
 
 void SimDisk::SlowSyncs(absl::Duration d) {
@@ -123,6 +124,7 @@ void SimDisk::DieAfterWrites(int n) {
 void SimDisk::Heal() {
   absl::MutexLock lock(&mu_);
   fail_syncs_ = 0;
+  pass_syncs_ = 0;
   slow_ = absl::ZeroDuration();
   slow_appends_ = absl::ZeroDuration();
 }
@@ -142,6 +144,7 @@ void SimDisk::LoseUnsynced(uint64_t random, bool keep_part) {
   dead_ = false;
   die_after_ = -1;
   fail_syncs_ = 0;
+  pass_syncs_ = 0;
   slow_ = absl::ZeroDuration();
   slow_appends_ = absl::ZeroDuration();
 }
@@ -154,15 +157,19 @@ rocksdb::IOStatus SimDisk::Dead() const {
 
 rocksdb::IOStatus SimDisk::BeforeSync() {
   absl::Duration slow;
+  bool fail = false;
   {
     absl::MutexLock lock(&mu_);
-    if (fail_syncs_ > 0) {
+    if (fail_syncs_ > 0 && pass_syncs_ > 0) {
+      --pass_syncs_;
+    } else if (fail_syncs_ > 0) {
       --fail_syncs_;
-      return rocksdb::IOStatus::IOError("simulated: fsync of the log failed");
+      fail = true;
     }
     slow = slow_;
   }
   if (slow > absl::ZeroDuration()) absl::SleepFor(slow);
+  if (fail) return rocksdb::IOStatus::IOError("simulated: fsync of the log failed");
   return rocksdb::IOStatus::OK();
 }
 

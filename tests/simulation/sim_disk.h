@@ -26,8 +26,9 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   rocksdb::Env* env() { return env_.get(); }
 
   // The next `n` syncs of a write-ahead log fail with an I/O error (a broken or full disk at
-  // fsync time).
-  void FailSyncs(int n);
+  // fsync time), after `after` more succeed. A failing sync takes as long as SlowSyncs says
+  // before it fails, so that writes pile up behind it.
+  void FailSyncs(int n, int after = 0);
   // Every sync of a write-ahead log takes `d` longer (0: none).
   void SlowSyncs(absl::Duration d);
   // A crash: from now on no write, sync, rename or delete reaches the disk (they fail). The
@@ -70,6 +71,7 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
 
   mutable absl::Mutex mu_;
   int fail_syncs_ ABSL_GUARDED_BY(mu_) = 0;
+  int pass_syncs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration slow_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   absl::Duration slow_appends_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   bool dead_ ABSL_GUARDED_BY(mu_) = false;

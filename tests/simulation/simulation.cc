@@ -142,7 +142,7 @@ class Run {
     if (pick < 75) return MoveClock();
     switch (Int(0, result_.wiring == Wiring::kRemissd ? 6 : 9)) {
       case 0:
-        return FailSync();
+        return Chance(0.5) ? FailSync() : FailSyncUnderLoad(step);
       case 1:
         return SlowSync();
       case 2:
@@ -238,6 +238,19 @@ class Run {
     const std::string& s = AnyService();
     system_->disk(s).FailSyncs(Int(1, 2));
     Fired(absl::StrCat("failed fsync (", s, ")"));
+  }
+
+  // A failed fsync of a consumer while commands and the feeds they wake are under way: its
+  // syncs slowed so that groups wait together (a command's events and a feed's progress in one
+  // sync), and one of the next few fails.
+  void FailSyncUnderLoad(int step) {
+    static const std::vector<std::string> kConsumers = {"responses", "deadlines", "followup"};
+    const std::string& s = kConsumers[Int(0, 2)];
+    system_->disk(s).SlowSyncs(absl::Milliseconds(Int(2, 10)));
+    system_->disk(s).FailSyncs(Int(1, 2), Int(0, 3));
+    Fired(absl::StrCat("failed fsync under load (", s, ")"));
+    Commands(step);
+    system_->disk(s).SlowSyncs(absl::ZeroDuration());
   }
 
   void SlowSync() {
