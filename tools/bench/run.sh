@@ -28,8 +28,8 @@
 #       (pg_load.py), at 8/16/64 clients, and at 64 also through PgBouncer (transaction
 #       mode, 16 server connections): calls/s, p99 and the server side's CPU per command,
 #       remiss's figure against PostgreSQL's. remissd and PostgreSQL (and PgBouncer) run on
-#       core 0, the load on core 1; remiss's and PostgreSQL's runs alternate. Needs
-#       tools/setup.sh --with-bench.
+#       core 0, the load on core 1; remiss's and PostgreSQL's runs alternate. Installs what
+#       it needs with tools/setup.sh --with-bench.
 #   (g) restoring the referrals service's store from its Kafka topic (--restore-from-kafka,
 #       in-process: remiss-bench-restore) against a raw librdkafka consumer reading the same
 #       topic to its end, on a log of N events the relay published to a broker of its own;
@@ -74,6 +74,7 @@ want e && targets+=(remiss-bench-rebuild)
 want g && targets+=(remiss-bench-restore)
 [ "${#targets[@]}" -gt 0 ] || { echo "run.sh: BENCH_ONLY=$only names no figure (a-g)" >&2; exit 2; }
 REMISS_BUILD_DIR="$build" "$top/tools/build.sh" "${targets[@]}" >&2
+if want f; then "$top/tools/setup.sh" --with-bench >&2; fi  # PostgreSQL, pgbench, PgBouncer
 
 work=$(mktemp -d /tmp/remiss-bench.XXXXXX)
 keep=${BENCH_KEEP:-$work/keep}
