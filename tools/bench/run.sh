@@ -372,11 +372,13 @@ row("(d) … load meanwhile, commands/s", "d.local.rate")
 row("(d) SubmitResponse → board, over Kafka: p99 ms", "d.kafka.p99_ms", goal="≤ 20", unit="ms")
 row("(d) … load meanwhile, commands/s", "d.kafka.rate")
 row(f"(e) rebuild of {int(rebuild_n):,} events: events/s (baseline plain scan+parse)", "e.rebuild.per_s", "e.scan.per_s", "≥ 0.5")
-for c, pg, peer in ((8, "pg", "PostgreSQL"), (16, "pg", "PostgreSQL"), (64, "pg", "PostgreSQL, 64 backends"),
-                    (64, "pgpool", "PostgreSQL through PgBouncer, 16 connections")):
-    name = f"(f) RegisterOrganization, {c} clients (baseline {peer})"
-    row(f"{name}: calls/s", f"f.remiss.{c}.per_s", f"f.{pg}.{c}.per_s", "≥ 1.0")
-    row(f"{name}: p99 ms", f"f.remiss.{c}.p99_ms", f"f.{pg}.{c}.p99_ms", "≤ 1.0", unit="ms")
+# The goal (issue 27) compares with PostgreSQL as it would be deployed: pooled at 64 clients.
+for c, pg, peer, goal in ((8, "pg", "PostgreSQL", True), (16, "pg", "PostgreSQL", True),
+                          (64, "pg", "PostgreSQL's 64 backends", False),
+                          (64, "pgpool", "PostgreSQL through PgBouncer's 16", True)):
+    name = f"(f) RegisterOrganization, {c} clients, baseline {peer}"
+    row(f"{name}: calls/s", f"f.remiss.{c}.per_s", f"f.{pg}.{c}.per_s", "≥ 1.0" if goal else "–")
+    row(f"{name}: p99 ms", f"f.remiss.{c}.p99_ms", f"f.{pg}.{c}.p99_ms", "≤ 1.0" if goal else "–", unit="ms")
     row(f"{name}: server CPU µs/call", f"f.remiss.{c}.cpu_us", f"f.{pg}.{c}.cpu_us", unit="µs")
 row(f"(g) restore of {int(restore_n):,} events from Kafka: events/s (baseline raw consumer)", "g.restore.per_s", "g.raw.per_s", "≥ 0.5")
 row("(g) … CPU s", "g.restore.cpu_s", "g.raw.cpu_s", unit="s")
