@@ -34,6 +34,9 @@ fi
 if [ "${1:-}" = "--with-deploy" ]; then  # tools/deploy-check.sh: a real API server's etcd, the image
   packages+=(etcd-server podman debootstrap python3-yaml python3-requests curl)
 fi
+if [ "${1:-}" = "--with-bench" ]; then  # tools/bench/run.sh (f): PostgreSQL 15 and pgbench, PgBouncer
+  packages+=(postgresql postgresql-15 pgbouncer util-linux python3)
+fi
 if [ "${1:-}" = "--with-fuzz" ]; then  # libFuzzer targets (tests/fuzz)
   packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 fi
