@@ -15,8 +15,8 @@ packages=(
   # JSON; its tests' HTTP client (cpp-httplib). All from Debian.
   libmicrohttpd-dev libgnutls28-dev nlohmann-json3-dev libcpp-httplib-dev
   # The notices service's SMTP client (services/notices); its tests build mailpit with the Go toolchain
-  # (tools/mailpit.sh).
-  libcurl4-openssl-dev
+  # (tools/mailpit.sh) and put socat in front of it as a TLS endpoint requiring a client certificate.
+  libcurl4-openssl-dev socat
   python3
   # The build fetches the OTLP .proto files with Maven (tools/otlp/fetch_protos.sh); Kafka's
   # broker jars come the same way.

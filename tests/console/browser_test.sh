@@ -12,24 +12,10 @@ remissd=$1
 remissctl=$2
 top=$3
 build=$4
-PUPPETEER_CORE_VERSION=25.16.0  # npm puppeteer-core (drives /usr/bin/chromium; downloads no browser)
-AXE_CORE_VERSION=4.14.1         # npm axe-core
 fail() { echo "FAIL: $*" >&2; [ -f "${dir:-/nonexistent}/log" ] && { echo "--- remissd log:" >&2; tail -50 "$dir/log" >&2; }; exit 1; }
 
-"$top/tools/setup.sh" --with-console || fail "tools/setup.sh --with-console could not install Chromium, Node.js and npm"
-for tool in /usr/bin/chromium node npm; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (tools/setup.sh --with-console installs it)"
-done
-
-cache=${REMISS_CACHE:-$HOME/.cache/remiss}/console
-prefix=$cache/npm-puppeteer-core-$PUPPETEER_CORE_VERSION-axe-core-$AXE_CORE_VERSION
-if [ ! -f "$prefix/node_modules/puppeteer-core/package.json" ] || [ ! -f "$prefix/node_modules/axe-core/axe.min.js" ]; then
-  echo "console test: installing puppeteer-core@$PUPPETEER_CORE_VERSION and axe-core@$AXE_CORE_VERSION into $prefix"
-  mkdir -p "$prefix"
-  [ -f "$prefix/package.json" ] || echo '{"name":"remiss-console-test-tools","private":true}' >"$prefix/package.json"
-  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error --save-exact \
-    "puppeteer-core@$PUPPETEER_CORE_VERSION" "axe-core@$AXE_CORE_VERSION" >&2 || fail "npm install failed"
-fi
+. "$top/tests/console/browser_tools.sh"
+ensure_browser_tools "$top"
 
 dir=$(mktemp -d)
 pid=""
@@ -54,8 +40,8 @@ done
 artifacts=$build/test-artifacts/console
 rm -rf "$artifacts"
 mkdir -p "$artifacts"
-NODE_PATH=$prefix/node_modules CONSOLE_URL=$console ARTIFACTS=$artifacts SEEDS=${REMISS_SEEDS:-/work/shared/seeds} \
-  AXE_PATH=$prefix/node_modules/axe-core/axe.min.js \
+NODE_PATH=$browser_node_modules CONSOLE_URL=$console ARTIFACTS=$artifacts SEEDS=${REMISS_SEEDS:-/work/shared/seeds} \
+  AXE_PATH=$browser_node_modules/axe-core/axe.min.js \
   node "$top/tests/console/console_test.cjs" || fail "the browser test failed (screenshots so far in $artifacts)"
 
 kill -TERM "$pid"

@@ -52,6 +52,7 @@ absl::StatusOr<size_t> Outbox::SendDue() {
     }
     const uint32_t attempt = n.attempts() + 1;
     const std::string message_id = MessageIdFor(n.event_id(), settings_.domain);
+    span.SetAttribute("remiss.message_id", message_id);  // what the registry receives: how it finds this span
     SmtpReply reply;
     auto queued = LoadQueued(reader, n.notice_id());
     absl::StatusOr<RenderedNotice> rendered =

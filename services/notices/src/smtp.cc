@@ -72,6 +72,10 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(curl_, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(curl_, CURLOPT_DEBUGFUNCTION, &CurlTransport::Debug);
     curl_easy_setopt(curl_, CURLOPT_DEBUGDATA, this);
+    // libcurl's own words for a failure (a TLS alert such as "certificate required", a refused
+    // connection): what an operator needs when the server never answered.
+    char error[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
     const CURLcode rc = curl_easy_perform(curl_);
     long code = 0;
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &code);
@@ -89,7 +93,10 @@ class CurlTransport final : public Transport {
       out.outcome = SmtpReply::Outcome::kRejected;
     } else {
       out.outcome = SmtpReply::Outcome::kDeferred;  // 4xx, no answer, TLS or connection trouble
-      if (rc != CURLE_OK && code < 400) out.reply = absl::StrCat(curl_easy_strerror(rc), ": ", out.reply);
+      if (rc != CURLE_OK && code < 400) {
+        out.reply = absl::StrCat(curl_easy_strerror(rc), error[0] != '\0' ? absl::StrCat(" (", error, ")") : "",
+                                 decisive.empty() ? "" : absl::StrCat(": ", decisive));
+      }
     }
     return out;
   }
