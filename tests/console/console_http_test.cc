@@ -115,6 +115,52 @@ TEST_F(ConsoleOverHttpTest, TheNewRoundPageIsOnlyForAnOrganizationThatMaySendRou
   EXPECT_NE(page->body.find("får inte skicka remisser"), std::string::npos) << page->body.substr(0, 3000);
 }
 
+// Issue 25, finding 5: the menu offers "Ny remiss" only to a ks whose organization may send
+// rounds, and the new-round form of one that may not is refused before any command, saying
+// why.
+TEST_F(ConsoleOverHttpTest, TheMenuOffersANewRoundOnlyToAnOrganizationThatMaySendRounds) {
+  const std::string link = R"(<a href="/ny-remiss">Ny remiss</a>)";
+  // Any page has the menu (this one needs only the two services the test runs).
+  auto menu = [&] {
+    auto page = http_->Get("/remisser/ks-2019-1939/svar/bromma-sdn", {{"Cookie", "remiss_session=" + session_}});
+    EXPECT_TRUE(page);
+    if (!page) return std::string();
+    EXPECT_NE(page->body.find("Huvudmeny"), std::string::npos) << page->body.substr(0, 3000);
+    return page->body;
+  };
+  SignIn("ks-registrator-1");
+  std::string page = menu();
+  EXPECT_NE(page.find(link), std::string::npos) << page.substr(0, 3000);
+
+  UpdateOrganizationRequest stop;
+  stop.set_command_id("ks-stops-sending");
+  stop.set_org_id("ks");
+  stop.set_name("ks");
+  stop.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  stop.set_may_send_rounds(false);
+  CommandResult result;
+  grpc::Status s = server_.referrals().UpdateOrganization(As("drift", "operator").get(), stop, &result);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  page = menu();
+  EXPECT_EQ(page.find("/ny-remiss"), std::string::npos) << page.substr(0, 3000);
+
+  auto form = Form("/ny-remiss", "command_id=c1&case_number=KS+2020%2F77&title=Ny+plan&sender_org_id=ks"
+                                 "&addressees=bromma-sdn&deadline=2021-02-26");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 403) << form->body.substr(0, 2000);
+  EXPECT_NE(form->body.find("får inte skicka remisser"), std::string::npos) << form->body.substr(0, 3000);
+  GetReferralRequest get;
+  get.set_referral_id("ks-2020-77");
+  Referral none;
+  EXPECT_EQ(server_.referrals().GetReferral(As("ks", "reader").get(), get, &none).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // A board's registrar never had it.
+  SignIn("bromma-sdn-registrator-1");
+  page = menu();
+  EXPECT_EQ(page.find("/ny-remiss"), std::string::npos) << page.substr(0, 3000);
+}
+
 // Finding 12: a statement of tens of thousands of characters is saved through the console's
 // form (the services take 100,000 per text; the form was cut at 8 KiB with 413).
 TEST_F(ConsoleOverHttpTest, ALongStatementIsSavedThroughTheForm) {

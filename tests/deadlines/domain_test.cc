@@ -319,6 +319,26 @@ TEST(OnRoundTerms, SchedulesAnAddresseeAskedToAnswer) {
                         {ScheduledEvent("2021-02-26", "2021-02-26", kDue0226)}));
 }
 
+// Issue 25, finding 5: the deadline carries the round's owner as its terms state it, for the
+// service to hold a ks to it.
+TEST(OnRoundTerms, TheScheduledDeadlineNamesTheRoundsOwner) {
+  RoundTermsRecorded terms = BrommaTerms();
+  terms.set_owner_org_id("ks");
+  Events events = OnRoundTerms(terms, kBromma, nullptr);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].deadline_scheduled().owner_org_id(), "ks");
+}
+
+TEST(CheckKsRunsRound, OnlyTheOwnersKsOrAnyKsOfARoundWithNoOwner) {
+  EXPECT_TRUE(CheckKsRunsRound(kRound, "ks", "ks").ok());
+  absl::Status other = CheckKsRunsRound(kRound, "ks", "region");
+  EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(other.message(),
+            "role ks: round ks-2019-1939 is run by organization \"ks\"; a ks of \"region\" does not "
+            "decide its extensions or set its reminders");
+  EXPECT_TRUE(CheckKsRunsRound(kRound, "", "region").ok()) << "a round from before owners";
+}
+
 TEST(OnRoundTerms, TheStateAfterSchedulingIsOpen) {
   Deadline d = BrommaScheduled();
   EXPECT_TRUE(d.scheduled());

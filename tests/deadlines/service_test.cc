@@ -110,6 +110,7 @@ class DeadlinesTest : public ::testing::Test {
     t->set_deadline(deadline);
     t->set_working_day_rule(working_day_rule);
     t->set_state(state);
+    t->set_owner_org_id(owner_);
     for (const auto& org : orgs) {
       auto* a = t->add_addressees();
       a->set_org_id(org);
@@ -180,6 +181,7 @@ class DeadlinesTest : public ::testing::Test {
   std::unique_ptr<core::EventStore> responses_;
   GatedFeed* feed_ = nullptr;
   bool start_closed_ = false;  // Start() with the responses feed held back
+  std::string owner_;          // the owner_org_id the terms state (empty: a round from before)
   std::unique_ptr<deadlines::DeadlinesModule> module_;
   std::unique_ptr<core::ServiceHost> host_;
   std::unique_ptr<DeadlineService::Stub> stub_;
@@ -236,6 +238,76 @@ TEST_F(DeadlinesTest, TheLatestGrantedExtensionCounts) {
   grpc::Status bad = Call(&DeadlineService::Stub::DecideExtension, refuse);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << "decided already";
   EXPECT_EQ(bad.error_message().rfind("extension_id:", 0), 0u) << bad.error_message();
+}
+
+// Issue 25, finding 5: a round's extensions and reminders are its owner's (the organization
+// its terms name, owner_org_id): a ks of another organization is refused DecideExtension and
+// SetReminderPolicy, and nothing of either is recorded; the owner's ks acts. A round whose
+// terms name no owner (recorded before it existed) keeps the rule before: any ks.
+TEST_F(DeadlinesTest, AKsDecidesARoundsExtensionsAndRemindersOnlyForTheRoundsOwner) {
+  owner_ = "ks";
+  Terms("2021-02-26", false, {"utbildningsnamnden"});
+  owner_ = "";
+  TermsOf("ks-2019-7", "KS 2019/7", "2021-02-26", false, {"utbildningsnamnden"});
+  Until("utbildningsnamnden", [](const Deadline& d) { return d.scheduled(); }, "scheduled");
+  RequestExtensionRequest ask;
+  ask.set_command_id("ask-1");
+  ask.set_referral_id("ks-2019-1939");
+  ask.set_org_id("utbildningsnamnden");
+  ask.set_requested_date("2021-03-12");
+  ask.set_reason("nämnden sammanträder först den 11 mars");
+  ASSERT_TRUE(Call(&DeadlineService::Stub::RequestExtension, ask).ok());
+
+  auto as_ks_of = [this](const std::string& org, auto method, const auto& request) {
+    auto ctx = Ctx();
+    ctx->AddMetadata("x-remiss-org", org);
+    ctx->AddMetadata("x-remiss-role", "ks");
+    ctx->AddMetadata("x-remiss-person", org + "-handlaggare-1");
+    CommandResult result;
+    return (stub_.get()->*method)(ctx.get(), request, &result);
+  };
+  DecideExtensionRequest grant;
+  grant.set_command_id("grant-region");
+  grant.set_referral_id("ks-2019-1939");
+  grant.set_org_id("utbildningsnamnden");
+  grant.set_extension_id("anstand-1");
+  grant.set_grant(true);
+  SetReminderPolicyRequest policy;
+  policy.set_command_id("policy-region");
+  policy.set_referral_id("KS 2019/1939");
+  policy.add_days_before(7);
+
+  const uint64_t before = module_->store().LastPosition();
+  grpc::Status refused = as_ks_of("region", &DeadlineService::Stub::DecideExtension, grant);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("role ks: round ks-2019-1939 is run by organization \"ks\""),
+            std::string::npos)
+      << refused.error_message();
+  refused = as_ks_of("region", &DeadlineService::Stub::SetReminderPolicy, policy);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("is run by organization \"ks\""), std::string::npos)
+      << refused.error_message();
+  auto log = module_->store().ReadLog(before + 1, 1000);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (const auto& e : *log) {
+    EXPECT_NE(e.command_id(), "grant-region") << "a refusal recorded " << e.type();
+    EXPECT_NE(e.command_id(), "policy-region") << "a refusal recorded " << e.type();
+  }
+  EXPECT_EQ(Get("utbildningsnamnden")->extensions(0).state(), EXTENSION_STATE_REQUESTED);
+
+  grant.set_command_id("grant-ks");
+  grpc::Status own = as_ks_of("ks", &DeadlineService::Stub::DecideExtension, grant);
+  EXPECT_TRUE(own.ok()) << own.error_message();
+  EXPECT_EQ(Get("utbildningsnamnden")->extensions(0).state(), EXTENSION_STATE_GRANTED);
+  policy.set_command_id("policy-ks");
+  own = as_ks_of("ks", &DeadlineService::Stub::SetReminderPolicy, policy);
+  EXPECT_TRUE(own.ok()) << own.error_message();
+
+  // The round from before owners were stated: any ks sets its reminders.
+  policy.set_command_id("policy-region-old-round");
+  policy.set_referral_id("ks-2019-7");
+  own = as_ks_of("region", &DeadlineService::Stub::SetReminderPolicy, policy);
+  EXPECT_TRUE(own.ok()) << own.error_message();
 }
 
 TEST_F(DeadlinesTest, RemindersAreIssuedOnceEachAlsoAcrossARestart) {

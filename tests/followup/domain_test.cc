@@ -542,6 +542,46 @@ TEST(FoldOrganization, KeepsTheRegistryMailboxAsRegisteredOrSetAndThroughUpdates
   EXPECT_EQ(org.registry_mailbox(), "kyrkogard@stockholm.se");
 }
 
+// Issue 25, finding 5: whether the organization may send rounds, as referrals folds it (an
+// event from before the field: iff a kommunstyrelse), and its ks refused once it may not.
+TEST(FoldOrganization, KeepsWhetherItMaySendRoundsAndItsKsIsRefusedOnceItMayNot) {
+  Organization ks;
+  FoldOrganization(ks, Org(R"pb(organization_registered {
+                                  org_id: "ks"
+                                  name: "Kommunstyrelsen"
+                                  kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+                                })pb"));
+  EXPECT_TRUE(ks.may_send_rounds()) << "registered before the field: a kommunstyrelse sends";
+  EXPECT_TRUE(CheckKsMaySendRounds("ks", &ks).ok());
+  FoldOrganization(ks, Org(R"pb(organization_updated {
+                                  org_id: "ks"
+                                  name: "Kommunstyrelsen"
+                                  kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+                                  may_send_rounds: false
+                                })pb"));
+  EXPECT_FALSE(ks.may_send_rounds());
+  absl::Status refused = CheckKsMaySendRounds("ks", &ks);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(absl::StartsWith(refused.message(), "role ks: organization \"ks\" may not send rounds"))
+      << refused.message();
+  EXPECT_TRUE(CheckKsMaySendRounds("region", nullptr).ok()) << "not observed here: the owner rule holds";
+
+  Organization board;
+  FoldOrganization(board, Org(R"pb(organization_registered {
+                                     org_id: "bromma-sdn"
+                                     name: "Bromma stadsdelsnämnd"
+                                     kind: ORGANIZATION_KIND_STADSDELSNAMND
+                                   })pb"));
+  EXPECT_FALSE(board.may_send_rounds());
+  FoldOrganization(board, Org(R"pb(organization_updated {
+                                     org_id: "bromma-sdn"
+                                     name: "Bromma stadsdelsnämnd"
+                                     kind: ORGANIZATION_KIND_STADSDELSNAMND
+                                     may_send_rounds: true
+                                   })pb"));
+  EXPECT_TRUE(board.may_send_rounds());
+}
+
 TEST(BuildBoard, TheNotAnsweredBodiesComeWithTheirRegistryMailboxes) {
   RoundRecords round = TrygghetsprogramRound();
   StatusBoard board = BuildBoard(round, kToday);

@@ -31,7 +31,9 @@ using namespace remiss::v1;
 
 class FollowupServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Start(); }
+  void TearDown() override { Stop(); }
+  void Start() {
     auto referrals = referrals::ReferralsModule::Open({.data_dir = dir_.path(), .clock = &clock_});
     ASSERT_TRUE(referrals.ok()) << referrals.status();
     referrals_ = std::move(*referrals);
@@ -62,7 +64,7 @@ class FollowupServiceTest : public ::testing::Test {
     followup_stub_ = FollowupService::NewStub(channel);
     response_stub_ = ResponseService::NewStub(channel);
   }
-  void TearDown() override {
+  void Stop() {
     if (host_) host_->Shutdown(absl::Seconds(1));
     host_.reset();
     followup_.reset();  // each reads the stores of those before it
@@ -91,7 +93,46 @@ class FollowupServiceTest : public ::testing::Test {
     r.set_org_id(id);
     r.set_name(name);
     r.set_kind(kind);
+    r.set_may_send_rounds(kind == ORGANIZATION_KIND_KOMMUNSTYRELSE);  // KS sends the rounds
     Ok(&ReferralService::Stub::RegisterOrganization, r, "register-" + id);
+  }
+  // Waits (bounded) until the followup service has heard of the round.
+  void AwaitRound(const std::string& referral_id) {
+    GetStatusBoardRequest board;
+    board.set_referral_id(referral_id);
+    StatusBoard seen;
+    for (int i = 0; i < 500; ++i) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      if (followup_stub_->GetStatusBoard(&ctx, board, &seen).ok()) break;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    ASSERT_EQ(seen.referral_id(), referral_id) << seen.ShortDebugString();
+  }
+  // KS's feedback to Bromma on round KS 2021/5, as a ks of `org`.
+  grpc::Status FeedbackAs(const std::string& org, const std::string& command_id) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("x-remiss-org", org);
+    ctx.AddMetadata("x-remiss-role", "ks");
+    ctx.AddMetadata("x-remiss-person", org + "-handlaggare-1");
+    GiveFeedbackRequest r;
+    r.set_command_id(command_id);
+    r.set_referral_id("KS 2021/5");
+    r.set_org_id("bromma-sdn");
+    r.set_text("Tack för ert svar.");
+    CommandResult result;
+    return followup_stub_->GiveFeedback(&ctx, r, &result);
+  }
+  // Whether the followup log holds an event of the command `command_id`.
+  bool Recorded(const std::string& command_id) {
+    auto log = followup_->store().ReadLog(1, 100000);
+    EXPECT_TRUE(log.ok()) << log.status();
+    if (!log.ok()) return false;
+    for (const auto& e : *log) {
+      if (e.command_id() == command_id) return true;
+    }
+    return false;
   }
   void Issue(const std::string& case_number, const std::vector<std::string>& orgs) {
     CreateReferralRequest create;
@@ -136,30 +177,8 @@ TEST_F(FollowupServiceTest, AKsActsOnARoundOnlyForTheOrganizationThatIssuedIt) {
   Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
   Register("bromma-sdn", "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND);
   Issue("KS 2021/5", {"bromma-sdn"});
-  GetStatusBoardRequest board;
-  board.set_referral_id("ks-2021-5");
-  StatusBoard seen;
-  for (int i = 0; i < 500; ++i) {  // until the followup service has heard of the round
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    if (followup_stub_->GetStatusBoard(&ctx, board, &seen).ok()) break;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  ASSERT_EQ(seen.referral_id(), "ks-2021-5") << seen.ShortDebugString();
-  auto feedback_as = [&](const std::string& org, const std::string& id) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    ctx.AddMetadata("x-remiss-org", org);
-    ctx.AddMetadata("x-remiss-role", "ks");
-    ctx.AddMetadata("x-remiss-person", org + "-handlaggare-1");
-    GiveFeedbackRequest r;
-    r.set_command_id(id);
-    r.set_referral_id("KS 2021/5");
-    r.set_org_id("bromma-sdn");
-    r.set_text("Tack för ert svar.");
-    CommandResult result;
-    return followup_stub_->GiveFeedback(&ctx, r, &result);
-  };
+  ASSERT_NO_FATAL_FAILURE(AwaitRound("ks-2021-5"));
+  auto feedback_as = [&](const std::string& org, const std::string& id) { return FeedbackAs(org, id); };
   const uint64_t before = followup_->store().LastPosition();
   grpc::Status other = feedback_as("region", "feedback-region");
   EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other.error_message();
@@ -172,6 +191,82 @@ TEST_F(FollowupServiceTest, AKsActsOnARoundOnlyForTheOrganizationThatIssuedIt) {
   for (const auto& e : *log) EXPECT_NE(e.command_id(), "feedback-region") << "a refusal recorded " << e.type();
   grpc::Status own = feedback_as("ks", "feedback-ks");
   EXPECT_TRUE(own.ok()) << own.error_message();
+}
+
+// Issue 25, finding 5: an organization whose may_send_rounds referrals clears (the operator
+// revokes it) no longer acts as ks here either, not even on its own rounds: refused with the
+// rule named, nothing recorded; set again, its ks acts again.
+TEST_F(FollowupServiceTest, AKsOfAnOrganizationNoLongerAllowedToSendRoundsIsRefused) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  Register("bromma-sdn", "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND);
+  Issue("KS 2021/5", {"bromma-sdn"});
+  ASSERT_NO_FATAL_FAILURE(AwaitRound("ks-2021-5"));
+  grpc::Status s = FeedbackAs("ks", "feedback-while-a-sender");
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // The operator says who may send rounds; followup hears it from referrals.
+  auto set_sender = [&](bool may, const std::string& command_id) {
+    UpdateOrganizationRequest u;
+    u.set_command_id(command_id);
+    u.set_org_id("ks");
+    u.set_name("Kommunstyrelsen");
+    u.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+    u.set_may_send_rounds(may);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("x-remiss-org", "drift");
+    ctx.AddMetadata("x-remiss-role", "operator");
+    CommandResult result;
+    grpc::Status st = referral_stub_->UpdateOrganization(&ctx, u, &result);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    const std::string source_event = absl::StrCat("referrals-", result.last_position());
+    for (int i = 0; i < 500; ++i) {  // until followup has observed it
+      auto log = followup_->store().ReadLog(1, 100000);
+      ASSERT_TRUE(log.ok()) << log.status();
+      for (const auto& e : *log) {
+        if (e.causation_id() == source_event) return;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    FAIL() << "followup never observed " << source_event;
+  };
+  ASSERT_NO_FATAL_FAILURE(set_sender(false, "ks-may-not-send"));
+  s = FeedbackAs("ks", "feedback-revoked");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_NE(s.error_message().find("role ks: organization \"ks\" may not send rounds"), std::string::npos)
+      << s.error_message();
+  EXPECT_FALSE(Recorded("feedback-revoked"));
+
+  ASSERT_NO_FATAL_FAILURE(set_sender(true, "ks-may-send-again"));
+  s = FeedbackAs("ks", "feedback-a-sender-again");
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(Recorded("feedback-a-sender-again"));
+}
+
+// A store whose organizations an earlier build folded without may_send_rounds (every one
+// would read as not a sender, and every ks be refused) is rebuilt at start.
+TEST_F(FollowupServiceTest, AStoreFromABuildWithoutSendersInItsOrganizationsIsRebuiltAtStart) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  Register("bromma-sdn", "Bromma stadsdelsnämnd", ORGANIZATION_KIND_STADSDELSNAMND);
+  Issue("KS 2021/5", {"bromma-sdn"});
+  ASSERT_NO_FATAL_FAILURE(AwaitRound("ks-2021-5"));
+  Stop();
+  {  // As an earlier build left it: the organization without may_send_rounds, no layout mark.
+    auto store = core::EventStore::Open({.path = dir_.Sub("followup"), .source = "followup", .clock = &clock_});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Execute({}, [](core::Tx& tx) {
+                           auto org = core::LoadMessage<Organization>(tx, "org/ks");
+                           EXPECT_TRUE(org && org->may_send_rounds());
+                           if (!org) return absl::OkStatus();
+                           org->clear_may_send_rounds();
+                           tx.Put("org/ks", org->SerializeAsString());
+                           return absl::OkStatus();
+                         }).ok());
+    ASSERT_TRUE((*store)->PutMeta("followup/projection-layout", "1").ok());
+  }
+  Start();
+  grpc::Status s = FeedbackAs("ks", "feedback-after-the-upgrade");
+  EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 TEST_F(FollowupServiceTest, AnOrganizationsViewComesInPagesOfRoundsEachOnceByCaseNumber) {

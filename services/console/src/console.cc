@@ -181,6 +181,15 @@ void ConsoleImpl::SendPage(const http::Request& req, http::Response& res, const 
   Shell shell;
   shell.title = title;
   shell.person = who.person;
+  // "Ny remiss" only for a ks whose organization may send rounds (a page that cannot ask
+  // referrals offers it to no one).
+  if (who.person && who.person->ks()) {
+    try {
+      shell.new_round = MaySendRounds(backend_, *who.person);
+    } catch (const PageError&) {
+      shell.new_round = false;
+    }
+  }
   if (who.person) {
     shell.csrf = sessions_.CsrfToken(who.key);
     auto [notice, flash_error] = TakeFlash(who.key);
@@ -435,7 +444,17 @@ void ConsoleImpl::Routes() {
   // ---- forms ----
   auto ks = [](const Person& p, const http::Request&) { return p.ks(); };
   Post("/ny-remiss", ks, [this](const Person& p, const http::Request&, const FormFields& f) {
-    return CreateRound(backend_, p, f);
+    // Refused here, before any command, for an organization that may not send rounds.
+    FormResult refused;
+    try {
+      if (MaySendRounds(backend_, p)) return CreateRound(backend_, p, f);
+      refused.error = NotASenderMessage(p);
+      refused.http_status = 403;
+    } catch (const PageError& e) {
+      refused.error = e.message;
+      refused.http_status = e.http_status;
+    }
+    return refused;
   });
   Post(R"(/remisser/([^/]+)/utfarda)", ks, [this](const Person& p, const http::Request& req, const FormFields& f) {
     return IssueRound(backend_, p, req.matches[1], f);

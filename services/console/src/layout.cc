@@ -48,7 +48,7 @@ std::string Page(const Shell& s, const std::string& main) {
         R"(<button type="submit">Logga ut</button></form>)");
   }
   std::string nav = R"(<nav aria-label="Huvudmeny"><ul><li><a href="/remisser">Remisser</a></li>)";
-  if (s.person && s.person->ks()) absl::StrAppend(&nav, R"(<li><a href="/ny-remiss">Ny remiss</a></li>)");
+  if (s.person && s.new_round) absl::StrAppend(&nav, R"(<li><a href="/ny-remiss">Ny remiss</a></li>)");
   if (s.person && s.person->role == "board") {
     absl::StrAppend(&nav, R"(<li><a href="/organisationer/)", UrlEncode(s.person->org_id),
                     R"(">Min organisation</a></li>)");

@@ -20,6 +20,7 @@ struct Shell {
   std::string notice;            // a message after a command ("Remissen skapades.")
   std::string error;             // an error to show before the page
   std::string json_url;          // the page as JSON
+  bool new_round = false;        // the menu offers "Ny remiss" (MaySendRounds)
 };
 
 // A whole document around `main` (the page's own HTML).

@@ -83,18 +83,27 @@ json OrganizationNames(Backend& b, const Person& p) {
   return names;
 }
 
-json NewRoundModel(Backend& b, const Person& p) {
-  // Only a ks of an organization that may send rounds records one (the services refuse the
-  // others); the page is not offered to them.
+bool MaySendRounds(Backend& b, const Person& p) {
+  if (!p.ks()) return false;
   v1::GetOrganizationRequest own;
   own.set_org_id(p.org_id);
   v1::Organization org;
   grpc::Status s = Call(b, b.referrals(), &v1::ReferralService::Stub::GetOrganization, p, own, &org);
-  if (!s.ok() && s.error_code() != grpc::StatusCode::NOT_FOUND) Must(s);
-  if (!s.ok() || !org.may_send_rounds()) {
-    throw PageError{403, absl::StrCat("Organisationen ", p.org_id,
-                                      " får inte skicka remisser (may_send_rounds).")};
-  }
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) return false;
+  Must(s);
+  return org.may_send_rounds();
+}
+
+std::string NotASenderMessage(const Person& p) {
+  return absl::StrCat("Organisationen ", p.org_id,
+                      " får inte skicka remisser (may_send_rounds), så du kan inte skapa en ny remiss. "
+                      "Driften ändrar det i organisationsregistret.");
+}
+
+json NewRoundModel(Backend& b, const Person& p) {
+  // Only a ks of an organization that may send rounds records one (the services refuse the
+  // others); the page is not offered to them.
+  if (!MaySendRounds(b, p)) throw PageError{403, NotASenderMessage(p)};
   json model;
   model["organizations"] = OrganizationNames(b, p);
   model["lists"] = json::array();

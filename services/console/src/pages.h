@@ -48,7 +48,14 @@ nlohmann::json CompilationModel(Backend& b, const Person& p, const std::string& 
 // One body's answer to one round, for its registrar: where it stands and what comes next.
 nlohmann::json AnswerModel(Backend& b, const Person& p, const std::string& referral_id,
                            const std::string& org_id);
-// KS's new round: the organizations (id -> name) and the saved distribution lists.
+// Whether `p` records rounds: a ks whose organization referrals registered with
+// may_send_rounds (false for an unregistered one). Throws PageError when referrals cannot
+// say.
+bool MaySendRounds(Backend& b, const Person& p);
+// Why `p` may not record a round (Swedish), for the page and the form that refuse it.
+std::string NotASenderMessage(const Person& p);
+// KS's new round: the organizations (id -> name) and the saved distribution lists. Throws
+// PageError 403 (NotASenderMessage) unless MaySendRounds.
 nlohmann::json NewRoundModel(Backend& b, const Person& p);
 // The organizations, by id: id -> name.
 nlohmann::json OrganizationNames(Backend& b, const Person& p);

@@ -278,6 +278,7 @@ Events OnRoundTerms(const RoundTermsRecorded& terms, absl::string_view org_id,
     e->set_working_day_rule(terms.working_day_rule());
     e->set_effective_date(core::FormatCivilDate(effective));
     *e->mutable_due_at() = ToTimestamp(core::EndOfStockholmDay(effective));
+    e->set_owner_org_id(terms.owner_org_id());
     return One(std::move(event));
   }
 
@@ -668,6 +669,14 @@ void Evolve(BoardCalendar& calendar, const DeadlineEvent& event) {
     default:
       break;
   }
+}
+
+absl::Status CheckKsRunsRound(absl::string_view referral_id, absl::string_view owner_org_id,
+                             absl::string_view caller_org_id) {
+  if (owner_org_id.empty() || owner_org_id == caller_org_id) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ks: round ", referral_id, " is run by organization \"", owner_org_id, "\"; a ks of \"",
+      caller_org_id, "\" does not decide its extensions or set its reminders"));
 }
 
 }  // namespace remiss::deadlines

@@ -214,6 +214,10 @@ std::vector<int32_t> LoadReminderDays(core::ProjectionTx& tx, absl::string_view 
   return {policy->days_before().begin(), policy->days_before().end()};
 }
 
+std::string LoadOwner(core::ProjectionTx& tx, absl::string_view referral_id) {
+  return tx.Get(absl::StrCat("owner/", referral_id)).value_or("");
+}
+
 absl::Status DeadlinesProjector::Apply(const remiss::v1::EventEnvelope& envelope,
                                        core::ProjectionTx& tx) {
   if (!envelope.has_deadlines()) return absl::OkStatus();
@@ -258,6 +262,9 @@ absl::Status DeadlinesProjector::Apply(const remiss::v1::EventEnvelope& envelope
   Evolve(after, event, envelope.stream_version(), RecordedAt(envelope));
   Reindex(tx, before ? &*before : nullptr, after);
   tx.Put(DeadlineKey(referral_id, org_id), after.SerializeAsString());
+  if (event.has_deadline_scheduled() && !event.deadline_scheduled().owner_org_id().empty()) {
+    tx.Put(absl::StrCat("owner/", referral_id), event.deadline_scheduled().owner_org_id());
+  }
   return absl::OkStatus();
 }
 

@@ -2,8 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "remiss/core/base/civil_date.h"
+#include "remiss/core/server/caller.h"
 #include "remiss/core/server/grpc_handlers.h"
 #include "remiss/core/base/ids.h"
+#include "remiss/core/base/validation.h"
 #include "remiss/core/server/paging.h"
 #include "remiss/deadlines/domain.h"
 #include "remiss/deadlines/projector.h"
@@ -38,6 +40,14 @@ absl::Status RequireIds(const std::string& referral_id, const std::string& org_i
   return absl::OkStatus();
 }
 
+// Issue 25, finding 5: a `ks` caller acts on a round only for its owner (domain
+// CheckKsRunsRound), checked in the command's transaction; other roles pass (the policy table
+// let them call at all). Nothing is recorded when it refuses.
+absl::Status CheckKsCaller(const core::Caller& caller, core::Tx& tx, const std::string& referral_id) {
+  if (caller.role != core::kRoleKs) return absl::OkStatus();
+  return CheckKsRunsRound(referral_id, LoadOwner(tx, referral_id), caller.org_id);
+}
+
 bool Overdue(const Deadline& d) {
   return d.outcome() == remiss::v1::DEADLINE_OUTCOME_OPEN ||
          d.outcome() == remiss::v1::DEADLINE_OUTCOME_BREACHED;
@@ -54,7 +64,9 @@ Reactor* DeadlineGrpcService::ExtensionCommand(Ctx* ctx, const Request* request,
   normalized.set_referral_id(core::NormalizeReferralId(request->referral_id()));
   const std::string referral_id = normalized.referral_id();
   const std::string org_id = normalized.org_id();
-  auto decide = [normalized = std::move(normalized), referral_id, org_id](core::Tx& tx) -> absl::Status {
+  auto decide = [normalized = std::move(normalized), referral_id, org_id,
+                 caller = core::CallerOf(*ctx)](core::Tx& tx) -> absl::Status {
+    REMISS_RETURN_IF_ERROR(CheckKsCaller(caller, tx, referral_id));
     std::optional<Deadline> state = LoadDeadline(tx, referral_id, org_id);
     auto events = Decide(normalized, state ? &*state : nullptr, ContextFor(tx));
     if (!events.ok()) return events.status();
@@ -123,7 +135,9 @@ Reactor* DeadlineGrpcService::SetReminderPolicy(Ctx* ctx, const remiss::v1::SetR
   remiss::v1::SetReminderPolicyRequest normalized = *request;
   normalized.set_referral_id(core::NormalizeReferralId(request->referral_id()));
   const std::string referral_id = normalized.referral_id();
-  auto decide = [normalized = std::move(normalized), referral_id](core::Tx& tx) -> absl::Status {
+  auto decide = [normalized = std::move(normalized), referral_id,
+                 caller = core::CallerOf(*ctx)](core::Tx& tx) -> absl::Status {
+    REMISS_RETURN_IF_ERROR(CheckKsCaller(caller, tx, referral_id));
     auto events = Decide(normalized);
     if (!events.ok()) return events.status();
     return tx.Append(PolicyStream(referral_id), std::nullopt, Wrap(*events, referral_id));

@@ -237,6 +237,11 @@ void FoldOrganization(Organization& org, const ReferralEvent& event) {
     org.set_name(e.name());
     org.set_kind(e.kind());
     org.set_diary_prefix(e.diary_prefix());
+    // As referrals folds it: events recorded before the field existed make the organization a
+    // sender iff it is a kommunstyrelse.
+    org.set_may_send_rounds(e.has_may_send_rounds()
+                                ? e.may_send_rounds()
+                                : e.kind() == remiss::v1::ORGANIZATION_KIND_KOMMUNSTYRELSE);
   };
   switch (event.event_case()) {
     case ReferralEvent::kOrganizationRegistered:
@@ -587,6 +592,14 @@ void FoldAction(std::vector<FollowupAction>& actions, const FollowupEvent& event
     default:
       break;
   }
+}
+
+absl::Status CheckKsMaySendRounds(absl::string_view caller_org_id, const Organization* caller_org) {
+  if (caller_org == nullptr || caller_org->may_send_rounds()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ks: organization \"", caller_org_id,
+      "\" may not send rounds (may_send_rounds is not set for it in referrals); its ks does not act "
+      "on rounds"));
 }
 
 absl::Status CheckKsOwnsRound(const RoundTermsRecorded& terms, absl::string_view caller_org_id) {

@@ -8,6 +8,7 @@
 #include "remiss/core/server/grpc_handlers.h"
 #include "remiss/core/base/ids.h"
 #include "remiss/core/server/paging.h"
+#include "remiss/core/store/projection.h"
 #include "remiss/followup/domain.h"
 #include "remiss/followup/projector.h"
 
@@ -39,6 +40,12 @@ absl::StatusOr<Events> DecideFor(const remiss::v1::ReportActionDoneRequest& r, c
   return Decide(r, round, core::StockholmDate(tx.Now()));
 }
 
+// The organization as this service observed it from referrals (its row "org/<org_id>").
+std::optional<remiss::v1::Organization> ObservedOrganization(core::Tx& tx, const std::string& org_id) {
+  if (org_id.empty()) return std::nullopt;
+  return core::LoadMessage<remiss::v1::Organization>(tx, absl::StrCat("org/", org_id));
+}
+
 absl::Status UnknownRound(const std::string& referral_id) {
   return absl::NotFoundError(absl::StrCat("referral_id: round ", referral_id,
                                           " is not known to the followup service (not issued yet, "
@@ -58,6 +65,10 @@ Reactor* FollowupGrpcService::Command(Ctx* ctx, const Request* request, Result* 
   auto decide = [normalized = std::move(normalized), referral_id,
                  caller = core::CallerOf(*ctx)](core::Tx& tx) -> absl::Status {
     std::optional<RoundRecords> round = LoadRound(ReaderOf(tx), referral_id);
+    if (caller.role == core::kRoleKs) {
+      std::optional<remiss::v1::Organization> org = ObservedOrganization(tx, caller.org_id);
+      if (absl::Status s = CheckKsMaySendRounds(caller.org_id, org ? &*org : nullptr); !s.ok()) return s;
+    }
     if (caller.role == core::kRoleKs && round) {
       if (absl::Status s = CheckKsOwnsRound(round->terms, caller.org_id); !s.ok()) return s;
     }

@@ -33,7 +33,7 @@ const std::vector<int32_t>& DefaultReminderDays();
 
 // A round's new terms (responses' RoundTermsRecorded) for one org:
 //  - the org is an addressee asked to answer (answer REQUIRED) and no deadline is scheduled:
-//    DeadlineScheduled (effective date and due_at computed);
+//    DeadlineScheduled (effective date and due_at computed; the terms' owner_org_id);
 //  - scheduled, and the stated deadline or working-day rule changed so that the effective
 //    date changes: DeadlineChanged (cause STATED_DEADLINE_MOVED); a stated change that
 //    leaves the effective date as it is (an extension is later) still updates the stated
@@ -119,6 +119,15 @@ struct DecisionContext {
                                             const remiss::v1::BoardCalendar& calendar);
 [[nodiscard]] absl::StatusOr<Events> Decide(const remiss::v1::CancelBoardMeetingRequest& cmd,
                                             const remiss::v1::BoardCalendar& calendar);
+
+// Issue 25, finding 5: a `ks` decides a round's extensions and sets its reminders only for
+// the organization that owns it (`owner_org_id`, as the round's terms stated it when a
+// deadline of it was scheduled); else PERMISSION_DENIED naming both. A round with no owner
+// known (none scheduled yet, or scheduled before the owner was stated) keeps the rule before
+// it: any `ks`.
+[[nodiscard]] absl::Status CheckKsRunsRound(absl::string_view referral_id,
+                                            absl::string_view owner_org_id,
+                                            absl::string_view caller_org_id);
 
 // ---- evolve ----
 

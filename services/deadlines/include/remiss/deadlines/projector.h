@@ -7,6 +7,8 @@
 //   due-by-org/<org_id>/<effective date>/<referral_id>  "" while open (not breached): what
 //                                        an organization has due, by date
 //   timer/<at micros>/<referral_id>/<org_id>/<kind>/<days>  "" : the timers (domain TimersFor)
+//   owner/<referral_id>                  the round's owner (organization id), as the latest
+//                                        DeadlineScheduled of the round that names one states it
 // Timers are kept equal to TimersFor(deadline, policy, calendar) whenever any of the three
 // changes, so they live in RocksDB, not in memory.
 #pragma once
@@ -56,6 +58,8 @@ std::optional<remiss::v1::Deadline> LoadDeadline(core::ProjectionTx& tx,
 remiss::v1::BoardCalendar LoadCalendar(core::ProjectionTx& tx, absl::string_view org_id);
 std::vector<absl::CivilDay> MeetingDays(const remiss::v1::BoardCalendar& calendar);
 std::vector<int32_t> LoadReminderDays(core::ProjectionTx& tx, absl::string_view referral_id);
+// The round's owner as deadlines knows it; empty when no deadline of it named one.
+std::string LoadOwner(core::ProjectionTx& tx, absl::string_view referral_id);
 
 class DeadlinesProjector final : public core::Projector {
  public:

@@ -37,7 +37,9 @@ using Events = std::vector<remiss::v1::FollowupEvent>;
 
 // ---- folds of observed events (each touches only its own record) ----
 
-// OrganizationRegistered / OrganizationUpdated -> the organization's id, name, kind, prefix.
+// OrganizationRegistered / OrganizationUpdated -> the organization's id, name, kind, prefix
+// and whether it may send rounds (events from before may_send_rounds existed: iff a
+// kommunstyrelse, as referrals folds them).
 void FoldOrganization(remiss::v1::Organization& org, const remiss::v1::ReferralEvent& event);
 
 // A response event of one (round, org), recorded as `version` of the response's stream at
@@ -113,6 +115,12 @@ struct RoundRecords {
 // restated (no owner) keep the rule before it: any ks.
 [[nodiscard]] absl::Status CheckKsOwnsRound(const remiss::v1::RoundTermsRecorded& terms,
                                             absl::string_view caller_org_id);
+// Issue 25, finding 5: a `ks` acts at all only while its organization may send rounds. An
+// organization whose may_send_rounds referrals cleared (`caller_org`, as observed here) is
+// refused with PERMISSION_DENIED naming the rule; one not (yet) observed here passes (referrals
+// let only a sender's ks issue the round, and the owner rule still holds).
+[[nodiscard]] absl::Status CheckKsMaySendRounds(absl::string_view caller_org_id,
+                                                const remiss::v1::Organization* caller_org);
 
 // version = frozen_so_far + 1; the compilation as it stands.
 [[nodiscard]] absl::StatusOr<Events> DecideFreeze(const remiss::v1::FreezeCompilationRequest& cmd,
