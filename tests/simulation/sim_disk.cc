@@ -129,6 +129,11 @@ void SimDisk::Heal() {
   slow_appends_ = absl::ZeroDuration();
 }
 
+bool SimDisk::SyncFailed() const {
+  absl::MutexLock lock(&mu_);
+  return sync_failed_;
+}
+
 void SimDisk::LoseUnsynced(uint64_t random, bool keep_part) {
   absl::MutexLock lock(&mu_);
   std::mt19937_64 gen(random);
@@ -141,6 +146,7 @@ void SimDisk::LoseUnsynced(uint64_t random, bool keep_part) {
     (void)!::truncate(path.c_str(), static_cast<off_t>(keep));
   }
   synced_.clear();
+  sync_failed_ = false;
   dead_ = false;
   die_after_ = -1;
   fail_syncs_ = 0;
@@ -165,6 +171,7 @@ rocksdb::IOStatus SimDisk::BeforeSync() {
     } else if (fail_syncs_ > 0) {
       --fail_syncs_;
       fail = true;
+      sync_failed_ = true;
     }
     slow = slow_;
   }

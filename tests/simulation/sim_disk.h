@@ -46,6 +46,10 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   void SlowAppends(absl::Duration d);
   // Ends FailSyncs, SlowSyncs and SlowAppends.
   void Heal();
+  // Whether a log sync failed since the disk was last made whole (LoseUnsynced): what it did
+  // not write may be gone (Linux drops the dirty pages a failed fsync could not write), so a
+  // restart may read the logs as a crash would leave them.
+  bool SyncFailed() const;
 
   // rocksdb::FileSystem
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
@@ -72,6 +76,7 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   mutable absl::Mutex mu_;
   int fail_syncs_ ABSL_GUARDED_BY(mu_) = 0;
   int pass_syncs_ ABSL_GUARDED_BY(mu_) = 0;
+  bool sync_failed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration slow_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   absl::Duration slow_appends_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   bool dead_ ABSL_GUARDED_BY(mu_) = false;

@@ -312,7 +312,14 @@ class Run {
       core::EventStore* store = system_->store(s);
       if (store == nullptr || store->Poisoned().ok() || Chance(0.3)) continue;
       system_->Stop(s);
-      Fired("restart after poisoning");
+      if (system_->disk(s).SyncFailed() && Chance(0.5)) {
+        // The pages a failed fsync could not write are dropped (Linux): the restart reads the
+        // logs as a crash would have left them.
+        system_->disk(s).LoseUnsynced(random_(), Chance(0.5));
+        Fired("restart after poisoning, the failed sync's writes lost");
+      } else {
+        Fired("restart after poisoning");
+      }
       StartAgain(s);
     }
   }
