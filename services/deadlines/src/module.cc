@@ -16,14 +16,6 @@ namespace {
 constexpr absl::string_view kLayoutKey = "deadlines/projection-layout";
 constexpr absl::string_view kLayout = "2";
 
-absl::Status UpgradeProjections(core::EventStore& store) {
-  if (store.GetMeta(kLayoutKey) == kLayout) return absl::OkStatus();
-  if (store.LastPosition() > 0) {
-    if (auto rebuilt = store.RebuildProjections(); !rebuilt.ok()) return rebuilt.status();
-  }
-  return store.PutMeta(kLayoutKey, kLayout);
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DeadlinesModule>> DeadlinesModule::Open(
@@ -34,7 +26,7 @@ absl::StatusOr<std::unique_ptr<DeadlinesModule>> DeadlinesModule::Open(
   if (!store.ok()) return store.status();
   m->store_ = std::move(*store);
   if (absl::Status s = core::PrepareStore(m->store_.get(), settings); !s.ok()) return s;
-  if (absl::Status s = UpgradeProjections(*m->store_); !s.ok()) return s;
+  if (absl::Status s = core::UpgradeProjections(*m->store_, kLayoutKey, kLayout); !s.ok()) return s;
   m->service_ = std::make_unique<DeadlineGrpcService>(m->store_.get());
   if (!settings.kafka_brokers.empty()) {
     auto relay = core::Relay::Start(m->store_.get(), core::RelayOptionsFor(settings));

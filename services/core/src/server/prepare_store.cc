@@ -79,4 +79,12 @@ absl::Status PrepareStore(EventStore* store, const ModuleSettings& settings) {
   return status;
 }
 
+absl::Status UpgradeProjections(EventStore& store, absl::string_view key, absl::string_view layout) {
+  if (store.GetMeta(key) == layout) return absl::OkStatus();
+  if (store.LastPosition() > 0) {
+    if (auto rebuilt = store.RebuildProjections(); !rebuilt.ok()) return rebuilt.status();
+  }
+  return store.PutMeta(key, layout);
+}
+
 }  // namespace remiss::core
