@@ -123,6 +123,7 @@ void SimDisk::DieAfterWrites(int n) {
 
 void SimDisk::Heal() {
   absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(+[](int* n) { return *n == 0; }, &syncing_), absl::Seconds(10));
   fail_syncs_ = 0;
   pass_syncs_ = 0;
   slow_ = absl::ZeroDuration();
@@ -174,8 +175,13 @@ rocksdb::IOStatus SimDisk::BeforeSync() {
       sync_failed_ = true;
     }
     slow = slow_;
+    ++syncing_;
   }
   if (slow > absl::ZeroDuration()) absl::SleepFor(slow);
+  {
+    absl::MutexLock lock(&mu_);
+    --syncing_;
+  }
   if (fail) return rocksdb::IOStatus::IOError("simulated: fsync of the log failed");
   return rocksdb::IOStatus::OK();
 }

@@ -44,7 +44,8 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   // Every append to a write-ahead log takes `d` longer (0: none): a rebuild's fold, which
   // writes a chunk at a time, then lasts long enough for a stop to land in it.
   void SlowAppends(absl::Duration d);
-  // Ends FailSyncs, SlowSyncs and SlowAppends.
+  // Ends FailSyncs, SlowSyncs and SlowAppends, once the syncs under way have returned (a
+  // failing one sleeps as a slow one does before it fails).
   void Heal();
   // Whether a log sync failed since the disk was last made whole (LoseUnsynced): what it did
   // not write may be gone (Linux drops the dirty pages a failed fsync could not write), so a
@@ -77,6 +78,7 @@ class SimDisk final : public rocksdb::FileSystemWrapper {
   int fail_syncs_ ABSL_GUARDED_BY(mu_) = 0;
   int pass_syncs_ ABSL_GUARDED_BY(mu_) = 0;
   bool sync_failed_ ABSL_GUARDED_BY(mu_) = false;
+  int syncing_ ABSL_GUARDED_BY(mu_) = 0;  // syncs in BeforeSync's sleep
   absl::Duration slow_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   absl::Duration slow_appends_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   bool dead_ ABSL_GUARDED_BY(mu_) = false;

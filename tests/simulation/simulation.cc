@@ -471,6 +471,8 @@ class Run {
       down_broker_ = 0;
       kafka_->ClearErrors();
     }
+    // A sync that failed as the faults stopped poisons its store a moment after it returns.
+    absl::SleepFor(absl::Milliseconds(50));
     for (const std::string& s : Services()) {
       core::EventStore* store = system_->store(s);
       if (store != nullptr && !store->Poisoned().ok()) system_->Stop(s);
