@@ -9,6 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "remiss/core/base/civil_date.h"
 #include "remiss/core/base/timestamps.h"
+#include "remiss/core/server/module_settings.h"
 #include "tests/simulation/system.h"
 
 namespace remiss::sim {
@@ -186,10 +187,16 @@ void Checker::CheckLedger(System& system) {
       }
       continue;
     }
+    // A service remembers a command id for its command retention (the default System keeps);
+    // a try after that is a new command.
+    const absl::Duration retention = core::ModuleSettings{}.command_retention;
     for (const Ledger::Try& t : l.tries) {
       // The tries after the first OK, and those sent together with it (world.cc, first_ok).
-      if (&t == ok || t.step < ok->step) continue;
-      if (!t.same_content && t.code != grpc::StatusCode::ALREADY_EXISTS &&
+      if (&t == ok || t.step < ok->step || t.at >= ok->at + retention) continue;
+      // One sent together with the first OK may have run before it: its own content's
+      // refusal is then the right answer (but never OK: both cannot have run).
+      const bool together = t.step == ok->step && t.code != grpc::StatusCode::OK;
+      if (!t.same_content && !together && t.code != grpc::StatusCode::ALREADY_EXISTS &&
           FateOf(t.code) != Fate::kInDoubt) {
         Violation(absl::StrCat("retry of ", id, " with other content answered ",
                                static_cast<int>(t.code), " (", t.message, "), not ALREADY_EXISTS"));
