@@ -141,6 +141,34 @@ inline std::vector<std::string> NoticeArgs(const Mailpit& mailpit, std::vector<s
   return args;
 }
 
+// A round titled `title` to boards board-001..board-`n` (registered before), with its deadline,
+// issued. (`working_day_rule`: a deadline on a weekend or public holiday moves to the next
+// working day.)
+inline void IssueRound(Remissd& server, const std::string& case_number, int n, const std::string& deadline,
+                       bool working_day_rule, const std::string& title) {
+  auto referrals = server.referrals();
+  CommandResult r;
+  CreateReferralRequest create;
+  create.set_command_id("create-" + case_number);
+  create.set_case_number(case_number);
+  create.set_title(title);
+  create.set_sender_org_id("ks");
+  for (int i = 1; i <= n; ++i) create.add_add_org_ids(absl::StrFormat("board-%03d", i));
+  grpc::Status s = referrals->CreateReferral(Ks().get(), create, &r);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  SetDeadlineRequest d;
+  d.set_command_id("deadline-" + case_number);
+  d.set_referral_id(r.id());
+  d.set_deadline(deadline);
+  d.set_working_day_rule(working_day_rule);
+  ASSERT_TRUE(referrals->SetDeadline(Ks().get(), d, &r).ok());
+  IssueReferralRequest issue;
+  issue.set_command_id("issue-" + case_number);
+  issue.set_referral_id(r.id());
+  s = referrals->IssueReferral(Ks().get(), issue, &r);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+}
+
 // `n` boards board-001... with registry mailboxes, KS, and a round to all of them issued.
 // (`working_day_rule`: a deadline on a weekend or public holiday moves to the next working day.)
 inline void IssueRoundToBoards(Remissd& server, const std::string& case_number, int n, const std::string& deadline,
@@ -155,11 +183,6 @@ inline void IssueRoundToBoards(Remissd& server, const std::string& case_number, 
   ks.set_registry_mailbox("registrator.slk@stockholm.example");
   ks.set_may_send_rounds(true);  // the first sender (the first start's concession)
   ASSERT_TRUE(referrals->RegisterOrganization(Ks().get(), ks, &r).ok());
-  CreateReferralRequest create;
-  create.set_command_id("create-" + case_number);
-  create.set_case_number(case_number);
-  create.set_title("Stockholms stads trygghetsprogram 2020–2023");
-  create.set_sender_org_id("ks");
   for (int i = 1; i <= n; ++i) {
     const std::string id = absl::StrFormat("board-%03d", i);
     RegisterOrganizationRequest org;
@@ -170,21 +193,9 @@ inline void IssueRoundToBoards(Remissd& server, const std::string& case_number, 
     org.set_registry_mailbox(absl::StrCat("registrator@", id, ".stockholm.example"));
     grpc::Status s = referrals->RegisterOrganization(Ks().get(), org, &r);
     ASSERT_TRUE(s.ok()) << s.error_message();
-    create.add_add_org_ids(id);
   }
-  grpc::Status s = referrals->CreateReferral(Ks().get(), create, &r);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  SetDeadlineRequest d;
-  d.set_command_id("deadline-" + case_number);
-  d.set_referral_id(r.id());
-  d.set_deadline(deadline);
-  d.set_working_day_rule(working_day_rule);
-  ASSERT_TRUE(referrals->SetDeadline(Ks().get(), d, &r).ok());
-  IssueReferralRequest issue;
-  issue.set_command_id("issue-" + case_number);
-  issue.set_referral_id(r.id());
-  s = referrals->IssueReferral(Ks().get(), issue, &r);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  IssueRound(server, case_number, n, deadline, working_day_rule,
+             "Stockholms stads trygghetsprogram 2020–2023");
 }
 
 }  // namespace remiss::testing

@@ -181,32 +181,6 @@ void Decline(Remissd& server, const std::string& referral_id, const std::string&
   ASSERT_TRUE(s.ok()) << s.error_message();
 }
 
-// A second round to boards 1..n, already registered (IssueRoundToBoards registered them).
-void IssueAnotherRound(Remissd& server, const std::string& case_number, int n, const std::string& deadline) {
-  auto referrals = server.referrals();
-  CommandResult r;
-  CreateReferralRequest create;
-  create.set_command_id("create-" + case_number);
-  create.set_case_number(case_number);
-  create.set_title("Stockholms stads trygghetsprogram 2024–2027");
-  create.set_sender_org_id("ks");
-  for (int i = 1; i <= n; ++i) create.add_add_org_ids(absl::StrFormat("board-%03d", i));
-  grpc::Status s = referrals->CreateReferral(Ks().get(), create, &r);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  SetDeadlineRequest d;
-  d.set_command_id("deadline-" + case_number);
-  d.set_referral_id(r.id());
-  d.set_deadline(deadline);
-  d.set_working_day_rule(true);
-  s = referrals->SetDeadline(Ks().get(), d, &r);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  IssueReferralRequest issue;
-  issue.set_command_id("issue-" + case_number);
-  issue.set_referral_id(r.id());
-  s = referrals->IssueReferral(Ks().get(), issue, &r);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-}
-
 std::string EffectiveDate(Remissd& server, const std::string& referral_id, const std::string& board) {
   GetDeadlineRequest r;
   r.set_referral_id(referral_id);
@@ -278,7 +252,8 @@ TEST(NoticesReminderCalendar, RemindersOnWeekendsAndHolidaysAtEightStockholmTime
 
   // ---- KS 2025/1224: the deadline on Trettondedag jul moves to Wednesday 7 January ----
   ASSERT_TRUE(HoldClockAt(server, At("2025-12-01T09:00:00+01:00"), rounds));
-  ASSERT_NO_FATAL_FAILURE(IssueAnotherRound(server, "KS 2025/1224", 4, "2026-01-06"));
+  ASSERT_NO_FATAL_FAILURE(IssueRound(server, "KS 2025/1224", 4, "2026-01-06", /*working_day_rule=*/true,
+                                     "Stockholms stads trygghetsprogram 2024–2027"));
   ASSERT_TRUE(Settled(server, rounds));
   for (const std::string& b : {b1, b2, b3, b4}) EXPECT_EQ(EffectiveDate(server, winter, b), "2026-01-07") << b;
   const std::string winter_subject = "KS 2025/1224 Påminnelse: svar senast 7 januari 2026";
