@@ -54,6 +54,18 @@ class ConsoleOverHttpTest : public ::testing::Test {
   std::string Origin() const { return absl::StrCat("http://127.0.0.1:", port_); }
 
   // Signs in as `identity` through the chooser; the session cookie and its CSRF token.
+  // The operator takes KS's right to send rounds away.
+  void StopKsSendingRounds() {
+    UpdateOrganizationRequest stop;
+    stop.set_command_id("ks-stops-sending");
+    stop.set_org_id("ks");
+    stop.set_name("ks");
+    stop.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+    stop.set_may_send_rounds(false);
+    CommandResult result;
+    grpc::Status s = server_.referrals().UpdateOrganization(As("drift", "operator").get(), stop, &result);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
   void SignIn(const std::string& identity) {
     auto page = http_->Get("/logga-in");
     ASSERT_TRUE(page);
@@ -100,15 +112,7 @@ TEST_F(ConsoleOverHttpTest, TheNewRoundPageIsOnlyForAnOrganizationThatMaySendRou
   EXPECT_EQ(page->status, 200) << page->body.substr(0, 2000);
   EXPECT_NE(page->body.find("Ny remiss"), std::string::npos);
 
-  UpdateOrganizationRequest stop;
-  stop.set_command_id("ks-stops-sending");
-  stop.set_org_id("ks");
-  stop.set_name("ks");
-  stop.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
-  stop.set_may_send_rounds(false);
-  CommandResult result;
-  grpc::Status s = server_.referrals().UpdateOrganization(As("drift", "operator").get(), stop, &result);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_NO_FATAL_FAILURE(StopKsSendingRounds());
   page = http_->Get("/ny-remiss", {{"Cookie", "remiss_session=" + session_}});
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 403) << page->body.substr(0, 2000);
@@ -132,15 +136,7 @@ TEST_F(ConsoleOverHttpTest, TheMenuOffersANewRoundOnlyToAnOrganizationThatMaySen
   std::string page = menu();
   EXPECT_NE(page.find(link), std::string::npos) << page.substr(0, 3000);
 
-  UpdateOrganizationRequest stop;
-  stop.set_command_id("ks-stops-sending");
-  stop.set_org_id("ks");
-  stop.set_name("ks");
-  stop.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
-  stop.set_may_send_rounds(false);
-  CommandResult result;
-  grpc::Status s = server_.referrals().UpdateOrganization(As("drift", "operator").get(), stop, &result);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_NO_FATAL_FAILURE(StopKsSendingRounds());
   page = menu();
   EXPECT_EQ(page.find("/ny-remiss"), std::string::npos) << page.substr(0, 3000);
 
