@@ -1375,6 +1375,27 @@ TEST(FreezeCompilation, Refusals) {
   EXPECT_TRUE(InvalidArgument(DecideFreeze(long_note, &round, 0), "note"));
 }
 
+// Issue 25, finding 3: a frozen version copies the compilation into one event (at most
+// 1 MiB); a round whose answers make it larger is refused by name, not with the store's
+// advice to "shorten" a field KS never sent.
+TEST(FreezeCompilation, ACompilationTooLargeForOneEventIsRefusedNamingTheRound) {
+  RoundRecords round = TrygghetsprogramRound();
+  auto cmd = Cmd<remiss::v1::FreezeCompilationRequest>(R"pb(referral_id: "ks-2019-1939")pb");
+  ASSERT_TRUE(DecideFreeze(cmd, &round, 0).ok());
+  for (auto& [org, response] : round.responses) {
+    for (int i = 0; i < 4; ++i) {
+      auto* remark = response.mutable_statement()->add_remarks();
+      remark->set_topic("trygghet");
+      remark->set_text(std::string(100000, 'x'));
+    }
+  }
+  ASSERT_GT(BuildCompilation(round).ByteSizeLong(), kMaxFrozenCompilationBytes);
+  EXPECT_TRUE(remiss::testing::Refused(DecideFreeze(cmd, &round, 0), absl::StatusCode::kFailedPrecondition,
+                                       "referral_id", "cannot be frozen"));
+  auto refused = DecideFreeze(cmd, &round, 0);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "GetCompilationPage")) << refused.status();
+}
+
 TEST(RecordOutcome, Success) {
   const RoundRecords round = TrygghetsprogramRound();
   EXPECT_TRUE(EventsAre(

@@ -5,6 +5,9 @@
 // whole-envelope copies (SourceEventObserved) did.
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -13,6 +16,7 @@
 #include "remiss/core/feeds/local_feed.h"
 #include "remiss/core/server/service_host.h"
 #include "remiss/deadlines/module.h"
+#include "remiss/followup/compilation_pages.h"
 #include "remiss/followup/module.h"
 #include "remiss/followup/projector.h"
 #include "remiss/referrals/module.h"
@@ -21,6 +25,7 @@
 #include "remiss/v1/referrals.grpc.pb.h"
 #include "remiss/v1/responses.grpc.pb.h"
 #include "tests/fuzz/memory_tx.h"
+#include "tests/support/answers.h"
 #include "tests/support/paging.h"
 #include "tests/support/temp_dir.h"
 
@@ -52,7 +57,7 @@ class FollowupServiceTest : public ::testing::Test {
     auto followup = followup::FollowupModule::Open({.data_dir = dir_.path(), .clock = &clock_}, std::move(observed));
     ASSERT_TRUE(followup.ok()) << followup.status();
     followup_ = std::move(*followup);
-    host_ = std::make_unique<core::ServiceHost>("127.0.0.1:0", 4 << 20, &clock_);
+    host_ = std::make_unique<core::ServiceHost>("127.0.0.1:0", max_message_bytes_, &clock_);
     referrals_->Host(*host_);
     responses_->Host(*host_);
     deadlines_->Host(*host_);
@@ -158,6 +163,7 @@ class FollowupServiceTest : public ::testing::Test {
     return followup_stub_->GetOrganizationView(Ctx().get(), r, out);
   }
 
+  int max_message_bytes_ = 4 << 20;  // the host's --max-message-bytes (it sends 4 x that)
   remiss::testing::TempDir dir_;
   core::ManualClock clock_{absl::FromCivil(absl::CivilSecond(2021, 2, 1, 8, 0, 0), absl::UTCTimeZone())};
   std::unique_ptr<referrals::ReferralsModule> referrals_;
@@ -509,6 +515,143 @@ TEST_F(FollowupServiceTest, TheBoardsNotAnsweredListGivesEachBodysRegistryMailbo
   EXPECT_EQ(board.not_answered_bodies(1).registry_mailbox(), "registrator.sodermalm@stockholm.se");
   ASSERT_EQ(board.rows_size(), 2);
   EXPECT_EQ(board.rows(0).registry_mailbox(), "registrator.bromma@stockholm.se");
+}
+
+}  // namespace
+}  // namespace remiss
+
+namespace remiss {
+namespace {
+
+// The services with --max-message-bytes 64 KiB: they send at most 256 KiB, so a round of
+// eight boards with 40 KB of remarks each has a compilation over the send limit.
+class FollowupSmallSendLimitTest : public FollowupServiceTest {
+ protected:
+  FollowupSmallSendLimitTest() { max_message_bytes_ = 64 << 10; }
+  static constexpr size_t kSendLimit = 4 * (64 << 10);
+
+  grpc::Status Page(const GetCompilationPageRequest& r, CompilationPage* out) {
+    return followup_stub_->GetCompilationPage(Ctx().get(), r, out);
+  }
+};
+
+// Issue 25, finding 3: eight boards' answers make the round's compilation larger than what
+// the server may send. GetCompilation says so (RESOURCE_EXHAUSTED naming GetCompilationPage,
+// not gRPC's generic failure), and GetCompilationPage gives it by board: every page under the
+// send limit, every board's answer and remarks exactly once, the counts on every page; the
+// pages appended (AppendCompilationPage) are the whole; a frozen version pages the same way.
+TEST_F(FollowupSmallSendLimitTest, ACompilationOverTheSendLimitIsReadByBoardInPagesUnderIt) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  std::vector<std::string> boards;
+  for (int i = 1; i <= 8; ++i) {
+    boards.push_back(absl::StrCat("namnd-0", i));
+    Register(boards.back(), absl::StrCat("Nämnd ", i), ORGANIZATION_KIND_FACKNAMND);
+  }
+  Issue("KS 2021/7", boards);
+  ASSERT_NO_FATAL_FAILURE(AwaitRound("ks-2021-7"));
+  for (size_t i = 0; i < boards.size(); ++i) {
+    ASSERT_NO_FATAL_FAILURE(remiss::testing::SubmitAnswerWithRemarks(*response_stub_, "ks-2021-7", boards[i], 20000,
+                                                                     static_cast<char>('a' + i)));
+  }
+  GetStatusBoardRequest board_request;
+  board_request.set_referral_id("ks-2021-7");
+  for (int i = 0; i < 500; ++i) {  // until followup has heard every submission
+    StatusBoard board;
+    ASSERT_TRUE(followup_stub_->GetStatusBoard(Ctx().get(), board_request, &board).ok());
+    if (board.not_answered().empty()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+
+  GetCompilationRequest whole_request;
+  whole_request.set_referral_id("KS 2021/7");
+  CompilationView view;
+  grpc::Status s = followup_stub_->GetCompilation(Ctx().get(), whole_request, &view);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_NE(s.error_message().find("read it by board with GetCompilationPage"), std::string::npos)
+      << s.error_message();
+
+  auto read_version = [&](uint32_t version, std::vector<CompilationPage>* pages) {
+    GetCompilationPageRequest r;
+    r.set_referral_id("KS 2021/7");
+    r.set_version(version);
+    auto call = [&](const GetCompilationPageRequest& q, CompilationPage* out) { return Page(q, out); };
+    return remiss::testing::WalkPages(call, r, 0, pages);
+  };
+  std::vector<CompilationPage> pages;
+  ASSERT_TRUE(read_version(0, &pages));
+  EXPECT_GT(pages.size(), 1u);
+  Compilation merged;
+  std::map<std::string, int> answers, remarks;  // by org id
+  size_t total = 0;
+  for (const CompilationPage& page : pages) {
+    EXPECT_LT(page.ByteSizeLong(), kSendLimit);
+    total += page.ByteSizeLong();
+    const auto& counts = page.compilation().standpoints();
+    EXPECT_EQ(counts.count("STANDPOINT_POSITIVE_WITH_REMARKS") ? counts.at("STANDPOINT_POSITIVE_WITH_REMARKS") : 0, 8);
+    EXPECT_TRUE(page.compilation().not_answered().empty());
+    EXPECT_EQ(page.compilation().case_number(), "KS 2021/7");
+    for (const auto& a : page.compilation().answers()) ++answers[a.org_id()];
+    for (const auto& t : page.compilation().remarks_by_topic()) {
+      for (const auto& rm : t.remarks()) {
+        ++remarks[rm.org_id()];
+        EXPECT_EQ(rm.text().size(), rm.org_id().size() + 2 + 20000);
+        EXPECT_TRUE(absl::StartsWith(rm.text(), rm.org_id() + ": ")) << t.topic();
+      }
+    }
+    followup::AppendCompilationPage(&merged, page.compilation());
+  }
+  EXPECT_GT(total, kSendLimit);
+  for (const std::string& org : boards) {
+    EXPECT_EQ(answers[org], 1) << org;
+    EXPECT_EQ(remarks[org], 2) << org;
+  }
+  EXPECT_EQ(answers.size(), 8u);
+  ASSERT_EQ(merged.answers_size(), 8);
+  ASSERT_EQ(merged.remarks_by_topic_size(), 9);  // "trygghet" and one of each board's own
+  EXPECT_EQ(merged.remarks_by_topic(8).topic(), "trygghet");
+  EXPECT_EQ(merged.remarks_by_topic(8).remarks_size(), 8);
+
+  // A page of two boards, and the bad requests, refused naming the field.
+  std::vector<CompilationPage> small;
+  GetCompilationPageRequest r;
+  r.set_referral_id("ks-2021-7");
+  auto call = [&](const GetCompilationPageRequest& q, CompilationPage* out) { return Page(q, out); };
+  ASSERT_TRUE(remiss::testing::WalkPages(call, r, 2, &small));
+  EXPECT_EQ(small.size(), 4u);
+  remiss::testing::ExpectBadPagingRefused<CompilationPage>(call, r);
+  GetCompilationPageRequest no_round;
+  CompilationPage* type = nullptr;
+  EXPECT_TRUE(remiss::testing::RefusedNaming(call, no_round, type, "referral_id: is required"));
+
+  // Frozen: the version's note and every version listed on every page; the same compilation.
+  FreezeCompilationRequest freeze;
+  freeze.set_command_id("freeze-1");
+  freeze.set_referral_id("ks-2021-7");
+  freeze.set_note("Till KS beredning");
+  CommandResult result;
+  s = followup_stub_->FreezeCompilation(Ctx().get(), freeze, &result);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  std::vector<CompilationPage> frozen;
+  ASSERT_TRUE(read_version(1, &frozen));
+  Compilation frozen_merged;
+  for (const CompilationPage& page : frozen) {
+    EXPECT_EQ(page.version(), 1u);
+    EXPECT_EQ(page.note(), "Till KS beredning");
+    ASSERT_EQ(page.frozen_versions_size(), 1);
+    EXPECT_EQ(page.frozen_versions(0).note(), "Till KS beredning");
+    followup::AppendCompilationPage(&frozen_merged, page.compilation());
+  }
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(frozen_merged, merged));
+  r.set_version(2);
+  CompilationPage out;
+  s = Page(r, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "version: round ks-2021-7 has no frozen version 2"))
+      << s.error_message();
+  // A token of the live version does not continue the frozen one.
+  r.set_version(1);
+  r.set_page_token(pages[0].next_page_token());
+  EXPECT_TRUE(remiss::testing::RefusedNaming(call, r, type, "page_token: belongs to another query"));
 }
 
 }  // namespace

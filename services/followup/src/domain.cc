@@ -464,6 +464,13 @@ absl::StatusOr<Events> DecideFreeze(const remiss::v1::FreezeCompilationRequest& 
   e->set_version(frozen_so_far + 1);
   *e->mutable_compilation() = BuildCompilation(*round);
   e->set_note(cmd.note());
+  if (const size_t bytes = e->ByteSizeLong(); bytes > kMaxFrozenCompilationBytes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "referral_id: the compilation of round ", e->referral_id(), " is ", bytes,
+        " bytes, more than the ", kMaxFrozenCompilationBytes,
+        " bytes a frozen version may copy (it is recorded as one event), so it cannot be frozen; "
+        "it is still read live, by board, with GetCompilationPage"));
+  }
   return One(std::move(event));
 }
 

@@ -47,6 +47,7 @@ FollowupModule::~FollowupModule() {
 }
 
 void FollowupModule::Host(core::ServiceHost& host) {
+  service_->set_max_send_bytes(static_cast<size_t>(host.max_send_message_bytes()));
   host.AddService(service_.get(), FollowupServicePolicy());
   std::vector<const core::Feed*> feeds;
   for (const auto& f : feeds_) feeds.push_back(f.get());

@@ -18,6 +18,7 @@ core::ServicePolicy FollowupServicePolicy() {
       {"GetStatusBoard", Allow(core::Readers())},
       {"GetOrganizationView", Allow(core::Readers())},
       {"GetCompilation", Allow(core::Readers())},
+      {"GetCompilationPage", Allow(core::Readers())},
       {"GetRevisionChain", Allow(core::Readers())},
           }};
 }

@@ -9,6 +9,7 @@
 #include "remiss/core/base/ids.h"
 #include "remiss/core/server/paging.h"
 #include "remiss/core/store/projection.h"
+#include "remiss/followup/compilation_pages.h"
 #include "remiss/followup/domain.h"
 #include "remiss/followup/projector.h"
 
@@ -50,6 +51,17 @@ absl::Status UnknownRound(const std::string& referral_id) {
   return absl::NotFoundError(absl::StrCat("referral_id: round ", referral_id,
                                           " is not known to the followup service (not issued yet, "
                                           "or its events have not arrived)"));
+}
+
+// The round's frozen versions, oldest first.
+std::vector<remiss::v1::CompilationFrozen> FrozenVersions(const Reader& reader,
+                                                          const std::string& referral_id) {
+  std::vector<remiss::v1::CompilationFrozen> frozen;
+  reader.scan(FrozenPrefix(referral_id), [&](absl::string_view, absl::string_view value) {
+    frozen.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()));
+    return true;
+  });
+  return frozen;
 }
 
 }  // namespace
@@ -154,10 +166,66 @@ Reactor* FollowupGrpcService::GetCompilation(Ctx* ctx, const remiss::v1::GetComp
   auto round = LoadRound(reader, referral_id);
   if (!round) return core::FinishCall(ctx, UnknownRound(referral_id));
   *view->mutable_live() = BuildCompilation(*round);
-  reader.scan(FrozenPrefix(referral_id), [&](absl::string_view, absl::string_view value) {
-    view->add_frozen()->ParseFromArray(value.data(), static_cast<int>(value.size()));
-    return true;
-  });
+  for (auto& frozen : FrozenVersions(reader, referral_id)) *view->add_frozen() = std::move(frozen);
+  // Over the send limit gRPC would fail the call with a generic status after the work; say
+  // what to do instead.
+  if (const size_t bytes = view->ByteSizeLong(); bytes > max_send_bytes_) {
+    view->Clear();
+    return core::FinishCall(
+        ctx, absl::ResourceExhaustedError(absl::StrCat(
+                 "referral_id: the compilation of round ", referral_id, " is ", bytes,
+                 " bytes with its frozen versions, over this server's send limit of ",
+                 max_send_bytes_, " bytes; read it by board with GetCompilationPage")));
+  }
+  return core::FinishCall(ctx, absl::OkStatus());
+}
+
+Reactor* FollowupGrpcService::GetCompilationPage(Ctx* ctx,
+                                                 const remiss::v1::GetCompilationPageRequest* request,
+                                                 remiss::v1::CompilationPage* out) {
+  if (request->referral_id().empty()) {
+    return core::FinishCall(ctx, absl::InvalidArgumentError("referral_id: is required"));
+  }
+  const std::string referral_id = core::NormalizeReferralId(request->referral_id());
+  // The token names the round and the version; it holds the org id of the last board shown.
+  const core::PageQuery query{.name = "GetCompilationPage",
+                              .filters = {referral_id, absl::StrCat(request->version())}};
+  auto page = core::StartPage(query, request->page_size(), request->page_token());
+  if (!page.ok()) return core::FinishCall(ctx, page.status());
+  const Reader reader = ReaderOf(*store_);
+  auto round = LoadRound(reader, referral_id);
+  if (!round) return core::FinishCall(ctx, UnknownRound(referral_id));
+  std::vector<remiss::v1::CompilationFrozen> frozen = FrozenVersions(reader, referral_id);
+  remiss::v1::Compilation whole;
+  bool found = request->version() == 0;
+  for (auto& f : frozen) {
+    auto* v = out->add_frozen_versions();
+    v->set_version(f.version());
+    v->set_note(f.note());
+    if (request->version() != 0 && f.version() == request->version()) {
+      whole = std::move(*f.mutable_compilation());
+      out->set_note(f.note());
+      found = true;
+    }
+  }
+  if (request->version() == 0) {
+    whole = BuildCompilation(*round);
+  } else if (!found) {
+    return core::FinishCall(
+        ctx, absl::NotFoundError(absl::StrCat("version: round ", referral_id, " has no frozen version ",
+                                              request->version(), " (it has ", frozen.size(),
+                                              frozen.size() == 1 ? " version" : " versions",
+                                              "; 0 is the live compilation)")));
+  }
+  out->set_version(request->version());
+  // The parts every page carries, and room for the token; the boards fill at most half of
+  // the send limit.
+  *out->mutable_compilation() = SliceCompilation(whole, {});
+  const size_t fixed = out->ByteSizeLong() + core::kMaxPageTokenBytes;
+  const CompilationPageCut cut =
+      CutCompilationPage(whole, page->start_after, page->size, fixed, max_send_bytes_ / 2);
+  *out->mutable_compilation() = SliceCompilation(whole, cut.org_ids);
+  if (cut.more) out->set_next_page_token(core::PageTokenAfter(query, cut.last_org_id));
   return core::FinishCall(ctx, absl::OkStatus());
 }
 

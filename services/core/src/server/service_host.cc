@@ -251,7 +251,7 @@ absl::Status ServiceHost::Start() {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(listen_, *credentials, &port_);
   builder.SetMaxReceiveMessageSize(max_message_bytes_);
-  builder.SetMaxSendMessageSize(4 * max_message_bytes_);
+  builder.SetMaxSendMessageSize(max_send_message_bytes());
   for (grpc::Service* s : services_) builder.RegisterService(s);
   builder.RegisterService(admin_.get());
   builder.RegisterService(events_.get());

@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "remiss/core/base/byte_budget.h"
 #include "remiss/v1/deadlines.pb.h"
 #include "remiss/v1/deadlines_events.pb.h"
 #include "remiss/v1/followup.pb.h"
@@ -122,7 +123,14 @@ struct RoundRecords {
 [[nodiscard]] absl::Status CheckKsMaySendRounds(absl::string_view caller_org_id,
                                                 const remiss::v1::Organization* caller_org);
 
-// version = frozen_so_far + 1; the compilation as it stands.
+// A frozen version copies the whole compilation into one event, which the store keeps under
+// core::kMaxCommandEventBytes (1 MiB) with its envelope (ids, actor, the command, trace): the
+// compilation frozen may take this much of it.
+inline constexpr size_t kMaxFrozenCompilationBytes = core::kMaxCommandEventBytes - (64 << 10);
+
+// version = frozen_so_far + 1; the compilation as it stands. FAILED_PRECONDITION naming
+// referral_id when the compilation is over kMaxFrozenCompilationBytes (it cannot be frozen;
+// it is still read live, by board, with GetCompilationPage).
 [[nodiscard]] absl::StatusOr<Events> DecideFreeze(const remiss::v1::FreezeCompilationRequest& cmd,
                                                   const RoundRecords* round, uint32_t frozen_so_far);
 // decided_by required, decision_date a valid date, summary required; at most 2000/200 chars.

@@ -3,6 +3,7 @@
 // projections on the day of the call. Thread-safe; the store must outlive the service.
 #pragma once
 
+#include "remiss/core/base/byte_budget.h"
 #include "remiss/core/store/event_store.h"
 #include "remiss/v1/followup.grpc.pb.h"
 
@@ -11,6 +12,11 @@ namespace remiss::followup {
 class FollowupGrpcService final : public remiss::v1::FollowupService::CallbackService {
  public:
   explicit FollowupGrpcService(core::EventStore* store) : store_(store) {}
+
+  // The largest answer the host sends (ServiceHost::max_send_message_bytes); set before the
+  // host starts. GetCompilation refuses a compilation over it, and GetCompilationPage cuts
+  // its pages well under it.
+  void set_max_send_bytes(size_t bytes) { max_send_bytes_ = bytes; }
 
   using Reactor = grpc::ServerUnaryReactor;
   using Ctx = grpc::CallbackServerContext;
@@ -27,6 +33,8 @@ class FollowupGrpcService final : public remiss::v1::FollowupService::CallbackSe
                                remiss::v1::OrganizationView*) override;
   Reactor* GetCompilation(Ctx*, const remiss::v1::GetCompilationRequest*,
                           remiss::v1::CompilationView*) override;
+  Reactor* GetCompilationPage(Ctx*, const remiss::v1::GetCompilationPageRequest*,
+                              remiss::v1::CompilationPage*) override;
   Reactor* GetRevisionChain(Ctx*, const remiss::v1::GetRevisionChainRequest*,
                             remiss::v1::RevisionChain*) override;
 
@@ -35,6 +43,7 @@ class FollowupGrpcService final : public remiss::v1::FollowupService::CallbackSe
   Reactor* Command(Ctx* ctx, const Request* request, Result* result);
 
   core::EventStore* store_;
+  size_t max_send_bytes_ = 4 * static_cast<size_t>(core::kDefaultMaxRequestBytes);
 };
 
 }  // namespace remiss::followup

@@ -71,6 +71,9 @@ class ServiceHost {
   // Binds and starts serving. The bound port is then port().
   [[nodiscard]] absl::Status Start();
   int port() const { return port_; }
+  // The largest answer this host sends: 4 x the largest request it accepts. A service whose
+  // answer may grow past it (a round's compilation) refuses such a call with a clear status.
+  int max_send_message_bytes() const { return 4 * max_message_bytes_; }
   // The events service (remiss.v1.EventsService) over the hosted modules; null before Start.
   EventsGrpcService* events_service() { return events_.get(); }
   // Stops accepting calls and finishes the ones under way (for at most `grace`).
