@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "remiss/console/console.h"
+#include "tests/console/dev_signin.h"
 #include "tests/support/remiss_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -67,21 +68,8 @@ class ConsoleOverHttpTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
   void SignIn(const std::string& identity) {
-    auto page = http_->Get("/logga-in");
-    ASSERT_TRUE(page);
+    ASSERT_NO_FATAL_FAILURE(remiss::testing::DevSignIn(*http_, Origin(), identity, &session_));
     std::smatch m;
-    const std::string cookie = page->get_header_value("Set-Cookie");
-    ASSERT_TRUE(std::regex_search(cookie, m, std::regex("remiss_pre=([0-9a-f]+)"))) << cookie;
-    const std::string pre = m[1];
-    ASSERT_TRUE(std::regex_search(page->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\""))) << page->body;
-    auto signed_in = http_->Post("/logga-in", {{"Cookie", "remiss_pre=" + pre}, {"Origin", Origin()}},
-                                 absl::StrCat("identity=", identity, "&csrf=", m[1].str()),
-                                 "application/x-www-form-urlencoded");
-    ASSERT_TRUE(signed_in);
-    ASSERT_EQ(signed_in->status, 303) << signed_in->body;
-    const std::string session = signed_in->get_header_value("Set-Cookie");
-    ASSERT_TRUE(std::regex_search(session, m, std::regex("remiss_session=([0-9a-f]+)"))) << session;
-    session_ = m[1];
     // Any page for a signed-in person carries the person's token (the sign-out form).
     auto any = http_->Get("/remisser/ks-2019-1939/svar/bromma-sdn", {{"Cookie", "remiss_session=" + session_}});
     ASSERT_TRUE(any);

@@ -101,6 +101,23 @@ TEST(PolicyTest, OnlyIntegratorsAndOperatorsSubscribeToEventLogs) {
   }
 }
 
+// Issue 25, finding 3: a compilation read by board is as public as the whole.
+TEST(PolicyTest, TheCompilationByBoardIsReadByWhoeverReadsTheWhole) {
+  core::PolicyTable table;
+  for (const auto& p : Everything()) table.Add(p);
+  const std::string whole = "/remiss.v1.FollowupService/GetCompilation";
+  const std::string pages = "/remiss.v1.FollowupService/GetCompilationPage";
+  ASSERT_NE(table.Find(pages), nullptr);
+  for (const char* role : {"ks", "board", "reader", "integrator", "gateway", "operator"}) {
+    core::Caller caller{.org_id = "bromma-sdn", .role = role, .person_id = "", .certified = true};
+    EXPECT_EQ(core::CheckRole(caller, pages, table.Find(pages)).code(),
+              core::CheckRole(caller, whole, table.Find(whole)).code())
+        << role;
+  }
+  core::Caller reader{.org_id = "ks", .role = "reader", .person_id = "", .certified = true};
+  EXPECT_TRUE(core::CheckRole(reader, pages, table.Find(pages)).ok());
+}
+
 TEST(PolicyTest, AMethodWithoutARuleIsFoundAndRefused) {
   core::ServicePolicy referrals = referrals::ReferralServicePolicy();
   referrals.rules.erase("IssueReferral");

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "remiss/v1/followup.pb.h"
@@ -46,37 +48,7 @@ class RemissctlTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() /
            ("remissctl-test-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);
-    int out[2];
-    ASSERT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      close(out[1]);
-      std::string data = (dir_ / "data").string();
-      execl(REMISSD, REMISSD, "--listen", "127.0.0.1:0", "--data-dir", data.c_str(),
-            "--manual-clock", "2021-02-01T09:00:00+01:00", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    FILE* f = fdopen(out[0], "r");
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-      std::string l = line;
-      const std::string tag = "listening on ";
-      if (auto p = l.find(tag); p != std::string::npos) {
-        std::string rest = l.substr(p + tag.size());
-        address_ = rest.substr(0, rest.find_first_of(" \n"));
-        break;
-      }
-    }
-    ASSERT_FALSE(address_.empty()) << "remissd did not say where it listens";
-    // Keep reading its output in the background so it never blocks on a full pipe.
-    std::thread([f] {
-      char buf[512];
-      while (fgets(buf, sizeof buf, f)) {
-      }
-    }).detach();
+    ASSERT_NO_FATAL_FAILURE(StartRemissd(dir_ / "data", {}, &pid_, &address_));
 
     // KS registers itself and two boards, drafts a round, addresses it, issues it.
     for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
@@ -107,9 +79,54 @@ class RemissctlTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
   }
 
+  // Starts remissd on a free loopback port with its data in `data` (and `extra` flags), on
+  // the manual clock; its pid and address.
+  static void StartRemissd(const std::filesystem::path& data, const std::vector<std::string>& extra,
+                           pid_t* pid, std::string* address) {
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    std::vector<std::string> args = {REMISSD, "--listen", "127.0.0.1:0", "--data-dir", data.string(),
+                                      "--manual-clock", "2021-02-01T09:00:00+01:00"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    *pid = fork();
+    if (*pid == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(REMISSD, argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+      std::string l = line;
+      const std::string tag = "listening on ";
+      if (auto p = l.find(tag); p != std::string::npos) {
+        std::string rest = l.substr(p + tag.size());
+        *address = rest.substr(0, rest.find_first_of(" \n"));
+        break;
+      }
+    }
+    ASSERT_FALSE(address->empty()) << "remissd did not say where it listens";
+    // Keep reading its output in the background so it never blocks on a full pipe.
+    std::thread([f] {
+      char buf[512];
+      while (fgets(buf, sizeof buf, f)) {
+      }
+    }).detach();
+  }
+
   static Result Run(const std::vector<std::string>& args, bool with_server = true) {
+    return RunAt(with_server ? address_ : "", args);
+  }
+  // remissctl against the server at `address` (empty: none given).
+  static Result RunAt(const std::string& address, const std::vector<std::string>& args) {
     std::string cmd = Quote(REMISSCTL);
-    if (with_server) cmd += " --server " + Quote(address_);
+    if (!address.empty()) cmd += " --server " + Quote(address);
     for (const auto& a : args) cmd += " " + Quote(a);
     std::string err = (dir_ / "stderr").string();
     cmd += " 2>" + Quote(err);
@@ -676,6 +693,22 @@ TEST_F(RemissctlTest, CompilationAndChainPrintAlignedTablesAndJsonForScripts) {
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.out, &view).ok()) << json.out;
   EXPECT_EQ(view.live().answers_size(), 1);
 
+  // Read by board, page after page, live and each frozen version: --json is the whole, as
+  // GetCompilation gives it.
+  ASSERT_EQ(Run({"compilation", "freeze", "KS 2019/1939", "Till KS beredning"}).code, 0);
+  json = Run({"compilation", "KS 2019/1939", "--json"});
+  view.Clear();
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.out, &view).ok()) << json.out;
+  ASSERT_EQ(view.frozen_size(), 1) << json.out;
+  EXPECT_EQ(view.frozen(0).version(), 1u);
+  EXPECT_EQ(view.frozen(0).note(), "Till KS beredning");
+  EXPECT_EQ(view.frozen(0).referral_id(), "ks-2019-1939");
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(view.frozen(0).compilation(), view.live()))
+      << json.out;
+  EXPECT_EQ(view.live().party_statements_size(), 4) << json.out;  // Bromma's reservation and statements
+  text = Run({"compilation", "KS 2019/1939"}).out;
+  EXPECT_NE(text.find("Frozen versions"), std::string::npos) << text;
+
   Result chain = Run({"chain", "KS 2019/1939"});
   ASSERT_EQ(chain.code, 0) << chain.err;
   const size_t round_column = ColumnOf(chain.out, "ORG", "KS 2019/1939");
@@ -685,6 +718,79 @@ TEST_F(RemissctlTest, CompilationAndChainPrintAlignedTablesAndJsonForScripts) {
   Result chain_json = Run({"chain", "KS 2019/1939", "--json"});
   remiss::v1::RevisionChain parsed;
   EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(chain_json.out, &parsed).ok());
+}
+
+// Issue 25, finding 3: a round whose compilation is over what the server may send (remissd
+// with --max-message-bytes 64 KiB sends at most 256 KiB; eight boards with 40 KB of remarks
+// each) is read by board, page after page, and printed whole, --json too.
+TEST_F(RemissctlTest, ACompilationOverTheServersSendLimitIsReadByBoardAndPrintedWhole) {
+  const std::filesystem::path small = dir_ / "small-limit";
+  std::filesystem::create_directories(small);
+  pid_t pid = -1;
+  std::string address;
+  ASSERT_NO_FATAL_FAILURE(StartRemissd(small / "data", {"--max-message-bytes", "65536"}, &pid, &address));
+  struct Stop {
+    pid_t pid;
+    ~Stop() {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  } stop{pid};
+  auto ok = [&](const std::vector<std::string>& args) {
+    Result r = RunAt(address, args);
+    EXPECT_EQ(r.code, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.err;
+    return r.code == 0;
+  };
+  std::vector<std::string> boards;
+  for (int i = 1; i <= 8; ++i) boards.push_back("namnd-0" + std::to_string(i));
+  ASSERT_TRUE(ok({"org", "register", "ks", "Kommunstyrelsen", "--kind", "kommunstyrelse", "--may-send-rounds"}));
+  for (const std::string& b : boards) ASSERT_TRUE(ok({"org", "register", b, "Nämnden " + b, "--kind", "facknamnd"}));
+  ASSERT_TRUE(ok({"referral", "create", "KS 2021/7", "Trygghetsprogrammet", "ks"}));
+  for (const std::string& b : boards) ASSERT_TRUE(ok({"referral", "add-addressee", "KS 2021/7", b}));
+  ASSERT_TRUE(ok({"referral", "set-deadline", "KS 2021/7", "2021-03-31"}));
+  ASSERT_TRUE(ok({"referral", "issue", "KS 2021/7"}));
+  for (size_t i = 0; i < boards.size(); ++i) {
+    const std::string& b = boards[i];
+    const std::string remark = b + ": " + std::string(20000, static_cast<char>('a' + i));
+    const std::string file = (small / (b + ".json")).string();
+    std::ofstream(file) << R"({"referral_id":"KS 2021/7","org_id":")" << b
+                        << R"(","statement":{"summary":"Nämnden har synpunkter.","standpoint":"STANDPOINT_POSITIVE_WITH_REMARKS",)"
+                        << R"("proposed_decision":["Nämnden överlämnar svaret."],"remarks":[{"topic":"trygghet","text":")"
+                        << remark << R"("},{"topic":"tema )" << b << R"(","text":")" << remark << R"("}]}})";
+    for (int attempt = 0; attempt < 100; ++attempt) {  // until responses has heard of the round
+      if (RunAt(address, {"response", "register", "KS 2021/7", b, "DNR 2021/" + b, "2021-02-01"}).code == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(ok({"response", "statement", "--file", file}));
+    ASSERT_TRUE(ok({"response", "delegate", "KS 2021/7", b, "Förvaltningschefen", "Förvaltningschef", "2021-02-01",
+                    "--delegation.decision-text", "Svaret lämnas på delegation."}));
+    ASSERT_TRUE(ok({"response", "submit", "KS 2021/7", b}));
+  }
+  remiss::v1::CompilationView view;
+  Result json;
+  for (int attempt = 0; attempt < 100; ++attempt) {  // until followup has heard every answer
+    json = RunAt(address, {"compilation", "KS 2021/7", "--json"});
+    view.Clear();
+    if (json.code == 0 && google::protobuf::util::JsonStringToMessage(json.out, &view).ok() &&
+        view.live().answers_size() == 8) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(view.live().answers_size(), 8) << json.err << json.out.substr(0, 2000);
+  EXPECT_GT(json.out.size(), 4u * 65536) << "the compilation should be over the send limit";
+  std::map<std::string, int> remarks;
+  for (const auto& topic : view.live().remarks_by_topic()) {
+    for (const auto& r : topic.remarks()) ++remarks[r.org_id()];
+  }
+  for (size_t i = 0; i < boards.size(); ++i) {
+    EXPECT_EQ(view.live().answers(static_cast<int>(i)).org_id(), boards[i]);
+    EXPECT_EQ(remarks[boards[i]], 2) << boards[i];
+  }
+  Result text = RunAt(address, {"compilation", "KS 2021/7"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("remissammanställning: 8 answers"), std::string::npos) << text.out.substr(0, 2000);
+  for (const std::string& b : boards) EXPECT_NE(text.out.find(b + "  Nämnden " + b), std::string::npos) << b;
 }
 
 }  // namespace

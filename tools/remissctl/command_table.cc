@@ -226,7 +226,8 @@ std::vector<Command> Build() {
                   "a round's status board: one row per board", "remissctl board \"KS 2019/1939\"",
                   View::kBoard));
   t.push_back(Cmd("compilation", kFu, "GetCompilation", {"referral_id"}, 1,
-                  "the compilation (sammanställning): who said what, as tables (--json for scripts)",
+                  "the compilation (sammanställning): who said what, as tables, read by board in pages "
+                  "(--json: the whole, live and frozen, for scripts)",
                   "remissctl compilation \"KS 2019/1939\"", View::kCompilation));
   t.push_back(Cmd("compilation freeze", kFu, "FreezeCompilation", {"referral_id", "note"}, 1,
                   "record a numbered version of the compilation",

@@ -8,6 +8,7 @@
 
 #include <google/protobuf/message.h>
 
+#include "remiss/v1/followup.pb.h"
 #include "tools/remissctl/options.h"
 
 namespace remissctl {
@@ -22,5 +23,11 @@ bool IsPaged(const google::protobuf::MethodDescriptor& method);
 void CallEveryPage(const Options& o, const std::string& address,
                    const google::protobuf::MethodDescriptor& method,
                    const google::protobuf::Message& request, google::protobuf::Message* response);
+
+// A round's whole compilation, as GetCompilation gives it for a small round: the live one and
+// every frozen version, each read by board with GetCompilationPage (a round's may be larger
+// than one message) and its pages appended (remiss/followup/compilation_pages.h).
+void CallWholeCompilation(const Options& o, const std::string& address,
+                          const std::string& referral_id, remiss::v1::CompilationView* view);
 
 }  // namespace remissctl

@@ -99,7 +99,12 @@ int RunCommand(const Options& o, const Command& cmd, const std::vector<std::stri
   int code = kOk;
   for (const auto& [name, address] : targets) {
     auto resp = NewMessage(method->output_type());
-    CallEveryPage(o, address, *method, *req, resp.get());  // a list: all of it, as one answer
+    if (cmd.view == View::kCompilation) {  // read by board, page after page, into the whole
+      CallWholeCompilation(o, address, FieldText(*req, "referral_id"),
+                           static_cast<remiss::v1::CompilationView*>(resp.get()));
+    } else {
+      CallEveryPage(o, address, *method, *req, resp.get());  // a list: all of it, as one answer
+    }
     if (cmd.view == View::kHealth) {
       std::string status = FieldText(*resp, "status");
       if (status != "serving") code = kUnavailable;

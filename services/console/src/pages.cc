@@ -1,11 +1,13 @@
 #include "pages.h"
 
 #include <algorithm>
+#include <set>
 
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "remiss/followup/compilation_pages.h"
 
 namespace remiss::console {
 namespace v1 = remiss::v1;
@@ -312,12 +314,27 @@ json ChainModel(Backend& b, const Person& p, const std::string& referral_id) {
   return model;
 }
 
+// The live compilation read by board, page after page (one round's may be larger than any
+// one message), appended into the whole; the frozen versions' numbers and notes.
 json CompilationModel(Backend& b, const Person& p, const std::string& referral_id) {
-  v1::GetCompilationRequest req;
+  v1::GetCompilationPageRequest req;
   req.set_referral_id(referral_id);
-  v1::CompilationView view;
-  Must(Call(b, b.followup(), &v1::FollowupService::Stub::GetCompilation, p, req, &view));
-  json model = ToJson(view);
+  v1::Compilation live;
+  json frozen = json::array();
+  std::set<std::string> seen;
+  for (;;) {
+    v1::CompilationPage page;
+    Must(Call(b, b.followup(), &v1::FollowupService::Stub::GetCompilationPage, p, req, &page));
+    followup::AppendCompilationPage(&live, page.compilation());
+    if (frozen.empty()) {
+      for (const auto& f : page.frozen_versions()) frozen.push_back(ToJson(f));
+    }
+    if (page.next_page_token().empty() || !seen.insert(page.next_page_token()).second) break;
+    req.set_page_token(page.next_page_token());
+  }
+  json model;
+  model["live"] = ToJson(live);
+  model["frozen"] = frozen;
   model["organizations"] = OrganizationNames(b, p);
   return model;
 }
