@@ -656,3 +656,63 @@ TEST_F(FollowupSmallSendLimitTest, ACompilationOverTheSendLimitIsReadByBoardInPa
 
 }  // namespace
 }  // namespace remiss
+
+namespace remiss {
+namespace {
+
+// A round under the send limit: GetCompilation answers it whole as before, and its pages
+// (one board each) appended are the same compilation, live and frozen.
+TEST_F(FollowupServiceTest, ASmallRoundsPagesAppendedAreWhatGetCompilationGives) {
+  Register("ks", "Kommunstyrelsen", ORGANIZATION_KIND_KOMMUNSTYRELSE);
+  const std::vector<std::string> boards = {"namnd-01", "namnd-02", "namnd-03"};
+  for (const std::string& b : boards) Register(b, "Nämnden " + b, ORGANIZATION_KIND_FACKNAMND);
+  Issue("KS 2021/7", {"namnd-01", "namnd-02", "namnd-03"});
+  ASSERT_NO_FATAL_FAILURE(AwaitRound("ks-2021-7"));
+  for (size_t i = 0; i < 2; ++i) {  // namnd-03 does not answer
+    ASSERT_NO_FATAL_FAILURE(remiss::testing::SubmitAnswerWithRemarks(*response_stub_, "ks-2021-7", boards[i], 100,
+                                                                     static_cast<char>('a' + i)));
+  }
+  FreezeCompilationRequest freeze;
+  GetCompilationRequest get;
+  get.set_referral_id("ks-2021-7");
+  CompilationView view;
+  for (int i = 0; i < 500; ++i) {  // until followup has heard both answers
+    view.Clear();
+    ASSERT_TRUE(followup_stub_->GetCompilation(Ctx().get(), get, &view).ok());
+    if (view.live().answers_size() == 2) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(view.live().answers_size(), 2);
+  freeze.set_command_id("freeze-1");
+  freeze.set_referral_id("ks-2021-7");
+  freeze.set_note("Till KS beredning");
+  CommandResult result;
+  ASSERT_TRUE(followup_stub_->FreezeCompilation(Ctx().get(), freeze, &result).ok());
+  view.Clear();
+  ASSERT_TRUE(followup_stub_->GetCompilation(Ctx().get(), get, &view).ok());
+  ASSERT_EQ(view.frozen_size(), 1);
+
+  auto call = [&](const GetCompilationPageRequest& q, CompilationPage* out) {
+    return followup_stub_->GetCompilationPage(Ctx().get(), q, out);
+  };
+  for (uint32_t version : {0u, 1u}) {
+    GetCompilationPageRequest r;
+    r.set_referral_id("KS 2021/7");
+    r.set_version(version);
+    std::vector<CompilationPage> pages;
+    ASSERT_TRUE(remiss::testing::WalkPages(call, r, 1, &pages));
+    EXPECT_EQ(pages.size(), 2u) << version;
+    Compilation merged;
+    for (const CompilationPage& page : pages) {
+      EXPECT_EQ(page.compilation().answers_size(), 1);
+      EXPECT_EQ(page.compilation().not_answered_size(), 1);
+      followup::AppendCompilationPage(&merged, page.compilation());
+    }
+    const Compilation& want = version == 0 ? view.live() : view.frozen(0).compilation();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(merged, want))
+        << "version " << version << ":\n" << merged.ShortDebugString() << "\nwant\n" << want.ShortDebugString();
+  }
+}
+
+}  // namespace
+}  // namespace remiss

@@ -1,5 +1,6 @@
 #include "remiss/followup/service.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,9 @@ namespace remiss::followup {
 namespace {
 
 using Reactor = grpc::ServerUnaryReactor;
+
+// A page of a compilation holds at most this much (and at most half the send limit).
+constexpr size_t kCompilationPageBytes = size_t{2} << 20;
 
 absl::CivilDay Today(const core::Clock& clock) { return core::StockholmDate(clock.Now()); }
 
@@ -218,12 +222,13 @@ Reactor* FollowupGrpcService::GetCompilationPage(Ctx* ctx,
                                               "; 0 is the live compilation)")));
   }
   out->set_version(request->version());
-  // The parts every page carries, and room for the token; the boards fill at most half of
-  // the send limit.
+  // The parts every page carries, and room for the token; with the boards at most half the
+  // send limit, and at most kCompilationPageBytes (a client at gRPC's default receive limit,
+  // 4 MiB, reads every page).
   *out->mutable_compilation() = SliceCompilation(whole, {});
   const size_t fixed = out->ByteSizeLong() + core::kMaxPageTokenBytes;
-  const CompilationPageCut cut =
-      CutCompilationPage(whole, page->start_after, page->size, fixed, max_send_bytes_ / 2);
+  const size_t budget = std::min(max_send_bytes_ / 2, kCompilationPageBytes);
+  const CompilationPageCut cut = CutCompilationPage(whole, page->start_after, page->size, fixed, budget);
   *out->mutable_compilation() = SliceCompilation(whole, cut.org_ids);
   if (cut.more) out->set_next_page_token(core::PageTokenAfter(query, cut.last_org_id));
   return core::FinishCall(ctx, absl::OkStatus());
