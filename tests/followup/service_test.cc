@@ -712,6 +712,12 @@ TEST_F(FollowupServiceTest, ASmallRoundsPagesAppendedAreWhatGetCompilationGives)
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(merged, want))
         << "version " << version << ":\n" << merged.ShortDebugString() << "\nwant\n" << want.ShortDebugString();
   }
+  GetCompilationPageRequest unknown;
+  unknown.set_referral_id("KS 2099/1");
+  CompilationPage out;
+  grpc::Status s = call(unknown, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "referral_id: ")) << s.error_message();
 }
 
 }  // namespace
