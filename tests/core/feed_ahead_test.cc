@@ -179,5 +179,68 @@ TEST_F(FeedAheadTest, AConsumerAheadOfARestoredSourceParksInsteadOfSkippingItsNe
   feed.Stop();
 }
 
+// In remissd the consumer's feed starts after its source's: a restored source that records
+// new events at once (deadlines, taking referrals' new events from its own feeds) has passed
+// the consumer's cursor again before the consumer looks. What counts is what the source held
+// when it was opened (or restored), which is all the consumer could have applied of it.
+TEST_F(FeedAheadTest, ARestoredSourceThatRecordsNewEventsBeforeItsConsumerStartsStillParksIt) {
+  auto responses = Open("responses", "responses");
+  std::vector<EventEnvelope> published;
+  {
+    auto referrals = Open("referrals-lost", "referrals");
+    for (const char* org : {"a", "b", "c", "d"}) Publish(*referrals, org);
+    auto consumer = Marking(responses.get());
+    LocalFeed feed(referrals.get());
+    ASSERT_TRUE(consumer->Run(feed).ok());
+    ASSERT_TRUE(WaitUntil([&] { return Applied(*responses, "d"); }));
+    feed.Stop();
+    auto log = referrals->ReadLog(1, 2);
+    ASSERT_TRUE(log.ok()) << log.status();
+    published = *log;
+  }
+  auto referrals = Open("referrals-restored", "referrals");
+  uint64_t duplicates = 0;
+  ASSERT_TRUE(referrals->ImportEvents(published, &duplicates).ok());
+  ASSERT_TRUE(referrals->FinishImport().ok());
+  // Positions 3, 4 and 5 again, with other content, before the consumer's feed starts.
+  for (const char* org : {"x", "y", "z"}) Publish(*referrals, org);
+  ASSERT_EQ(referrals->LastPosition(), 5u);
+
+  auto consumer = Marking(responses.get());
+  LocalFeed feed(referrals.get());
+  ASSERT_TRUE(consumer->Run(feed).ok());
+  ASSERT_TRUE(WaitUntil([&] { return !feed.Parked().empty() || Applied(*responses, "z"); }));
+  ASSERT_FALSE(feed.Parked().empty())
+      << "took x and y (positions 3 and 4) for repeats of c and d, and applied z";
+  EXPECT_TRUE(feed.Parked().front().ahead);
+  EXPECT_NE(feed.Parked().front().reason.find("holds only up to position 2"), std::string::npos)
+      << feed.Parked().front().reason;
+  EXPECT_FALSE(Applied(*responses, "z"));
+  feed.Stop();
+}
+
+// Within one run the consumer's cursor passes what the source held when it opened: a feed
+// started again in that run (after a stop) does not take that for a restore.
+TEST_F(FeedAheadTest, AFeedStartedAgainInTheSameRunDoesNotParkOnTheSourcesNewEvents) {
+  auto responses = Open("responses", "responses");
+  auto referrals = Open("referrals", "referrals");
+  Publish(*referrals, "a");
+  {
+    auto consumer = Marking(responses.get());
+    LocalFeed feed(referrals.get());
+    ASSERT_TRUE(consumer->Run(feed).ok());
+    Publish(*referrals, "b");
+    ASSERT_TRUE(WaitUntil([&] { return Applied(*responses, "b"); }));
+    feed.Stop();
+  }
+  Publish(*referrals, "c");
+  auto consumer = Marking(responses.get());
+  LocalFeed feed(referrals.get());
+  ASSERT_TRUE(consumer->Run(feed).ok());
+  EXPECT_TRUE(WaitUntil([&] { return Applied(*responses, "c"); }))
+      << (feed.Parked().empty() ? "" : feed.Parked().front().reason);
+  feed.Stop();
+}
+
 }  // namespace
 }  // namespace remiss::core

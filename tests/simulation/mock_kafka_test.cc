@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,7 +58,7 @@ struct Published {
   std::unique_ptr<core::Relay> relay;
 };
 
-void Publish(Published& p, int events) {
+void Publish(Published& p, int events, std::map<std::string, std::string> extra = {}) {
   auto kafka = MockKafka::Start(3);
   ASSERT_TRUE(kafka.ok()) << kafka.status();
   p.kafka = std::move(*kafka);
@@ -68,6 +69,7 @@ void Publish(Published& p, int events) {
   core::RelayOptions options;
   options.brokers = p.kafka->bootstraps();
   options.topics = p.kafka->Topics();
+  options.extra = std::move(extra);
   auto relay = core::Relay::Start(p.store.get(), std::move(options));
   ASSERT_TRUE(relay.ok()) << relay.status();
   p.relay = std::move(*relay);
@@ -255,6 +257,51 @@ TEST(MockKafka, TheRelayGoesOnThroughFailedProducesAndABrokerDown) {
   }
   EXPECT_EQ(positions.size(), 60u);
   EXPECT_EQ(messages->size(), 60u) << "the idempotent producer's retries left no repeats";
+}
+
+// Produce requests refused again and again (NOT_LEADER_FOR_PARTITION, timeouts) while
+// events keep arriving: the topic still holds every position once, with the producer
+// setting the simulation gives its clients (kSimulationKafkaProperties).
+//
+// With librdkafka's default of 5 requests in flight the mock cluster loses messages here
+// (about one run in three: positions 24, 26, 31 and 33 of 620 missing, each reported
+// delivered). librdkafka 2.0.2's mock checks an idempotent producer's sequence numbers only
+// for a transactional one (rd_kafka_mock_validate_records returns at once without a
+// TransactionalId), so it appends a later batch while an earlier one was refused; a real
+// broker answers that later batch OUT_OF_ORDER_SEQUENCE_NUMBER, and librdkafka, trusting the
+// broker's order, counts the refused one as written once a later one is acknowledged. The
+// simulation's kafka wirings found topics lacking a position after produce errors this way.
+TEST(MockKafka, ProducesRefusedWhileEventsArriveLeaveNoGapInTheTopic) {
+  Published p;
+  ASSERT_NO_FATAL_FAILURE(Publish(p, 20, kSimulationKafkaProperties));
+  int events = 20;
+  for (int round = 0; round < 15; ++round) {
+    p.kafka->FailRequests(kProduce, 1 + round % 17,
+                          round % 3 == 2 ? RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT
+                                         : RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+    for (int burst = 0; burst < 4; ++burst) {
+      AppendDrafted(*p.store, events, events + 5, 7);
+      events += 5;
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  }
+  EXPECT_TRUE(WaitFor([&] { return p.relay->Cursor() == p.store->LastPosition(); },
+                      absl::Seconds(60)))
+      << "relay cursor " << p.relay->Cursor() << ": " << p.relay->Health();
+  p.relay->Stop();
+  auto messages = p.kafka->ReadTopic(kEvents);
+  ASSERT_TRUE(messages.ok()) << messages.status();
+  std::set<uint64_t> positions;
+  for (const Message& m : *messages) {
+    EventEnvelope e;
+    ASSERT_TRUE(e.ParseFromString(m.value));
+    positions.insert(e.position());
+  }
+  std::vector<uint64_t> missing;
+  for (uint64_t q = 1; q <= p.store->LastPosition(); ++q) {
+    if (!positions.count(q)) missing.push_back(q);
+  }
+  EXPECT_THAT(missing, ::testing::IsEmpty()) << "of " << p.store->LastPosition();
 }
 
 // A topic's ends are asked within the caller's bound even when a partition's leader is down.

@@ -26,12 +26,16 @@ uint64_t LocalFeed::NextAfter(const std::optional<FeedCursor>& cursor) const {
 // position: the source was restored to an earlier point. Its new events will take positions
 // the consumer has applied already, with other content; taking them for repeats would drop
 // them silently (C4), so the feed parks and an operator decides.
-std::optional<ParkedEvent> LocalFeed::AheadOfSource(uint64_t next) const {
+std::optional<ParkedEvent> LocalFeed::AheadOfSource(uint64_t next, bool at_start) const {
   if (next <= 1) return std::nullopt;
   const uint64_t applied = next - 1;
   // The feed reads no further than LastPosition() (Loop), so in one run of the source's
-  // store a cursor is never past it.
-  const uint64_t held = source_->LastPosition();
+  // store a cursor is never past it. A cursor from before a restore in this run is measured
+  // against where the restore ended: the source may have recorded past it since (deadlines
+  // takes referrals' new events before followup's feed starts), at positions this consumer
+  // applied with other content.
+  const std::optional<uint64_t> restored = at_start ? source_->RestoredThrough() : std::nullopt;
+  const uint64_t held = restored ? *restored : source_->LastPosition();
   if (held >= applied) return std::nullopt;
   ParkedEvent p;
   p.source = source_->source();
@@ -134,10 +138,13 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
     }
   };
   bool check_ahead = true;  // at the start and after a resume: next comes from the cursor
+  bool at_start = true;
   while (!stop_) {
     if (check_ahead) {
       check_ahead = false;
-      if (std::optional<ParkedEvent> ahead = AheadOfSource(next)) {
+      std::optional<ParkedEvent> ahead = AheadOfSource(next, at_start);
+      at_start = false;
+      if (ahead) {
         LogJson("local_feed", "feed_parked",
                 {{"source", source_->source()}, {"position", std::to_string(ahead->position)},
                  {"message", ahead->reason}});

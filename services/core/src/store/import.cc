@@ -31,6 +31,11 @@ void EventStore::Impl::RestoredUpTo(uint64_t position, absl::Time recorded) {
 
 bool EventStore::ImportUnfinished() const { return impl_->import_unfinished(); }
 
+std::optional<uint64_t> EventStore::RestoredThrough() const {
+  if (!impl_->restored_.load()) return std::nullopt;
+  return impl_->restored_through_.load();
+}
+
 absl::Status EventStore::DiscardImport() {
   Impl& im = *impl_;
   if (!im.import_unfinished()) {
@@ -229,6 +234,8 @@ absl::StatusOr<ImportResult> EventStore::FinishImport() {
   done.Delete(im.meta_, ToSlice(kImportKey));
   REMISS_RETURN_IF_ERROR(im.WriteSynced(&done, "ending the restore"));
   im.import_unfinished_ = false;
+  im.restored_through_ = result.events;
+  im.restored_ = true;
   return result;
 }
 

@@ -247,6 +247,9 @@ class EventStore::Impl {
   DurableState durable_ ABSL_GUARDED_BY(durable_mu_);
   absl::Time next_prune_ = absl::InfinitePast();  // writer thread only
   std::atomic<bool> import_unfinished_{false};
+  // Where the restore that FinishImport ended in this run left the log (0: none in this run).
+  std::atomic<uint64_t> restored_through_{0};
+  std::atomic<bool> restored_{false};
 
   // The last published position: written only by Finish (and Open, RestoredUpTo), under
   // position_mu_ so that waiters wake.

@@ -40,8 +40,10 @@ class LocalFeed final : public Feed {
   bool WaitWhileParked();
   uint64_t NextAfter(const std::optional<FeedCursor>& cursor) const;
   // A park for a consumer about to read from `next` whose cursor is past what the source
-  // holds (a source restored to an earlier point); nullopt when it is not.
-  std::optional<ParkedEvent> AheadOfSource(uint64_t next) const;
+  // holds (a source restored to an earlier point); nullopt when it is not. At the feed's
+  // start, a source restored in this run is judged by where its restore ended, not by what
+  // it has recorded since (its own feeds may have passed the cursor again already).
+  std::optional<ParkedEvent> AheadOfSource(uint64_t next, bool at_start) const;
 
   const EventStore* source_;
   size_t batch_;

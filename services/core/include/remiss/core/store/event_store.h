@@ -291,6 +291,10 @@ class EventStore {
   // Whether the store holds an import that did not finish (a restore cut short): it then
   // refuses commands and must not serve; DiscardImport empties it for a new import.
   [[nodiscard]] bool ImportUnfinished() const;
+  // The position a restore finished at in this run of the store (nullopt: no restore since
+  // it was opened). Everything past it was recorded since, so a consumer in the same process
+  // whose cursor from before is past it applied events the restore did not bring back.
+  [[nodiscard]] std::optional<uint64_t> RestoredThrough() const;
   [[nodiscard]] absl::Status DiscardImport();
 
  private:
