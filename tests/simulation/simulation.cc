@@ -545,10 +545,11 @@ class Run {
     }
     std::string why;
     const absl::Time limit = absl::Now() + absl::Seconds(90);
-    // Over Kafka, deadlines fires a timer only once its feeds' watermark has passed it, and
-    // the relays publish their watermarks once a second: the positions must stay the same
-    // for longer than that before every breach due is declared.
-    const int needed = result_.wiring == Wiring::kKafka ? 20 : 3;
+    // Over Kafka, deadlines fires a timer only once its feeds' watermark has passed it: the
+    // relays publish their watermarks once a second, and a watermark reader whose broker was
+    // down reconnects after up to librdkafka's reconnect.backoff.max.ms (10 s). The positions
+    // must stay the same for longer than that before every breach due is declared.
+    const int needed = result_.wiring == Wiring::kKafka ? 80 : 3;
     int calm = 0;
     std::string last;
     while (absl::Now() < limit) {
