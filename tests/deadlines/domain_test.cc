@@ -339,6 +339,32 @@ TEST(CheckKsRunsRound, OnlyTheOwnersKsOrAnyKsOfARoundWithNoOwner) {
   EXPECT_TRUE(CheckKsRunsRound(kRound, "", "region").ok()) << "a round from before owners";
 }
 
+TEST(CheckKsMaySendRounds, RefusesAKsOfAnOrganizationObservedNotToSendAndAllowsTheUnknown) {
+  EXPECT_TRUE(CheckKsMaySendRounds("ks", true).ok());
+  EXPECT_TRUE(CheckKsMaySendRounds("ks", std::nullopt).ok()) << "never observed: the rule before";
+  absl::Status revoked = CheckKsMaySendRounds("ks", false);
+  EXPECT_EQ(revoked.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(revoked.message(),
+            "role ks: organization \"ks\" may not send rounds (may_send_rounds is not set for it in "
+            "referrals); its ks does not decide extensions or set reminders");
+}
+
+TEST(OnSendingRight, RecordsTheRightWhenFirstObservedAndWhenItChangesOnly) {
+  remiss::v1::OrganizationSendingRight right;
+  right.set_org_id("ks");
+  right.set_may_send_rounds(false);
+  right.set_referrals_position(7);
+  std::optional<remiss::v1::SenderRightObserved> first = OnSendingRight(right, nullptr);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->org_id(), "ks");
+  EXPECT_FALSE(first->may_send_rounds());
+  EXPECT_FALSE(OnSendingRight(right, &*first).has_value()) << "the same right again";
+  right.set_may_send_rounds(true);
+  std::optional<remiss::v1::SenderRightObserved> again = OnSendingRight(right, &*first);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->may_send_rounds());
+}
+
 TEST(OnRoundTerms, TheStateAfterSchedulingIsOpen) {
   Deadline d = BrommaScheduled();
   EXPECT_TRUE(d.scheduled());

@@ -492,6 +492,51 @@ class ResponsesDomainTest : public ::testing::Test {
   DecisionContext ctx_ = On(absl::CivilDay(2021, 2, 25));
 };
 
+// ======================= NextSendingRight =======================
+
+TEST(NextSendingRightTest, StatedWhenFirstHeardAndAgainOnlyWhenItChanges) {
+  const ReferralEvent registered = RefEv(R"pb(organization_registered {
+                                               org_id: "ks"
+                                               kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+                                               may_send_rounds: true
+                                             })pb");
+  std::optional<remiss::v1::OrganizationSendingRight> first = NextSendingRight(nullptr, registered, 3);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(ProtoIs(*first, Parse<remiss::v1::OrganizationSendingRight>(
+                                  R"pb(org_id: "ks" may_send_rounds: true referrals_position: 3)pb")));
+  // A new name leaves the right as it was: nothing to restate.
+  const ReferralEvent renamed = RefEv(R"pb(organization_updated {
+                                            org_id: "ks"
+                                            name: "Kommunstyrelsen i Stockholm"
+                                            kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+                                            may_send_rounds: true
+                                          })pb");
+  EXPECT_FALSE(NextSendingRight(&*first, renamed, 9).has_value());
+  const ReferralEvent revoked = RefEv(R"pb(organization_updated {
+                                            org_id: "ks"
+                                            kind: ORGANIZATION_KIND_KOMMUNSTYRELSE
+                                            may_send_rounds: false
+                                          })pb");
+  std::optional<remiss::v1::OrganizationSendingRight> cleared = NextSendingRight(&*first, revoked, 12);
+  ASSERT_TRUE(cleared.has_value());
+  EXPECT_FALSE(cleared->may_send_rounds());
+  EXPECT_EQ(cleared->referrals_position(), 12u);
+  EXPECT_FALSE(NextSendingRight(&*cleared, revoked, 12).has_value()) << "a redelivery";
+  EXPECT_FALSE(NextSendingRight(&*cleared, registered, 3).has_value()) << "an older event redelivered";
+  EXPECT_FALSE(NextSendingRight(nullptr, RefEv(R"pb(registry_mailbox_set { org_id: "ks" })pb"), 13));
+}
+
+TEST(NextSendingRightTest, AnEventFromBeforeTheFieldMakesAKommunstyrelseASenderOnly) {
+  std::optional<remiss::v1::OrganizationSendingRight> ks = NextSendingRight(
+      nullptr, RefEv(R"pb(organization_registered { org_id: "ks" kind: ORGANIZATION_KIND_KOMMUNSTYRELSE })pb"), 1);
+  ASSERT_TRUE(ks.has_value());
+  EXPECT_TRUE(ks->may_send_rounds());
+  std::optional<remiss::v1::OrganizationSendingRight> bromma = NextSendingRight(
+      nullptr, RefEv(R"pb(organization_registered { org_id: "bromma-sdn" kind: ORGANIZATION_KIND_STADSDELSNAMND })pb"), 2);
+  ASSERT_TRUE(bromma.has_value());
+  EXPECT_FALSE(bromma->may_send_rounds());
+}
+
 // ======================= NextTerms =======================
 
 TEST(NextTermsTest, IssueCarriesTheWholeTerms) {

@@ -4,6 +4,7 @@
 // read back field for field.
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "tests/support/paging.h"
 #include "tests/support/remiss_server.h"
@@ -274,6 +275,48 @@ TEST_F(ResponsesGrpcTest, TheRoundsTermsNameTheOrganizationThatIssuedIt) {
   ASSERT_FALSE(terms->empty());
   for (const auto& e : *terms) {
     EXPECT_EQ(e.responses().round_terms_recorded().owner_org_id(), "ks") << e.ShortDebugString();
+  }
+}
+
+// Issue 25, finding 5: the deadlines service follows only this one, so an organization's
+// right to send rounds is restated here (OrganizationSendingRight on "sender/<org_id>"): when
+// first stated and each time it changes, not for an update that leaves it as it was.
+TEST_F(ResponsesGrpcTest, AnOrganizationsRightToSendRoundsIsRestatedOncePerChange) {
+  std::vector<std::string> causes;
+  auto update = [&](const std::string& command_id, const std::string& name, bool may_send_rounds) {
+    UpdateOrganizationRequest u;
+    u.set_command_id(command_id);
+    u.set_org_id("ks");
+    u.set_name(name);
+    u.set_kind(ORGANIZATION_KIND_KOMMUNSTYRELSE);
+    u.set_may_send_rounds(may_send_rounds);
+    CommandResult result;
+    auto ctx = RemissServer::Context();
+    grpc::Status s = server_.referrals().UpdateOrganization(ctx.get(), u, &result);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    causes.push_back(absl::StrCat("referrals-", result.last_position()));
+  };
+  ASSERT_NO_FATAL_FAILURE(update("ks-sends", "ks", true));
+  ASSERT_NO_FATAL_FAILURE(update("ks-renamed", "Kommunstyrelsen", true));  // the right as it was
+  ASSERT_NO_FATAL_FAILURE(update("ks-revoked", "Kommunstyrelsen", false));
+  absl::StatusOr<std::vector<EventEnvelope>> stated;
+  for (int i = 0; i < 500; ++i) {  // until responses has followed the last update
+    stated = server_.responses_module().store().ReadStream("sender/ks");
+    ASSERT_TRUE(stated.ok()) << stated.status();
+    if (!stated->empty() && stated->back().causation_id() == causes.back()) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  // Registered (in SetUp) without the right, granted, revoked: three statements, the rename none.
+  ASSERT_EQ(stated->size(), 3u);
+  const std::vector<bool> rights = {false, true, false};
+  const std::vector<std::string> caused_by = {"", causes[0], causes[2]};
+  for (size_t i = 0; i < 3; ++i) {
+    const EventEnvelope& e = (*stated)[i];
+    ASSERT_TRUE(e.responses().has_organization_sending_right()) << e.ShortDebugString();
+    EXPECT_EQ(e.responses().organization_sending_right().org_id(), "ks");
+    EXPECT_EQ(e.responses().organization_sending_right().may_send_rounds(), rights[i]) << i;
+    EXPECT_EQ(e.partition_key(), "ks");
+    if (!caused_by[i].empty()) EXPECT_EQ(e.causation_id(), caused_by[i]);
   }
 }
 

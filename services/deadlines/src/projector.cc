@@ -124,6 +124,7 @@ std::string DeadlineStream(absl::string_view referral_id, absl::string_view org_
 }
 std::string CalendarStream(absl::string_view org_id) { return absl::StrCat("calendar/", org_id); }
 std::string PolicyStream(absl::string_view referral_id) { return absl::StrCat("policy/", referral_id); }
+std::string SenderStream(absl::string_view org_id) { return absl::StrCat("sender/", org_id); }
 
 std::string TimerKey(const StoredTimer& t) {
   const char kind = t.timer.kind == TimerKind::kReminder ? 'r' : t.timer.kind == TimerKind::kDue ? 'd' : 'a';
@@ -218,6 +219,11 @@ std::string LoadOwner(core::ProjectionTx& tx, absl::string_view referral_id) {
   return tx.Get(absl::StrCat("owner/", referral_id)).value_or("");
 }
 
+std::optional<remiss::v1::SenderRightObserved> LoadSenderRight(core::ProjectionTx& tx,
+                                                               absl::string_view org_id) {
+  return LoadMessage<remiss::v1::SenderRightObserved>(tx, absl::StrCat("sender/", org_id));
+}
+
 absl::Status DeadlinesProjector::Apply(const remiss::v1::EventEnvelope& envelope,
                                        core::ProjectionTx& tx) {
   if (!envelope.has_deadlines()) return absl::OkStatus();
@@ -240,6 +246,11 @@ absl::Status DeadlinesProjector::Apply(const remiss::v1::EventEnvelope& envelope
       Evolve(calendar, event);
       tx.Put(absl::StrCat("cal/", org_id), calendar.SerializeAsString());
     });
+    return absl::OkStatus();
+  }
+  if (event.has_sender_right_observed()) {
+    const auto& observed = event.sender_right_observed();
+    tx.Put(absl::StrCat("sender/", observed.org_id()), observed.SerializeAsString());
     return absl::OkStatus();
   }
   if (event.has_reminder_policy_set()) {

@@ -125,6 +125,18 @@ absl::Status FollowResponses(const core::FeedEvent& fed, core::Tx& tx) {
     }
     return absl::OkStatus();
   }
+  if (event.has_organization_sending_right()) {
+    const auto& right = event.organization_sending_right();
+    std::optional<remiss::v1::SenderRightObserved> current = LoadSenderRight(tx, right.org_id());
+    std::optional<remiss::v1::SenderRightObserved> observed =
+        OnSendingRight(right, current ? &*current : nullptr);
+    if (!observed) return absl::OkStatus();
+    EventEnvelope own;
+    *own.mutable_deadlines()->mutable_sender_right_observed() = std::move(*observed);
+    own.set_partition_key(right.org_id());
+    own.set_causation_id(source.event_id());
+    return tx.Append(SenderStream(right.org_id()), std::nullopt, {std::move(own)});
+  }
   const std::string org = core::StringFieldOfOneof(event, "org_id");
   if (org.empty()) return absl::OkStatus();
   std::optional<remiss::v1::Deadline> state = LoadDeadline(tx, referral_id, org);

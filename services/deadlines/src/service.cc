@@ -43,8 +43,13 @@ absl::Status RequireIds(const std::string& referral_id, const std::string& org_i
 // Issue 25, finding 5: a `ks` caller acts on a round only for its owner (domain
 // CheckKsRunsRound), checked in the command's transaction; other roles pass (the policy table
 // let them call at all). Nothing is recorded when it refuses.
+// A `ks` of an organization observed not to send rounds is refused first (domain
+// CheckKsMaySendRounds), on its own rounds as well.
 absl::Status CheckKsCaller(const core::Caller& caller, core::Tx& tx, const std::string& referral_id) {
   if (caller.role != core::kRoleKs) return absl::OkStatus();
+  std::optional<remiss::v1::SenderRightObserved> right = LoadSenderRight(tx, caller.org_id);
+  REMISS_RETURN_IF_ERROR(CheckKsMaySendRounds(
+      caller.org_id, right ? std::optional<bool>(right->may_send_rounds()) : std::nullopt));
   return CheckKsRunsRound(referral_id, LoadOwner(tx, referral_id), caller.org_id);
 }
 

@@ -7,14 +7,15 @@ namespace remiss::followup {
 namespace {
 
 // Organizations' names and registry mailboxes from referrals (the rounds come restated through responses), every
-// answer fact from responses, every deadline fact of one (round, board) from deadlines but
+// answer fact from responses (not its restated sending rights), every deadline fact of one (round, board) from deadlines but
 // reminders (no view of this service shows them) and fired timers (the service's own).
 bool Needed(const remiss::v1::EventEnvelope& e) {
   if (e.has_referrals()) {
     return e.referrals().has_organization_registered() || e.referrals().has_organization_updated() ||
            e.referrals().has_registry_mailbox_set();
   }
-  if (e.has_responses()) return true;
+  // Responses' restated sending rights are for deadlines: this service follows referrals' own.
+  if (e.has_responses()) return !e.responses().has_organization_sending_right();
   if (e.has_deadlines() &&
       (e.deadlines().has_timer_fired() || e.deadlines().has_reminder_issued())) {
     return false;

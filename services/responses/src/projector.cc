@@ -57,6 +57,13 @@ std::string ResponseStream(absl::string_view referral_id, absl::string_view org_
   return absl::StrCat("response/", referral_id, "/", org_id);
 }
 
+std::string SenderStream(absl::string_view org_id) { return absl::StrCat("sender/", org_id); }
+
+std::optional<remiss::v1::OrganizationSendingRight> LoadSendingRight(core::ProjectionTx& tx,
+                                                                    absl::string_view org_id) {
+  return LoadMessage<remiss::v1::OrganizationSendingRight>(tx, absl::StrCat("sender/", org_id));
+}
+
 std::optional<RoundTermsRecorded> LoadTerms(core::ProjectionTx& tx, absl::string_view referral_id) {
   return LoadMessage<RoundTermsRecorded>(tx, RoundKey(referral_id));
 }
@@ -72,6 +79,11 @@ absl::Status ResponsesProjector::Apply(const remiss::v1::EventEnvelope& envelope
   const ResponseEvent& event = envelope.responses();
   if (event.has_round_terms_recorded()) {
     ApplyRoundTerms(event.round_terms_recorded(), tx);
+    return absl::OkStatus();
+  }
+  if (event.has_organization_sending_right()) {
+    const auto& right = event.organization_sending_right();
+    tx.Put(absl::StrCat("sender/", right.org_id()), right.SerializeAsString());
     return absl::OkStatus();
   }
   const std::string& referral_id = envelope.partition_key();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,21 @@ struct DecisionContext {
 [[nodiscard]] absl::Status CheckKsRunsRound(absl::string_view referral_id,
                                             absl::string_view owner_org_id,
                                             absl::string_view caller_org_id);
+
+// Issue 25, finding 5: a `ks` of an organization whose right to send rounds referrals cleared
+// (`may_send_rounds` false, as this service observed it through responses) decides no
+// extensions and sets no reminders, not even on its own rounds: PERMISSION_DENIED naming it,
+// as followup words it. An organization not observed (nullopt: none stated since this rule
+// existed) keeps the rule before it: allowed.
+[[nodiscard]] absl::Status CheckKsMaySendRounds(absl::string_view caller_org_id,
+                                                std::optional<bool> may_send_rounds);
+
+// What responses' OrganizationSendingRight makes this service record: SenderRightObserved
+// when the right differs from the one last observed (`current`; nullptr: none), else
+// nothing (a redelivery, or a restatement that changes nothing here).
+[[nodiscard]] std::optional<remiss::v1::SenderRightObserved> OnSendingRight(
+    const remiss::v1::OrganizationSendingRight& right,
+    const remiss::v1::SenderRightObserved* current);
 
 // ---- evolve ----
 

@@ -9,6 +9,8 @@
 //   timer/<at micros>/<referral_id>/<org_id>/<kind>/<days>  "" : the timers (domain TimersFor)
 //   owner/<referral_id>                  the round's owner (organization id), as the latest
 //                                        DeadlineScheduled of the round that names one states it
+//   sender/<org_id>                      SenderRightObserved (the organization's right to send
+//                                        rounds as last observed; absent: never observed)
 // Timers are kept equal to TimersFor(deadline, policy, calendar) whenever any of the three
 // changes, so they live in RocksDB, not in memory.
 #pragma once
@@ -31,6 +33,7 @@ std::string DueByOrgPrefix(absl::string_view org_id);        // "due-by-org/<org
 std::string DeadlineStream(absl::string_view referral_id, absl::string_view org_id);
 std::string CalendarStream(absl::string_view org_id);
 std::string PolicyStream(absl::string_view referral_id);
+std::string SenderStream(absl::string_view org_id);  // "sender/<org_id>"
 
 // A timer as stored: its key and what it is for.
 struct StoredTimer {
@@ -60,6 +63,11 @@ std::vector<absl::CivilDay> MeetingDays(const remiss::v1::BoardCalendar& calenda
 std::vector<int32_t> LoadReminderDays(core::ProjectionTx& tx, absl::string_view referral_id);
 // The round's owner as deadlines knows it; empty when no deadline of it named one.
 std::string LoadOwner(core::ProjectionTx& tx, absl::string_view referral_id);
+
+// The organization's right to send rounds as this service last observed it; nullopt when
+// never observed.
+std::optional<remiss::v1::SenderRightObserved> LoadSenderRight(core::ProjectionTx& tx,
+                                                               absl::string_view org_id);
 
 class DeadlinesProjector final : public core::Projector {
  public:

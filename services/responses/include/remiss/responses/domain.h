@@ -36,6 +36,17 @@ using Events = std::vector<remiss::v1::ResponseEvent>;
     const remiss::v1::RoundTermsRecorded* current, const remiss::v1::ReferralEvent& event,
     uint64_t referrals_position);
 
+// ---- an organization's right to send rounds, from the referrals service's events ----
+
+// The right after `event` (a referrals event at `referrals_position`) given the right last
+// stated (nullptr: none yet), or nullopt when there is nothing new to state: the event is no
+// OrganizationRegistered or OrganizationUpdated, was followed already (a redelivery), or
+// leaves the right as last stated. Events from before may_send_rounds existed state it as
+// referrals folds them: a sender iff the organization is a kommunstyrelse.
+[[nodiscard]] std::optional<remiss::v1::OrganizationSendingRight> NextSendingRight(
+    const remiss::v1::OrganizationSendingRight* current, const remiss::v1::ReferralEvent& event,
+    uint64_t referrals_position);
+
 // The response row as the terms make it: a new one (AWAITING) when `response` is nullptr,
 // else `response` with the round's fields (case number, title, stated deadline, round
 // state, removed) updated. Everything the board recorded is kept.

@@ -3,6 +3,7 @@
 //   round-orgs/<referral_id>        every org ever addressed, one id per line
 //   resp/<referral_id>/<org_id>     Response (the domain state of one board's answer)
 //   org/<org_id>/<referral_id>      "" : what an organization has been asked for
+//   sender/<org_id>                 OrganizationSendingRight (the right last restated)
 // Command handlers read the same projections as current state.
 #pragma once
 
@@ -21,9 +22,12 @@ std::string ResponsePrefix(absl::string_view referral_id);   // "resp/<referral_
 std::string OrganizationPrefix(absl::string_view org_id);    // "org/<org_id>/"
 std::string RoundStream(absl::string_view referral_id);
 std::string ResponseStream(absl::string_view referral_id, absl::string_view org_id);
+std::string SenderStream(absl::string_view org_id);  // "sender/<org_id>"
 
 std::optional<remiss::v1::RoundTermsRecorded> LoadTerms(core::ProjectionTx& tx,
                                                         absl::string_view referral_id);
+std::optional<remiss::v1::OrganizationSendingRight> LoadSendingRight(core::ProjectionTx& tx,
+                                                                    absl::string_view org_id);
 std::optional<remiss::v1::Response> LoadResponse(core::ProjectionTx& tx,
                                                  absl::string_view referral_id,
                                                  absl::string_view org_id);
