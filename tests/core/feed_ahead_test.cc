@@ -58,6 +58,23 @@ class FeedAheadTest : public ::testing::Test {
   bool Applied(const EventStore& store, const std::string& org) {
     return store.GetProjection(absl::StrCat("applied/", org)).has_value();
   }
+  // A referrals store whose consumer `responses` applied organizations a..d, then lost with
+  // its relay having published only positions 1 and 2: what its topic kept (and the lost
+  // store's incarnation in `incarnation`).
+  std::vector<EventEnvelope> LostAfterResponsesApplied(EventStore& responses,
+                                                       std::string* incarnation = nullptr) {
+    auto referrals = Open("referrals-lost", "referrals");
+    for (const char* org : {"a", "b", "c", "d"}) Publish(*referrals, org);
+    auto consumer = Marking(&responses);
+    LocalFeed feed(referrals.get());
+    EXPECT_TRUE(consumer->Run(feed).ok());
+    EXPECT_TRUE(WaitUntil([&] { return Applied(responses, "d"); }));
+    feed.Stop();
+    auto log = referrals->ReadLog(1, 2);
+    EXPECT_TRUE(log.ok()) << log.status();
+    if (incarnation != nullptr) *incarnation = referrals->incarnation();
+    return log.ok() ? *log : std::vector<EventEnvelope>();
+  }
   std::unique_ptr<grpc::ClientContext> Ctx() {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -89,21 +106,9 @@ class FeedAheadTest : public ::testing::Test {
 // C4
 TEST_F(FeedAheadTest, AConsumerAheadOfARestoredSourceParksInsteadOfSkippingItsNewEvents) {
   auto responses = Open("responses", "responses");
-  std::vector<EventEnvelope> published;  // what the relay had published when the disk was lost
   std::string incarnation;
-  {
-    auto referrals = Open("referrals-lost", "referrals");
-    for (const char* org : {"a", "b", "c", "d"}) Publish(*referrals, org);
-    auto consumer = Marking(responses.get());
-    LocalFeed feed(referrals.get());
-    ASSERT_TRUE(consumer->Run(feed).ok());
-    ASSERT_TRUE(WaitUntil([&] { return Applied(*responses, "d"); }));
-    feed.Stop();
-    auto log = referrals->ReadLog(1, 2);
-    ASSERT_TRUE(log.ok()) << log.status();
-    published = *log;
-    incarnation = referrals->incarnation();
-  }
+  const std::vector<EventEnvelope> published = LostAfterResponsesApplied(*responses, &incarnation);
+  ASSERT_EQ(published.size(), 2u);
   // Restored from its topic, which held only positions 1 and 2: the same incarnation.
   auto referrals = Open("referrals-restored", "referrals");
   uint64_t duplicates = 0;
@@ -185,19 +190,8 @@ TEST_F(FeedAheadTest, AConsumerAheadOfARestoredSourceParksInsteadOfSkippingItsNe
 // when it was opened (or restored), which is all the consumer could have applied of it.
 TEST_F(FeedAheadTest, ARestoredSourceThatRecordsNewEventsBeforeItsConsumerStartsStillParksIt) {
   auto responses = Open("responses", "responses");
-  std::vector<EventEnvelope> published;
-  {
-    auto referrals = Open("referrals-lost", "referrals");
-    for (const char* org : {"a", "b", "c", "d"}) Publish(*referrals, org);
-    auto consumer = Marking(responses.get());
-    LocalFeed feed(referrals.get());
-    ASSERT_TRUE(consumer->Run(feed).ok());
-    ASSERT_TRUE(WaitUntil([&] { return Applied(*responses, "d"); }));
-    feed.Stop();
-    auto log = referrals->ReadLog(1, 2);
-    ASSERT_TRUE(log.ok()) << log.status();
-    published = *log;
-  }
+  const std::vector<EventEnvelope> published = LostAfterResponsesApplied(*responses);
+  ASSERT_EQ(published.size(), 2u);
   auto referrals = Open("referrals-restored", "referrals");
   uint64_t duplicates = 0;
   ASSERT_TRUE(referrals->ImportEvents(published, &duplicates).ok());
