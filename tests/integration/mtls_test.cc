@@ -145,9 +145,15 @@ class MutualTlsTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
   }
 
+  // Until responses has taken everything referrals recorded (the round's terms, and the
+  // organizations' sending rights it restates): after that a refusal's "nothing recorded" is
+  // not muddied by responses still catching up.
   bool WaitForResponsesToSeeTheRound() {
-    for (int i = 0; i < 100; ++i) {
-      if (server_.responses_module().store().LastPosition() > 0) return true;
+    for (int i = 0; i < 200; ++i) {
+      const uint64_t head = server_.referrals_module().store().LastPosition();
+      for (const auto& [source, partition, cursor] : server_.responses_module().store().FeedCursors()) {
+        if (source == "referrals" && cursor.position >= head && head > 0) return true;
+      }
       absl::SleepFor(absl::Milliseconds(50));
     }
     return false;

@@ -231,7 +231,7 @@ EventStore::Impl::Written EventStore::Impl::CommitGroup(std::vector<Pending>& gr
       written = WriteSynced(batch.GetWriteBatch(), "committing to the event store");
     } else {
       const bool refused_up_front = !RocksDbError().ok();
-      written = FromRocks(WriteToDb(rocksdb::WriteOptions(), batch.GetWriteBatch()),
+      written = FromRocks(db_->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()),
                           "committing to the event store");
       if (written.ok()) {
         SetRocksDbError(absl::OkStatus());  // writing again
