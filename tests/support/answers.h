@@ -10,6 +10,8 @@
 #include <chrono>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "remiss/v1/responses.grpc.pb.h"
 
 namespace remiss::testing {
@@ -39,7 +41,14 @@ inline void SubmitAnswerWithRemarks(remiss::v1::ResponseService::Stub& responses
   reg.set_org_id(org);
   reg.set_diary_number("DNR 2021/" + org);
   reg.set_registered_on("2021-02-01");
-  ASSERT_NO_FATAL_FAILURE(ok(responses.RegisterResponse(as_board().get(), reg, &r), "registers"));
+  // Responses learns of the round from referrals' feed: until it has, the round is unknown
+  // there (NOT_FOUND), and the board tries again (bounded).
+  grpc::Status registered = responses.RegisterResponse(as_board().get(), reg, &r);
+  for (int i = 0; i < 500 && registered.error_code() == grpc::StatusCode::NOT_FOUND; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    registered = responses.RegisterResponse(as_board().get(), reg, &r);
+  }
+  ASSERT_NO_FATAL_FAILURE(ok(registered, "registers"));
   RecordStatementRequest st;
   st.set_command_id("statement-" + org);
   st.set_referral_id(referral_id);
