@@ -45,7 +45,10 @@ absl::Status EventStore::DiscardImport() {
   // Everything an import writes; the mark stays until the next import finishes.
   for (rocksdb::ColumnFamilyHandle* cf : {im.events_, im.streams_, im.commands_,
                                           im.projections_[0], im.projections_[1]}) {
-    REMISS_RETURN_IF_ERROR(ClearColumnFamily(im.db_, cf));
+    REMISS_RETURN_IF_ERROR(ClearColumnFamily(im.db_, cf, [&im](const rocksdb::WriteOptions& wo,
+                                                                rocksdb::WriteBatch* b) {
+      return im.WriteToDb(wo, b);
+    }));
   }
   rocksdb::WriteBatch meta;
   std::unique_ptr<rocksdb::Iterator> it(im.db_->NewIterator(rocksdb::ReadOptions(), im.meta_));
@@ -102,7 +105,7 @@ absl::Status EventStore::ImportEvents(const std::vector<EventEnvelope>& events,
   }
   rocksdb::WriteOptions wo;
   wo.sync = false;  // FinishImport syncs
-  return FromRocks(im.db_->Write(wo, batch.GetWriteBatch()), "restoring events");
+  return FromRocks(im.WriteToDb(wo, batch.GetWriteBatch()), "restoring events");
 }
 
 absl::StatusOr<ImportResult> EventStore::FinishImport() {
@@ -126,7 +129,7 @@ absl::StatusOr<ImportResult> EventStore::FinishImport() {
   rocksdb::WriteOptions wo;
   wo.sync = false;
   auto flush = [&]() -> absl::Status {
-    absl::Status s = FromRocks(im.db_->Write(wo, &batch), "restoring the stream index");
+    absl::Status s = FromRocks(im.WriteToDb(wo, &batch), "restoring the stream index");
     batch.Clear();
     return s;
   };

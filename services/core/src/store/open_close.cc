@@ -94,8 +94,10 @@ EventStore::Impl::~Impl() {
       high = std::max(settled_high_, last_group_time_);
     }
     if (high != absl::InfinitePast()) {
-      (void)db_->Put(rocksdb::WriteOptions(), meta_, ToSlice(kRecordedAtKey),
-                     EncodeU64(static_cast<uint64_t>(Micros(high))));
+      rocksdb::WriteBatch put;
+      if (put.Put(meta_, ToSlice(kRecordedAtKey), EncodeU64(static_cast<uint64_t>(Micros(high)))).ok()) {
+        (void)WriteToDb(rocksdb::WriteOptions(), &put);
+      }
     }
   }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -241,7 +243,7 @@ absl::Status EventStore::Impl::WriteSynced(rocksdb::WriteBatch* batch, absl::str
   // could not take the write (a full disk): nothing of it is in the log. Otherwise the write
   // reached the log and its sync failed: the disk may or may not keep it.
   const bool refused_up_front = !RocksDbError().ok();
-  rocksdb::Status s = db_->Write(wo, batch);
+  rocksdb::Status s = WriteToDb(wo, batch);
   if (s.ok()) {
     SetRocksDbError(absl::OkStatus());  // writing again: whatever stopped RocksDB is over
     return absl::OkStatus();

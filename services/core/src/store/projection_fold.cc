@@ -345,7 +345,8 @@ absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from, uint64
     batch.Clear();
     tx.Flush(batch);
     batch.Put(target.meta, ToSlice(target.cursor_key), EncodeU64(folded));
-    REMISS_RETURN_IF_ERROR(FromRocks(target.db->Write(wo, &batch), "writing a rebuild chunk"));
+    REMISS_RETURN_IF_ERROR(FromRocks(target.write ? target.write(wo, &batch) : target.db->Write(wo, &batch),
+                                     "writing a rebuild chunk"));
     tx.Trim(target.memory_bytes / 2);
     in_chunk = 0;
     return absl::OkStatus();
@@ -379,18 +380,24 @@ absl::StatusOr<uint64_t> FoldLog(const FoldTarget& target, uint64_t from, uint64
   return folded;
 }
 
-absl::Status ClearColumnFamily(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+absl::Status ClearColumnFamily(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                               const DbWrite& write) {
+  auto put = [&](const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* b) {
+    return write ? write(wo, b) : db->Write(wo, b);
+  };
   const std::string end(64, '\xff');
   rocksdb::WriteOptions wo;
-  if (absl::Status s = FromRocks(db->DeleteRange(wo, cf, rocksdb::Slice(), end), "clearing projections");
+  rocksdb::WriteBatch range;
+  if (absl::Status s = FromRocks(range.DeleteRange(cf, rocksdb::Slice(), end), "clearing projections");
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = FromRocks(put(wo, &range), "clearing projections"); !s.ok()) return s;
   rocksdb::WriteBatch rest;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
   for (it->SeekToFirst(); it->Valid(); it->Next()) rest.Delete(cf, it->key());
   if (!it->status().ok()) return FromRocks(it->status(), "clearing projections");
-  return FromRocks(db->Write(wo, &rest), "clearing projections");
+  return FromRocks(put(wo, &rest), "clearing projections");
 }
 
 }  // namespace remiss::core::internal

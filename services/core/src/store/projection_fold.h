@@ -17,8 +17,13 @@
 
 namespace remiss::core::internal {
 
+// How a fold writes its batches into the database (the store's WriteToDb, so that a failed
+// write is known to its log sync).
+using DbWrite = std::function<rocksdb::Status(const rocksdb::WriteOptions&, rocksdb::WriteBatch*)>;
+
 struct FoldTarget {
   rocksdb::DB* db = nullptr;
+  DbWrite write;  // db->Write when not set
   rocksdb::ColumnFamilyHandle* events = nullptr;       // the log, keyed by position
   rocksdb::ColumnFamilyHandle* projections = nullptr;  // where the fold writes
   rocksdb::ColumnFamilyHandle* meta = nullptr;         // where the reached position goes
@@ -41,6 +46,7 @@ struct FoldTarget {
 
 // Deletes every key of `cf` (a range tombstone over the whole key space, then whatever sorts
 // after it).
-[[nodiscard]] absl::Status ClearColumnFamily(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf);
+[[nodiscard]] absl::Status ClearColumnFamily(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                             const DbWrite& write = nullptr);
 
 }  // namespace remiss::core::internal

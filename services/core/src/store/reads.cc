@@ -112,9 +112,10 @@ std::optional<std::string> EventStore::GetMeta(absl::string_view key) const {
 }
 
 absl::Status EventStore::PutMeta(absl::string_view key, absl::string_view value) {
-  return FromRocks(impl_->db_->Put(rocksdb::WriteOptions(), impl_->meta_, absl::StrCat("m/", key),
-                                   ToSlice(value)),
-                   "writing meta");
+  rocksdb::WriteBatch put;
+  rocksdb::Status s = put.Put(impl_->meta_, absl::StrCat("m/", key), ToSlice(value));
+  if (s.ok()) s = impl_->WriteToDb(rocksdb::WriteOptions(), &put);
+  return FromRocks(s, "writing meta");
 }
 
 size_t EventStore::CommandRecordCount() const {

@@ -48,7 +48,11 @@ void EventStore::Impl::RunRebuild() {
     if (!s.ok()) LogMessage(options_.source, "rebuild_failed", rebuild_.error);
   };
   const int target_index = 1 - active_index_;
-  FoldTarget target{.db = db_, .events = events_, .projections = projections_[target_index],
+  FoldTarget target{.db = db_,
+                    .write = [this](const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* b) {
+                      return WriteToDb(wo, b);
+                    },
+                    .events = events_, .projections = projections_[target_index],
                     .meta = meta_, .cursor_key = std::string(kRebuildCursorKey),
                     .projector = options_.projector,
                     .chunk_events = options_.rebuild_chunk_events,
@@ -62,7 +66,7 @@ void EventStore::Impl::RunRebuild() {
     if (!at.ok()) return finish(at.status());
     folded = DecodeU64(at->value_or(""));
   } else {
-    if (absl::Status s = ClearColumnFamily(db_, target.projections); !s.ok()) return finish(s);
+    if (absl::Status s = ClearColumnFamily(db_, target.projections, target.write); !s.ok()) return finish(s);
     rocksdb::WriteBatch begin;
     begin.Put(meta_, ToSlice(kRebuildTargetKey), target_name);
     begin.Put(meta_, ToSlice(kRebuildCursorKey), EncodeU64(0));

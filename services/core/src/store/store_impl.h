@@ -116,6 +116,15 @@ class EventStore::Impl {
   // full disk), until it recovers by itself: writes fail meanwhile, nothing is lost.
   absl::Status RocksDbError() const;
   void SetRocksDbError(const absl::Status& error);
+  // Every write to the database (groups, meta, a rebuild's chunks, a restore) goes through
+  // here, one at a time with the syncer's log sync (SyncLog). A write that reached the log and
+  // failed leaves RocksDB's log writer broken, and a later sync of that log aborts Debian's
+  // RocksDB (built with its assertions: WritableFileWriter's "sync_without_flush_called_"):
+  // the syncer learns of it before it syncs, not while its sync waits behind the write.
+  rocksdb::Status WriteToDb(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch)
+      ABSL_LOCKS_EXCLUDED(log_mu_);
+  // FlushWAL(sync) unless a write broke the log; then the IO error that broke it.
+  rocksdb::Status SyncLog() ABSL_LOCKS_EXCLUDED(log_mu_);
 
   // rebuild.cc
   absl::Status StartRebuild() ABSL_LOCKS_EXCLUDED(rebuild_mu_);
@@ -247,6 +256,9 @@ class EventStore::Impl {
   DurableState durable_ ABSL_GUARDED_BY(durable_mu_);
   absl::Time next_prune_ = absl::InfinitePast();  // writer thread only
   std::atomic<bool> import_unfinished_{false};
+  // WriteToDb and SyncLog, one at a time; the first write that failed on the log.
+  absl::Mutex log_mu_;
+  rocksdb::Status log_broken_ ABSL_GUARDED_BY(log_mu_);
   // Where the restore that FinishImport ended in this run left the log (0: none in this run).
   std::atomic<uint64_t> restored_through_{0};
   std::atomic<bool> restored_{false};

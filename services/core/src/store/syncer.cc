@@ -62,6 +62,31 @@ absl::Status EventStore::Impl::MaySee(const absl::Status& synced) const {
   return absl::OkStatus();
 }
 
+rocksdb::Status EventStore::Impl::WriteToDb(const rocksdb::WriteOptions& wo,
+                                            rocksdb::WriteBatch* batch) {
+  // Refused before anything was written (RocksDB stopped on a background error): the log is
+  // as it was.
+  const bool refused_up_front = !RocksDbError().ok();
+  absl::MutexLock lock(&log_mu_);
+  rocksdb::Status s = db_->Write(wo, batch);
+  if (s.ok()) {
+    // The log took a write: it is not the broken one (RocksDB stops writing on the background
+    // error a failed log write raises, and takes writes again only on a new log).
+    log_broken_ = rocksdb::Status::OK();
+  } else if (!refused_up_front && log_broken_.ok()) {
+    log_broken_ = s;
+  }
+  return s;
+}
+
+rocksdb::Status EventStore::Impl::SyncLog() {
+  absl::MutexLock lock(&log_mu_);
+  if (!log_broken_.ok()) return log_broken_;
+  rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+  if (!s.ok()) log_broken_ = s;
+  return s;
+}
+
 void EventStore::Impl::SyncerLoop() {
   while (true) {
     std::deque<Written> batch;
@@ -82,7 +107,7 @@ void EventStore::Impl::SyncerLoop() {
     absl::Status synced = Poisoned();
     if (synced.ok() &&
         std::any_of(batch.begin(), batch.end(), [](const Written& w) { return w.needs_sync; })) {
-      rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+      rocksdb::Status s = SyncLog();
       if (!s.ok()) {
         synced = absl::UnavailableError(absl::StrCat(
             "the ", options_.source, " store could not make its log durable (", s.ToString(),
@@ -165,9 +190,10 @@ absl::Time EventStore::Impl::SettledUntil() {
   }
   // Kept before it is handed out (in the log, not synced: a crash of the process keeps it),
   // so that a run after a crash and a clock step back records nothing before it either.
-  const bool kept = db_->Put(rocksdb::WriteOptions(), meta_, ToSlice(kRecordedAtKey),
-                             EncodeU64(static_cast<uint64_t>(Micros(candidate))))
-                        .ok();
+  rocksdb::WriteBatch put;
+  const bool kept =
+      put.Put(meta_, ToSlice(kRecordedAtKey), EncodeU64(static_cast<uint64_t>(Micros(candidate)))).ok() &&
+      WriteToDb(rocksdb::WriteOptions(), &put).ok();
   absl::MutexLock lock(&queue_mu_);
   if (settled_frozen_) return *settled_frozen_;
   if (!unsettled_.empty()) return unsettled_.front();  // a group began meanwhile

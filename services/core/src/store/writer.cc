@@ -1,6 +1,7 @@
 // The queue and the writer thread: takes queued transactions in groups, decides each on the
 // state the earlier ones (written, maybe not yet synced) left, and writes the group in ONE
-// WriteBatch without a sync. The syncer (syncer.cc) makes it durable and publishes it.
+// WriteBatch without a sync (WriteToDb: after the syncer's running fsync, if any). The syncer
+// (syncer.cc) makes it durable and publishes it.
 #include "absl/strings/str_cat.h"
 #include "remiss/core/base/keys.h"
 #include "command_records.h"
@@ -231,7 +232,7 @@ EventStore::Impl::Written EventStore::Impl::CommitGroup(std::vector<Pending>& gr
       written = WriteSynced(batch.GetWriteBatch(), "committing to the event store");
     } else {
       const bool refused_up_front = !RocksDbError().ok();
-      written = FromRocks(db_->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()),
+      written = FromRocks(WriteToDb(rocksdb::WriteOptions(), batch.GetWriteBatch()),
                           "committing to the event store");
       if (written.ok()) {
         SetRocksDbError(absl::OkStatus());  // writing again
