@@ -114,7 +114,9 @@ TEST_F(EventStoreTest, ReadLogBytesGivesTheStoredEventsFromAPositionOn) {
 // still there after the store is closed and opened again, and a command after it is durable.
 TEST_F(EventStoreTest, AConsumersProgressWithoutEventsIsKeptAcrossAReopen) {
   auto moved = store_->Execute({}, [](Tx& tx) {
-    tx.SetFeedCursor("referrals", 0, FeedCursor{.offset = 41, .position = 42, .incarnation = "i1"});
+    tx.SetFeedCursor("referrals", 0, FeedCursor{.offset = 41, .position = 42, .incarnation = "i1",
+                                                .fingerprint = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"});
+    tx.SetFeedCursor("responses", 0, FeedCursor{.offset = 7, .position = 7, .incarnation = "i2"});
     return absl::OkStatus();
   });
   ASSERT_TRUE(moved.ok()) << moved.status();
@@ -126,6 +128,11 @@ TEST_F(EventStoreTest, AConsumersProgressWithoutEventsIsKeptAcrossAReopen) {
   EXPECT_EQ(cursor->offset, 41);
   EXPECT_EQ(cursor->position, 42u);
   EXPECT_EQ(cursor->incarnation, "i1");
+  EXPECT_EQ(cursor->fingerprint, "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+  auto without = store_->GetFeedCursor("responses", 0);  // as a cursor from before fingerprints
+  ASSERT_TRUE(without.has_value());
+  EXPECT_EQ(without->incarnation, "i2");
+  EXPECT_EQ(without->fingerprint, "");
   EXPECT_EQ(store_->LastPosition(), 1u);
 }
 

@@ -213,6 +213,49 @@ TEST_F(FeedAheadTest, ARestoredSourceThatRecordsNewEventsBeforeItsConsumerStarts
   feed.Stop();
 }
 
+// The park outlives a restart. After it the store no longer knows it was restored, and it may
+// have recorded past the consumer's cursor again (here x, y and z took positions 3 to 5): the
+// consumer's cursor keeps the id of the last event it applied, and the event the source now
+// holds at that position is another one.
+TEST_F(FeedAheadTest, AConsumerParkedAheadOfARestoredSourceParksAgainAfterARestart) {
+  auto responses = Open("responses", "responses");
+  const std::vector<EventEnvelope> published = LostAfterResponsesApplied(*responses);
+  ASSERT_EQ(published.size(), 2u);
+  {
+    auto referrals = Open("referrals-restored", "referrals");
+    uint64_t duplicates = 0;
+    ASSERT_TRUE(referrals->ImportEvents(published, &duplicates).ok());
+    ASSERT_TRUE(referrals->FinishImport().ok());
+    auto consumer = Marking(responses.get());
+    LocalFeed feed(referrals.get());
+    ASSERT_TRUE(consumer->Run(feed).ok());
+    ASSERT_TRUE(WaitUntil([&] { return !feed.Parked().empty(); }));
+    feed.Stop();
+  }
+  // The process restarts before an operator decided; the restored referrals records anew.
+  responses.reset();
+  responses = Open("responses", "responses");
+  auto referrals = Open("referrals-restored", "referrals");
+  for (const char* org : {"x", "y", "z"}) Publish(*referrals, org);
+  ASSERT_EQ(referrals->LastPosition(), 5u);
+
+  auto consumer = Marking(responses.get());
+  LocalFeed feed(referrals.get());
+  ASSERT_TRUE(consumer->Run(feed).ok());
+  ASSERT_TRUE(WaitUntil([&] { return !feed.Parked().empty() || Applied(*responses, "z"); }));
+  ASSERT_FALSE(feed.Parked().empty())
+      << "took x and y (positions 3 and 4) for repeats of c and d, and applied z";
+  EXPECT_TRUE(feed.Parked().front().ahead);
+  EXPECT_NE(feed.Parked().front().reason.find("position 4 is another event"), std::string::npos)
+      << feed.Parked().front().reason;
+  EXPECT_FALSE(Applied(*responses, "z"));
+  // A retry looks again, and parks again: the event at position 4 is still another one.
+  ASSERT_TRUE(feed.Resume("referrals", 0).ok());
+  ASSERT_TRUE(WaitUntil([&] { return !feed.Parked().empty(); }));
+  EXPECT_FALSE(Applied(*responses, "z"));
+  feed.Stop();
+}
+
 // Within one run the consumer's cursor passes what the source held when it opened: a feed
 // started again in that run (after a stop) does not take that for a restore.
 TEST_F(FeedAheadTest, AFeedStartedAgainInTheSameRunDoesNotParkOnTheSourcesNewEvents) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/feeds/event_fingerprint.h"
 #include "remiss/core/feeds/feed_failures.h"
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/telemetry/tracing.h"
@@ -44,11 +45,14 @@ absl::Status FeedConsumer::Consume(const std::vector<FeedEvent>& batch) {
           cursor->incarnation != e.incarnation()) {
         return AtEvent(NewIncarnation(event, *cursor), i);
       }
-      FeedCursor next{event.offset, e.position(), e.incarnation()};
+      // The batch's last cursor is the one kept: only its event is fingerprinted.
+      FeedCursor next{event.offset, e.position(), e.incarnation(),
+                      i + 1 == batch.size() ? EventFingerprint(e) : std::string()};
       if (cursor && e.position() <= cursor->position) {
         // A repeat (the relay sent it again): consumed, not applied.
         next = FeedCursor{std::max(cursor->offset, event.offset), cursor->position,
-                          cursor->incarnation.empty() ? e.incarnation() : cursor->incarnation};
+                          cursor->incarnation.empty() ? e.incarnation() : cursor->incarnation,
+                          cursor->fingerprint};
       } else {
         remiss::v1::ConsumedFrom consumed;
         consumed.set_source(event.source);

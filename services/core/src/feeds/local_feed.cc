@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "remiss/core/feeds/event_fingerprint.h"
 #include "remiss/core/feeds/feed_failures.h"
 #include "remiss/core/telemetry/log.h"
 #include "remiss/core/base/thread_name.h"
@@ -22,21 +23,44 @@ uint64_t LocalFeed::NextAfter(const std::optional<FeedCursor>& cursor) const {
   return cursor->position + 1;
 }
 
+LocalFeed::From LocalFeed::FromCursor(const std::optional<FeedCursor>& cursor) const {
+  From from{.next = NextAfter(cursor)};
+  if (cursor && from.next > 1) from.applied = cursor->fingerprint;
+  return from;
+}
+
 // A consumer whose cursor (of the source's current incarnation) is past the source's last
-// position: the source was restored to an earlier point. Its new events will take positions
-// the consumer has applied already, with other content; taking them for repeats would drop
-// them silently (C4), so the feed parks and an operator decides.
-std::optional<ParkedEvent> LocalFeed::AheadOfSource(uint64_t next, bool at_start) const {
-  if (next <= 1) return std::nullopt;
-  const uint64_t applied = next - 1;
+// position, or at a position where the source now holds another event: the source was
+// restored to an earlier point. Its new events take positions the consumer has applied
+// already, with other content; taking them for repeats would drop them silently (C4), so the
+// feed parks and an operator decides.
+absl::StatusOr<std::optional<ParkedEvent>> LocalFeed::AheadOfSource(const From& from,
+                                                                   bool at_start) const {
+  if (from.next <= 1) return std::nullopt;
+  const uint64_t applied = from.next - 1;
   // The feed reads no further than LastPosition() (Loop), so in one run of the source's
   // store a cursor is never past it. A cursor from before a restore in this run is measured
   // against where the restore ended: the source may have recorded past it since (deadlines
   // takes referrals' new events before followup's feed starts), at positions this consumer
-  // applied with other content.
+  // applied with other content. After a restart the store no longer knows it was restored:
+  // the event it holds at the cursor's position tells.
   const std::optional<uint64_t> restored = at_start ? source_->RestoredThrough() : std::nullopt;
   const uint64_t held = restored ? *restored : source_->LastPosition();
-  if (held >= applied) return std::nullopt;
+  std::string what;
+  if (held < applied) {
+    what = absl::StrCat("the ", source_->source(), " store holds only up to position ", held);
+  } else if (!from.applied.empty()) {
+    absl::StatusOr<std::vector<remiss::v1::EventEnvelope>> at = source_->ReadLog(applied, 1);
+    if (!at.ok()) return at.status();
+    if (at->empty()) return std::nullopt;
+    const std::string held_there = EventFingerprint((*at)[0]);
+    if (held_there == from.applied) return std::nullopt;
+    what = absl::StrCat("the ", source_->source(), " store's event at position ", applied,
+                        " is another event (", (*at)[0].type(), ", fingerprint ", held_there,
+                        ", not ", from.applied, ")");
+  } else {
+    return std::nullopt;
+  }
   ParkedEvent p;
   p.source = source_->source();
   p.position = applied;
@@ -46,11 +70,11 @@ std::optional<ParkedEvent> LocalFeed::AheadOfSource(uint64_t next, bool at_start
   p.ahead = true;
   p.reason = absl::StrCat(
       "source: this consumer applied ", p.source, "'s events up to position ", applied,
-      " (incarnation ", p.incarnation, ") but the ", p.source, " store holds only up to position ",
-      held, ": it was restored to an earlier point. Its next events would take positions this "
-      "consumer has applied already and be dropped as repeats, so the feed waits. Retry once the ",
-      p.source, " store holds position ", applied, " again with the same events, or start this "
-      "service afresh (or restore it from its topic) to follow the restored source");
+      " (incarnation ", p.incarnation, ") but ", what, ": it was restored to an earlier point. "
+      "Its next events would take positions this consumer has applied already and be dropped "
+      "as repeats, so the feed waits. Retry once the ", p.source, " store holds position ",
+      applied, " again with the same events, or start this service afresh (or restore it from "
+      "its topic) to follow the restored source");
   return p;
 }
 
@@ -61,12 +85,12 @@ std::optional<int64_t> LocalFeed::LastOffset(const std::string& source, int32_t 
 
 absl::Status LocalFeed::Start(CursorLookup cursors, Handler handler) {
   if (thread_.joinable()) return absl::FailedPreconditionError("the feed is already running");
-  const uint64_t next = NextAfter(cursors(source_->source(), 0));
+  From from = FromCursor(cursors(source_->source(), 0));
   cursors_ = std::move(cursors);
   stop_ = false;
-  thread_ = std::thread([this, next, handler = std::move(handler)] {
+  thread_ = std::thread([this, from = std::move(from), handler = std::move(handler)] {
     NameThisThread(absl::StrCat("feed ", source_->source()));
-    Loop(next, handler);
+    Loop(from, handler);
   });
   return absl::OkStatus();
 }
@@ -119,7 +143,8 @@ bool LocalFeed::WaitWhileParked() {
   return true;
 }
 
-void LocalFeed::Loop(uint64_t next, Handler handler) {
+void LocalFeed::Loop(From from, Handler handler) {
+  uint64_t next = from.next;
   // Marks taken before reading the log: once the handler has taken everything up to a mark's
   // position, everything the source (and, transitively, the feeds it restates) recorded
   // before its instant is handled. Taken at every turn, so the watermark advances also while
@@ -141,19 +166,26 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
   bool at_start = true;
   while (!stop_) {
     if (check_ahead) {
+      absl::StatusOr<std::optional<ParkedEvent>> ahead = AheadOfSource(from, at_start);
+      if (!ahead.ok()) {  // the source's storage: may pass
+        LogJson("local_feed", "feed_retrying",
+                {{"source", source_->source()}, {"message", ahead.status().ToString()}});
+        pause(backoff.Next());
+        continue;
+      }
       check_ahead = false;
-      std::optional<ParkedEvent> ahead = AheadOfSource(next, at_start);
       at_start = false;
-      if (ahead) {
+      if (*ahead) {
         LogJson("local_feed", "feed_parked",
-                {{"source", source_->source()}, {"position", std::to_string(ahead->position)},
-                 {"message", ahead->reason}});
+                {{"source", source_->source()}, {"position", std::to_string((*ahead)->position)},
+                 {"message", (*ahead)->reason}});
         {
           absl::MutexLock lock(&mu_);
-          parked_ = std::move(*ahead);
+          parked_ = std::move(**ahead);
         }
         if (!WaitWhileParked()) return;
-        next = NextAfter(cursors_(source_->source(), 0));
+        from = FromCursor(cursors_(source_->source(), 0));
+        next = from.next;
         check_ahead = true;
         continue;
       }
@@ -216,7 +248,8 @@ void LocalFeed::Loop(uint64_t next, Handler handler) {
             poison.traceparent());
     if (!WaitWhileParked()) return;
     // Resumed: from the consumer's cursor (past the event when an operator skipped it).
-    next = NextAfter(cursors_(source_->source(), 0));
+    from = FromCursor(cursors_(source_->source(), 0));
+    next = from.next;
     limit = batch_;
     backoff.Reset();
     check_ahead = true;

@@ -28,14 +28,22 @@ std::string FeedKey(absl::string_view source, int32_t partition) {
 }
 
 // A feed cursor's value: offset and position (u64 each), then the source's incarnation.
+// offset, position, the incarnation, then (when kept) a NUL and the event's fingerprint: an
+// incarnation is hex, and a cursor from before the fingerprint was kept ends with it.
 std::string EncodeCursor(const FeedCursor& c) {
-  return absl::StrCat(EncodeU64(static_cast<uint64_t>(c.offset)), EncodeU64(c.position),
-                      c.incarnation);
+  std::string out = absl::StrCat(EncodeU64(static_cast<uint64_t>(c.offset)),
+                                 EncodeU64(c.position), c.incarnation);
+  if (!c.fingerprint.empty()) absl::StrAppend(&out, absl::string_view("\0", 1), c.fingerprint);
+  return out;
 }
 
 FeedCursor DecodeCursor(absl::string_view v) {
   FeedCursor c{static_cast<int64_t>(DecodeU64(v)), DecodeU64(v.substr(std::min<size_t>(8, v.size())))};
-  if (v.size() > 16) c.incarnation = std::string(v.substr(16));
+  if (v.size() <= 16) return c;
+  absl::string_view rest = v.substr(16);
+  const size_t nul = rest.find('\0');
+  c.incarnation = std::string(rest.substr(0, nul));
+  if (nul != absl::string_view::npos) c.fingerprint = std::string(rest.substr(nul + 1));
   return c;
 }
 

@@ -35,15 +35,24 @@ class LocalFeed final : public Feed {
   std::optional<int64_t> LastOffset(const std::string& source, int32_t partition) const override;
 
  private:
-  void Loop(uint64_t next, Handler handler);
+  // Where the feed goes on from: the next position (NextAfter), and the fingerprint of the
+  // event the consumer applied just before it, when its cursor keeps one.
+  struct From {
+    uint64_t next = 1;
+    std::string applied;
+  };
+  From FromCursor(const std::optional<FeedCursor>& cursor) const;
+  void Loop(From from, Handler handler);
   // Waits (while parked) until Resume() or Stop(); true when resumed.
   bool WaitWhileParked();
   uint64_t NextAfter(const std::optional<FeedCursor>& cursor) const;
-  // A park for a consumer about to read from `next` whose cursor is past what the source
-  // holds (a source restored to an earlier point); nullopt when it is not. At the feed's
-  // start, a source restored in this run is judged by where its restore ended, not by what
-  // it has recorded since (its own feeds may have passed the cursor again already).
-  std::optional<ParkedEvent> AheadOfSource(uint64_t next, bool at_start) const;
+  // A park for a consumer about to read from `from.next` whose source was restored to an
+  // earlier point: its cursor is past what the source holds, or the source holds another event
+  // than the one the consumer applied there (it has recorded anew since). nullopt when it is
+  // not; an error when the source's event could not be read. At the feed's start, a source
+  // restored in this run is judged by where its restore ended, not by what it has recorded
+  // since (its own feeds may have passed the cursor again already).
+  absl::StatusOr<std::optional<ParkedEvent>> AheadOfSource(const From& from, bool at_start) const;
 
   const EventStore* source_;
   size_t batch_;

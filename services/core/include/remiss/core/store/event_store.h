@@ -70,6 +70,11 @@ struct FeedCursor {
   // The source store's incarnation those positions belong to (empty: from before it was
   // kept). Events of another incarnation are not repeats, whatever their positions.
   std::string incarnation;
+  // EventFingerprint of the event applied at `position` (empty: not kept, as in cursors from
+  // before it was, or restored from a topic). A LocalFeed compares it with the event its
+  // source holds there: another one means the source was restored to an earlier point and
+  // has recorded anew.
+  std::string fingerprint;
 };
 
 // Reads and writes of projection state, inside a transaction (or a rebuild).
