@@ -75,6 +75,15 @@ class FeedAheadTest : public ::testing::Test {
     if (incarnation != nullptr) *incarnation = referrals->incarnation();
     return log.ok() ? *log : std::vector<EventEnvelope>();
   }
+  // A referrals store restored (in `dir`) from what the lost one's topic kept.
+  std::unique_ptr<EventStore> Restored(const std::string& dir,
+                                       const std::vector<EventEnvelope>& published) {
+    auto referrals = Open(dir, "referrals");
+    uint64_t duplicates = 0;
+    EXPECT_TRUE(referrals->ImportEvents(published, &duplicates).ok());
+    EXPECT_TRUE(referrals->FinishImport().ok());
+    return referrals;
+  }
   std::unique_ptr<grpc::ClientContext> Ctx() {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -192,10 +201,7 @@ TEST_F(FeedAheadTest, ARestoredSourceThatRecordsNewEventsBeforeItsConsumerStarts
   auto responses = Open("responses", "responses");
   const std::vector<EventEnvelope> published = LostAfterResponsesApplied(*responses);
   ASSERT_EQ(published.size(), 2u);
-  auto referrals = Open("referrals-restored", "referrals");
-  uint64_t duplicates = 0;
-  ASSERT_TRUE(referrals->ImportEvents(published, &duplicates).ok());
-  ASSERT_TRUE(referrals->FinishImport().ok());
+  auto referrals = Restored("referrals-restored", published);
   // Positions 3, 4 and 5 again, with other content, before the consumer's feed starts.
   for (const char* org : {"x", "y", "z"}) Publish(*referrals, org);
   ASSERT_EQ(referrals->LastPosition(), 5u);
@@ -215,17 +221,14 @@ TEST_F(FeedAheadTest, ARestoredSourceThatRecordsNewEventsBeforeItsConsumerStarts
 
 // The park outlives a restart. After it the store no longer knows it was restored, and it may
 // have recorded past the consumer's cursor again (here x, y and z took positions 3 to 5): the
-// consumer's cursor keeps the id of the last event it applied, and the event the source now
-// holds at that position is another one.
+// consumer's cursor keeps a fingerprint of the last event it applied, and the event the source
+// now holds at that position is another one (with the same id: ids are <source>-<position>).
 TEST_F(FeedAheadTest, AConsumerParkedAheadOfARestoredSourceParksAgainAfterARestart) {
   auto responses = Open("responses", "responses");
   const std::vector<EventEnvelope> published = LostAfterResponsesApplied(*responses);
   ASSERT_EQ(published.size(), 2u);
   {
-    auto referrals = Open("referrals-restored", "referrals");
-    uint64_t duplicates = 0;
-    ASSERT_TRUE(referrals->ImportEvents(published, &duplicates).ok());
-    ASSERT_TRUE(referrals->FinishImport().ok());
+    auto referrals = Restored("referrals-restored", published);
     auto consumer = Marking(responses.get());
     LocalFeed feed(referrals.get());
     ASSERT_TRUE(consumer->Run(feed).ok());

@@ -1,21 +1,16 @@
 #include "remiss/core/feeds/event_fingerprint.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
+#include "remiss/core/store/projection.h"
 
 namespace remiss::core {
 
 std::string EventFingerprint(const remiss::v1::EventEnvelope& event) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream out(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    event.SerializeToCodedStream(&coded);
-  }
+  const std::string bytes = DeterministicBytes(event);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   EVP_Digest(bytes.data(), bytes.size(), md, &md_len, EVP_sha256(), nullptr);
