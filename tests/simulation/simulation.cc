@@ -618,6 +618,20 @@ class Run {
       *why = caught;
       return "";
     }
+    // Deadlines fires what came due (the clock may just have passed every deadline) on a
+    // timer of its own, once its feeds' watermark has passed it: the positions are not at
+    // rest before that, however long they stood still (a loaded machine delays it). In
+    // remissd (LocalFeeds) the watermark reaches the clock's instant once all is idle; over
+    // Kafka it comes with the relays' watermarks, which the calm above waits out.
+    if (ahead_.empty() && result_.wiring != Wiring::kKafka) {
+      const std::optional<absl::Time> fired = system_->DeadlinesFiredThrough();
+      if (!fired || *fired < clock_.Now()) {
+        *why = absl::StrCat("deadlines has fired its timers through ",
+                            fired ? absl::FormatTime(*fired) : "nothing", ", not through now (",
+                            absl::FormatTime(clock_.Now()), ")");
+        return "";
+      }
+    }
     return all.ShortDebugString();
   }
 

@@ -60,6 +60,12 @@ core::EventStore* System::store(const std::string& service) const {
   return s == p->second->stores.end() ? nullptr : s->second;
 }
 
+std::optional<absl::Time> System::DeadlinesFiredThrough() const {
+  auto p = processes_.find(ProcessName("deadlines"));
+  if (p == processes_.end() || p->second->scheduler == nullptr) return std::nullopt;
+  return p->second->scheduler->FiredThrough();
+}
+
 std::shared_ptr<grpc::Channel> System::channel(const std::string& service) const {
   auto p = processes_.find(ProcessName(service));
   return p == processes_.end() ? nullptr : p->second->channel;
@@ -131,7 +137,9 @@ absl::Status System::Start(const std::string& service, bool restore) {
     } else if (s == "responses") {
       opened = keep(responses::ResponsesModule::Open(settings, std::move(feeds->front())));
     } else if (s == "deadlines") {
-      opened = keep(deadlines::DeadlinesModule::Open(settings, std::move(feeds->front())));
+      auto module = deadlines::DeadlinesModule::Open(settings, std::move(feeds->front()));
+      if (module.ok()) process->scheduler = &(*module)->scheduler();
+      opened = keep(std::move(module));
     } else {
       opened = keep(followup::FollowupModule::Open(settings, std::move(*feeds)));
     }
@@ -157,6 +165,7 @@ void System::TearDown(Process& process) {
   // Followers first: their local feeds read the stores of the services before them.
   while (!process.modules.empty()) process.modules.pop_back();
   process.stores.clear();
+  process.scheduler = nullptr;
 }
 
 void System::Crash(const std::string& service, uint64_t random, bool keep_part) {

@@ -15,6 +15,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "remiss/core/base/clock.h"
 #include "remiss/core/kafka/kafka.h"
 #include "remiss/core/server/server_main.h"
@@ -22,6 +23,10 @@
 #include "remiss/core/store/event_store.h"
 #include "tests/simulation/flaky_feed.h"
 #include "tests/simulation/sim_disk.h"
+
+namespace remiss::deadlines {
+class Scheduler;
+}  // namespace remiss::deadlines
 
 namespace remiss::sim {
 
@@ -72,6 +77,9 @@ class System {
   // Null while the service is down.
   core::EventStore* store(const std::string& service) const;
   std::shared_ptr<grpc::Channel> channel(const std::string& service) const;
+  // Every timer due before this instant has fired (deadlines' Scheduler::FiredThrough);
+  // nullopt while deadlines is down.
+  std::optional<absl::Time> DeadlinesFiredThrough() const;
   std::string DataDir(const std::string& service) const;
 
  private:
@@ -80,6 +88,7 @@ class System {
     std::unique_ptr<core::ServiceHost> host;
     core::Modules modules;  // in the order of `services`
     std::map<std::string, core::EventStore*> stores;
+    deadlines::Scheduler* scheduler = nullptr;  // deadlines' timers, in its process
     std::shared_ptr<grpc::Channel> channel;
   };
   std::string ProcessName(const std::string& service) const;

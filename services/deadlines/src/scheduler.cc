@@ -1,5 +1,6 @@
 #include "remiss/deadlines/scheduler.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "remiss/core/telemetry/log.h"
@@ -20,8 +21,17 @@ absl::StatusOr<size_t> Scheduler::FireAllDue(size_t batch) {
     });
     if (!r.ok()) return r.status();
     total += fired;
-    if (fired < batch) return total;
+    if (fired < batch) {
+      absl::MutexLock lock(&mu_);
+      fired_through_ = std::max(fired_through_, watermark);
+      return total;
+    }
   }
+}
+
+absl::Time Scheduler::FiredThrough() const {
+  absl::MutexLock lock(&mu_);
+  return fired_through_;
 }
 
 void Scheduler::Start() {

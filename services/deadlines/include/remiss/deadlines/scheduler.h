@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "remiss/core/base/stop_flag.h"
 #include "remiss/core/store/event_store.h"
 #include "remiss/core/feeds/feed.h"
@@ -24,10 +26,15 @@ class Scheduler {
   void Stop();
   // Fires everything due now, in transactions of at most `batch` timers; returns how many.
   [[nodiscard]] absl::StatusOr<size_t> FireAllDue(size_t batch = 500);
+  // Every timer due before this instant has fired (the feed's watermark when FireAllDue last
+  // found nothing more due); the infinite past before that.
+  absl::Time FiredThrough() const;
 
  private:
   core::EventStore* store_;
   const core::Feed* feed_;
+  mutable absl::Mutex mu_;
+  absl::Time fired_through_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   core::StopFlag stop_;
   std::thread thread_;
 };
