@@ -84,6 +84,17 @@ class FeedAheadTest : public ::testing::Test {
     EXPECT_TRUE(referrals->FinishImport().ok());
     return referrals;
   }
+  // The consumer's feed of a restored referrals that recorded x, y and z anew at positions 3
+  // to 5 parks ahead of it (`why` in its reason) instead of applying z.
+  void ExpectParkedAhead(const LocalFeed& feed, const EventStore& responses, const std::string& why) {
+    ASSERT_TRUE(WaitUntil([&] { return !feed.Parked().empty() || Applied(responses, "z"); }));
+    ASSERT_FALSE(feed.Parked().empty())
+        << "took x and y (positions 3 and 4) for repeats of c and d, and applied z";
+    EXPECT_TRUE(feed.Parked().front().ahead);
+    EXPECT_NE(feed.Parked().front().reason.find(why), std::string::npos)
+        << feed.Parked().front().reason;
+    EXPECT_FALSE(Applied(responses, "z"));
+  }
   std::unique_ptr<grpc::ClientContext> Ctx() {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -209,13 +220,7 @@ TEST_F(FeedAheadTest, ARestoredSourceThatRecordsNewEventsBeforeItsConsumerStarts
   auto consumer = Marking(responses.get());
   LocalFeed feed(referrals.get());
   ASSERT_TRUE(consumer->Run(feed).ok());
-  ASSERT_TRUE(WaitUntil([&] { return !feed.Parked().empty() || Applied(*responses, "z"); }));
-  ASSERT_FALSE(feed.Parked().empty())
-      << "took x and y (positions 3 and 4) for repeats of c and d, and applied z";
-  EXPECT_TRUE(feed.Parked().front().ahead);
-  EXPECT_NE(feed.Parked().front().reason.find("holds only up to position 2"), std::string::npos)
-      << feed.Parked().front().reason;
-  EXPECT_FALSE(Applied(*responses, "z"));
+  ExpectParkedAhead(feed, *responses, "holds only up to position 2");
   feed.Stop();
 }
 
@@ -245,13 +250,7 @@ TEST_F(FeedAheadTest, AConsumerParkedAheadOfARestoredSourceParksAgainAfterAResta
   auto consumer = Marking(responses.get());
   LocalFeed feed(referrals.get());
   ASSERT_TRUE(consumer->Run(feed).ok());
-  ASSERT_TRUE(WaitUntil([&] { return !feed.Parked().empty() || Applied(*responses, "z"); }));
-  ASSERT_FALSE(feed.Parked().empty())
-      << "took x and y (positions 3 and 4) for repeats of c and d, and applied z";
-  EXPECT_TRUE(feed.Parked().front().ahead);
-  EXPECT_NE(feed.Parked().front().reason.find("position 4 is another event"), std::string::npos)
-      << feed.Parked().front().reason;
-  EXPECT_FALSE(Applied(*responses, "z"));
+  ExpectParkedAhead(feed, *responses, "position 4 is another event");
   // A retry looks again, and parks again: the event at position 4 is still another one.
   ASSERT_TRUE(feed.Resume("referrals", 0).ok());
   ASSERT_TRUE(WaitUntil([&] { return !feed.Parked().empty(); }));
